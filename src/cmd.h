@@ -1,0 +1,81 @@
+/*
+ * cmd: the command line's shared context and every command. main.c owns
+ * the table that maps names to these functions; each cmd_<verb>.c parses
+ * its options (its table also prints its --help), calls the library, hands
+ * results to output, and returns an exit status through sbx_report.
+ * Adding a command touches three places: its file, this header, the table
+ * in main.c.
+ */
+#ifndef SBX_CMD_H
+#define SBX_CMD_H
+
+#include <stdbool.h>
+
+#include "lib/config.h"
+#include "lib/error.h"
+#include "opt.h"
+
+/* Exit statuses (README "Exit codes"). */
+enum {
+	SBX_EXIT_OK = 0,
+	SBX_EXIT_ERROR = 1,
+	SBX_EXIT_CHANGES = 2,
+	SBX_EXIT_POLICY = 3,
+	SBX_EXIT_ENGINE = 4,
+	SBX_EXIT_USAGE = 64,
+	SBX_EXIT_CONFIG = 65,
+	SBX_EXIT_INTERRUPTED = 130,
+};
+
+typedef struct sbx_ctx {
+	const char *dir;  /* -C DIR: run as if started there */
+	const char *file; /* -f FILE: this sandbox.yaml, no discovery */
+	bool no_color;    /* --no-color */
+	bool entered;     /* the chdir for -C is done */
+	bool color;       /* colour on stdout: a terminal, no NO_COLOR, no --no-color */
+} sbx_ctx;
+
+/* The options every command that reads sandbox.yaml accepts, after the command too. */
+#define SBX_OPTS_CONFIG(ctx)                                                                       \
+	{'C', "directory", SBX_OPT_STRING, &(ctx)->dir, "DIR",                                     \
+	 "run as if sbx was started in DIR"},                                                      \
+	{'f', "file", SBX_OPT_STRING, &(ctx)->file, "FILE",                                        \
+	 "use this sandbox.yaml instead of searching for one"}
+
+/*
+ * sbx_ctx_enter: change to -C DIR, once. Every command calls it before it
+ * touches a relative path.
+ */
+int sbx_ctx_enter(sbx_ctx *ctx, sbx_error **err);
+/* sbx_ctx_load_config: -f FILE, or the sandbox.yaml found from the current directory up. */
+int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err);
+/*
+ * sbx_parse_args: parse a command's options against its table. Returns 0 to
+ * go on; otherwise the command returns *status at once: after printing
+ * --help (synopsis, the table's summary, the options), or after a usage
+ * error.
+ */
+int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
+		   char **argv, int *nargs, int *status);
+/* sbx_report: print every problem in err to stderr, free it, return its exit status. */
+int sbx_report(sbx_error *err);
+/* sbx_usage_error: print a usage error for command name and return 64. */
+int sbx_usage_error(const char *name, const char *fmt, ...) SBX_PRINTF(2, 3);
+
+typedef struct sbx_command {
+	const char *name;
+	int (*fn)(sbx_ctx *ctx, int argc, char **argv);
+	const char *summary;
+} sbx_command;
+
+/* sbx_command_find: the command of exactly this name (no prefixes), or NULL. */
+const sbx_command *sbx_command_find(const char *name);
+/* sbx_command_list: the table, in the order `sbx help` lists it. */
+const sbx_command *sbx_command_list(size_t *n);
+
+int cmd_help(sbx_ctx *ctx, int argc, char **argv);
+int cmd_init(sbx_ctx *ctx, int argc, char **argv);
+int cmd_validate(sbx_ctx *ctx, int argc, char **argv);
+int cmd_version(sbx_ctx *ctx, int argc, char **argv);
+
+#endif

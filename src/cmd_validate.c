@@ -1,0 +1,46 @@
+/* sbx validate: load sandbox.yaml and report every problem in it. */
+#include "cmd.h"
+#include "output.h"
+
+int cmd_validate(sbx_ctx *ctx, int argc, char **argv)
+{
+	bool quiet = false;
+	const sbx_opt opts[] = {
+		SBX_OPTS_CONFIG(ctx),
+		{'q', "quiet", SBX_OPT_FLAG, &quiet, NULL, "print nothing when the file is valid"},
+		SBX_OPT_END,
+	};
+	int nargs, status;
+	if (sbx_parse_args("validate", "[-q] [FILE...]", opts, argc, argv, &nargs, &status))
+		return status;
+	if (nargs > 0 && ctx->file)
+		return sbx_usage_error("validate", "name the files either with -f or as operands");
+
+	sbx_error *err = NULL;
+	if (sbx_ctx_enter(ctx, &err) < 0)
+		return sbx_report(err);
+
+	/* With operands, each is a file to check; the worst status wins. */
+	int worst = SBX_EXIT_OK;
+	int n = nargs > 0 ? nargs : 1;
+	for (int i = 0; i < n; i++) {
+		sbx_config *cfg = NULL;
+		int rc;
+		if (nargs > 0) {
+			rc = sbx_config_load(&cfg, argv[1 + i], 0, &err);
+		} else {
+			rc = sbx_ctx_load_config(ctx, &cfg, &err);
+		}
+		if (rc < 0) {
+			int s = sbx_report(err);
+			err = NULL;
+			if (worst == SBX_EXIT_OK || s == SBX_EXIT_CONFIG)
+				worst = s;
+			continue;
+		}
+		if (!quiet)
+			sbx_out_valid(cfg, ctx->color);
+		sbx_config_free(cfg);
+	}
+	return worst;
+}

@@ -1,0 +1,28 @@
+/*
+ * agent: the one table of agents sbx knows, with what each defaults to:
+ * the image (Docker's public sandbox templates), the command `sbx run`
+ * starts, and the directory inside the sandbox where the agent keeps its
+ * credentials (the mount point of the credentials volume). Every default
+ * that depends on the agent comes from here.
+ */
+#ifndef SBX_AGENT_H
+#define SBX_AGENT_H
+
+#include <stddef.h>
+
+typedef struct sbx_agent {
+	const char *name;
+	const char *summary;
+	const char *image;
+	const char *const *command; /* NULL-terminated argv */
+	const char *credentials_dir; /* NULL: the agent keeps no credentials */
+} sbx_agent;
+
+/* sbx_agent_find: the agent called name, or NULL. Borrowed from the static table. */
+const sbx_agent *sbx_agent_find(const char *name);
+/* sbx_agent_names: the agents' names in table order, NULL-terminated. */
+const char *const *sbx_agent_names(void);
+/* sbx_agent_list: "claude, gemini, ...", for messages. Static storage. */
+const char *sbx_agent_list(void);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * error: the error object every fallible library function fills in (crun's
+ * libcrun_error_t, libgit2's named codes). A function returns 0 or a
+ * negative SBX_E* code and sets *err iff it failed. An error may carry a
+ * chain of further problems of the same operation (`next`), which is how the
+ * config loader reports every problem it found in one go. Only main.c turns
+ * codes into exit statuses.
+ */
+#ifndef SBX_ERROR_H
+#define SBX_ERROR_H
+
+#include "util.h"
+
+enum {
+	SBX_OK = 0,
+	SBX_ERROR = -1,        /* anything without a more specific code */
+	SBX_ENOTFOUND = -2,    /* a file, sandbox or object does not exist */
+	SBX_ECONFLICT = -3,    /* something is already there (a file, a name) */
+	SBX_EUNAVAILABLE = -4, /* the engine cannot be reached */
+	SBX_EPOLICY = -5,      /* refused by policy or missing trust */
+	SBX_EINVALID = -6,     /* an invalid sandbox.yaml */
+	SBX_EUSAGE = -7,       /* a usage error on the command line */
+};
+
+typedef struct sbx_error {
+	int code;
+	char *msg;
+	struct sbx_error *next;
+} sbx_error;
+
+/*
+ * sbx_error_set: set *err (when err is not NULL) to a new error with a
+ * printf-style message. An error already in *err is kept and the new one
+ * appended to its chain. Returns code, so `return sbx_error_set(...)` works.
+ */
+int sbx_error_set(sbx_error **err, int code, const char *fmt, ...) SBX_PRINTF(3, 4);
+/* sbx_error_setv: sbx_error_set with a va_list. */
+int sbx_error_setv(sbx_error **err, int code, const char *fmt, va_list ap) SBX_PRINTF(3, 0);
+/* sbx_error_wrap: prefix context to the first message of *err: "context: message". */
+void sbx_error_wrap(sbx_error **err, const char *fmt, ...) SBX_PRINTF(2, 3);
+/* sbx_error_count: how many problems the chain holds. */
+size_t sbx_error_count(const sbx_error *err);
+/* sbx_error_free: free the whole chain; accepts NULL. */
+void sbx_error_free(sbx_error *err);
+
+#endif

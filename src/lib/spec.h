@@ -1,0 +1,137 @@
+/*
+ * spec: the desired state of one sandbox, as sandbox.yaml asks for it with
+ * every default filled in. The config loader builds it; policy, the plan
+ * and apply read it. Plain data (tests build it literally): no library
+ * types, no I/O. Each field remembers where the file set it, so that later
+ * stages (policy refusals, trust prompts) can point at file:line:col.
+ */
+#ifndef SBX_SPEC_H
+#define SBX_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+
+/* The only version of the sandbox.yaml language this sbx reads. */
+#define SBX_SPEC_VERSION 1
+
+/* Limits of the language; the schema states the same ones. */
+#define SBX_SPEC_MAX_ENV          256
+#define SBX_SPEC_MAX_PASS_ENV     256
+#define SBX_SPEC_MAX_MOUNTS       64
+#define SBX_SPEC_MAX_COMMAND      256
+#define SBX_SPEC_MAX_NAME         128   /* container name */
+#define SBX_SPEC_MAX_IMAGE        512
+#define SBX_SPEC_MAX_USER         65    /* name[:group], 32 each */
+#define SBX_SPEC_MAX_ENV_NAME     255
+#define SBX_SPEC_MAX_VALUE        32768 /* an env value or a command argument */
+#define SBX_SPEC_MAX_PATH         4096
+#define SBX_SPEC_MAX_CPUS         1024
+#define SBX_SPEC_MIN_MEMORY       (6 * 1024 * 1024) /* the engine's own minimum */
+#define SBX_SPEC_MAX_MEMORY       (INT64_C(1) << 50) /* 1 PiB */
+#define SBX_SPEC_MAX_PIDS         4194304 /* the kernel's pid_max limit */
+#define SBX_SPEC_DEFAULT_PIDS     4096
+
+/* A position in the config file, 1-based; line 0 means "not from the file". */
+typedef struct sbx_pos {
+	int line;
+	int col;
+} sbx_pos;
+
+typedef enum sbx_credentials {
+	SBX_CREDENTIALS_SHARED,    /* one named volume per agent, shared by all sandboxes */
+	SBX_CREDENTIALS_WORKSPACE, /* one named volume per workspace */
+	SBX_CREDENTIALS_NONE,      /* nothing kept */
+} sbx_credentials;
+
+typedef enum sbx_network {
+	SBX_NETWORK_BRIDGE,
+	SBX_NETWORK_NONE,
+} sbx_network;
+
+/* The top-level fields, to index where each was set (sbx_spec.pos). */
+typedef enum sbx_field {
+	SBX_FIELD_VERSION,
+	SBX_FIELD_AGENT,
+	SBX_FIELD_IMAGE,
+	SBX_FIELD_COMMAND,
+	SBX_FIELD_NAME,
+	SBX_FIELD_USER,
+	SBX_FIELD_ENV,
+	SBX_FIELD_PASS_ENV,
+	SBX_FIELD_DOCKER_SOCKET,
+	SBX_FIELD_MOUNTS,
+	SBX_FIELD_GIT_IDENTITY,
+	SBX_FIELD_CREDENTIALS,
+	SBX_FIELD_NETWORK,
+	SBX_FIELD_RESOURCES,
+	SBX_FIELD_PRESERVE_STATE,
+	SBX_FIELD__COUNT
+} sbx_field;
+
+typedef struct sbx_env_var {
+	char *name;
+	char *value;
+	sbx_pos pos;
+} sbx_env_var;
+
+typedef struct sbx_pass_env {
+	char *name;
+	sbx_pos pos;
+} sbx_pass_env;
+
+typedef struct sbx_mount {
+	char *source; /* as written: absolute, ~/..., or relative to the workspace */
+	char *target; /* absolute path inside the sandbox */
+	bool readonly;
+	sbx_pos pos;
+} sbx_mount;
+
+typedef struct sbx_resources {
+	double cpus;    /* 0: no limit */
+	int64_t memory; /* bytes; 0: no limit */
+	int64_t pids;   /* always limited */
+} sbx_resources;
+
+typedef struct sbx_spec {
+	int version;
+	const sbx_agent *agent; /* borrowed from the agent table */
+	char *image;
+	char **command; /* NULL-terminated */
+	size_t command_len;
+	char *name; /* NULL: derived from the workspace path when it is known */
+	char *user; /* NULL: the image's own user */
+	sbx_env_var *env;
+	size_t env_len;
+	sbx_pass_env *pass_env;
+	size_t pass_env_len;
+	bool docker_socket;
+	sbx_mount *mounts;
+	size_t mounts_len;
+	bool git_identity;
+	sbx_credentials credentials;
+	sbx_network network;
+	sbx_resources resources;
+	bool preserve_state;
+	sbx_pos pos[SBX_FIELD__COUNT]; /* where each field was set; line 0: defaulted */
+} sbx_spec;
+
+/* sbx_spec_new: an empty spec with the agent-independent defaults. Free with sbx_spec_free. */
+sbx_spec *sbx_spec_new(void);
+/*
+ * sbx_spec_fill_defaults: fill what the file left unset from the agent's
+ * defaults (image, command). spec->agent must be set.
+ */
+void sbx_spec_fill_defaults(sbx_spec *spec);
+/* sbx_spec_free: accepts NULL. */
+void sbx_spec_free(sbx_spec *spec);
+
+/* sbx_field_name: the sandbox.yaml key of a field ("docker_socket"). */
+const char *sbx_field_name(sbx_field f);
+/* Names of the enum values, as written in sandbox.yaml. */
+const char *sbx_credentials_name(sbx_credentials c);
+const char *sbx_network_name(sbx_network n);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * util: the small things every module needs. Allocation that aborts on
+ * out-of-memory (as crun, git and bubblewrap do), scope cleanup for locals,
+ * a growable byte buffer, UTF-8 helpers, and quoting of untrusted strings so
+ * that nothing from a sandbox.yaml or an engine reaches a terminal raw.
+ */
+#ifndef SBX_UTIL_H
+#define SBX_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define SBX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define SBX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define SBX_NORETURN __attribute__((noreturn))
+#else
+#define SBX_PRINTF(f, a)
+#define SBX_NORETURN
+#endif
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* xreallocarray: realloc of nmemb * size, aborting on overflow as on OOM. */
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) SBX_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) SBX_PRINTF(1, 0);
+
+/* Scope cleanup: `_cleanup_free_ char *s = NULL;` frees s when it goes out of scope. */
+static inline void sbx_freep(void *p)
+{
+	void **pp = (void **)p;
+	free(*pp);
+}
+#define _cleanup_free_ __attribute__((cleanup(sbx_freep)))
+
+/* steal_pointer: hand a pointer out of a cleanup-managed variable. */
+static inline void *sbx_steal(void *pp)
+{
+	void **p = (void **)pp;
+	void *r = *p;
+	*p = NULL;
+	return r;
+}
+#define steal_pointer(pp) sbx_steal(pp)
+
+/* A growable byte buffer, always NUL-terminated. */
+typedef struct sbx_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+} sbx_buf;
+
+#define SBX_BUF_INIT {NULL, 0, 0}
+
+void sbx_buf_add(sbx_buf *b, const void *data, size_t len);
+void sbx_buf_adds(sbx_buf *b, const char *s);
+void sbx_buf_addc(sbx_buf *b, char c);
+void sbx_buf_addf(sbx_buf *b, const char *fmt, ...) SBX_PRINTF(2, 3);
+/* sbx_buf_detach: the caller owns the returned string ("" when empty); b is reset. */
+char *sbx_buf_detach(sbx_buf *b);
+void sbx_buf_release(sbx_buf *b);
+
+/*
+ * sbx_utf8_decode: decode one code point of s[0..len). Returns its length in
+ * bytes and sets *cp, or returns 0 when the bytes there are not well-formed
+ * UTF-8 (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
+ */
+size_t sbx_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+/* sbx_utf8_valid: true when s[0..len) is well-formed UTF-8; else *bad is the first bad offset. */
+bool sbx_utf8_valid(const char *s, size_t len, size_t *bad);
+/* sbx_utf8_length: number of code points in a well-formed UTF-8 string. */
+size_t sbx_utf8_length(const char *s, size_t len);
+
+/*
+ * sbx_quote: a printable, single-quoted rendering of an untrusted string for
+ * messages: control characters, escape sequences, DEL, C1 controls, invalid
+ * UTF-8 and bidirectional overrides are written as escapes (\n, \x1b,
+ * \u202e), and a single quote as \'. Caller frees.
+ */
+char *sbx_quote(const char *s, size_t len);
+/* sbx_quotes: sbx_quote of a NUL-terminated string. */
+char *sbx_quotes(const char *s);
+
+/* sbx_edit_distance: optimal-string-alignment distance, for "did you mean" suggestions. */
+size_t sbx_edit_distance(const char *a, const char *b);
+/*
+ * sbx_suggest: the candidate closest to word, or NULL when none is close
+ * enough to be worth suggesting. candidates ends with NULL. Borrowed.
+ */
+const char *sbx_suggest(const char *word, const char *const *candidates);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * main: global options, the command table, and the one place where errors
+ * become exit statuses.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "output.h"
+
+static const sbx_command commands[] = {
+	{"validate", cmd_validate, "check sandbox.yaml and report every problem in it"},
+	{"init", cmd_init, "write a commented sandbox.yaml for an agent"},
+	{"version", cmd_version, "print the versions of sbx and its libraries"},
+	{"help", cmd_help, "show help for sbx or for one command"},
+};
+
+const sbx_command *sbx_command_find(const char *name)
+{
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+const sbx_command *sbx_command_list(size_t *n)
+{
+	*n = SBX_ARRAY_SIZE(commands);
+	return commands;
+}
+
+static int exit_status(int code)
+{
+	switch (code) {
+	case SBX_OK:
+		return SBX_EXIT_OK;
+	case SBX_EINVALID:
+		return SBX_EXIT_CONFIG;
+	case SBX_EUSAGE:
+		return SBX_EXIT_USAGE;
+	case SBX_EPOLICY:
+		return SBX_EXIT_POLICY;
+	case SBX_EUNAVAILABLE:
+		return SBX_EXIT_ENGINE;
+	default:
+		return SBX_EXIT_ERROR;
+	}
+}
+
+int sbx_report(sbx_error *err)
+{
+	if (!err)
+		return SBX_EXIT_OK;
+	int status = exit_status(err->code);
+	for (sbx_error *e = err; e; e = e->next) {
+		/* Config problems carry their own "file:line:col:" prefix. */
+		if (e->code == SBX_EINVALID)
+			fprintf(stderr, "%s\n", e->msg);
+		else
+			fprintf(stderr, "sbx: %s\n", e->msg);
+	}
+	sbx_error_free(err);
+	return status;
+}
+
+int sbx_usage_error(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "sbx: %s\n", msg);
+	if (name)
+		fprintf(stderr, "run 'sbx %s --help' for its usage\n", name);
+	else
+		fprintf(stderr, "run 'sbx help' for the list of commands\n");
+	return SBX_EXIT_USAGE;
+}
+
+int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
+		   char **argv, int *nargs, int *status)
+{
+	bool help;
+	sbx_error *err = NULL;
+	if (sbx_opt_parse(opts, argc, argv, nargs, &help, false, &err) < 0) {
+		*status = sbx_usage_error(name, "%s", err->msg);
+		sbx_error_free(err);
+		return -1;
+	}
+	if (help) {
+		const sbx_command *cmd = sbx_command_find(name);
+		sbx_out_usage(name, synopsis, cmd ? cmd->summary : "", opts);
+		*status = SBX_EXIT_OK;
+		return 1;
+	}
+	return 0;
+}
+
+int sbx_ctx_enter(sbx_ctx *ctx, sbx_error **err)
+{
+	if (ctx->entered || !ctx->dir)
+		return 0;
+	if (chdir(ctx->dir) < 0) {
+		int e = errno;
+		_cleanup_free_ char *q = sbx_quotes(ctx->dir);
+		return sbx_error_set(err, SBX_EUSAGE, "cannot change to directory %s (-C): %s", q,
+				     strerror(e));
+	}
+	ctx->entered = true;
+	return 0;
+}
+
+int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err)
+{
+	int rc = sbx_ctx_enter(ctx, err);
+	if (rc < 0)
+		return rc;
+	if (ctx->file)
+		return sbx_config_load(out, ctx->file, 0, err);
+	_cleanup_free_ char *path = NULL;
+	if ((rc = sbx_config_find(&path, ".", err)) < 0)
+		return rc;
+	return sbx_config_load(out, path, SBX_CONFIG_NOFOLLOW, err);
+}
+
+int main(int argc, char **argv)
+{
+	sbx_ctx ctx = {0};
+	bool version = false;
+	const sbx_opt global[] = {
+		SBX_OPTS_CONFIG(&ctx),
+		{0, "no-color", SBX_OPT_FLAG, &ctx.no_color, NULL, "never colour the output"},
+		{0, "version", SBX_OPT_FLAG, &version, NULL, "print the version and exit"},
+		SBX_OPT_END,
+	};
+	int nargs;
+	bool help;
+	sbx_error *err = NULL;
+
+	if (argc < 1)
+		return SBX_EXIT_USAGE;
+	if (sbx_opt_parse(global, argc, argv, &nargs, &help, true, &err) < 0) {
+		int status = sbx_usage_error(NULL, "%s", err->msg);
+		sbx_error_free(err);
+		return status;
+	}
+	ctx.color = sbx_out_color(ctx.no_color);
+	if (version) {
+		sbx_out_version(NULL, false);
+		return SBX_EXIT_OK;
+	}
+	if (help || nargs == 0) {
+		char *hargv[] = {"help", NULL};
+		int status = cmd_help(&ctx, 1, hargv);
+		return help ? status : SBX_EXIT_USAGE;
+	}
+	const sbx_command *cmd = sbx_command_find(argv[1]);
+	if (!cmd) {
+		const char *names[SBX_ARRAY_SIZE(commands) + 1];
+		for (size_t i = 0; i < SBX_ARRAY_SIZE(commands); i++)
+			names[i] = commands[i].name;
+		names[SBX_ARRAY_SIZE(commands)] = NULL;
+		const char *s = sbx_suggest(argv[1], names);
+		_cleanup_free_ char *q = sbx_quotes(argv[1]);
+		if (s)
+			return sbx_usage_error(NULL, "unknown command %s (did you mean '%s'?)", q, s);
+		return sbx_usage_error(NULL, "unknown command %s", q);
+	}
+	return cmd->fn(&ctx, nargs, argv + 1);
+}

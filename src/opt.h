@@ -1,0 +1,45 @@
+/*
+ * opt: the option tables of the commands. One table both parses a command
+ * line and prints the command's --help, so the two cannot drift apart.
+ * Options and operands may be mixed (`sbx rm a --volumes b`); "--" ends the
+ * options. Unknown options are usage errors with a suggestion.
+ */
+#ifndef SBX_OPT_H
+#define SBX_OPT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lib/error.h"
+
+typedef enum sbx_opt_type {
+	SBX_OPT_FLAG,   /* value is a bool * */
+	SBX_OPT_STRING, /* value is a const char ** */
+} sbx_opt_type;
+
+typedef struct sbx_opt {
+	char short_name; /* 0: none */
+	const char *long_name;
+	sbx_opt_type type;
+	void *value;
+	const char *arg_name; /* SBX_OPT_STRING: "DIR" */
+	const char *help;
+} sbx_opt;
+
+#define SBX_OPT_END {0, NULL, SBX_OPT_FLAG, NULL, NULL, NULL}
+
+/*
+ * sbx_opt_parse: parse argv[1..argc) (argv[0] is the command's name) against
+ * opts. Operands are moved, in order, to the front of argv[1..]; *nargs is
+ * their count. -h/--help sets *help and stops. With stop_at_operand,
+ * everything from the first operand on is an operand (global options stop
+ * at the command's name). SBX_EUSAGE on a bad option.
+ */
+int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *help,
+		  bool stop_at_operand, sbx_error **err);
+
+/* sbx_opt_usage: print "usage: sbx NAME ARGS", the summary, and the option table. */
+void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summary,
+		   const sbx_opt *opts);
+
+#endif

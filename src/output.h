@@ -1,0 +1,34 @@
+/*
+ * output: the only code that writes to stdout. Text for people (colour
+ * only on a terminal, never with NO_COLOR) and JSON for programs. Every
+ * untrusted string is escaped here before it reaches a terminal.
+ */
+#ifndef SBX_OUTPUT_H
+#define SBX_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lib/config.h"
+#include "lib/version.h"
+#include "opt.h"
+
+/* sbx_out_color: decide colour for stdout from the terminal, NO_COLOR, TERM and --no-color. */
+bool sbx_out_color(bool no_color);
+
+/* `sbx validate`: the file is valid. */
+void sbx_out_valid(const sbx_config *cfg, bool color);
+/* `sbx version`, as text or as a JSON object; libs NULL: the one-line `sbx --version`. */
+void sbx_out_version(const sbx_lib_version *libs, bool json);
+/* `sbx init`: what was written. */
+void sbx_out_init(const char *path, const char *agent);
+/* `sbx help`: the command list. */
+typedef struct sbx_out_cmd {
+	const char *name;
+	const char *summary;
+} sbx_out_cmd;
+void sbx_out_commands(const sbx_out_cmd *cmds, size_t n);
+/* --help of one command. */
+void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts);
+
+#endif
