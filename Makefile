@@ -42,7 +42,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
 
-.PHONY: all deps test test-run check-asan check-valgrind fuzz demo install clean fmt bench
+.PHONY: FORCE all deps test test-run check-asan check-valgrind fuzz demo install clean fmt bench
 
 all: sbx
 
@@ -58,7 +58,15 @@ $(LIBSBX): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: %.c
+# Objects depend on the flags they were built with (git's GIT-CFLAGS), so that
+# `make install PREFIX=...` rebuilds what embeds the prefix.
+FLAGS_NOW := $(CC) $(CFLAGS) $(SBX_CFLAGS)
+$(BUILD)/cflags: FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(subst ','"'"',$(FLAGS_NOW))' ]; then \
+		printf '%s\n' '$(subst ','"'"',$(FLAGS_NOW))' >$@; fi
+
+$(BUILD)/%.o: %.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SBX_CFLAGS) -c -o $@ $<
 

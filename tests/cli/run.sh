@@ -1,0 +1,222 @@
+#!/bin/sh
+# Command-line tests: run the built sbx as a user would and check its exit
+# status, its output and the files it leaves. usage: tests/cli/run.sh [SBX]
+set -u
+SBX=${1:-./sbx}
+case "$SBX" in /*) ;; *) SBX="$(pwd)/$SBX" ;; esac
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d /tmp/sbx-cli.XXXXXX)
+T=$(cd "$T" && pwd -P)
+trap 'rm -rf "$T"' EXIT
+export HOME="$T/home"
+mkdir -p "$HOME"
+unset NO_COLOR
+
+passed=0
+failed=0
+name=""
+OUT="$T/out"
+ERR="$T/err"
+
+fail() {
+	echo "FAIL $name: $*"
+	echo "  stdout: $(head -c 2000 "$OUT")"
+	echo "  stderr: $(head -c 2000 "$ERR")"
+	failed=$((failed + 1))
+	name=""
+}
+ok() {
+	[ -n "$name" ] || return 0
+	echo "ok   $name"
+	passed=$((passed + 1))
+	name=""
+}
+t() {
+	ok
+	name=$1
+}
+# run EXPECTED_STATUS CMD...: run it with a timeout, keep stdout and stderr.
+run() {
+	want=$1
+	shift
+	timeout 10 "$@" >"$OUT" 2>"$ERR"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		fail "exit status $got, expected $want: $*"
+		return 1
+	fi
+	return 0
+}
+out_has() { grep -q -e "$1" "$OUT" || { fail "stdout lacks '$1'"; return 1; }; }
+err_has() { grep -q -e "$1" "$ERR" || { fail "stderr lacks '$1'"; return 1; }; }
+err_is() {
+	printf '%s\n' "$1" >"$T/want"
+	cmp -s "$T/want" "$ERR" || { fail "stderr is not exactly '$1'"; return 1; }
+}
+out_empty() { [ ! -s "$OUT" ] || { fail "stdout is not empty"; return 1; }; }
+
+W="$T/ws"
+mkdir -p "$W/sub/deeper"
+
+# ---- global ----
+t "no arguments: usage, exit 64"
+run 64 "$SBX" && out_has "usage: sbx" && ok
+t "--help and help list the commands"
+run 0 "$SBX" --help && out_has "validate" && out_has "init" && run 0 "$SBX" help &&
+	out_has "commands:" && ok
+t "--version"
+run 0 "$SBX" --version && out_has "^sbx [0-9]" && ok
+t "version --json is JSON naming the libraries"
+run 0 "$SBX" version --json && jq -e '.version and .libraries.libyaml and .libraries.libgit2' \
+	"$OUT" >/dev/null || fail "bad JSON"
+ok
+t "unknown command: exit 64 with a suggestion"
+run 64 "$SBX" valdate && err_has "unknown command 'valdate' (did you mean 'validate'?)" && ok
+t "no prefix matching of commands"
+run 64 "$SBX" val && ok
+t "unknown option: exit 64 with a suggestion"
+run 64 "$SBX" validate --quite && err_has "unknown option '--quite' (did you mean '--quiet'?)" &&
+	err_has "sbx validate --help" && ok
+t "option without its value"
+run 64 "$SBX" -C && err_has "needs a value" && ok
+t "help COMMAND equals COMMAND --help"
+run 0 "$SBX" help validate && cp "$OUT" "$T/h1" && run 0 "$SBX" validate --help &&
+	cmp -s "$T/h1" "$OUT" && out_has "usage: sbx validate" && out_has "\-\-quiet" && ok
+t "help of an unknown command"
+run 64 "$SBX" help nope && ok
+t "-C to a missing directory"
+run 64 "$SBX" -C "$T/missing" validate && err_has "cannot change to directory" && ok
+
+# ---- init ----
+t "init writes a sandbox.yaml that validates"
+run 0 "$SBX" -C "$W" init && [ -f "$W/sandbox.yaml" ] && out_has "wrote '$W/sandbox.yaml'" &&
+	grep -q '^# yaml-language-server: \$schema=' "$W/sandbox.yaml" &&
+	run 0 "$SBX" -C "$W" validate && out_has "agent claude" && ok
+t "init never overwrites"
+cp "$W/sandbox.yaml" "$T/before"
+echo "# mine" >>"$W/sandbox.yaml"
+cp "$W/sandbox.yaml" "$T/before"
+run 1 "$SBX" -C "$W" init --agent shell && err_has "already exists" &&
+	cmp -s "$T/before" "$W/sandbox.yaml" && ok
+t "init --agent for every agent"
+for a in claude gemini codex copilot opencode shell; do
+	mkdir -p "$T/init-$a"
+	run 0 "$SBX" init -C "$T/init-$a" --agent "$a" || break
+	run 0 "$SBX" validate -f "$T/init-$a/sandbox.yaml" || break
+	out_has "agent $a" || break
+done
+ok
+t "init --agent with a typo"
+run 64 "$SBX" -C "$T" init --agent cluade && err_has "did you mean 'claude'" &&
+	[ ! -e "$T/sandbox.yaml" ] && ok
+t "init does not write through a dangling symbolic link"
+mkdir -p "$T/dangle"
+ln -s "$T/dangle/elsewhere" "$T/dangle/sandbox.yaml"
+run 1 "$SBX" -C "$T/dangle" init && [ ! -e "$T/dangle/elsewhere" ] && ok
+
+# ---- discovery ----
+t "validate finds sandbox.yaml in a parent directory"
+run 0 "$SBX" -C "$W/sub/deeper" validate && out_has "'$W/sandbox.yaml'" && ok
+t "validate from the current directory"
+(cd "$W/sub" && run 0 "$SBX" validate) && ok
+t "the reported path is canonical through a symlinked directory"
+ln -s "$W/sub" "$T/link"
+run 0 "$SBX" -C "$T/link/deeper" validate && out_has "'$W/sandbox.yaml'" && ok
+t "no sandbox.yaml anywhere: exit 1, says what to do"
+mkdir -p "$T/empty"
+run 1 "$SBX" -C "$T/empty" validate && err_has "no sandbox.yaml in" && err_has "sbx init" && ok
+t "-f names the file, relative to -C"
+cp "$W/sandbox.yaml" "$T/empty/other.yaml"
+run 0 "$SBX" -C "$T/empty" validate -f other.yaml && out_has "'$T/empty/other.yaml'" && ok
+t "-f to a missing file"
+run 1 "$SBX" validate -f "$T/nope.yaml" && err_has "no such file" && ok
+t "operands: several files, the worst status wins"
+run 65 "$SBX" validate "$W/sandbox.yaml" "$ROOT/tests/fuzz/corpus/config/dups.yaml" &&
+	out_has "is valid" && err_has "duplicate key" && ok
+t "-f and operands together are a usage error"
+run 64 "$SBX" validate -f a.yaml b.yaml && ok
+t "-q prints nothing for a valid file"
+run 0 "$SBX" -C "$W" validate -q && out_empty && ok
+
+# ---- files sbx will not read ----
+t "a FIFO named sandbox.yaml: refused at once, no hang"
+mkdir -p "$T/fifo"
+mkfifo "$T/fifo/sandbox.yaml"
+run 65 "$SBX" -C "$T/fifo" validate && err_is "$T/fifo/sandbox.yaml:1:1: is a FIFO, not a regular file" && ok
+t "a directory named sandbox.yaml"
+mkdir -p "$T/dir/sandbox.yaml"
+run 65 "$SBX" -C "$T/dir" validate && err_has "is a directory, not a regular file" && ok
+t "a discovered sandbox.yaml that is a symbolic link is refused"
+mkdir -p "$T/sym"
+cp "$W/sandbox.yaml" "$T/sym/real.yaml"
+ln -s real.yaml "$T/sym/sandbox.yaml"
+run 65 "$SBX" -C "$T/sym" validate && err_has "is a symbolic link" && ok
+t "... and followed when named with -f"
+run 0 "$SBX" -C "$T/sym" validate -f sandbox.yaml && out_has "'$T/sym/real.yaml'" && ok
+t "a file over the size cap, refused before parsing"
+mkdir -p "$T/big"
+head -c 300000 /dev/zero | tr '\0' '#' >"$T/big/sandbox.yaml"
+run 65 "$SBX" -C "$T/big" validate && err_has "sandbox.yaml:1:1: file is 300000 bytes, over the limit" && ok
+t "an empty file"
+mkdir -p "$T/e"
+: >"$T/e/sandbox.yaml"
+run 65 "$SBX" -C "$T/e" validate && err_has "sandbox.yaml:1:1: empty file" && ok
+t "an unreadable file: exit 1, says why"
+mkdir -p "$T/unr" && cp "$W/sandbox.yaml" "$T/unr/" && chmod 000 "$T/unr/sandbox.yaml"
+if [ "$(id -u)" -eq 0 ]; then
+	# root reads everything: check as nobody
+	chmod 755 "$T" "$T/unr"
+	run 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$SBX" -C "$T/unr" validate &&
+		err_has "cannot open '$T/unr/sandbox.yaml': Permission denied" && ok
+else
+	run 1 "$SBX" -C "$T/unr" validate && err_has "cannot open" && ok
+fi
+
+# ---- problems are positioned and escaped ----
+t "every problem is FILE:LINE:COL: message, exit 65"
+mkdir -p "$T/bad"
+printf 'version: 2\nagent: claud\nimag: x\ndocker_socket: yes\n' >"$T/bad/sandbox.yaml"
+run 65 "$SBX" -C "$T/bad" validate
+if [ "$(wc -l <"$ERR")" -ne 4 ]; then
+	fail "expected 4 problems"
+elif grep -v "^$T/bad/sandbox.yaml:[0-9][0-9]*:[0-9][0-9]*: " "$ERR" | grep -q .; then
+	fail "a line without a position"
+else
+	err_has "sandbox.yaml:1:10: unsupported version 2" &&
+		err_has "sandbox.yaml:2:8: unknown agent 'claud' (did you mean 'claude'?)" &&
+		err_has "sandbox.yaml:3:1: unknown key 'imag' (did you mean 'image'?)" &&
+		err_has "sandbox.yaml:4:16: docker_socket must be true or false" && ok
+fi
+t "escape sequences and bidi overrides from the file never reach the terminal raw"
+mkdir -p "$T/esc"
+printf 'version: 1\nagent: "\\e]0;pwned\\a\\e[2J\\u202eevil"\n"\\e[31mkey": 1\n' >"$T/esc/sandbox.yaml"
+run 65 "$SBX" -C "$T/esc" validate
+if LC_ALL=C grep -q "$(printf '\033')" "$ERR" || LC_ALL=C grep -q "$(printf '\342\200\256')" "$ERR"; then
+	fail "raw control sequence in the output"
+else
+	err_has "\\\\x1b\\]0;pwned" && err_has "\\\\u202e" && ok
+fi
+t "every invalid corpus file exits 65 with positioned problems"
+bad=0
+for f in "$ROOT"/tests/schema/invalid/*.yaml; do
+	[ -e "$f" ] || continue
+	timeout 10 "$SBX" validate "$f" >"$OUT" 2>"$ERR"
+	st=$?
+	if [ "$st" -ne 65 ] || grep -v "^$f:[0-9][0-9]*:[0-9][0-9]*: " "$ERR" | grep -q .; then
+		echo "  $f: status $st"
+		bad=1
+	fi
+done
+[ "$bad" -eq 0 ] && ok || fail "see above"
+t "every example validates"
+for f in "$ROOT"/examples/*.yaml; do
+	run 0 "$SBX" validate -q "$f" || break
+done
+ok
+t "NO_COLOR and --no-color: no escape sequences on stdout"
+NO_COLOR=1 run 0 "$SBX" -C "$W" validate && ! LC_ALL=C grep -q "$(printf '\033')" "$OUT" &&
+	run 0 "$SBX" --no-color -C "$W" validate && ! LC_ALL=C grep -q "$(printf '\033')" "$OUT" && ok
+
+ok
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

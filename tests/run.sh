@@ -1,0 +1,56 @@
+#!/bin/sh
+# The whole test run: unit tests (cmocka), the fuzz corpora replayed, the
+# command-line tests against the built binary, and the schema agreement.
+# usage: tests/run.sh BUILD_DIR SBX_BINARY
+set -u
+BUILD=${1:-build}
+SBX=${2:-./sbx}
+cd "$(dirname "$0")/.." || exit 1
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Each suite prints its own results; the counts are summed from its closing line:
+# cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)", or "N passed, M failed".
+suite() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	if [ -z "$p" ]; then
+		p=$(sed -n 's/^.*[^0-9]\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*$/\1/p' "$log" | tail -n 1)
+		f=$(sed -n 's/^.*[^0-9]\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*$/\2/p' "$log" | tail -n 1)
+	fi
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # a crash or a harness failure counts as a failure
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+for t in "$BUILD"/tests/test_*; do
+	case "$t" in *.d) continue ;; esac
+	[ -x "$t" ] || continue
+	suite "unit: $(basename "$t")" "$t"
+done
+for r in "$BUILD"/tests/fuzz_*_replay; do
+	[ -x "$r" ] || continue
+	target=$(basename "$r" _replay)
+	target=${target#fuzz_}
+	suite "fuzz replay: $target" "$r" "tests/fuzz/corpus/$target" examples tests/schema/valid \
+		tests/schema/invalid
+done
+suite "cli" sh tests/cli/run.sh "$SBX"
+suite "schema agreement" sh tests/schema/run.sh "$SBX"
+
+echo
+echo "all suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
