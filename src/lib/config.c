@@ -240,6 +240,7 @@ typedef struct node {
 	char *text;
 	size_t len;
 	scalar_type st;
+	bool reported; /* already refused (an alias, a NUL): later checks stay silent */
 	/* N_MAP (keys and values alternate) and N_SEQ */
 	struct node **items;
 	size_t n;
@@ -443,7 +444,9 @@ static node *build_tree(ctx *c)
 			report(c, p,
 			       "alias %s: anchors and aliases are not allowed; write the value out",
 			       q);
-			attach(c, stack, depth, &root, new_node(N_ALIAS, p));
+			node *a = new_node(N_ALIAS, p);
+			a->reported = true;
+			attach(c, stack, depth, &root, a);
 			break;
 		}
 		case YAML_SCALAR_EVENT: {
@@ -453,7 +456,8 @@ static node *build_tree(ctx *c)
 			n->text = xstrndup((const char *)ev.data.scalar.value, n->len);
 			if (memchr(n->text, '\0', n->len)) {
 				report(c, p, "NUL character in a value: not allowed");
-				n->st = S_NULL;
+				n->st = S_STRING;
+				n->reported = true;
 			} else if (ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 				n->st = resolve_plain(n->text);
 			} else {
@@ -544,14 +548,16 @@ static char *describe(const node *n)
 
 static void wrong_type(ctx *c, const node *n, const char *what, const char *expected)
 {
-	if (n->type == N_ALIAS)
-		return; /* already reported */
+	if (n->reported)
+		return;
 	_cleanup_free_ char *d = describe(n);
 	report(c, n->pos, "%s must be %s, found %s", what, expected, d);
 }
 
 static bool get_bool(ctx *c, const node *n, const char *what, bool *out)
 {
+	if (n->reported)
+		return false;
 	if (n->type == N_SCALAR && n->st == S_BOOL) {
 		*out = strcmp(n->text, "true") == 0;
 		return true;
@@ -571,6 +577,8 @@ static bool get_bool(ctx *c, const node *n, const char *what, bool *out)
 static bool get_string(ctx *c, const node *n, const char *what, size_t maxlen, bool no_controls,
 		       const char **out)
 {
+	if (n->reported)
+		return false;
 	if (n->type != N_SCALAR || n->st != S_STRING) {
 		wrong_type(c, n, what, "a string");
 		return false;
@@ -600,6 +608,8 @@ static bool get_string(ctx *c, const node *n, const char *what, size_t maxlen, b
 /* The text of any non-null scalar, verbatim: env values and command arguments. */
 static bool get_text(ctx *c, const node *n, const char *what, const char **out)
 {
+	if (n->reported)
+		return false;
 	if (n->type != N_SCALAR || n->st == S_NULL) {
 		wrong_type(c, n, what, "a string, a number or a boolean");
 		return false;
@@ -616,6 +626,8 @@ static bool get_text(ctx *c, const node *n, const char *what, const char **out)
 
 static bool get_number(ctx *c, const node *n, const char *what, const char *expected, double *out)
 {
+	if (n->reported)
+		return false;
 	if (n->type != N_SCALAR || n->st != S_NUMBER) {
 		wrong_type(c, n, what, expected);
 		return false;
@@ -664,11 +676,11 @@ static void walk_mapping(ctx *c, const node *m, const char *const *keys, const c
 {
 	for (size_t i = 0; i + 1 < m->n; i += 2) {
 		const node *k = m->items[i], *v = m->items[i + 1];
+		if (k->reported)
+			continue;
 		if (k->type != N_SCALAR || k->st == S_NULL) {
-			if (k->type != N_ALIAS) {
-				_cleanup_free_ char *d = describe(k);
-				report(c, k->pos, "keys must be strings, found %s", d);
-			}
+			_cleanup_free_ char *d = describe(k);
+			report(c, k->pos, "keys must be strings, found %s", d);
 			continue;
 		}
 		_cleanup_free_ char *qk = sbx_quote(k->text, k->len);
@@ -975,11 +987,11 @@ static void parse_env(ctx *c, sbx_spec *spec, const node *v)
 	spec->env = xcalloc(n, sizeof(sbx_env_var));
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const node *k = v->items[i], *val = v->items[i + 1];
+		if (k->reported)
+			continue;
 		if (k->type != N_SCALAR || k->st == S_NULL) {
-			if (k->type != N_ALIAS) {
-				_cleanup_free_ char *d = describe(k);
-				report(c, k->pos, "env names must be strings, found %s", d);
-			}
+			_cleanup_free_ char *d = describe(k);
+			report(c, k->pos, "env names must be strings, found %s", d);
 			continue;
 		}
 		if (strcmp(k->text, "<<") == 0 && k->st == S_STRING) {
