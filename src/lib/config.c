@@ -419,7 +419,7 @@ static node *build_tree(ctx *c)
 	if (!yaml_parser_initialize(&parser))
 		abort();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)c->buf, c->len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	/* No encoding preset: libyaml then consumes a UTF-8 byte order mark itself. */
 
 	while (!done && !c->fatal) {
 		if (!yaml_parser_parse(&parser, &ev)) {
@@ -742,15 +742,28 @@ static bool valid_env_name(ctx *c, const node *n, const char *what)
 enum { M_SOURCE, M_TARGET, M_READONLY };
 static const char *const mount_keys[] = {"source", "target", "readonly", NULL};
 
-static bool has_dotdot(const char *p)
+/*
+ * A target is an absolute path of non-empty components, none of them '.'
+ * or '..', with at most a trailing slash: so that no spelling of '/' and no
+ * escape from the named directory gets through.
+ */
+static bool valid_target(const char *p)
 {
-	for (const char *s = p; (s = strstr(s, "..")); s += 2) {
-		bool start = s == p || s[-1] == '/';
-		bool end = s[2] == '\0' || s[2] == '/';
-		if (start && end)
-			return true;
+	if (*p != '/')
+		return false;
+	size_t components = 0;
+	while (*p == '/') {
+		const char *start = ++p;
+		while (*p && *p != '/')
+			p++;
+		size_t len = (size_t)(p - start);
+		if (len == 0)
+			return *p == '\0' && components > 0; /* a trailing slash */
+		if ((len == 1 && start[0] == '.') || (len == 2 && start[0] == '.' && start[1] == '.'))
+			return false;
+		components++;
 	}
-	return false;
+	return components > 0;
 }
 
 static void mount_field(ctx *c, void *obj, int key, const node *k, const node *v)
@@ -771,16 +784,12 @@ static void mount_field(ctx *c, void *obj, int key, const node *k, const node *v
 	case M_TARGET:
 		if (!get_string(c, v, "mount target", SBX_SPEC_MAX_PATH, true, &s))
 			return;
-		if (s[0] != '/' || s[1] == '\0') {
+		if (!valid_target(s)) {
 			_cleanup_free_ char *q = sbx_quotes(s);
 			report(c, v->pos,
-			       "mount target %s must be an absolute path inside the sandbox, not '/'",
+			       "mount target %s must be an absolute path in the sandbox other than "
+			       "'/', without '.', '..' or empty components",
 			       q);
-			return;
-		}
-		if (has_dotdot(s)) {
-			_cleanup_free_ char *q = sbx_quotes(s);
-			report(c, v->pos, "mount target %s must not contain '..'", q);
 			return;
 		}
 		m->target = xstrdup(s);
@@ -861,7 +870,7 @@ long long sbx_parse_memory(const char *s)
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno)
-		return -1;
+		return LLONG_MAX;
 	unsigned shift = 0;
 	switch (*end) {
 	case 'k':
@@ -878,7 +887,7 @@ long long sbx_parse_memory(const char *s)
 		break;
 	}
 	if (v > ((unsigned long long)LLONG_MAX >> shift))
-		return -1;
+		return LLONG_MAX;
 	return (long long)(v << shift);
 }
 
@@ -902,11 +911,15 @@ static void resource_field(ctx *c, void *obj, int key, const node *k, const node
 	case R_MEMORY: {
 		long long bytes;
 		if (v->type == N_SCALAR && v->st == S_NUMBER) {
-			int64_t b;
-			if (!get_integer(c, v, "resources.memory", 0, (double)SBX_SPEC_MAX_MEMORY,
-					 &b))
+			double d = strtod(v->text, NULL);
+			if (!isfinite(d) || d != floor(d)) {
+				report(c, v->pos, "resources.memory must be a whole number of bytes, "
+						  "found %s", v->text);
 				return;
-			bytes = b;
+			}
+			/* Out of range, it is refused below without a cast that overflows. */
+			bytes = d < SBX_SPEC_MIN_MEMORY || d > (double)SBX_SPEC_MAX_MEMORY ? -1
+											  : (long long)d;
 		} else if (v->type == N_SCALAR && v->st == S_STRING) {
 			bytes = sbx_parse_memory(v->text);
 			if (bytes < 0) {
@@ -1150,6 +1163,11 @@ static void top_field(ctx *c, void *obj, int key, const node *k, const node *v)
 		spec->name = xstrdup(s);
 		break;
 	case SBX_FIELD_USER:
+		if (v->type == N_SCALAR && v->st == S_NUMBER) {
+			report(c, v->pos, "user must be a string, found the number %s (quote a uid: "
+					  "user: \"%s\")", v->text, v->text);
+			return;
+		}
 		if (!get_string(c, v, "user", SBX_SPEC_MAX_USER, false, &s))
 			return;
 		if (!matches(P_USER, s)) {

@@ -78,7 +78,10 @@ int sbx_config_find(char **out_path, const char *dir, sbx_error **err);
  */
 char *sbx_config_template(const sbx_agent *agent, const char *schema_url);
 
-/* sbx_parse_memory: "512m", "4g", "1024k" or plain bytes -> bytes. -1 when invalid or too large. */
+/*
+ * sbx_parse_memory: "512m", "4g", "1024k" or plain bytes -> bytes. -1 when
+ * it is not written as a size; LLONG_MAX when it is too large to represent.
+ */
 long long sbx_parse_memory(const char *s);
 
 #endif
