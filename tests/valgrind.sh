@@ -4,7 +4,7 @@
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
-VG="valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99"
+VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 passed=0
 failed=0
 run() {
