@@ -30,17 +30,20 @@ enum {
 typedef struct sbx_ctx {
 	const char *dir;  /* -C DIR: run as if started there */
 	const char *file; /* -f FILE: this sandbox.yaml, no discovery */
-	bool no_color;    /* --no-color */
-	bool entered;     /* the chdir for -C is done */
-	bool color;       /* colour on stdout: a terminal, no NO_COLOR, no --no-color */
+	bool no_color;	  /* --no-color */
+	bool entered;	  /* the chdir for -C is done */
+	bool color;	  /* colour on stdout: a terminal, no NO_COLOR, no --no-color */
 } sbx_ctx;
 
 /* The options every command that reads sandbox.yaml accepts, after the command too. */
 #define SBX_OPTS_CONFIG(ctx)                                                                       \
-	{'C', "directory", SBX_OPT_STRING, &(ctx)->dir, "DIR",                                     \
-	 "run as if sbx was started in DIR"},                                                      \
-	{'f', "file", SBX_OPT_STRING, &(ctx)->file, "FILE",                                        \
-	 "use this sandbox.yaml instead of searching for one"}
+	{                                                                                          \
+	    'C',	 "directory", SBX_OPT_STRING,                                              \
+	    &(ctx)->dir, "DIR",	      "run as if sbx was started in DIR"},                         \
+	{                                                                                          \
+		'f', "file", SBX_OPT_STRING, &(ctx)->file, "FILE",                                 \
+		    "use this sandbox.yaml instead of searching for one"                           \
+	}
 
 /*
  * sbx_ctx_enter: change to -C DIR, once. Every command calls it before it

@@ -33,11 +33,11 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv)
 {
 	const char *agent_name = "claude";
 	const sbx_opt opts[] = {
-		{'C', "directory", SBX_OPT_STRING, &ctx->dir, "DIR",
-		 "write DIR/sandbox.yaml instead of ./sandbox.yaml"},
-		{'a', "agent", SBX_OPT_STRING, &agent_name, "NAME",
-		 "the agent: claude (default), gemini, codex, copilot, opencode, shell"},
-		SBX_OPT_END,
+	    {'C', "directory", SBX_OPT_STRING, &ctx->dir, "DIR",
+	     "write DIR/sandbox.yaml instead of ./sandbox.yaml"},
+	    {'a', "agent", SBX_OPT_STRING, &agent_name, "NAME",
+	     "the agent: claude (default), gemini, codex, copilot, opencode, shell"},
+	    SBX_OPT_END,
 	};
 	int nargs, status;
 	if (sbx_parse_args("init", "[--agent NAME]", opts, argc, argv, &nargs, &status))
@@ -46,7 +46,8 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv)
 		return sbx_usage_error("init", "init takes no operands (use -C DIR for another "
 					       "directory)");
 	if (ctx->file)
-		return sbx_usage_error("init", "init always writes sandbox.yaml; -f does not apply");
+		return sbx_usage_error("init",
+				       "init always writes sandbox.yaml; -f does not apply");
 	const sbx_agent *agent = sbx_agent_find(agent_name);
 	if (!agent) {
 		_cleanup_free_ char *q = sbx_quotes(agent_name);
@@ -68,7 +69,7 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv)
 		return sbx_report(err);
 	}
 	_cleanup_free_ char *path =
-		xasprintf("%s%s" SBX_CONFIG_NAME, cwd, strcmp(cwd, "/") == 0 ? "" : "/");
+	    xasprintf("%s%s" SBX_CONFIG_NAME, cwd, strcmp(cwd, "/") == 0 ? "" : "/");
 	_cleanup_free_ char *text = sbx_config_template(agent, SBX_SCHEMA_URL);
 
 	/* O_EXCL: never overwrite, not even through a dangling symbolic link. */
@@ -77,10 +78,11 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv)
 		int e = errno;
 		_cleanup_free_ char *q = sbx_quotes(path);
 		if (e == EEXIST)
-			sbx_error_set(&err, SBX_ECONFLICT,
-				      "%s already exists; sbx init never overwrites it (edit it, or "
-				      "remove it first)",
-				      q);
+			sbx_error_set(
+			    &err, SBX_ECONFLICT,
+			    "%s already exists; sbx init never overwrites it (edit it, or "
+			    "remove it first)",
+			    q);
 		else
 			sbx_error_set(&err, SBX_ERROR, "cannot create %s: %s", q, strerror(e));
 		return sbx_report(err);

@@ -6,9 +6,9 @@ int cmd_validate(sbx_ctx *ctx, int argc, char **argv)
 {
 	bool quiet = false;
 	const sbx_opt opts[] = {
-		SBX_OPTS_CONFIG(ctx),
-		{'q', "quiet", SBX_OPT_FLAG, &quiet, NULL, "print nothing when the file is valid"},
-		SBX_OPT_END,
+	    SBX_OPTS_CONFIG(ctx),
+	    {'q', "quiet", SBX_OPT_FLAG, &quiet, NULL, "print nothing when the file is valid"},
+	    SBX_OPT_END,
 	};
 	int nargs, status;
 	if (sbx_parse_args("validate", "[-q] [FILE...]", opts, argc, argv, &nargs, &status))

@@ -6,8 +6,8 @@ int cmd_version(sbx_ctx *ctx, int argc, char **argv)
 {
 	bool json = false;
 	const sbx_opt opts[] = {
-		{0, "json", SBX_OPT_FLAG, &json, NULL, "print a JSON object"},
-		SBX_OPT_END,
+	    {0, "json", SBX_OPT_FLAG, &json, NULL, "print a JSON object"},
+	    SBX_OPT_END,
 	};
 	int nargs, status;
 	(void)ctx;

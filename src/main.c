@@ -12,10 +12,10 @@
 #include "output.h"
 
 static const sbx_command commands[] = {
-	{"validate", cmd_validate, "check sandbox.yaml and report every problem in it"},
-	{"init", cmd_init, "write a commented sandbox.yaml for an agent"},
-	{"version", cmd_version, "print the versions of sbx and its libraries"},
-	{"help", cmd_help, "show help for sbx or for one command"},
+    {"validate", cmd_validate, "check sandbox.yaml and report every problem in it"},
+    {"init", cmd_init, "write a commented sandbox.yaml for an agent"},
+    {"version", cmd_version, "print the versions of sbx and its libraries"},
+    {"help", cmd_help, "show help for sbx or for one command"},
 };
 
 const sbx_command *sbx_command_find(const char *name)
@@ -131,10 +131,10 @@ int main(int argc, char **argv)
 	sbx_ctx ctx = {0};
 	bool version = false;
 	const sbx_opt global[] = {
-		SBX_OPTS_CONFIG(&ctx),
-		{0, "no-color", SBX_OPT_FLAG, &ctx.no_color, NULL, "never colour the output"},
-		{0, "version", SBX_OPT_FLAG, &version, NULL, "print the version and exit"},
-		SBX_OPT_END,
+	    SBX_OPTS_CONFIG(&ctx),
+	    {0, "no-color", SBX_OPT_FLAG, &ctx.no_color, NULL, "never colour the output"},
+	    {0, "version", SBX_OPT_FLAG, &version, NULL, "print the version and exit"},
+	    SBX_OPT_END,
 	};
 	int nargs;
 	bool help;
@@ -166,7 +166,8 @@ int main(int argc, char **argv)
 		const char *s = sbx_suggest(argv[1], names);
 		_cleanup_free_ char *q = sbx_quotes(argv[1]);
 		if (s)
-			return sbx_usage_error(NULL, "unknown command %s (did you mean '%s'?)", q, s);
+			return sbx_usage_error(NULL, "unknown command %s (did you mean '%s'?)", q,
+					       s);
 		return sbx_usage_error(NULL, "unknown command %s", q);
 	}
 	return cmd->fn(&ctx, nargs, argv + 1);

@@ -81,8 +81,9 @@ int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *
 			} else if (i + 1 < argc) {
 				*(const char **)o->value = argv[++i];
 			} else {
-				return sbx_error_set(err, SBX_EUSAGE, "option --%s needs a value (%s)",
-						     o->long_name, o->arg_name);
+				return sbx_error_set(err, SBX_EUSAGE,
+						     "option --%s needs a value (%s)", o->long_name,
+						     o->arg_name);
 			}
 			continue;
 		}
@@ -103,8 +104,9 @@ int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *
 			} else if (i + 1 < argc) {
 				*(const char **)o->value = argv[++i];
 			} else {
-				return sbx_error_set(err, SBX_EUSAGE, "option -%c needs a value (%s)",
-						     o->short_name, o->arg_name);
+				return sbx_error_set(err, SBX_EUSAGE,
+						     "option -%c needs a value (%s)", o->short_name,
+						     o->arg_name);
 			}
 			break;
 		}

@@ -13,7 +13,7 @@
 #include "lib/error.h"
 
 typedef enum sbx_opt_type {
-	SBX_OPT_FLAG,   /* value is a bool * */
+	SBX_OPT_FLAG,	/* value is a bool * */
 	SBX_OPT_STRING, /* value is a const char ** */
 } sbx_opt_type;
 
@@ -26,7 +26,10 @@ typedef struct sbx_opt {
 	const char *help;
 } sbx_opt;
 
-#define SBX_OPT_END {0, NULL, SBX_OPT_FLAG, NULL, NULL, NULL}
+#define SBX_OPT_END                                                                                \
+	{                                                                                          \
+		0, NULL, SBX_OPT_FLAG, NULL, NULL, NULL                                            \
+	}
 
 /*
  * sbx_opt_parse: parse argv[1..argc) (argv[0] is the command's name) against

@@ -46,9 +46,8 @@ void sbx_out_version(const sbx_lib_version *libs, bool json)
 	for (size_t i = 0; libs[i].name; i++)
 		json_object_object_add(l, libs[i].name, json_object_new_string(libs[i].version));
 	json_object_object_add(o, "libraries", l);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 

@@ -16,17 +16,16 @@ static const char *const shell_cmd[] = {"bash", "-l", NULL};
  * approval prompts off: the sandbox is the boundary.
  */
 static const sbx_agent agents[] = {
-	{"claude", "Claude Code", "docker/sandbox-templates:claude-code", claude_cmd,
-	 "/home/agent/.claude"},
-	{"gemini", "Gemini CLI", "docker/sandbox-templates:gemini", gemini_cmd,
-	 "/home/agent/.gemini"},
-	{"codex", "OpenAI Codex CLI", "docker/sandbox-templates:codex", codex_cmd,
-	 "/home/agent/.codex"},
-	{"copilot", "GitHub Copilot CLI", "docker/sandbox-templates:copilot", copilot_cmd,
-	 "/home/agent/.copilot"},
-	{"opencode", "OpenCode", "docker/sandbox-templates:opencode", opencode_cmd,
-	 "/home/agent/.local/share/opencode"},
-	{"shell", "a login shell, no agent", "docker/sandbox-templates:shell", shell_cmd, NULL},
+    {"claude", "Claude Code", "docker/sandbox-templates:claude-code", claude_cmd,
+     "/home/agent/.claude"},
+    {"gemini", "Gemini CLI", "docker/sandbox-templates:gemini", gemini_cmd, "/home/agent/.gemini"},
+    {"codex", "OpenAI Codex CLI", "docker/sandbox-templates:codex", codex_cmd,
+     "/home/agent/.codex"},
+    {"copilot", "GitHub Copilot CLI", "docker/sandbox-templates:copilot", copilot_cmd,
+     "/home/agent/.copilot"},
+    {"opencode", "OpenCode", "docker/sandbox-templates:opencode", opencode_cmd,
+     "/home/agent/.local/share/opencode"},
+    {"shell", "a login shell, no agent", "docker/sandbox-templates:shell", shell_cmd, NULL},
 };
 
 #define N_AGENTS (sizeof(agents) / sizeof(agents[0]))

@@ -14,7 +14,7 @@ typedef struct sbx_agent {
 	const char *name;
 	const char *summary;
 	const char *image;
-	const char *const *command; /* NULL-terminated argv */
+	const char *const *command;  /* NULL-terminated argv */
 	const char *credentials_dir; /* NULL: the agent keeps no credentials */
 } sbx_agent;
 

@@ -29,19 +29,19 @@
 /* The patterns of the language. schema/sandbox.schema.json states the same ones. */
 #define RE_IMAGE                                                                                   \
 	"^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"                                      \
-	"(\\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(:[0-9]+)?/)?"                      \
+	"(\\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(:[0-9]+)?/)?"                     \
 	"[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*"                 \
 	"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"                                                    \
 	"(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
-#define RE_NAME     "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
-#define RE_USER     "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$"
+#define RE_NAME	    "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
+#define RE_USER	    "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$"
 #define RE_ENV_NAME "^[A-Za-z_][A-Za-z0-9_]*$"
 #define RE_MEMORY   "^[1-9][0-9]{0,15}[kKmMgG]?$"
 
 enum { P_IMAGE, P_NAME, P_USER, P_ENV_NAME, P_MEMORY, P__COUNT };
 
 static const char *const pattern_src[P__COUNT] = {RE_IMAGE, RE_NAME, RE_USER, RE_ENV_NAME,
-						   RE_MEMORY};
+						  RE_MEMORY};
 
 static bool matches(int which, const char *s)
 {
@@ -146,8 +146,9 @@ int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sb
 	close(fd);
 	if (len > SBX_CONFIG_MAX_BYTES) {
 		free(buf);
-		return sbx_error_set(err, SBX_EINVALID, "%s:1:1: file is over the limit of %d bytes",
-				     path, SBX_CONFIG_MAX_BYTES);
+		return sbx_error_set(err, SBX_EINVALID,
+				     "%s:1:1: file is over the limit of %d bytes", path,
+				     SBX_CONFIG_MAX_BYTES);
 	}
 	buf[len] = '\0';
 	*out = buf;
@@ -502,8 +503,8 @@ static node *build_tree(ctx *c)
 
 /* ---- pass 2: nodes -> spec ---- */
 
-static const char *const yaml11_bools[] = {"y",   "Y",   "yes", "Yes", "YES",   "n",     "N",
-					   "no",  "No",  "NO",  "on",  "On",    "ON",    "off",
+static const char *const yaml11_bools[] = {"y",	  "Y",	 "yes",	 "Yes",	 "YES",	  "n",	   "N",
+					   "no",  "No",	 "NO",	 "on",	 "On",	  "ON",	   "off",
 					   "Off", "OFF", "True", "TRUE", "False", "FALSE", NULL};
 
 static bool is_yaml11_bool(const char *s)
@@ -592,8 +593,8 @@ static bool get_string(ctx *c, const node *n, const char *what, size_t maxlen, b
 	if (no_controls) {
 		const unsigned char *u = (const unsigned char *)n->text;
 		for (size_t i = 0; i < n->len; i++) {
-			bool c1 = u[i] == 0xc2 && i + 1 < n->len && u[i + 1] >= 0x80 &&
-				  u[i + 1] < 0xa0;
+			bool c1 =
+			    u[i] == 0xc2 && i + 1 < n->len && u[i + 1] >= 0x80 && u[i + 1] < 0xa0;
 			if (u[i] < 0x20 || u[i] == 0x7f || c1) {
 				_cleanup_free_ char *q = sbx_quote(n->text, n->len);
 				report(c, n->pos, "%s %s contains a control character", what, q);
@@ -708,8 +709,8 @@ static void walk_mapping(ctx *c, const node *m, const char *const *keys, const c
 		if (idx < 0) {
 			const char *s = sbx_suggest(k->text, keys);
 			if (s)
-				report(c, k->pos, "unknown key %s%s (did you mean '%s'?)", qk, where,
-				       s);
+				report(c, k->pos, "unknown key %s%s (did you mean '%s'?)", qk,
+				       where, s);
 			else
 				report(c, k->pos, "unknown key %s%s", qk, where);
 			continue;
@@ -759,7 +760,8 @@ static bool valid_target(const char *p)
 		size_t len = (size_t)(p - start);
 		if (len == 0)
 			return *p == '\0' && components > 0; /* a trailing slash */
-		if ((len == 1 && start[0] == '.') || (len == 2 && start[0] == '.' && start[1] == '.'))
+		if ((len == 1 && start[0] == '.') ||
+		    (len == 2 && start[0] == '.' && start[1] == '.'))
 			return false;
 		components++;
 	}
@@ -913,13 +915,16 @@ static void resource_field(ctx *c, void *obj, int key, const node *k, const node
 		if (v->type == N_SCALAR && v->st == S_NUMBER) {
 			double d = strtod(v->text, NULL);
 			if (!isfinite(d) || d != floor(d)) {
-				report(c, v->pos, "resources.memory must be a whole number of bytes, "
-						  "found %s", v->text);
+				report(c, v->pos,
+				       "resources.memory must be a whole number of bytes, "
+				       "found %s",
+				       v->text);
 				return;
 			}
 			/* Out of range, it is refused below without a cast that overflows. */
-			bytes = d < SBX_SPEC_MIN_MEMORY || d > (double)SBX_SPEC_MAX_MEMORY ? -1
-											  : (long long)d;
+			bytes = d < SBX_SPEC_MIN_MEMORY || d > (double)SBX_SPEC_MAX_MEMORY
+				    ? -1
+				    : (long long)d;
 		} else if (v->type == N_SCALAR && v->st == S_STRING) {
 			bytes = sbx_parse_memory(v->text);
 			if (bytes < 0) {
@@ -954,16 +959,14 @@ static void resource_field(ctx *c, void *obj, int key, const node *k, const node
 /* -- the top level -- */
 
 static const char *const top_keys[SBX_FIELD__COUNT + 1] = {
-	"version",       "agent",  "image",        "command",     "name",
-	"user",          "env",    "pass_env",     "docker_socket", "mounts",
-	"git_identity",  "credentials", "network", "resources",   "preserve_state",
-	NULL};
+    "version", "agent",	    "image",	      "command", "name",	 "user",
+    "env",     "pass_env",  "docker_socket",  "mounts",	 "git_identity", "credentials",
+    "network", "resources", "preserve_state", NULL};
 
 static const char *const credentials_values[] = {"shared", "workspace", "none", NULL};
 static const char *const network_values[] = {"bridge", "none", NULL};
 
-static bool get_enum(ctx *c, const node *v, const char *what, const char *const *values,
-		     int *out)
+static bool get_enum(ctx *c, const node *v, const char *what, const char *const *values, int *out)
 {
 	const char *s;
 	if (!get_string(c, v, what, 64, false, &s))
@@ -1070,7 +1073,8 @@ static void parse_command(ctx *c, sbx_spec *spec, const node *v)
 	if (!expect_type(c, v, N_SEQ, "command"))
 		return;
 	if (v->n == 0) {
-		report(c, v->pos, "command must not be empty; leave it out for the agent's default");
+		report(c, v->pos,
+		       "command must not be empty; leave it out for the agent's default");
 		return;
 	}
 	if (v->n > SBX_SPEC_MAX_COMMAND) {
@@ -1138,10 +1142,11 @@ static void top_field(ctx *c, void *obj, int key, const node *k, const node *v)
 			return;
 		if (!matches(P_IMAGE, s)) {
 			_cleanup_free_ char *q = sbx_quote(v->text, v->len);
-			report(c, v->pos,
-			       "invalid image reference %s: expected [registry/]name[:tag][@digest] "
-			       "with a lowercase name",
-			       q);
+			report(
+			    c, v->pos,
+			    "invalid image reference %s: expected [registry/]name[:tag][@digest] "
+			    "with a lowercase name",
+			    q);
 			return;
 		}
 		spec->image = xstrdup(s);
@@ -1164,16 +1169,18 @@ static void top_field(ctx *c, void *obj, int key, const node *k, const node *v)
 		break;
 	case SBX_FIELD_USER:
 		if (v->type == N_SCALAR && v->st == S_NUMBER) {
-			report(c, v->pos, "user must be a string, found the number %s (quote a uid: "
-					  "user: \"%s\")", v->text, v->text);
+			report(c, v->pos,
+			       "user must be a string, found the number %s (quote a uid: "
+			       "user: \"%s\")",
+			       v->text, v->text);
 			return;
 		}
 		if (!get_string(c, v, "user", SBX_SPEC_MAX_USER, false, &s))
 			return;
 		if (!matches(P_USER, s)) {
 			_cleanup_free_ char *q = sbx_quote(v->text, v->len);
-			report(c, v->pos, "invalid user %s: expected name, uid, name:group or uid:gid",
-			       q);
+			report(c, v->pos,
+			       "invalid user %s: expected name, uid, name:group or uid:gid", q);
 			return;
 		}
 		spec->user = xstrdup(s);
@@ -1285,8 +1292,8 @@ int sbx_config_parse(sbx_spec **out, const char *buf, size_t len, const char *fi
 			sbx_error_set(err, SBX_EINVALID, "%s: too many errors; stopping here",
 				      filename);
 		else
-			sbx_error_set(err, SBX_EINVALID, "%s:%d:%d: %s", filename, c.probs[i].pos.line,
-				      c.probs[i].pos.col, c.probs[i].msg);
+			sbx_error_set(err, SBX_EINVALID, "%s:%d:%d: %s", filename,
+				      c.probs[i].pos.line, c.probs[i].pos.col, c.probs[i].msg);
 		free(c.probs[i].msg);
 	}
 	free(c.probs);
@@ -1407,11 +1414,12 @@ char *sbx_config_template(const sbx_agent *agent, const char *schema_url)
 {
 	sbx_buf b = SBX_BUF_INIT;
 	sbx_buf_addf(&b, "# yaml-language-server: $schema=%s\n", schema_url);
-	sbx_buf_adds(&b, "#\n"
-			 "# The sandbox sbx keeps for this workspace: one container, this directory\n"
-			 "# mounted at the same path, nothing else of the host. Commit this file.\n"
-			 "# Every key but version and agent is optional; the commented values are\n"
-			 "# the defaults. Check it with 'sbx validate'.\n\n");
+	sbx_buf_adds(&b,
+		     "#\n"
+		     "# The sandbox sbx keeps for this workspace: one container, this directory\n"
+		     "# mounted at the same path, nothing else of the host. Commit this file.\n"
+		     "# Every key but version and agent is optional; the commented values are\n"
+		     "# the defaults. Check it with 'sbx validate'.\n\n");
 	sbx_buf_addf(&b, "version: %d\n", SBX_SPEC_VERSION);
 	sbx_buf_addf(&b, "agent: %s  # %s\n\n", agent->name, agent->summary);
 	sbx_buf_adds(&b, "# The image of the sandbox.\n");

@@ -16,17 +16,17 @@
 #include "error.h"
 #include "spec.h"
 
-#define SBX_CONFIG_NAME       "sandbox.yaml"
+#define SBX_CONFIG_NAME	      "sandbox.yaml"
 #define SBX_CONFIG_MAX_BYTES  (256 * 1024) /* checked with fstat before reading */
-#define SBX_CONFIG_MAX_DEPTH  8            /* nested mappings and sequences */
-#define SBX_CONFIG_MAX_ITEMS  1024         /* entries in any one mapping or sequence */
-#define SBX_CONFIG_MAX_ERRORS 50           /* problems reported before giving up */
+#define SBX_CONFIG_MAX_DEPTH  8		   /* nested mappings and sequences */
+#define SBX_CONFIG_MAX_ITEMS  1024	   /* entries in any one mapping or sequence */
+#define SBX_CONFIG_MAX_ERRORS 50	   /* problems reported before giving up */
 
 /* A loaded sandbox.yaml: where it is, its exact bytes (read once), and what it asks for. */
 typedef struct sbx_config {
-	char *path;      /* canonical path of the file */
+	char *path;	 /* canonical path of the file */
 	char *workspace; /* canonical path of the directory holding it */
-	char *bytes;     /* the exact bytes parsed, NUL-terminated; len excludes the NUL */
+	char *bytes;	 /* the exact bytes parsed, NUL-terminated; len excludes the NUL */
 	size_t len;
 	sbx_spec *spec;
 } sbx_config;

@@ -13,7 +13,7 @@
 
 enum {
 	SBX_OK = 0,
-	SBX_ERROR = -1,        /* anything without a more specific code */
+	SBX_ERROR = -1,	       /* anything without a more specific code */
 	SBX_ENOTFOUND = -2,    /* a file, sandbox or object does not exist */
 	SBX_ECONFLICT = -3,    /* something is already there (a file, a name) */
 	SBX_EUNAVAILABLE = -4, /* the engine cannot be reached */

@@ -6,21 +6,21 @@
 #include "util.h"
 
 static const char *const field_names[SBX_FIELD__COUNT] = {
-	[SBX_FIELD_VERSION] = "version",
-	[SBX_FIELD_AGENT] = "agent",
-	[SBX_FIELD_IMAGE] = "image",
-	[SBX_FIELD_COMMAND] = "command",
-	[SBX_FIELD_NAME] = "name",
-	[SBX_FIELD_USER] = "user",
-	[SBX_FIELD_ENV] = "env",
-	[SBX_FIELD_PASS_ENV] = "pass_env",
-	[SBX_FIELD_DOCKER_SOCKET] = "docker_socket",
-	[SBX_FIELD_MOUNTS] = "mounts",
-	[SBX_FIELD_GIT_IDENTITY] = "git_identity",
-	[SBX_FIELD_CREDENTIALS] = "credentials",
-	[SBX_FIELD_NETWORK] = "network",
-	[SBX_FIELD_RESOURCES] = "resources",
-	[SBX_FIELD_PRESERVE_STATE] = "preserve_state",
+    [SBX_FIELD_VERSION] = "version",
+    [SBX_FIELD_AGENT] = "agent",
+    [SBX_FIELD_IMAGE] = "image",
+    [SBX_FIELD_COMMAND] = "command",
+    [SBX_FIELD_NAME] = "name",
+    [SBX_FIELD_USER] = "user",
+    [SBX_FIELD_ENV] = "env",
+    [SBX_FIELD_PASS_ENV] = "pass_env",
+    [SBX_FIELD_DOCKER_SOCKET] = "docker_socket",
+    [SBX_FIELD_MOUNTS] = "mounts",
+    [SBX_FIELD_GIT_IDENTITY] = "git_identity",
+    [SBX_FIELD_CREDENTIALS] = "credentials",
+    [SBX_FIELD_NETWORK] = "network",
+    [SBX_FIELD_RESOURCES] = "resources",
+    [SBX_FIELD_PRESERVE_STATE] = "preserve_state",
 };
 
 const char *sbx_field_name(sbx_field f)

@@ -18,21 +18,21 @@
 #define SBX_SPEC_VERSION 1
 
 /* Limits of the language; the schema states the same ones. */
-#define SBX_SPEC_MAX_ENV          256
-#define SBX_SPEC_MAX_PASS_ENV     256
-#define SBX_SPEC_MAX_MOUNTS       64
-#define SBX_SPEC_MAX_COMMAND      256
-#define SBX_SPEC_MAX_NAME         128   /* container name */
-#define SBX_SPEC_MAX_IMAGE        512
-#define SBX_SPEC_MAX_USER         65    /* name[:group], 32 each */
-#define SBX_SPEC_MAX_ENV_NAME     255
-#define SBX_SPEC_MAX_VALUE        32768 /* an env value or a command argument */
-#define SBX_SPEC_MAX_PATH         4096
-#define SBX_SPEC_MAX_CPUS         1024
-#define SBX_SPEC_MIN_MEMORY       (6 * 1024 * 1024) /* the engine's own minimum */
-#define SBX_SPEC_MAX_MEMORY       (INT64_C(1) << 50) /* 1 PiB */
-#define SBX_SPEC_MAX_PIDS         4194304 /* the kernel's pid_max limit */
-#define SBX_SPEC_DEFAULT_PIDS     4096
+#define SBX_SPEC_MAX_ENV      256
+#define SBX_SPEC_MAX_PASS_ENV 256
+#define SBX_SPEC_MAX_MOUNTS   64
+#define SBX_SPEC_MAX_COMMAND  256
+#define SBX_SPEC_MAX_NAME     128 /* container name */
+#define SBX_SPEC_MAX_IMAGE    512
+#define SBX_SPEC_MAX_USER     65 /* name[:group], 32 each */
+#define SBX_SPEC_MAX_ENV_NAME 255
+#define SBX_SPEC_MAX_VALUE    32768 /* an env value or a command argument */
+#define SBX_SPEC_MAX_PATH     4096
+#define SBX_SPEC_MAX_CPUS     1024
+#define SBX_SPEC_MIN_MEMORY   (6 * 1024 * 1024)	 /* the engine's own minimum */
+#define SBX_SPEC_MAX_MEMORY   (INT64_C(1) << 50) /* 1 PiB */
+#define SBX_SPEC_MAX_PIDS     4194304		 /* the kernel's pid_max limit */
+#define SBX_SPEC_DEFAULT_PIDS 4096
 
 /* A position in the config file, 1-based; line 0 means "not from the file". */
 typedef struct sbx_pos {
@@ -41,9 +41,9 @@ typedef struct sbx_pos {
 } sbx_pos;
 
 typedef enum sbx_credentials {
-	SBX_CREDENTIALS_SHARED,    /* one named volume per agent, shared by all sandboxes */
+	SBX_CREDENTIALS_SHARED,	   /* one named volume per agent, shared by all sandboxes */
 	SBX_CREDENTIALS_WORKSPACE, /* one named volume per workspace */
-	SBX_CREDENTIALS_NONE,      /* nothing kept */
+	SBX_CREDENTIALS_NONE,	   /* nothing kept */
 } sbx_credentials;
 
 typedef enum sbx_network {
@@ -90,9 +90,9 @@ typedef struct sbx_mount {
 } sbx_mount;
 
 typedef struct sbx_resources {
-	double cpus;    /* 0: no limit */
+	double cpus;	/* 0: no limit */
 	int64_t memory; /* bytes; 0: no limit */
-	int64_t pids;   /* always limited */
+	int64_t pids;	/* always limited */
 } sbx_resources;
 
 typedef struct sbx_spec {

@@ -200,8 +200,8 @@ size_t sbx_utf8_length(const char *s, size_t len)
  */
 static bool is_bidi_control(uint32_t cp)
 {
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       cp == 0x200e || cp == 0x200f || cp == 0x061c;
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+	       cp == 0x200f || cp == 0x061c;
 }
 
 char *sbx_quote(const char *s, size_t len)
@@ -237,8 +237,8 @@ char *sbx_quote(const char *s, size_t len)
 		default:
 			if (cp < 0x20 || cp == 0x7f)
 				sbx_buf_addf(&b, "\\x%02x", (unsigned)cp);
-			else if ((cp >= 0x80 && cp < 0xa0) || is_bidi_control(cp) ||
-				 cp == 0x2028 || cp == 0x2029 || cp == 0xfeff)
+			else if ((cp >= 0x80 && cp < 0xa0) || is_bidi_control(cp) || cp == 0x2028 ||
+				 cp == 0x2029 || cp == 0xfeff)
 				sbx_buf_addf(&b, "\\u%04x", (unsigned)cp);
 			else
 				sbx_buf_add(&b, u + i, n);

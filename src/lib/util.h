@@ -17,7 +17,7 @@
 
 #if defined(__GNUC__)
 #define SBX_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define SBX_NORETURN __attribute__((noreturn))
+#define SBX_NORETURN	 __attribute__((noreturn))
 #else
 #define SBX_PRINTF(f, a)
 #define SBX_NORETURN
@@ -58,7 +58,10 @@ typedef struct sbx_buf {
 	size_t cap;
 } sbx_buf;
 
-#define SBX_BUF_INIT {NULL, 0, 0}
+#define SBX_BUF_INIT                                                                               \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void sbx_buf_add(sbx_buf *b, const void *data, size_t len);
 void sbx_buf_adds(sbx_buf *b, const char *s);
