@@ -1440,8 +1440,7 @@ char *sbx_config_template(const sbx_agent *agent, const char *schema_url)
 			 "docker_socket: false\n\n"
 			 "# Extra host paths, outside the workspace. Ask for 'sbx trust'.\n"
 			 "# mounts:\n"
-			 "#   - {source: ~/.cache/pip, target: /home/agent/.cache/pip, readonly: "
-			 "true}\n\n"
+			 "#   - {source: ~/datasets, target: /data, readonly: true}\n\n"
 			 "# Give the sandbox your git user.name and user.email.\n"
 			 "git_identity: true\n\n");
 	if (agent->credentials_dir)
