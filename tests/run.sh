@@ -52,5 +52,5 @@ suite "cli" sh tests/cli/run.sh "$SBX"
 suite "schema agreement" sh tests/schema/run.sh "$SBX"
 
 echo
-echo "all suites: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
