@@ -76,6 +76,8 @@ const sbx_command *sbx_command_find(const char *name);
 /* sbx_command_list: the table, in the order `sbx help` lists it. */
 const sbx_command *sbx_command_list(size_t *n);
 
+int cmd_apply(sbx_ctx *ctx, int argc, char **argv);
+int cmd_diff(sbx_ctx *ctx, int argc, char **argv);
 int cmd_help(sbx_ctx *ctx, int argc, char **argv);
 int cmd_init(sbx_ctx *ctx, int argc, char **argv);
 int cmd_validate(sbx_ctx *ctx, int argc, char **argv);

@@ -12,6 +12,8 @@
 #include "output.h"
 
 static const sbx_command commands[] = {
+    {"apply", cmd_apply, "converge the workspace's sandbox on sandbox.yaml"},
+    {"diff", cmd_diff, "show what apply would change; change nothing"},
     {"validate", cmd_validate, "check sandbox.yaml and report every problem in it"},
     {"init", cmd_init, "write a commented sandbox.yaml for an agent"},
     {"version", cmd_version, "print the versions of sbx and its libraries"},

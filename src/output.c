@@ -72,3 +72,23 @@ void sbx_out_usage(const char *name, const char *args, const char *summary, cons
 {
 	sbx_opt_usage(stdout, name, args, summary, opts);
 }
+
+void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color)
+{
+	char *text = sbx_plan_render(plan, desired, color);
+	fputs(text, stdout);
+	free(text);
+	fflush(stdout);
+}
+
+void sbx_out_note(const char *line)
+{
+	printf("  %s\n", line);
+	fflush(stdout);
+}
+
+void sbx_out_applied(const sbx_plan *plan)
+{
+	_cleanup_free_ char *q = sbx_quotes(plan->name);
+	printf("\nApply complete: sandbox %s is up to date and running.\n", q);
+}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "lib/config.h"
+#include "lib/plan.h"
 #include "lib/version.h"
 #include "opt.h"
 
@@ -30,5 +31,12 @@ typedef struct sbx_out_cmd {
 void sbx_out_commands(const sbx_out_cmd *cmds, size_t n);
 /* --help of one command. */
 void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts);
+
+/* The plan, as sbx_plan_render writes it. */
+void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
+/* One line of progress during apply (already escaped). */
+void sbx_out_note(const char *line);
+/* The closing line of a successful apply. */
+void sbx_out_applied(const sbx_plan *plan);
 
 #endif

@@ -1,7 +1,9 @@
 #include "spec.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -105,4 +107,155 @@ void sbx_spec_free(sbx_spec *spec)
 	}
 	free(spec->mounts);
 	free(spec);
+}
+
+/* ---- the canonical form ---- */
+
+static size_t find_slot(const sbx_fields *f, const char *path, bool *found)
+{
+	size_t lo = 0, hi = f->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(f->v[mid].path, path);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+void sbx_fields_set(sbx_fields *f, const char *path, const char *value, bool sensitive)
+{
+	bool found;
+	size_t i = find_slot(f, path, &found);
+	if (found) {
+		free(f->v[i].value);
+		f->v[i].value = xstrdup(value);
+		f->v[i].sensitive = sensitive;
+		return;
+	}
+	f->v = xreallocarray(f->v, f->n + 1, sizeof(sbx_fieldv));
+	memmove(&f->v[i + 1], &f->v[i], (f->n - i) * sizeof(sbx_fieldv));
+	f->v[i] = (sbx_fieldv){xstrdup(path), xstrdup(value), sensitive};
+	f->n++;
+}
+
+const sbx_fieldv *sbx_fields_get(const sbx_fields *f, const char *path)
+{
+	bool found;
+	size_t i = find_slot(f, path, &found);
+	return found ? &f->v[i] : NULL;
+}
+
+void sbx_fields_release(sbx_fields *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].path);
+		free(f->v[i].value);
+	}
+	free(f->v);
+	f->v = NULL;
+	f->n = 0;
+}
+
+static void set_fmt(sbx_fields *f, const char *path, bool sensitive, const char *fmt, ...)
+    SBX_PRINTF(4, 5);
+
+static void set_fmt(sbx_fields *f, const char *path, bool sensitive, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *v = xvasprintf(fmt, ap);
+	va_end(ap);
+	sbx_fields_set(f, path, v, sensitive);
+	free(v);
+}
+
+/* A JSON-style array of strings: the one value that is a list. */
+static char *argv_text(char *const *argv, size_t n)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	sbx_buf_addc(&b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sbx_buf_adds(&b, ", ");
+		sbx_buf_addc(&b, '"');
+		for (const char *p = argv[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				sbx_buf_addc(&b, '\\');
+			sbx_buf_addc(&b, *p);
+		}
+		sbx_buf_addc(&b, '"');
+	}
+	sbx_buf_addc(&b, ']');
+	return sbx_buf_detach(&b);
+}
+
+void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fields *out)
+{
+	sbx_fields_release(out);
+	sbx_fields_set(out, "agent", spec->agent->name, false);
+	sbx_fields_set(out, "image", spec->image, false);
+	sbx_fields_set(out, "name", facts->name, false);
+	sbx_fields_set(out, "user", spec->user ? spec->user : "(image default)", false);
+	sbx_fields_set(out, "workspace", facts->workspace, false);
+	char *cmd = argv_text(spec->command, spec->command_len);
+	sbx_fields_set(out, "command", cmd, false);
+	free(cmd);
+	for (size_t i = 0; i < spec->env_len; i++) {
+		char *p = xasprintf("env.%s", spec->env[i].name);
+		sbx_fields_set(out, p, spec->env[i].value, false);
+		free(p);
+	}
+	for (size_t i = 0; i < spec->pass_env_len; i++) {
+		char *p = xasprintf("pass_env.%s", spec->pass_env[i].name);
+		const char *d = facts->pass_env_digests ? facts->pass_env_digests[i] : NULL;
+		sbx_fields_set(out, p, d ? d : "(unset on the host)", true);
+		free(p);
+	}
+	sbx_fields_set(out, "docker_socket",
+		       spec->docker_socket && facts->docker_socket ? facts->docker_socket : "false",
+		       false);
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const sbx_mount *m = &spec->mounts[i];
+		size_t tl = strlen(m->target);
+		while (tl > 1 && m->target[tl - 1] == '/')
+			tl--;
+		char *p = xasprintf("mounts.%.*s", (int)tl, m->target);
+		const char *src = facts->mount_sources ? facts->mount_sources[i] : m->source;
+		set_fmt(out, p, false, "%s (%s)", src, m->readonly ? "read-only" : "read-write");
+		free(p);
+	}
+	if (spec->git_identity) {
+		const char *ids[4][2] = {{"git.author_name", facts->git_author_name},
+					 {"git.author_email", facts->git_author_email},
+					 {"git.committer_name", facts->git_committer_name},
+					 {"git.committer_email", facts->git_committer_email}};
+		for (size_t i = 0; i < 4; i++)
+			if (ids[i][1])
+				sbx_fields_set(out, ids[i][0], ids[i][1], false);
+	}
+	if (facts->credentials_volume)
+		set_fmt(out, "credentials", false, "%s (volume %s at %s)",
+			sbx_credentials_name(spec->credentials), facts->credentials_volume,
+			spec->agent->credentials_dir);
+	else
+		sbx_fields_set(out, "credentials", "none", false);
+	sbx_fields_set(out, "network", sbx_network_name(spec->network), false);
+	if (spec->resources.cpus > 0)
+		set_fmt(out, "resources.cpus", false, "%g", spec->resources.cpus);
+	else
+		sbx_fields_set(out, "resources.cpus", "unlimited", false);
+	if (spec->resources.memory > 0)
+		set_fmt(out, "resources.memory", false, "%lld", (long long)spec->resources.memory);
+	else
+		sbx_fields_set(out, "resources.memory", "unlimited", false);
+	set_fmt(out, "resources.pids", false, "%lld", (long long)spec->resources.pids);
+	sbx_fields_set(out, "preserve_state", spec->preserve_state ? "true" : "false", false);
 }

@@ -118,6 +118,50 @@ typedef struct sbx_spec {
 	sbx_pos pos[SBX_FIELD__COUNT]; /* where each field was set; line 0: defaulted */
 } sbx_spec;
 
+/*
+ * The canonical form: a spec made concrete for one workspace on this host,
+ * flattened to sorted (path, value) pairs: "image", "env.NODE_ENV",
+ * "mounts./data", "resources.cpus". The engine keeps it in a label; the
+ * plan diffs two of them path by path. Secret values appear only as
+ * "sha256:" digests and are marked sensitive.
+ */
+#define SBX_SPEC_FORM_VERSION 1
+
+typedef struct sbx_fieldv {
+	char *path;
+	char *value;
+	bool sensitive;
+} sbx_fieldv;
+
+typedef struct sbx_fields {
+	sbx_fieldv *v;
+	size_t n;
+} sbx_fields;
+
+/* sbx_fields_set: add or replace path's value. Keeps the set sorted by path. */
+void sbx_fields_set(sbx_fields *f, const char *path, const char *value, bool sensitive);
+/* sbx_fields_get: the entry for path, or NULL. Borrowed. */
+const sbx_fieldv *sbx_fields_get(const sbx_fields *f, const char *path);
+void sbx_fields_release(sbx_fields *f);
+
+/* What the host adds to a spec: facts found at apply time, all borrowed. */
+typedef struct sbx_host_facts {
+	const char *workspace;	     /* canonical path, mounted at the same path */
+	const char *name;	     /* the container name (spec->name or derived) */
+	const char *git_author_name; /* NULL: none injected */
+	const char *git_author_email;
+	const char *git_committer_name;
+	const char *git_committer_email;
+	const char *const *mount_sources; /* canonical host paths, parallel to spec->mounts */
+	const char *const
+	    *pass_env_digests;		/* "sha256:...", parallel to spec->pass_env; NULL: unset */
+	const char *credentials_volume; /* NULL when credentials: none */
+	const char *docker_socket;	/* host path of the engine socket, when asked for */
+} sbx_host_facts;
+
+/* sbx_spec_fields: the canonical form of spec on this host into out (which it resets). */
+void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fields *out);
+
 /* sbx_spec_new: an empty spec with the agent-independent defaults. Free with sbx_spec_free. */
 sbx_spec *sbx_spec_new(void);
 /*

@@ -1,0 +1,51 @@
+/* sbx apply: converge the workspace's sandbox on sandbox.yaml. */
+#include <stdio.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "prepare.h"
+
+static void note(const char *line, void *arg)
+{
+	(void)arg;
+	sbx_out_note(line);
+}
+
+int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
+{
+	bool dry_run = false, exit_code = false;
+	const sbx_opt opts[] = {
+	    SBX_OPTS_CONFIG(ctx),
+	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
+	    {0, "exit-code", SBX_OPT_FLAG, &exit_code, NULL,
+	     "with --dry-run: exit 2 when there are changes"},
+	    SBX_OPT_END,
+	};
+	int nargs, status;
+	if (sbx_parse_args("apply", "[--dry-run [--exit-code]]", opts, argc, argv, &nargs, &status))
+		return status;
+	if (nargs > 0)
+		return sbx_usage_error("apply", "apply takes no operands");
+	if (exit_code && !dry_run)
+		return sbx_usage_error("apply", "--exit-code goes with --dry-run");
+	sbx_prepared p;
+	sbx_error *err = NULL;
+	if (sbx_prepare(&p, ctx, !dry_run, &err) < 0) {
+		sbx_prepared_release(&p);
+		return sbx_report(err);
+	}
+	sbx_out_plan(p.plan, &p.desired.fields, ctx->color);
+	bool changes = sbx_plan_has_changes(p.plan);
+	if (dry_run || !changes) {
+		sbx_prepared_release(&p);
+		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
+	}
+	int rc = sbx_apply(p.engine, p.plan, &p.desired, &p.actual, note, NULL, &err);
+	if (rc < 0) {
+		sbx_prepared_release(&p);
+		return sbx_report(err);
+	}
+	sbx_out_applied(p.plan);
+	sbx_prepared_release(&p);
+	return SBX_EXIT_OK;
+}

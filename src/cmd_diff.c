@@ -1,0 +1,30 @@
+/* sbx diff: the plan apply would carry out, printed; nothing changes. */
+#include "cmd.h"
+#include "output.h"
+#include "prepare.h"
+
+int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
+{
+	bool exit_code = false;
+	const sbx_opt opts[] = {
+	    SBX_OPTS_CONFIG(ctx),
+	    {0, "exit-code", SBX_OPT_FLAG, &exit_code, NULL,
+	     "exit 2 when there are changes, 0 when there are none, 1 on errors"},
+	    SBX_OPT_END,
+	};
+	int nargs, status;
+	if (sbx_parse_args("diff", "[--exit-code]", opts, argc, argv, &nargs, &status))
+		return status;
+	if (nargs > 0)
+		return sbx_usage_error("diff", "diff takes no operands");
+	sbx_prepared p;
+	sbx_error *err = NULL;
+	if (sbx_prepare(&p, ctx, false, &err) < 0) {
+		sbx_prepared_release(&p);
+		return sbx_report(err);
+	}
+	sbx_out_plan(p.plan, &p.desired.fields, ctx->color);
+	bool changes = sbx_plan_has_changes(p.plan);
+	sbx_prepared_release(&p);
+	return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
+}

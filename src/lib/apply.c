@@ -1,0 +1,258 @@
+#include "apply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "state.h"
+#include "util.h"
+
+static int container_post(sbx_engine *e, const char *id, const char *verb, const char *query,
+			  sbx_error **err)
+{
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path =
+	    xasprintf("/containers/%s/%s%s%s", eid, verb, query ? "?" : "", query ? query : "");
+	long status = 0;
+	int rc =
+	    sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, &status, err);
+	return rc;
+}
+
+int sbx_container_start(sbx_engine *e, const char *id, sbx_error **err)
+{
+	return container_post(e, id, "start", NULL, err);
+}
+
+int sbx_container_stop(sbx_engine *e, const char *id, sbx_error **err)
+{
+	/* The idle PID 1 under init stops at once on SIGTERM; 10 s for the agent's children. */
+	return container_post(e, id, "stop", "t=10", err);
+}
+
+int sbx_container_rename(sbx_engine *e, const char *id, const char *name, sbx_error **err)
+{
+	_cleanup_free_ char *ename = sbx_engine_escape(name);
+	_cleanup_free_ char *q = xasprintf("name=%s", ename);
+	return container_post(e, id, "rename", q, err);
+}
+
+int sbx_container_remove(sbx_engine *e, const char *id, bool volumes, sbx_error **err)
+{
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	/* v=1 removes anonymous volumes only; named volumes (credentials) stay. */
+	_cleanup_free_ char *path =
+	    xasprintf("/containers/%s?force=1%s", eid, volumes ? "&v=1" : "");
+	return sbx_engine_call(e, "DELETE", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
+}
+
+static int mkdirs(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int sbx_lock_workspace(const char *workspace, sbx_error **err)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	_cleanup_free_ char *dir = xdg && *xdg
+				       ? xasprintf("%s/sbx/locks", xdg)
+				       : xasprintf("%s/.local/state/sbx/locks", home ? home : "");
+	if (mkdirs(dir, 0700) < 0) {
+		_cleanup_free_ char *q = sbx_quotes(dir);
+		return sbx_error_set(err, SBX_ERROR, "cannot create %s: %s", q, strerror(errno));
+	}
+	char hex[SBX_SHA256_HEX_LEN + 1];
+	sbx_sha256_hex(hex, workspace, strlen(workspace));
+	_cleanup_free_ char *path = xasprintf("%s/%.16s.lock", dir, hex);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		_cleanup_free_ char *q = sbx_quotes(path);
+		return sbx_error_set(err, SBX_ERROR, "cannot open the lock %s: %s", q,
+				     strerror(errno));
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return sbx_error_set(err, SBX_ERROR, "cannot lock the workspace: %s",
+					     strerror(e));
+		}
+	}
+	return fd;
+}
+
+static void notef(sbx_apply_note note, void *arg, const char *fmt, ...) SBX_PRINTF(3, 4);
+
+static void notef(sbx_apply_note note, void *arg, const char *fmt, ...)
+{
+	if (!note)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	note(s, arg);
+	free(s);
+}
+
+static bool plan_has(const sbx_plan *p, sbx_action_type t)
+{
+	for (size_t i = 0; i < p->n_actions; i++)
+		if (p->actions[i].type == t)
+			return true;
+	return false;
+}
+
+static bool image_changed(const sbx_plan *p)
+{
+	for (size_t i = 0; i < p->n_changes; i++)
+		if (strcmp(p->changes[i].path, "image") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The recreate: new beside old, then the names swap. At every step the old
+ * container is intact until the new one runs under the canonical name.
+ */
+static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
+		    const sbx_actual *old, sbx_apply_note note, void *arg, sbx_error **err)
+{
+	const sbx_spec *spec = d->cfg->spec;
+	_cleanup_free_ char *tmp_name = xasprintf("%s-sbx-new", d->name);
+	_cleanup_free_ char *prev_name = xasprintf("%s-sbx-old", d->name);
+	_cleanup_free_ char *snapshot = NULL;
+	_cleanup_free_ char *new_id = NULL;
+	_cleanup_free_ char *qname = sbx_quotes(d->name);
+	const char *image = spec->image;
+	int rc;
+
+	if (spec->preserve_state && !image_changed(plan)) {
+		rc = sbx_state_commit(&snapshot, e, old->id, "sbx-snapshot", d->name, err);
+		if (rc < 0) {
+			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", qname);
+			return rc;
+		}
+		image = snapshot;
+		notef(note, arg, "kept the installed state of %s in a snapshot image", qname);
+	} else if (spec->preserve_state) {
+		notef(note, arg,
+		      "the image changed: the new sandbox starts from it, without the "
+		      "old one's installed state");
+	}
+	sbx_create c = {spec, &d->facts, &d->ws, &d->fields, tmp_name, image, d->pass_env};
+	if ((rc = sbx_state_create(&new_id, e, &c, err)) < 0)
+		return rc; /* nothing changed yet */
+
+	/* From here on, a failure puts the old container back. */
+	bool old_stopped = false, old_renamed = false, new_renamed = false;
+	if (old->running) {
+		if ((rc = sbx_container_stop(e, old->id, err)) < 0)
+			goto rollback;
+		old_stopped = true;
+	}
+	if ((rc = sbx_container_rename(e, old->id, prev_name, err)) < 0)
+		goto rollback;
+	old_renamed = true;
+	if ((rc = sbx_container_rename(e, new_id, d->name, err)) < 0)
+		goto rollback;
+	new_renamed = true;
+	if ((rc = sbx_container_start(e, new_id, err)) < 0)
+		goto rollback;
+	notef(note, arg, "replaced %s (new container %.12s)", qname, new_id);
+	sbx_error *rm_err = NULL;
+	if (sbx_container_remove(e, old->id, true, &rm_err) < 0) {
+		notef(note, arg, "warning: could not remove the previous container: %s",
+		      rm_err->msg);
+		sbx_error_free(rm_err);
+	}
+	return 0;
+
+rollback:;
+	sbx_error *rb = NULL;
+	sbx_container_remove(e, new_id, true, &rb);
+	(void)new_renamed;
+	if (old_renamed)
+		sbx_container_rename(e, old->id, old->name, &rb);
+	if (old_stopped)
+		sbx_container_start(e, old->id, &rb);
+	if (rb) {
+		sbx_error_wrap(err, "recreating %s failed, and so did part of the rollback (%s)",
+			       qname, rb->msg);
+		sbx_error_free(rb);
+	} else {
+		sbx_error_wrap(err, "recreating %s failed; the previous sandbox is restored",
+			       qname);
+	}
+	return rc;
+}
+
+int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
+	      sbx_apply_note note, void *arg, sbx_error **err)
+{
+	const sbx_spec *spec = d->cfg->spec;
+	_cleanup_free_ char *qname = sbx_quotes(d->name);
+	int rc;
+	if (!sbx_plan_has_changes(plan))
+		return 0;
+
+	if (plan_has(plan, SBX_ACTION_CREATE) || plan_has(plan, SBX_ACTION_RECREATE)) {
+		if ((rc = sbx_state_ensure_image(e, spec->image, note, arg, err)) < 0)
+			return rc;
+	}
+	if (plan_has(plan, SBX_ACTION_CREATE)) {
+		_cleanup_free_ char *id = NULL;
+		sbx_create c = {spec,	 &d->facts,   &d->ws,	  &d->fields,
+				d->name, spec->image, d->pass_env};
+		if ((rc = sbx_state_create(&id, e, &c, err)) < 0)
+			return rc;
+		notef(note, arg, "created %s (%.12s)", qname, id);
+		if ((rc = sbx_container_start(e, id, err)) < 0) {
+			/* No half-made sandbox: a container that cannot start is removed. */
+			sbx_error *rm = NULL;
+			sbx_container_remove(e, id, true, &rm);
+			sbx_error_free(rm);
+			sbx_error_wrap(err, "starting %s (removed again)", qname);
+			return rc;
+		}
+		notef(note, arg, "started %s", qname);
+		return 0;
+	}
+	if (plan_has(plan, SBX_ACTION_RECREATE))
+		return recreate(e, plan, d, actual, note, arg, err);
+	if (plan_has(plan, SBX_ACTION_RENAME)) {
+		if ((rc = sbx_container_rename(e, actual->id, d->name, err)) < 0)
+			return rc;
+		_cleanup_free_ char *qold = sbx_quotes(actual->name);
+		notef(note, arg, "renamed %s to %s", qold, qname);
+	}
+	if (plan_has(plan, SBX_ACTION_UPDATE)) {
+		if ((rc = sbx_state_update(e, actual->id, &spec->resources, err)) < 0)
+			return rc;
+		notef(note, arg, "updated the resource limits of %s", qname);
+	}
+	if (plan_has(plan, SBX_ACTION_START)) {
+		if ((rc = sbx_container_start(e, actual->id, err)) < 0)
+			return rc;
+		notef(note, arg, "started %s", qname);
+	}
+	return 0;
+}

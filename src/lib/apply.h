@@ -1,0 +1,41 @@
+/*
+ * apply: run a plan through the engine. Under a per-workspace lock (flock,
+ * outside the workspace), the image is made present before anything is
+ * touched; a recreate builds the new container under a temporary name
+ * (from a snapshot of the old one when preserve_state keeps its
+ * installed packages), swaps the names, starts it, and only then removes
+ * the old one. A failure on the way rolls back: the old container gets its
+ * name back and runs again if it ran.
+ */
+#ifndef SBX_APPLY_H
+#define SBX_APPLY_H
+
+#include "engine.h"
+#include "error.h"
+#include "plan.h"
+#include "sandbox.h"
+
+/* Progress for the user, one line at a time (already escaped). */
+typedef void (*sbx_apply_note)(const char *line, void *arg);
+
+/*
+ * sbx_apply: carry out plan, made from d and actual. Errors from the engine
+ * pass through; after a rollback the error says what was restored.
+ */
+int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
+	      sbx_apply_note note, void *arg, sbx_error **err);
+
+/*
+ * sbx_lock_workspace: take the workspace's lock under
+ * ${XDG_STATE_HOME:-~/.local/state}/sbx/locks, waiting for another sbx that
+ * holds it. Returns the descriptor to close, or a negative SBX_E*.
+ */
+int sbx_lock_workspace(const char *workspace, sbx_error **err);
+
+/* Container operations on the engine, by id or name. */
+int sbx_container_start(sbx_engine *e, const char *id, sbx_error **err);
+int sbx_container_stop(sbx_engine *e, const char *id, sbx_error **err);
+int sbx_container_rename(sbx_engine *e, const char *id, const char *name, sbx_error **err);
+int sbx_container_remove(sbx_engine *e, const char *id, bool volumes, sbx_error **err);
+
+#endif

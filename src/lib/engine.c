@@ -1,0 +1,470 @@
+#include "engine.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "version.h"
+
+#define DEFAULT_SOCKET	"/var/run/docker.sock"
+#define MAX_BODY	(64 * 1024 * 1024) /* an engine answer larger than this is refused */
+#define CONNECT_TIMEOUT 10L
+
+struct sbx_engine {
+	CURL *curl;
+	char *host;   /* DOCKER_HOST form */
+	char *socket; /* unix socket path, or NULL */
+	char *base;   /* "http://localhost" or "https://host:port" */
+	char api[16];
+	unsigned long requests;
+};
+
+typedef struct body_buf {
+	sbx_buf buf;
+	bool too_big;
+	/* streaming: one JSON object per line */
+	void (*on_message)(json_object *msg, void *arg);
+	void *arg;
+	char *stream_error;
+} body_buf;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	body_buf *b = userp;
+	size_t n = size * nmemb;
+	if (b->buf.len + n > MAX_BODY) {
+		b->too_big = true;
+		return 0;
+	}
+	sbx_buf_add(&b->buf, data, n);
+	if (!b->on_message)
+		return n;
+	/* Hand over every complete line; keep the rest for the next chunk. */
+	char *start = b->buf.data, *nl;
+	while ((nl = memchr(start, '\n', b->buf.len - (size_t)(start - b->buf.data)))) {
+		*nl = '\0';
+		json_object *msg = json_tokener_parse(start);
+		if (msg) {
+			json_object *e;
+			if (json_object_object_get_ex(msg, "error", &e) && !b->stream_error)
+				b->stream_error = xstrdup(json_object_get_string(e));
+			b->on_message(msg, b->arg);
+			json_object_put(msg);
+		}
+		start = nl + 1;
+	}
+	size_t rest = b->buf.len - (size_t)(start - b->buf.data);
+	memmove(b->buf.data, start, rest);
+	b->buf.len = rest;
+	b->buf.data[rest] = '\0';
+	return n;
+}
+
+typedef struct header_buf {
+	char api[16];
+} header_buf;
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	header_buf *h = userp;
+	size_t n = size * nmemb;
+	static const char name[] = "api-version:";
+	if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+		const char *v = data + sizeof(name) - 1;
+		size_t len = n - (sizeof(name) - 1);
+		while (len && (*v == ' ' || *v == '\t'))
+			v++, len--;
+		while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+			len--;
+		if (len < sizeof(h->api)) {
+			memcpy(h->api, v, len);
+			h->api[len] = '\0';
+		}
+	}
+	return n;
+}
+
+/* Compare "1.41" and "1.9" as versions, not as strings. */
+static int version_cmp(const char *a, const char *b)
+{
+	unsigned long amaj = strtoul(a, NULL, 10), bmaj = strtoul(b, NULL, 10);
+	const char *ad = strchr(a, '.'), *bd = strchr(b, '.');
+	unsigned long amin = ad ? strtoul(ad + 1, NULL, 10) : 0;
+	unsigned long bmin = bd ? strtoul(bd + 1, NULL, 10) : 0;
+	if (amaj != bmaj)
+		return amaj < bmaj ? -1 : 1;
+	if (amin != bmin)
+		return amin < bmin ? -1 : 1;
+	return 0;
+}
+
+static bool valid_version(const char *v)
+{
+	const char *p = v;
+	if (!(*p >= '0' && *p <= '9'))
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p++ != '.' || !(*p >= '0' && *p <= '9'))
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '\0';
+}
+
+char *sbx_engine_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	sbx_buf b = SBX_BUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+			sbx_buf_addc(&b, (char)*p);
+		} else {
+			char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+			sbx_buf_add(&b, enc, 3);
+		}
+	}
+	return sbx_buf_detach(&b);
+}
+
+/* Why a unix socket cannot be used, in words a user can act on; NULL when it looks usable. */
+static char *socket_problem(const char *path)
+{
+	struct stat st;
+	_cleanup_free_ char *q = sbx_quotes(path);
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return xasprintf(
+			    "the engine's socket %s is missing: is the Docker engine "
+			    "installed and started (dockerd, or systemctl start docker)?",
+			    q);
+		if (errno == EACCES)
+			return xasprintf("access to the engine's socket %s is denied: %s", q,
+					 strerror(errno));
+		return xasprintf("cannot use the engine's socket %s: %s", q, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return xasprintf("%s is not a socket: check DOCKER_HOST", q);
+	if (access(path, R_OK | W_OK) < 0 && errno == EACCES)
+		return xasprintf("access to the engine's socket %s is denied: join the socket's "
+				 "group (often 'docker') or run as root",
+				 q);
+	return NULL;
+}
+
+static int transport_error(sbx_engine *e, CURLcode rc, int timeout, sbx_error **err)
+{
+	long os_errno = 0;
+	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &os_errno);
+	_cleanup_free_ char *qh = sbx_quotes(e->host);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return sbx_error_set(err, SBX_EUNAVAILABLE,
+				     "the engine at %s did not answer within %d seconds", qh,
+				     timeout);
+	if (rc == CURLE_COULDNT_CONNECT && e->socket) {
+		_cleanup_free_ char *p = socket_problem(e->socket);
+		if (p)
+			return sbx_error_set(err, SBX_EUNAVAILABLE, "%s", p);
+		_cleanup_free_ char *q = sbx_quotes(e->socket);
+		if (os_errno == EACCES)
+			return sbx_error_set(err, SBX_EUNAVAILABLE,
+					     "access to the engine's socket %s is denied", q);
+		return sbx_error_set(err, SBX_EUNAVAILABLE,
+				     "the engine's socket %s refused the connection: no engine "
+				     "listens there (start it: dockerd, or systemctl start docker)",
+				     q);
+	}
+	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
+		return sbx_error_set(err, SBX_EUNAVAILABLE,
+				     "cannot connect to the engine at %s: %s", qh,
+				     curl_easy_strerror(rc));
+	return sbx_error_set(err, SBX_EUNAVAILABLE, "talking to the engine at %s: %s", qh,
+			     curl_easy_strerror(rc));
+}
+
+/* The engine's own words for a failed request, escaped for a terminal. */
+static char *engine_message(const char *body, size_t len)
+{
+	json_object *o = json_tokener_parse(body);
+	json_object *m;
+	char *msg;
+	if (o && json_object_object_get_ex(o, "message", &m) &&
+	    json_object_is_type(m, json_type_string))
+		msg = sbx_quote(json_object_get_string(m), (size_t)json_object_get_string_len(m));
+	else
+		msg = sbx_quote(body, len > 200 ? 200 : len);
+	json_object_put(o);
+	return msg;
+}
+
+static int perform(sbx_engine *e, const char *method, const char *url, const char *body,
+		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
+{
+	CURL *c = e->curl;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (hdr) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, hdr);
+	}
+	if (e->socket) {
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, e->socket);
+	} else if (strncmp(e->base, "https:", 6) == 0) {
+		const char *dir = getenv("DOCKER_CERT_PATH");
+		_cleanup_free_ char *def = NULL;
+		if (!dir || !*dir) {
+			const char *home = getenv("HOME");
+			def = xasprintf("%s/.docker", home ? home : "");
+			dir = def;
+		}
+		_cleanup_free_ char *ca = xasprintf("%s/ca.pem", dir);
+		_cleanup_free_ char *cert = xasprintf("%s/cert.pem", dir);
+		_cleanup_free_ char *key = xasprintf("%s/key.pem", dir);
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	}
+	struct curl_slist *headers = NULL;
+	headers = curl_slist_append(headers, "User-Agent: sbx/" SBX_VERSION);
+	/* Always JSON: curl's default form type is refused by some endpoints (commit). */
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	/* No "Expect: 100-continue" round trip. */
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	if (strcmp(method, "GET") == 0)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "POST") == 0 && !body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
+	    strcmp(method, "HEAD") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+
+	e->requests++;
+	CURLcode rc = curl_easy_perform(c);
+	curl_slist_free_all(headers);
+	if (resp->too_big)
+		return sbx_error_set(err, SBX_ERROR, "the engine's answer to %s is over %d bytes",
+				     method, MAX_BODY);
+	if (rc != CURLE_OK)
+		return transport_error(e, rc, timeout, err);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	return 0;
+}
+
+static int status_error(long status, const char *method, const char *path, body_buf *resp,
+			sbx_error **err)
+{
+	_cleanup_free_ char *msg =
+	    engine_message(resp->buf.data ? resp->buf.data : "", resp->buf.len);
+	int code = status == 404 ? SBX_ENOTFOUND : status == 409 ? SBX_ECONFLICT : SBX_ERROR;
+	/* The query string may hold user data; the path is enough to say what failed. */
+	size_t plen = strcspn(path, "?");
+	return sbx_error_set(err, code, "engine: %s %.*s: %ld: %s", method, (int)plen, path, status,
+			     msg);
+}
+
+int sbx_engine_call(sbx_engine *e, const char *method, const char *path, json_object *body,
+		    int timeout, json_object **out, long *status, sbx_error **err)
+{
+	if (out)
+		*out = NULL;
+	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
+	const char *text =
+	    body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
+	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL};
+	long st = 0;
+	int rc = perform(e, method, url, text, timeout, &resp, NULL, &st, err);
+	if (status)
+		*status = st;
+	if (rc < 0) {
+		sbx_buf_release(&resp.buf);
+		return rc;
+	}
+	if (st < 200 || st > 299) {
+		rc = status_error(st, method, path, &resp, err);
+		sbx_buf_release(&resp.buf);
+		return rc;
+	}
+	if (out && resp.buf.len > 0) {
+		json_tokener *tok = json_tokener_new_ex(64);
+		json_object *o = json_tokener_parse_ex(tok, resp.buf.data, (int)resp.buf.len);
+		enum json_tokener_error jerr = json_tokener_get_error(tok);
+		json_tokener_free(tok);
+		if (!o || jerr != json_tokener_success) {
+			json_object_put(o);
+			sbx_buf_release(&resp.buf);
+			return sbx_error_set(err, SBX_ERROR,
+					     "engine: %s %.*s: the answer is not valid JSON",
+					     method, (int)strcspn(path, "?"), path);
+		}
+		*out = o;
+	}
+	sbx_buf_release(&resp.buf);
+	return 0;
+}
+
+int sbx_engine_call_stream(sbx_engine *e, const char *method, const char *path, int timeout,
+			   void (*on_message)(json_object *msg, void *arg), void *arg,
+			   sbx_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
+	body_buf resp = {SBX_BUF_INIT, false, on_message, arg, NULL};
+	long st = 0;
+	int rc = perform(e, method, url, NULL, timeout, &resp, NULL, &st, err);
+	if (rc == 0 && (st < 200 || st > 299))
+		rc = status_error(st, method, path, &resp, err);
+	if (rc == 0 && resp.stream_error) {
+		_cleanup_free_ char *q = sbx_quotes(resp.stream_error);
+		rc = sbx_error_set(err, SBX_ERROR, "engine: %s", q);
+	}
+	free(resp.stream_error);
+	sbx_buf_release(&resp.buf);
+	return rc;
+}
+
+/* Parse DOCKER_HOST into the socket path or the base URL. */
+static int parse_host(sbx_engine *e, const char *host, sbx_error **err)
+{
+	_cleanup_free_ char *q = sbx_quotes(host);
+	if (strncmp(host, "unix://", 7) == 0) {
+		if (host[7] != '/')
+			return sbx_error_set(err, SBX_EUSAGE,
+					     "DOCKER_HOST %s: a unix socket needs an absolute path",
+					     q);
+		e->socket = xstrdup(host + 7);
+		e->base = xstrdup("http://localhost");
+		return 0;
+	}
+	if (strncmp(host, "tcp://", 6) == 0) {
+		const char *hp = host + 6;
+		size_t len = strcspn(hp, "/");
+		if (len == 0)
+			return sbx_error_set(err, SBX_EUSAGE, "DOCKER_HOST %s names no host", q);
+		const char *verify = getenv("DOCKER_TLS_VERIFY");
+		bool tls = verify && *verify;
+		e->base = xasprintf("%s://%.*s", tls ? "https" : "http", (int)len, hp);
+		return 0;
+	}
+	return sbx_error_set(err, SBX_EUSAGE,
+			     "DOCKER_HOST %s is not supported: use unix:///path or tcp://host:port",
+			     q);
+}
+
+int sbx_engine_open(sbx_engine **out, const char *host, sbx_error **err)
+{
+	static bool curl_ready;
+	*out = NULL;
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			return sbx_error_set(err, SBX_ERROR, "cannot initialise libcurl");
+		curl_ready = true;
+	}
+	if (!host) {
+		host = getenv("DOCKER_HOST");
+		if (!host || !*host)
+			host = "unix://" DEFAULT_SOCKET;
+	}
+	sbx_engine *e = xcalloc(1, sizeof(*e));
+	e->host = xstrdup(host);
+	int rc = parse_host(e, host, err);
+	if (rc < 0) {
+		sbx_engine_free(e);
+		return rc;
+	}
+	e->curl = curl_easy_init();
+	if (!e->curl) {
+		sbx_engine_free(e);
+		return sbx_error_set(err, SBX_ERROR, "cannot initialise libcurl");
+	}
+	if (e->socket) {
+		char *p = socket_problem(e->socket);
+		if (p) {
+			rc = sbx_error_set(err, SBX_EUNAVAILABLE, "%s", p);
+			free(p);
+			sbx_engine_free(e);
+			return rc;
+		}
+	}
+
+	/* Negotiate: the engine's version, capped at the newest sbx knows. */
+	_cleanup_free_ char *url = xasprintf("%s/_ping", e->base);
+	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL};
+	header_buf hdr = {{0}};
+	long st = 0;
+	rc = perform(e, "GET", url, NULL, SBX_ENGINE_TIMEOUT_SHORT, &resp, &hdr, &st, err);
+	if (rc == 0 && st != 200)
+		rc = status_error(st, "GET", "/_ping", &resp, err);
+	sbx_buf_release(&resp.buf);
+	if (rc < 0) {
+		sbx_engine_free(e);
+		return rc;
+	}
+	if (!valid_version(hdr.api)) {
+		_cleanup_free_ char *qh = sbx_quotes(e->host);
+		sbx_engine_free(e);
+		return sbx_error_set(
+		    err, SBX_ERROR, "the engine at %s gives no API version: is it a Docker engine?",
+		    qh);
+	}
+	if (version_cmp(hdr.api, SBX_ENGINE_API_MIN) < 0) {
+		sbx_engine_free(e);
+		return sbx_error_set(
+		    err, SBX_ERROR,
+		    "the engine speaks API %s; sbx needs %s or newer (Docker 20.10)", hdr.api,
+		    SBX_ENGINE_API_MIN);
+	}
+	snprintf(e->api, sizeof(e->api), "%s",
+		 version_cmp(hdr.api, SBX_ENGINE_API_MAX) > 0 ? SBX_ENGINE_API_MAX : hdr.api);
+	*out = e;
+	return 0;
+}
+
+void sbx_engine_free(sbx_engine *e)
+{
+	if (!e)
+		return;
+	if (e->curl)
+		curl_easy_cleanup(e->curl);
+	free(e->host);
+	free(e->socket);
+	free(e->base);
+	free(e);
+}
+
+const char *sbx_engine_host(const sbx_engine *e)
+{
+	return e->host;
+}
+
+const char *sbx_engine_socket_path(const sbx_engine *e)
+{
+	return e->socket;
+}
+
+const char *sbx_engine_api_version(const sbx_engine *e)
+{
+	return e->api;
+}
+
+unsigned long sbx_engine_requests(const sbx_engine *e)
+{
+	return e->requests;
+}

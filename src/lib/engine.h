@@ -1,0 +1,70 @@
+/*
+ * engine: the Docker Engine HTTP API through libcurl, over the unix socket
+ * (DOCKER_HOST=unix://..., default /var/run/docker.sock) or TCP with TLS
+ * (DOCKER_HOST=tcp://..., DOCKER_TLS_VERIFY, DOCKER_CERT_PATH). The API
+ * version is negotiated once from /_ping. Every request has a timeout, and
+ * an engine's error message is passed on, escaped. Bodies are json-c
+ * objects; they never leave engine and state.
+ */
+#ifndef SBX_ENGINE_H
+#define SBX_ENGINE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "error.h"
+
+/* The API versions sbx speaks: Debian 12's docker.io 20.10 is 1.41. */
+#define SBX_ENGINE_API_MIN "1.41"
+#define SBX_ENGINE_API_MAX "1.51"
+
+typedef struct sbx_engine sbx_engine;
+
+/*
+ * sbx_engine_open: connect to the engine named by host (NULL: $DOCKER_HOST,
+ * else the default socket) and negotiate the API version. SBX_EUNAVAILABLE
+ * when it cannot be reached, with the socket path and whether it is
+ * missing, refused or denied.
+ */
+int sbx_engine_open(sbx_engine **out, const char *host, sbx_error **err);
+void sbx_engine_free(sbx_engine *e);
+
+/* sbx_engine_host: the endpoint in DOCKER_HOST form ("unix:///var/run/docker.sock"). */
+const char *sbx_engine_host(const sbx_engine *e);
+/* sbx_engine_socket_path: the unix socket's path, or NULL for TCP. */
+const char *sbx_engine_socket_path(const sbx_engine *e);
+/* sbx_engine_api_version: the negotiated version, "1.41". */
+const char *sbx_engine_api_version(const sbx_engine *e);
+/* sbx_engine_requests: how many requests this handle has sent (for tests and benchmarks). */
+unsigned long sbx_engine_requests(const sbx_engine *e);
+
+/* Per-request timeouts, in seconds. */
+enum {
+	SBX_ENGINE_TIMEOUT_SHORT = 30,	/* inspect, list, create, start, ... */
+	SBX_ENGINE_TIMEOUT_LONG = 1800, /* pull, commit */
+};
+
+/*
+ * sbx_engine_call: send method path (already escaped, without the /vX.Y
+ * prefix) with an optional JSON body (borrowed). On a 2xx answer *out (if
+ * out is not NULL) owns the parsed JSON body, or NULL when it was empty.
+ * Any other status is an error carrying the engine's message; 404 is
+ * SBX_ENOTFOUND and 409 SBX_ECONFLICT, so callers can branch on them.
+ * *status (if not NULL) gets the HTTP status in every case it is known.
+ */
+int sbx_engine_call(sbx_engine *e, const char *method, const char *path, json_object *body,
+		    int timeout, json_object **out, long *status, sbx_error **err);
+
+/*
+ * sbx_engine_call_stream: like sbx_engine_call, for the endpoints that
+ * answer with a stream of JSON objects (pull). on_message is called with
+ * each object; an object with an "error" member fails the call.
+ */
+int sbx_engine_call_stream(sbx_engine *e, const char *method, const char *path, int timeout,
+			   void (*on_message)(json_object *msg, void *arg), void *arg,
+			   sbx_error **err);
+
+/* sbx_engine_escape: percent-encode s for a path segment or a query value. Caller frees. */
+char *sbx_engine_escape(const char *s);
+
+#endif

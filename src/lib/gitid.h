@@ -1,0 +1,35 @@
+/*
+ * gitid: the git identity git itself would use for a commit in a workspace,
+ * read with libgit2: GIT_AUTHOR_* / GIT_COMMITTER_* from the environment
+ * over the repository's config over the global and system config. The
+ * sandbox gets it as GIT_AUTHOR_NAME, GIT_AUTHOR_EMAIL, GIT_COMMITTER_NAME
+ * and GIT_COMMITTER_EMAIL. libgit2's types never leave this module.
+ */
+#ifndef SBX_GITID_H
+#define SBX_GITID_H
+
+#include "error.h"
+
+#define SBX_GITID_MAX 256
+
+typedef struct sbx_gitid {
+	char *author_name; /* NULL: none found (or refused; see warning) */
+	char *author_email;
+	char *committer_name;
+	char *committer_email;
+	char *warning; /* for the user: what was missing or refused; NULL when all is well */
+} sbx_gitid;
+
+/*
+ * sbx_gitid_read: fill id for workspace. A missing or malformed value is a
+ * warning in id->warning, not an error: every value that is there is a
+ * single printable line of at most SBX_GITID_MAX characters. Errors only
+ * when libgit2 fails on a repository it found.
+ */
+int sbx_gitid_read(sbx_gitid *id, const char *workspace, sbx_error **err);
+void sbx_gitid_release(sbx_gitid *id);
+
+/* sbx_gitid_valid: a single printable line: UTF-8, no control characters, not empty, capped. */
+bool sbx_gitid_valid(const char *s);
+
+#endif

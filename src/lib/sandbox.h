@@ -1,0 +1,45 @@
+/*
+ * sandbox: a loaded sandbox.yaml made concrete on this host: the
+ * workspace's identity, the container name, the git identity, the
+ * canonical host paths of the mounts, the host's pass_env values (and their
+ * digests), the credentials volume, the engine socket to mount. From these
+ * it builds the canonical form the plan compares.
+ */
+#ifndef SBX_SANDBOX_H
+#define SBX_SANDBOX_H
+
+#include "config.h"
+#include "error.h"
+#include "gitid.h"
+#include "spec.h"
+#include "state.h"
+
+typedef struct sbx_desired {
+	const sbx_config *cfg; /* borrowed */
+	sbx_workspace ws;
+	char *name;
+	sbx_gitid git;
+	char **mount_sources;	 /* parallel to spec->mounts */
+	char **pass_env_digests; /* parallel to spec->pass_env; NULL entries: unset */
+	char **pass_env;	 /* "NAME=value", NULL-terminated: never printed */
+	char *credentials_volume;
+	char *docker_socket;
+	sbx_host_facts facts;
+	sbx_fields fields;
+	char *warnings; /* for the user, one per line; NULL: none */
+} sbx_desired;
+
+/*
+ * sbx_desired_init: resolve cfg on this host. engine_socket is the unix
+ * socket of the engine in use (NULL for TCP), mounted when docker_socket
+ * is asked for. SBX_EINVALID (file:line:col) for a mount source that does
+ * not exist; SBX_ERROR for host problems.
+ */
+int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_socket,
+		     sbx_error **err);
+void sbx_desired_release(sbx_desired *d);
+
+/* sbx_credentials_volume_name: the volume for an agent: shared, or one per workspace. */
+char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name);
+
+#endif

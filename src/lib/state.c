@@ -1,0 +1,518 @@
+#include "state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hash.h"
+#include "util.h"
+#include "version.h"
+
+int sbx_workspace_init(sbx_workspace *ws, const char *path, const char *config, sbx_error **err)
+{
+	memset(ws, 0, sizeof(*ws));
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		_cleanup_free_ char *q = sbx_quotes(path);
+		return sbx_error_set(err, SBX_ERROR, "cannot stat the workspace %s: %s", q,
+				     strerror(errno));
+	}
+	ws->path = xstrdup(path);
+	ws->id =
+	    xasprintf("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	ws->config = config ? xstrdup(config) : NULL;
+	return 0;
+}
+
+void sbx_workspace_release(sbx_workspace *ws)
+{
+	if (!ws)
+		return;
+	free(ws->path);
+	free(ws->id);
+	free(ws->config);
+	memset(ws, 0, sizeof(*ws));
+}
+
+char *sbx_state_default_name(const sbx_workspace *ws)
+{
+	const char *base = strrchr(ws->path, '/');
+	base = base && base[1] ? base + 1 : "root";
+	sbx_buf b = SBX_BUF_INIT;
+	for (const char *p = base; *p && b.len < 40; p++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+		sbx_buf_addc(&b, ok ? c : '-');
+	}
+	_cleanup_free_ char *key = xasprintf("%s\n%s", ws->path, ws->id);
+	char hex[SBX_SHA256_HEX_LEN + 1];
+	sbx_sha256_hex(hex, key, strlen(key));
+	char *name = xasprintf("sbx-%s-%.8s", b.data ? b.data : "root", hex);
+	sbx_buf_release(&b);
+	return name;
+}
+
+static json_object *form_object(const sbx_fields *fields)
+{
+	json_object *o = json_object_new_object();
+	json_object *f = json_object_new_object();
+	for (size_t i = 0; i < fields->n; i++)
+		json_object_object_add(f, fields->v[i].path,
+				       json_object_new_string(fields->v[i].value));
+	/* Keys in sorted order: "fields" before "form". */
+	json_object_object_add(o, "fields", f);
+	json_object_object_add(o, "form", json_object_new_int(SBX_SPEC_FORM_VERSION));
+	return o;
+}
+
+char *sbx_state_form_json(const sbx_fields *fields)
+{
+	json_object *o = form_object(fields);
+	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return s;
+}
+
+char *sbx_state_form_hash(const char *form_json)
+{
+	char hex[SBX_SHA256_HEX_LEN + 1];
+	sbx_sha256_hex(hex, form_json, strlen(form_json));
+	return xasprintf("%d:sha256:%s", SBX_SPEC_FORM_VERSION, hex);
+}
+
+static const char *get_string(json_object *o, const char *key)
+{
+	json_object *v;
+	if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+/* Which fields are secret digests: the pass_env values. */
+static bool sensitive_path(const char *path)
+{
+	return strncmp(path, "pass_env.", 9) == 0;
+}
+
+static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
+{
+	json_object *o = json_tokener_parse(text);
+	json_object *form, *fields;
+	if (!o || !json_object_object_get_ex(o, "form", &form) ||
+	    !json_object_is_type(form, json_type_int) ||
+	    !json_object_object_get_ex(o, "fields", &fields) ||
+	    !json_object_is_type(fields, json_type_object)) {
+		json_object_put(o);
+		_cleanup_free_ char *q = sbx_quotes(out->name ? out->name : "?");
+		return sbx_error_set(err, SBX_EINVALID,
+				     "container %s has a malformed %s label: remove it with "
+				     "'sbx rm %s' or 'docker rm'",
+				     q, SBX_LABEL_SPEC, out->name ? out->name : "NAME");
+	}
+	out->form_version = json_object_get_int(form);
+	json_object_object_foreach(fields, key, val)
+	{
+		if (json_object_is_type(val, json_type_string))
+			sbx_fields_set(&out->fields, key, json_object_get_string(val),
+				       sensitive_path(key));
+	}
+	json_object_put(o);
+	return 0;
+}
+
+/* A container of the list endpoint (Names, State, Labels) into out. */
+static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	json_object *names, *labels;
+	const char *id = get_string(c, "Id");
+	const char *state = get_string(c, "State");
+	if (!id || !state || !json_object_object_get_ex(c, "Labels", &labels) ||
+	    !json_object_object_get_ex(c, "Names", &names) ||
+	    !json_object_is_type(names, json_type_array) || json_object_array_length(names) < 1)
+		return sbx_error_set(err, SBX_EINVALID, "the engine's container list is malformed");
+	const char *name = json_object_get_string(json_object_array_get_idx(names, 0));
+	out->exists = true;
+	out->id = xstrdup(id);
+	out->name = xstrdup(name && name[0] == '/' ? name + 1 : name ? name : "");
+	out->status = xstrdup(state);
+	out->running = strcmp(state, "running") == 0;
+	const char *form = get_string(labels, SBX_LABEL_SPEC);
+	if (!form)
+		return 0; /* made by hand or by an sbx without the label: every field differs */
+	int rc = decode_form(out, form, err);
+	/* The name changes in place (rename): the container's own name is the truth. */
+	if (rc == 0)
+		sbx_fields_set(&out->fields, "name", out->name, false);
+	return rc;
+}
+
+int sbx_state_decode(sbx_actual *out, const char *json_text, sbx_error **err)
+{
+	json_object *c = json_tokener_parse(json_text);
+	if (!c)
+		return sbx_error_set(err, SBX_EINVALID, "not JSON");
+	int rc = decode_container(out, c, err);
+	json_object_put(c);
+	if (rc < 0)
+		sbx_actual_release(out);
+	return rc;
+}
+
+static char *label_filter(const char *const *labels, size_t n)
+{
+	json_object *f = json_object_new_object();
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(labels[i]));
+	json_object_object_add(f, "label", arr);
+	char *esc = sbx_engine_escape(json_object_to_json_string_ext(
+	    f, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(f);
+	return esc;
+}
+
+int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
+	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
+	const char *labels[] = {l1, l2};
+	_cleanup_free_ char *filter = label_filter(labels, 2);
+	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
+	json_object *list = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (!json_object_is_type(list, json_type_array)) {
+		json_object_put(list);
+		return sbx_error_set(err, SBX_ERROR, "the engine's container list is malformed");
+	}
+	size_t n = json_object_array_length(list);
+	if (n > 1) {
+		json_object_put(list);
+		_cleanup_free_ char *q = sbx_quotes(ws->path);
+		return sbx_error_set(err, SBX_ECONFLICT,
+				     "%zu containers claim the workspace %s; keep one (sbx ls, "
+				     "docker rm)",
+				     n, q);
+	}
+	if (n == 1)
+		rc = decode_container(out, json_object_array_get_idx(list, 0), err);
+	json_object_put(list);
+	if (rc < 0)
+		sbx_actual_release(out);
+	return rc;
+}
+
+static char *dup_or(const char *s, const char *def)
+{
+	return xstrdup(s ? s : def);
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+	return strcmp(((const sbx_sandbox_info *)a)->name, ((const sbx_sandbox_info *)b)->name);
+}
+
+int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
+{
+	*out = NULL;
+	*n = 0;
+	const char *labels[] = {SBX_LABEL_MANAGED};
+	_cleanup_free_ char *filter = label_filter(labels, 1);
+	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
+	json_object *list = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (!json_object_is_type(list, json_type_array)) {
+		json_object_put(list);
+		return sbx_error_set(err, SBX_ERROR, "the engine's container list is malformed");
+	}
+	size_t len = json_object_array_length(list);
+	sbx_sandbox_info *v = xcalloc(len, sizeof(*v));
+	for (size_t i = 0; i < len; i++) {
+		json_object *c = json_object_array_get_idx(list, i), *labels_o = NULL, *names,
+			    *created;
+		json_object_object_get_ex(c, "Labels", &labels_o);
+		const char *name = NULL;
+		if (json_object_object_get_ex(c, "Names", &names) &&
+		    json_object_is_type(names, json_type_array) &&
+		    json_object_array_length(names) > 0)
+			name = json_object_get_string(json_object_array_get_idx(names, 0));
+		sbx_sandbox_info *s = &v[i];
+		s->id = dup_or(get_string(c, "Id"), "");
+		s->name = dup_or(name && name[0] == '/' ? name + 1 : name, "");
+		s->agent = dup_or(get_string(labels_o, SBX_LABEL_AGENT), "?");
+		s->workspace = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE), "?");
+		s->workspace_id = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE_ID), "");
+		s->status = dup_or(get_string(c, "State"), "?");
+		s->image = dup_or(get_string(c, "Image"), "?");
+		if (json_object_object_get_ex(c, "Created", &created))
+			s->created = json_object_get_int64(created);
+		struct stat st;
+		_cleanup_free_ char *id = NULL;
+		if (stat(s->workspace, &st) == 0)
+			id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
+				       (unsigned long long)st.st_ino);
+		s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
+	}
+	json_object_put(list);
+	qsort(v, len, sizeof(*v), cmp_info);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void sbx_sandbox_info_free(sbx_sandbox_info *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++) {
+		free(list[i].id);
+		free(list[i].name);
+		free(list[i].agent);
+		free(list[i].workspace);
+		free(list[i].workspace_id);
+		free(list[i].status);
+		free(list[i].image);
+	}
+	free(list);
+}
+
+static void add_env(json_object *env, const char *name, const char *value)
+{
+	char *kv = xasprintf("%s=%s", name, value);
+	json_object_array_add(env, json_object_new_string(kv));
+	free(kv);
+}
+
+static void add_mount(json_object *mounts, const char *type, const char *source, const char *target,
+		      bool readonly)
+{
+	json_object *m = json_object_new_object();
+	json_object_object_add(m, "Type", json_object_new_string(type));
+	json_object_object_add(m, "Source", json_object_new_string(source));
+	json_object_object_add(m, "Target", json_object_new_string(target));
+	json_object_object_add(m, "ReadOnly", json_object_new_boolean(readonly));
+	json_object_array_add(mounts, m);
+}
+
+int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
+{
+	*id = NULL;
+	const sbx_spec *spec = c->spec;
+	const sbx_host_facts *facts = c->facts;
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "Image", json_object_new_string(c->image));
+	/* An idle PID 1 under the engine's init; agents run through exec. */
+	json_object *cmd = json_object_new_array();
+	json_object_array_add(cmd, json_object_new_string("sleep"));
+	json_object_array_add(cmd, json_object_new_string("infinity"));
+	json_object_object_add(body, "Cmd", cmd);
+	json_object_object_add(body, "Entrypoint", json_object_new_array());
+	json_object_object_add(body, "WorkingDir", json_object_new_string(c->ws->path));
+	if (spec->user)
+		json_object_object_add(body, "User", json_object_new_string(spec->user));
+
+	json_object *env = json_object_new_array();
+	for (size_t i = 0; i < spec->env_len; i++)
+		add_env(env, spec->env[i].name, spec->env[i].value);
+	if (spec->git_identity) {
+		const char *ids[4][2] = {{"GIT_AUTHOR_NAME", facts->git_author_name},
+					 {"GIT_AUTHOR_EMAIL", facts->git_author_email},
+					 {"GIT_COMMITTER_NAME", facts->git_committer_name},
+					 {"GIT_COMMITTER_EMAIL", facts->git_committer_email}};
+		for (size_t i = 0; i < 4; i++)
+			if (ids[i][1])
+				add_env(env, ids[i][0], ids[i][1]);
+	}
+	for (char **p = c->pass_env; p && *p; p++)
+		json_object_array_add(env, json_object_new_string(*p));
+	json_object_object_add(body, "Env", env);
+
+	_cleanup_free_ char *form = sbx_state_form_json(c->fields);
+	_cleanup_free_ char *hash = sbx_state_form_hash(form);
+	json_object *labels = json_object_new_object();
+	json_object_object_add(labels, SBX_LABEL_MANAGED, json_object_new_string("1"));
+	json_object_object_add(labels, SBX_LABEL_WORKSPACE, json_object_new_string(c->ws->path));
+	json_object_object_add(labels, SBX_LABEL_WORKSPACE_ID, json_object_new_string(c->ws->id));
+	if (c->ws->config)
+		json_object_object_add(labels, SBX_LABEL_CONFIG,
+				       json_object_new_string(c->ws->config));
+	json_object_object_add(labels, SBX_LABEL_AGENT, json_object_new_string(spec->agent->name));
+	json_object_object_add(labels, SBX_LABEL_SPEC, json_object_new_string(form));
+	json_object_object_add(labels, SBX_LABEL_SPEC_HASH, json_object_new_string(hash));
+	json_object_object_add(labels, SBX_LABEL_VERSION, json_object_new_string(SBX_VERSION));
+	json_object_object_add(body, "Labels", labels);
+
+	json_object *host = json_object_new_object();
+	json_object_object_add(host, "Init", json_object_new_boolean(true));
+	json_object *restart = json_object_new_object();
+	json_object_object_add(restart, "Name", json_object_new_string("no"));
+	json_object_object_add(host, "RestartPolicy", restart);
+	json_object_object_add(host, "NetworkMode",
+			       json_object_new_string(sbx_network_name(spec->network)));
+	/* HostConfig.Mounts, never Binds: Binds would create a missing source as root. */
+	json_object *mounts = json_object_new_array();
+	add_mount(mounts, "bind", c->ws->path, c->ws->path, false);
+	for (size_t i = 0; i < spec->mounts_len; i++)
+		add_mount(mounts, "bind",
+			  facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source,
+			  spec->mounts[i].target, spec->mounts[i].readonly);
+	if (spec->docker_socket && facts->docker_socket)
+		add_mount(mounts, "bind", facts->docker_socket, "/var/run/docker.sock", false);
+	if (facts->credentials_volume && spec->agent->credentials_dir)
+		add_mount(mounts, "volume", facts->credentials_volume, spec->agent->credentials_dir,
+			  false);
+	json_object_object_add(host, "Mounts", mounts);
+	if (spec->resources.cpus > 0)
+		json_object_object_add(
+		    host, "NanoCpus", json_object_new_int64((int64_t)(spec->resources.cpus * 1e9)));
+	if (spec->resources.memory > 0)
+		json_object_object_add(host, "Memory",
+				       json_object_new_int64(spec->resources.memory));
+	json_object_object_add(host, "PidsLimit", json_object_new_int64(spec->resources.pids));
+	json_object_object_add(body, "HostConfig", host);
+
+	_cleanup_free_ char *ename = sbx_engine_escape(c->name);
+	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", ename);
+	json_object *resp = NULL;
+	int rc = sbx_engine_call(e, "POST", path, body, SBX_ENGINE_TIMEOUT_SHORT, &resp, NULL, err);
+	json_object_put(body);
+	if (rc < 0)
+		return rc;
+	const char *cid = get_string(resp, "Id");
+	if (!cid) {
+		json_object_put(resp);
+		return sbx_error_set(err, SBX_ERROR,
+				     "the engine created a container but gave no id");
+	}
+	*id = xstrdup(cid);
+	json_object_put(resp);
+	return 0;
+}
+
+int sbx_state_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx_error **err)
+{
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "NanoCpus", json_object_new_int64((int64_t)(r->cpus * 1e9)));
+	if (r->memory > 0) {
+		json_object_object_add(body, "Memory", json_object_new_int64(r->memory));
+		/* Swap follows memory, as at create: no more than the memory again. */
+		json_object_object_add(body, "MemorySwap", json_object_new_int64(2 * r->memory));
+	}
+	json_object_object_add(body, "PidsLimit", json_object_new_int64(r->pids));
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/update", eid);
+	int rc = sbx_engine_call(e, "POST", path, body, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
+	json_object_put(body);
+	return rc;
+}
+
+typedef struct progress {
+	void (*fn)(const char *line, void *arg);
+	void *arg;
+} progress;
+
+static void on_pull_message(json_object *msg, void *arg)
+{
+	progress *p = arg;
+	const char *status = get_string(msg, "status");
+	const char *id = get_string(msg, "id");
+	json_object *detail;
+	/* Per-layer byte counts would flood a log; keep the status lines. */
+	if (!status || !p->fn)
+		return;
+	if (json_object_object_get_ex(msg, "progressDetail", &detail) &&
+	    json_object_is_type(detail, json_type_object) && json_object_object_length(detail) > 0)
+		return;
+	_cleanup_free_ char *line = id ? xasprintf("%s: %s", id, status) : xstrdup(status);
+	_cleanup_free_ char *q = sbx_quotes(line);
+	p->fn(q, p->arg);
+}
+
+int sbx_state_ensure_image(sbx_engine *e, const char *image,
+			   void (*on_progress)(const char *line, void *arg), void *arg,
+			   sbx_error **err)
+{
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
+	sbx_error *local = NULL;
+	long status = 0;
+	int rc =
+	    sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, &status, &local);
+	if (rc == 0)
+		return 0;
+	if (rc != SBX_ENOTFOUND) {
+		*err = local;
+		return rc;
+	}
+	sbx_error_free(local);
+	/* fromImage takes the whole reference; the engine splits name, tag and digest. */
+	_cleanup_free_ char *pull = xasprintf("/images/create?fromImage=%s", eimg);
+	progress p = {on_progress, arg};
+	rc = sbx_engine_call_stream(e, "POST", pull, SBX_ENGINE_TIMEOUT_LONG, on_pull_message, &p,
+				    err);
+	if (rc < 0) {
+		_cleanup_free_ char *q = sbx_quotes(image);
+		sbx_error_wrap(err, "pulling image %s", q);
+	}
+	return rc;
+}
+
+int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *repo, const char *tag,
+		     sbx_error **err)
+{
+	*image = NULL;
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *erepo = sbx_engine_escape(repo);
+	_cleanup_free_ char *etag = sbx_engine_escape(tag);
+	_cleanup_free_ char *path =
+	    xasprintf("/commit?container=%s&repo=%s&tag=%s&pause=true", eid, erepo, etag);
+	json_object *resp = NULL;
+	int rc = sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_LONG, &resp, NULL, err);
+	if (rc < 0)
+		return rc;
+	const char *img = get_string(resp, "Id");
+	*image = xstrdup(img ? img : "");
+	json_object_put(resp);
+	return 0;
+}
+
+int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
+{
+	_cleanup_free_ char *eid = sbx_engine_escape(a->id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", eid);
+	json_object *c = NULL, *host, *v;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &c, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (!json_object_object_get_ex(c, "HostConfig", &host)) {
+		json_object_put(c);
+		return sbx_error_set(err, SBX_ERROR, "the engine's container is malformed");
+	}
+	int64_t cpus = 0, mem = 0, pids = 0;
+	if (json_object_object_get_ex(host, "NanoCpus", &v))
+		cpus = json_object_get_int64(v);
+	if (json_object_object_get_ex(host, "Memory", &v))
+		mem = json_object_get_int64(v);
+	if (json_object_object_get_ex(host, "PidsLimit", &v))
+		pids = json_object_get_int64(v);
+	json_object_put(c);
+	/* Rendered as spec.c renders the desired values, so equal limits compare equal. */
+	char buf[64];
+	if (cpus > 0)
+		snprintf(buf, sizeof(buf), "%g", (double)cpus / 1e9);
+	sbx_fields_set(&a->fields, "resources.cpus", cpus > 0 ? buf : "unlimited", false);
+	if (mem > 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)mem);
+	sbx_fields_set(&a->fields, "resources.memory", mem > 0 ? buf : "unlimited", false);
+	if (pids > 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)pids);
+	sbx_fields_set(&a->fields, "resources.pids", pids > 0 ? buf : "unlimited", false);
+	return 0;
+}

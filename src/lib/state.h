@@ -1,0 +1,121 @@
+/*
+ * state: sandboxes as the engine has them. A sandbox is a container that
+ * carries sbx's labels: the canonical workspace path and its device and
+ * inode (a directory re-created at the same path is another workspace),
+ * the config path, the agent, the canonical form of its spec with that
+ * form's version, the form's hash, and the sbx version that made it. This
+ * module reads them into sbx types and writes them when it creates a
+ * container; json-c stays here and in engine.
+ */
+#ifndef SBX_STATE_H
+#define SBX_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "engine.h"
+#include "error.h"
+#include "plan.h"
+#include "spec.h"
+
+#define SBX_LABEL_PREFIX       "dev.sbx."
+#define SBX_LABEL_MANAGED      "dev.sbx.managed"
+#define SBX_LABEL_WORKSPACE    "dev.sbx.workspace"
+#define SBX_LABEL_WORKSPACE_ID "dev.sbx.workspace-id"
+#define SBX_LABEL_CONFIG       "dev.sbx.config"
+#define SBX_LABEL_AGENT	       "dev.sbx.agent"
+#define SBX_LABEL_SPEC	       "dev.sbx.spec"
+#define SBX_LABEL_SPEC_HASH    "dev.sbx.spec-hash"
+#define SBX_LABEL_VERSION      "dev.sbx.version"
+
+/* The workspace a sandbox belongs to. */
+typedef struct sbx_workspace {
+	char *path;   /* canonical */
+	char *id;     /* "device:inode" of the directory */
+	char *config; /* canonical path of its sandbox.yaml */
+} sbx_workspace;
+
+/* sbx_workspace_init: stat the canonical directory path for its identity. */
+int sbx_workspace_init(sbx_workspace *ws, const char *path, const char *config, sbx_error **err);
+void sbx_workspace_release(sbx_workspace *ws);
+
+/*
+ * sbx_state_default_name: "sbx-<directory>-<8 hex digits>" from the
+ * workspace's path and identity: stable for a workspace, distinct for a
+ * directory re-created at the same path. Caller frees.
+ */
+char *sbx_state_default_name(const sbx_workspace *ws);
+
+/* sbx_state_form_json: the canonical form as the label's JSON, keys sorted. Caller frees. */
+char *sbx_state_form_json(const sbx_fields *fields);
+/* sbx_state_form_hash: "<form version>:sha256:<hex>" of that JSON. Caller frees. */
+char *sbx_state_form_hash(const char *form_json);
+
+/*
+ * sbx_state_decode: one container of the engine's list (or inspect) JSON
+ * text into *out. For tests and the golden cases; SBX_EINVALID when the
+ * text is not a container with sbx's labels.
+ */
+int sbx_state_decode(sbx_actual *out, const char *json_text, sbx_error **err);
+
+/*
+ * sbx_state_find: the sandbox of ws, with one list request filtered by its
+ * labels. out->exists is false when there is none. SBX_ECONFLICT when more
+ * than one container claims the workspace.
+ */
+int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err);
+
+/* One row of `sbx ls`. */
+typedef struct sbx_sandbox_info {
+	char *id;
+	char *name;
+	char *agent;
+	char *workspace;
+	char *workspace_id;
+	char *status; /* the engine's state: running, exited, ... */
+	char *image;
+	long long created;   /* unix seconds */
+	bool workspace_gone; /* the directory is missing or is another one now */
+} sbx_sandbox_info;
+
+/* sbx_state_list: every sbx sandbox on the engine, sorted by name. */
+int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err);
+void sbx_sandbox_info_free(sbx_sandbox_info *list, size_t n);
+
+/* What creating a container needs beyond the canonical form. */
+typedef struct sbx_create {
+	const sbx_spec *spec;
+	const sbx_host_facts *facts;
+	const sbx_workspace *ws;
+	const sbx_fields *fields;
+	const char *name;  /* the name to create under (a temporary one on recreate) */
+	const char *image; /* the image to start from (a snapshot on recreate) */
+	char **pass_env;   /* "NAME=value" of the host, NULL-terminated, or NULL */
+} sbx_create;
+
+/* sbx_state_create: create the container; *id gets its id. Caller frees *id. */
+int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err);
+
+/*
+ * sbx_state_read_resources: resource limits change in place, so the label
+ * keeps the values of creation; read the container's own limits into
+ * a->fields (one inspect, made only when the label and the file differ).
+ */
+int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err);
+
+/* sbx_state_update: change the resource limits of container id in place. */
+int sbx_state_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx_error **err);
+
+/*
+ * sbx_state_ensure_image: make sure image is on the engine, pulling it when
+ * it is missing. on_progress (may be NULL) gets the pull's status lines.
+ */
+int sbx_state_ensure_image(sbx_engine *e, const char *image,
+			   void (*on_progress)(const char *line, void *arg), void *arg,
+			   sbx_error **err);
+
+/* sbx_state_commit: commit container id to repo:tag; *image gets the image id. */
+int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *repo, const char *tag,
+		     sbx_error **err);
+
+#endif

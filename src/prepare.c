@@ -1,0 +1,66 @@
+#include "prepare.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Did the file change a resource limit? Only then is the container inspected. */
+static bool resources_differ(const sbx_fields *want, const sbx_fields *have)
+{
+	const char *paths[] = {"resources.cpus", "resources.memory", "resources.pids"};
+	for (size_t i = 0; i < 3; i++) {
+		const sbx_fieldv *a = sbx_fields_get(want, paths[i]);
+		const sbx_fieldv *b = sbx_fields_get(have, paths[i]);
+		if (!a || !b || strcmp(a->value, b->value) != 0)
+			return true;
+	}
+	return false;
+}
+
+int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
+{
+	memset(p, 0, sizeof(*p));
+	p->lock_fd = -1;
+	int rc = sbx_ctx_load_config(ctx, &p->cfg, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = sbx_engine_open(&p->engine, NULL, err)) < 0)
+		return rc;
+	if ((rc = sbx_desired_init(&p->desired, p->cfg, sbx_engine_socket_path(p->engine), err)) <
+	    0)
+		return rc;
+	if (p->desired.warnings)
+		fputs(p->desired.warnings, stderr);
+	if (lock && (p->lock_fd = sbx_lock_workspace(p->desired.ws.path, err)) < 0) {
+		rc = p->lock_fd;
+		p->lock_fd = -1;
+		return rc;
+	}
+	if ((rc = sbx_state_find(&p->actual, p->engine, &p->desired.ws, err)) < 0)
+		return rc;
+	if (p->actual.exists && p->actual.form_version &&
+	    resources_differ(&p->desired.fields, &p->actual.fields) &&
+	    (rc = sbx_state_read_resources(&p->actual, p->engine, err)) < 0)
+		return rc;
+	char *why = NULL;
+	rc = sbx_plan_make(&p->plan, &p->desired.fields, &p->actual, &why);
+	if (rc < 0) {
+		sbx_error_set(err, rc, "%s", why);
+		free(why);
+		return rc;
+	}
+	return 0;
+}
+
+void sbx_prepared_release(sbx_prepared *p)
+{
+	sbx_plan_free(p->plan);
+	sbx_actual_release(&p->actual);
+	sbx_desired_release(&p->desired);
+	sbx_engine_free(p->engine);
+	sbx_config_free(p->cfg);
+	if (p->lock_fd >= 0)
+		close(p->lock_fd);
+	memset(p, 0, sizeof(*p));
+	p->lock_fd = -1;
+}
