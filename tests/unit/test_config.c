@@ -31,376 +31,416 @@ typedef struct bad_case {
 	const char *want;
 } bad_case;
 
-#define CASE(n, y, w) {#n, y, sizeof(y) - 1, w}
+#define CASE(n, y, w)                                                                              \
+	{                                                                                          \
+#n, y, sizeof(y) - 1, w                                                            \
+	}
 
 static const bad_case bad_cases[] = {
-	CASE(syntax_unclosed_flow,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env: {A: 1\n",
-	     "sandbox.yaml:4:1: syntax error: did not find expected ',' or '}' (while parsing a flow mapping at line 3, column 6)"),
-	CASE(syntax_bad_indent,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "  image: x\n",
-	     "sandbox.yaml:3:8: syntax error: mapping values are not allowed in this context"),
-	CASE(syntax_tab_indent,
-	     "version: 1\n"
-	  "env:\n"
-	  "\x09""A: 1\n",
-	     "sandbox.yaml:3:1: syntax error: found character that cannot start any token (while scanning for the next token at line 3, column 1)"),
-	CASE(reader_control_char,
-	     "version: 1\n"
-	  "agent: cl\x01""aude\n",
-	     "sandbox.yaml:2:10: syntax error: control characters are not allowed"),
-	CASE(invalid_utf8,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env: {A: \"ab\xff""c\"}\n",
-	     "sandbox.yaml:3:13: invalid UTF-8 (byte 0xff): sandbox.yaml must be UTF-8 text"),
-	CASE(invalid_utf8_overlong,
-	     "version: 1\n"
-	  "name: \xc0""\xaf""\n",
-	     "sandbox.yaml:2:7: invalid UTF-8 (byte 0xc0): sandbox.yaml must be UTF-8 text"),
-	CASE(raw_nul,
-	     "version: 1\n"
-	  "agent: cla\x00""ude\n",
-	     "sandbox.yaml:2:11: NUL byte: sandbox.yaml must be UTF-8 text"),
-	CASE(nul_escape,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env:\n"
-	  "  A: \"x\\0y\"\n",
-	     "sandbox.yaml:4:6: NUL character in a value: not allowed"),
-	CASE(utf16le_bom,
-	     "\xff""\xfe""v\x00"":\x00""",
-	     "sandbox.yaml:1:1: UTF-16 byte order mark: sandbox.yaml must be UTF-8"),
-	CASE(utf16be_bom,
-	     "\xfe""\xff""\x00""v",
-	     "sandbox.yaml:1:1: UTF-16 byte order mark: sandbox.yaml must be UTF-8"),
-	CASE(utf32_bom,
-	     "\x00""\x00""\xfe""\xff""\x00""\x00""\x00""v",
-	     "sandbox.yaml:1:1: UTF-32 byte order mark: sandbox.yaml must be UTF-8"),
-	CASE(unknown_key_suggest,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mount: []\n",
-	     "sandbox.yaml:3:1: unknown key 'mount' (did you mean 'mounts'?)"),
-	CASE(unknown_key_nosuggest,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "frobnicate: 1\n",
-	     "sandbox.yaml:3:1: unknown key 'frobnicate'"),
-	CASE(unknown_key_mount,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts:\n"
-	  "  - source: /a\n"
-	  "    target: /b\n"
-	  "    read_only: true\n",
-	     "sandbox.yaml:6:5: unknown key 'read_only' in a mount (did you mean 'readonly'?)"),
-	CASE(unknown_key_resources,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources:\n"
-	  "  cpu: 2\n",
-	     "sandbox.yaml:4:3: unknown key 'cpu' in resources (did you mean 'cpus'?)"),
-	CASE(dup_top,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "agent: gemini\n",
-	     "sandbox.yaml:3:1: duplicate key 'agent' (first at line 2, column 1)"),
-	CASE(dup_env,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env:\n"
-	  "  A: 1\n"
-	  "  B: 2\n"
-	  "  A: 3\n",
-	     "sandbox.yaml:6:3: duplicate key 'A' (first at line 4, column 3)"),
-	CASE(dup_mount,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts:\n"
-	  "  - {source: /a, target: /b, source: /c}\n",
-	     "sandbox.yaml:4:30: duplicate key 'source' (first at line 4, column 6)"),
-	CASE(dup_resources,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {pids: 10, pids: 20}\n",
-	     "sandbox.yaml:3:23: duplicate key 'pids' (first at line 3, column 13)"),
-	CASE(anchor,
-	     "version: 1\n"
-	  "agent: &a claude\n",
-	     "sandbox.yaml:2:8: anchor 'a': anchors and aliases are not allowed; write the value out"),
-	CASE(alias,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env: {A: x}\n"
-	  "resources: *r\n",
-	     "sandbox.yaml:4:12: alias 'r': anchors and aliases are not allowed; write the value out"),
-	CASE(merge_key,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "<<: {image: x}\n",
-	     "sandbox.yaml:3:1: merge keys ('<<') are not allowed; write the keys out"),
-	CASE(tag_str,
-	     "version: 1\n"
-	  "agent: !!str claude\n",
-	     "sandbox.yaml:2:8: tag 'tag:yaml.org,2002:str': explicit tags are not allowed"),
-	CASE(tag_local,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env: !env {A: 1}\n",
-	     "sandbox.yaml:3:6: tag '!env': explicit tags are not allowed"),
-	CASE(two_docs,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "---\n"
-	  "version: 1\n",
-	     "sandbox.yaml:3:1: a second document: sandbox.yaml holds exactly one (remove the '---')"),
-	CASE(bool_yes,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "docker_socket: yes\n",
-	     "sandbox.yaml:3:16: docker_socket must be true or false, found 'yes' (booleans are spelled true or false)"),
-	CASE(bool_no,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "git_identity: no\n",
-	     "sandbox.yaml:3:15: git_identity must be true or false, found 'no' (booleans are spelled true or false)"),
-	CASE(bool_on,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "preserve_state: on\n",
-	     "sandbox.yaml:3:17: preserve_state must be true or false, found 'on' (booleans are spelled true or false)"),
-	CASE(bool_True,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "docker_socket: True\n",
-	     "sandbox.yaml:3:16: docker_socket must be true or false, found 'True' (booleans are spelled true or false)"),
-	CASE(bool_FALSE_mount,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts:\n"
-	  "  - {source: /a, target: /b, readonly: FALSE}\n",
-	     "sandbox.yaml:4:40: mount readonly must be true or false, found 'FALSE' (booleans are spelled true or false)"),
-	CASE(bool_quoted,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "docker_socket: \"true\"\n",
-	     "sandbox.yaml:3:16: docker_socket must be true or false, found the string 'true'"),
-	CASE(type_env_string,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env: FOO=bar\n",
-	     "sandbox.yaml:3:6: env must be a mapping, found the string 'FOO=bar'"),
-	CASE(type_image_seq,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "image: [a, b]\n",
-	     "sandbox.yaml:3:8: image must be a string, found a sequence"),
-	CASE(type_command_item_map,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "command: [run, {a: b}]\n",
-	     "sandbox.yaml:3:16: a command argument must be a string, a number or a boolean, found a mapping"),
-	CASE(type_null_image,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "image:\n",
-	     "sandbox.yaml:3:7: image must be a string, found no value"),
-	CASE(version_2,
-	     "version: 2\n"
-	  "agent: claude\n",
-	     "sandbox.yaml:1:10: unsupported version 2: this sbx reads version 1 (a newer sbx may read it)"),
-	CASE(version_1_5,
-	     "version: 1.5\n"
-	  "agent: claude\n",
-	     "sandbox.yaml:1:10: unsupported version 1.5: this sbx reads version 1 (a newer sbx may read it)"),
-	CASE(version_quoted,
-	     "version: \"1\"\n"
-	  "agent: claude\n",
-	     "sandbox.yaml:1:10: version must be the number 1, found the string '1'"),
-	CASE(agent_suggest,
-	     "version: 1\n"
-	  "agent: gemeni\n",
-	     "sandbox.yaml:2:8: unknown agent 'gemeni' (did you mean 'gemini'?); known agents: claude, gemini, codex, copilot, opencode, shell"),
-	CASE(agent_nosuggest,
-	     "version: 1\n"
-	  "agent: emacs\n",
-	     "sandbox.yaml:2:8: unknown agent 'emacs'; known agents: claude, gemini, codex, copilot, opencode, shell"),
-	CASE(env_name_digit,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env:\n"
-	  "  9LIVES: x\n",
-	     "sandbox.yaml:4:3: invalid env name '9LIVES': letters, digits and '_', not starting with a digit"),
-	CASE(env_name_dash,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env: {MY-VAR: x}\n",
-	     "sandbox.yaml:3:7: invalid env name 'MY-VAR': letters, digits and '_', not starting with a digit"),
-	CASE(pass_env_bad,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "pass_env: [GOOD, \"a b\"]\n",
-	     "sandbox.yaml:3:18: invalid pass_env name 'a b': letters, digits and '_', not starting with a digit"),
-	CASE(pass_env_dup,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "pass_env:\n"
-	  "  - TOKEN\n"
-	  "  - TOKEN\n",
-	     "sandbox.yaml:5:5: pass_env lists 'TOKEN' twice (first at line 4)"),
-	CASE(pass_env_in_env,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "env: {TOKEN: x}\n"
-	  "pass_env: [TOKEN]\n",
-	     "sandbox.yaml:4:12: 'TOKEN' is in both env (line 3) and pass_env; keep one"),
-	CASE(empty,
-	     "",
-	     "sandbox.yaml:1:1: empty file: sandbox.yaml needs at least 'version' and 'agent'"),
-	CASE(comments_only,
-	     "# nothing\n"
-	  "# here\n",
-	     "sandbox.yaml:1:1: no content: sandbox.yaml needs at least 'version' and 'agent'"),
-	CASE(doc_marker_only,
-	     "---\n",
-	     "sandbox.yaml:2:1: empty document: sandbox.yaml needs at least 'version' and 'agent'"),
-	CASE(root_seq,
-	     "- version: 1\n",
-	     "sandbox.yaml:1:1: sandbox.yaml must be a mapping of keys to values, found a sequence"),
-	CASE(root_scalar,
-	     "hello\n",
-	     "sandbox.yaml:1:1: sandbox.yaml must be a mapping of keys to values, found the string 'hello'"),
-	CASE(missing_version,
-	     "agent: claude\n",
-	     "sandbox.yaml:1:1: missing required key 'version' (write version: 1)"),
-	CASE(missing_agent,
-	     "version: 1\n",
-	     "sandbox.yaml:1:1: missing required key 'agent' (one of claude, gemini, codex, copilot, opencode, shell)"),
-	CASE(mount_missing_source,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts:\n"
-	  "  - target: /b\n",
-	     "sandbox.yaml:4:5: mount is missing 'source' (the host path)"),
-	CASE(mount_missing_target,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts:\n"
-	  "  - source: /a\n",
-	     "sandbox.yaml:4:5: mount is missing 'target' (the path in the sandbox)"),
-	CASE(mount_relative_target,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts: [{source: /a, target: b}]\n",
-	     "sandbox.yaml:3:31: mount target 'b' must be an absolute path in the sandbox other than '/', without '.', '..' or empty components"),
-	CASE(mount_dotdot_target,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts: [{source: /a, target: /home/../etc}]\n",
-	     "sandbox.yaml:3:31: mount target '/home/../etc' must be an absolute path in the sandbox other than '/', without '.', '..' or empty components"),
-	CASE(mount_dup_target,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts:\n"
-	  "  - {source: /a, target: /x}\n"
-	  "  - {source: /b, target: /x/}\n",
-	     "sandbox.yaml:5:18: mount target '/x/' is already used by the mount at line 4"),
-	CASE(mount_source_empty,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts: [{source: '', target: /x}]\n",
-	     "sandbox.yaml:3:19: mount source must not be empty"),
-	CASE(mount_source_control,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "mounts: [{source: \"/a\\tb\", target: /x}]\n",
-	     "sandbox.yaml:3:19: mount source '/a\\tb' contains a control character"),
-	CASE(cpus_zero,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {cpus: 0}\n",
-	     "sandbox.yaml:3:19: resources.cpus must be above 0 and at most 1024, found 0"),
-	CASE(cpus_over,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {cpus: 1025}\n",
-	     "sandbox.yaml:3:19: resources.cpus must be above 0 and at most 1024, found 1025"),
-	CASE(cpus_string,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {cpus: \"2\"}\n",
-	     "sandbox.yaml:3:19: resources.cpus must be a number, found the string '2'"),
-	CASE(memory_small,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {memory: 5m}\n",
-	     "sandbox.yaml:3:21: resources.memory must be between 6m and 1 PiB, found 5m"),
-	CASE(memory_bad,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {memory: 4gb}\n",
-	     "sandbox.yaml:3:21: resources.memory '4gb' is not a size: write bytes or a number with k, m or g (512m, 4g)"),
-	CASE(memory_fraction,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {memory: 1.5}\n",
-	     "sandbox.yaml:3:21: resources.memory must be a whole number of bytes, found 1.5"),
-	CASE(pids_zero,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {pids: 0}\n",
-	     "sandbox.yaml:3:19: resources.pids must be between 1 and 4194304, found 0"),
-	CASE(pids_fraction,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "resources: {pids: 2.5}\n",
-	     "sandbox.yaml:3:19: resources.pids must be an integer, found 2.5"),
-	CASE(credentials_bad,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "credentials: sharde\n",
-	     "sandbox.yaml:3:14: credentials must be one of shared, workspace, none, found 'sharde' (did you mean 'shared'?)"),
-	CASE(network_bad,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "network: host\n",
-	     "sandbox.yaml:3:10: network must be one of bridge, none, found 'host'"),
-	CASE(image_upper,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "image: Ubuntu:22.04\n",
-	     "sandbox.yaml:3:8: invalid image reference 'Ubuntu:22.04': expected [registry/]name[:tag][@digest] with a lowercase name"),
-	CASE(name_bad,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "name: -x\n",
-	     "sandbox.yaml:3:7: invalid container name '-x': at least two of letters, digits, '_', '.' and '-', starting with a letter or digit"),
-	CASE(user_bad,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "user: \"a b\"\n",
-	     "sandbox.yaml:3:7: invalid user 'a b': expected name, uid, name:group or uid:gid"),
-	CASE(command_empty,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "command: []\n",
-	     "sandbox.yaml:3:10: command must not be empty; leave it out for the agent's default"),
-	CASE(complex_key,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "? [a]\n"
-	  ": b\n",
-	     "sandbox.yaml:3:3: keys must be strings, found a sequence"),
-	CASE(null_key,
-	     "version: 1\n"
-	  "agent: claude\n"
-	  "~: b\n",
-	     "sandbox.yaml:3:1: keys must be strings, found no value"),
+    CASE(syntax_unclosed_flow,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env: {A: 1\n",
+	 "sandbox.yaml:4:1: syntax error: did not find expected ',' or '}' (while parsing a flow "
+	 "mapping at line 3, column 6)"),
+    CASE(syntax_bad_indent,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "  image: x\n",
+	 "sandbox.yaml:3:8: syntax error: mapping values are not allowed in this context"),
+    CASE(syntax_tab_indent,
+	 "version: 1\n"
+	 "env:\n"
+	 "\x09"
+	 "A: 1\n",
+	 "sandbox.yaml:3:1: syntax error: found character that cannot start any token (while "
+	 "scanning for the next token at line 3, column 1)"),
+    CASE(reader_control_char,
+	 "version: 1\n"
+	 "agent: cl\x01"
+	 "aude\n",
+	 "sandbox.yaml:2:10: syntax error: control characters are not allowed"),
+    CASE(invalid_utf8,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env: {A: \"ab\xff"
+	 "c\"}\n",
+	 "sandbox.yaml:3:13: invalid UTF-8 (byte 0xff): sandbox.yaml must be UTF-8 text"),
+    CASE(invalid_utf8_overlong,
+	 "version: 1\n"
+	 "name: \xc0"
+	 "\xaf"
+	 "\n",
+	 "sandbox.yaml:2:7: invalid UTF-8 (byte 0xc0): sandbox.yaml must be UTF-8 text"),
+    CASE(raw_nul,
+	 "version: 1\n"
+	 "agent: cla\x00"
+	 "ude\n",
+	 "sandbox.yaml:2:11: NUL byte: sandbox.yaml must be UTF-8 text"),
+    CASE(nul_escape,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env:\n"
+	 "  A: \"x\\0y\"\n",
+	 "sandbox.yaml:4:6: NUL character in a value: not allowed"),
+    CASE(utf16le_bom,
+	 "\xff"
+	 "\xfe"
+	 "v\x00"
+	 ":\x00"
+	 "",
+	 "sandbox.yaml:1:1: UTF-16 byte order mark: sandbox.yaml must be UTF-8"),
+    CASE(utf16be_bom,
+	 "\xfe"
+	 "\xff"
+	 "\x00"
+	 "v",
+	 "sandbox.yaml:1:1: UTF-16 byte order mark: sandbox.yaml must be UTF-8"),
+    CASE(utf32_bom,
+	 "\x00"
+	 "\x00"
+	 "\xfe"
+	 "\xff"
+	 "\x00"
+	 "\x00"
+	 "\x00"
+	 "v",
+	 "sandbox.yaml:1:1: UTF-32 byte order mark: sandbox.yaml must be UTF-8"),
+    CASE(unknown_key_suggest,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mount: []\n",
+	 "sandbox.yaml:3:1: unknown key 'mount' (did you mean 'mounts'?)"),
+    CASE(unknown_key_nosuggest,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "frobnicate: 1\n",
+	 "sandbox.yaml:3:1: unknown key 'frobnicate'"),
+    CASE(unknown_key_mount,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts:\n"
+	 "  - source: /a\n"
+	 "    target: /b\n"
+	 "    read_only: true\n",
+	 "sandbox.yaml:6:5: unknown key 'read_only' in a mount (did you mean 'readonly'?)"),
+    CASE(unknown_key_resources,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources:\n"
+	 "  cpu: 2\n",
+	 "sandbox.yaml:4:3: unknown key 'cpu' in resources (did you mean 'cpus'?)"),
+    CASE(dup_top,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "agent: gemini\n",
+	 "sandbox.yaml:3:1: duplicate key 'agent' (first at line 2, column 1)"),
+    CASE(dup_env,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env:\n"
+	 "  A: 1\n"
+	 "  B: 2\n"
+	 "  A: 3\n",
+	 "sandbox.yaml:6:3: duplicate key 'A' (first at line 4, column 3)"),
+    CASE(dup_mount,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts:\n"
+	 "  - {source: /a, target: /b, source: /c}\n",
+	 "sandbox.yaml:4:30: duplicate key 'source' (first at line 4, column 6)"),
+    CASE(dup_resources,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {pids: 10, pids: 20}\n",
+	 "sandbox.yaml:3:23: duplicate key 'pids' (first at line 3, column 13)"),
+    CASE(anchor,
+	 "version: 1\n"
+	 "agent: &a claude\n",
+	 "sandbox.yaml:2:8: anchor 'a': anchors and aliases are not allowed; write the value out"),
+    CASE(alias,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env: {A: x}\n"
+	 "resources: *r\n",
+	 "sandbox.yaml:4:12: alias 'r': anchors and aliases are not allowed; write the value out"),
+    CASE(merge_key,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "<<: {image: x}\n",
+	 "sandbox.yaml:3:1: merge keys ('<<') are not allowed; write the keys out"),
+    CASE(tag_str,
+	 "version: 1\n"
+	 "agent: !!str claude\n",
+	 "sandbox.yaml:2:8: tag 'tag:yaml.org,2002:str': explicit tags are not allowed"),
+    CASE(tag_local,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env: !env {A: 1}\n",
+	 "sandbox.yaml:3:6: tag '!env': explicit tags are not allowed"),
+    CASE(two_docs,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "---\n"
+	 "version: 1\n",
+	 "sandbox.yaml:3:1: a second document: sandbox.yaml holds exactly one (remove the '---')"),
+    CASE(bool_yes,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "docker_socket: yes\n",
+	 "sandbox.yaml:3:16: docker_socket must be true or false, found 'yes' (booleans are "
+	 "spelled true or false)"),
+    CASE(bool_no,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "git_identity: no\n",
+	 "sandbox.yaml:3:15: git_identity must be true or false, found 'no' (booleans are spelled "
+	 "true or false)"),
+    CASE(bool_on,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "preserve_state: on\n",
+	 "sandbox.yaml:3:17: preserve_state must be true or false, found 'on' (booleans are "
+	 "spelled true or false)"),
+    CASE(bool_True,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "docker_socket: True\n",
+	 "sandbox.yaml:3:16: docker_socket must be true or false, found 'True' (booleans are "
+	 "spelled true or false)"),
+    CASE(bool_FALSE_mount,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts:\n"
+	 "  - {source: /a, target: /b, readonly: FALSE}\n",
+	 "sandbox.yaml:4:40: mount readonly must be true or false, found 'FALSE' (booleans are "
+	 "spelled true or false)"),
+    CASE(bool_quoted,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "docker_socket: \"true\"\n",
+	 "sandbox.yaml:3:16: docker_socket must be true or false, found the string 'true'"),
+    CASE(type_env_string,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env: FOO=bar\n",
+	 "sandbox.yaml:3:6: env must be a mapping, found the string 'FOO=bar'"),
+    CASE(type_image_seq,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "image: [a, b]\n",
+	 "sandbox.yaml:3:8: image must be a string, found a sequence"),
+    CASE(type_command_item_map,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "command: [run, {a: b}]\n",
+	 "sandbox.yaml:3:16: a command argument must be a string, a number or a boolean, found a "
+	 "mapping"),
+    CASE(type_null_image,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "image:\n",
+	 "sandbox.yaml:3:7: image must be a string, found no value"),
+    CASE(version_2,
+	 "version: 2\n"
+	 "agent: claude\n",
+	 "sandbox.yaml:1:10: unsupported version 2: this sbx reads version 1 (a newer sbx may read "
+	 "it)"),
+    CASE(version_1_5,
+	 "version: 1.5\n"
+	 "agent: claude\n",
+	 "sandbox.yaml:1:10: unsupported version 1.5: this sbx reads version 1 (a newer sbx may "
+	 "read it)"),
+    CASE(version_quoted,
+	 "version: \"1\"\n"
+	 "agent: claude\n",
+	 "sandbox.yaml:1:10: version must be the number 1, found the string '1'"),
+    CASE(agent_suggest,
+	 "version: 1\n"
+	 "agent: gemeni\n",
+	 "sandbox.yaml:2:8: unknown agent 'gemeni' (did you mean 'gemini'?); known agents: claude, "
+	 "gemini, codex, copilot, opencode, shell"),
+    CASE(agent_nosuggest,
+	 "version: 1\n"
+	 "agent: emacs\n",
+	 "sandbox.yaml:2:8: unknown agent 'emacs'; known agents: claude, gemini, codex, copilot, "
+	 "opencode, shell"),
+    CASE(env_name_digit,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env:\n"
+	 "  9LIVES: x\n",
+	 "sandbox.yaml:4:3: invalid env name '9LIVES': letters, digits and '_', not starting with "
+	 "a digit"),
+    CASE(env_name_dash,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env: {MY-VAR: x}\n",
+	 "sandbox.yaml:3:7: invalid env name 'MY-VAR': letters, digits and '_', not starting with "
+	 "a digit"),
+    CASE(pass_env_bad,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "pass_env: [GOOD, \"a b\"]\n",
+	 "sandbox.yaml:3:18: invalid pass_env name 'a b': letters, digits and '_', not starting "
+	 "with a digit"),
+    CASE(pass_env_dup,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "pass_env:\n"
+	 "  - TOKEN\n"
+	 "  - TOKEN\n",
+	 "sandbox.yaml:5:5: pass_env lists 'TOKEN' twice (first at line 4)"),
+    CASE(pass_env_in_env,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "env: {TOKEN: x}\n"
+	 "pass_env: [TOKEN]\n",
+	 "sandbox.yaml:4:12: 'TOKEN' is in both env (line 3) and pass_env; keep one"),
+    CASE(empty, "",
+	 "sandbox.yaml:1:1: empty file: sandbox.yaml needs at least 'version' and 'agent'"),
+    CASE(comments_only,
+	 "# nothing\n"
+	 "# here\n",
+	 "sandbox.yaml:1:1: no content: sandbox.yaml needs at least 'version' and 'agent'"),
+    CASE(doc_marker_only, "---\n",
+	 "sandbox.yaml:2:1: empty document: sandbox.yaml needs at least 'version' and 'agent'"),
+    CASE(root_seq, "- version: 1\n",
+	 "sandbox.yaml:1:1: sandbox.yaml must be a mapping of keys to values, found a sequence"),
+    CASE(root_scalar, "hello\n",
+	 "sandbox.yaml:1:1: sandbox.yaml must be a mapping of keys to values, found the string "
+	 "'hello'"),
+    CASE(missing_version, "agent: claude\n",
+	 "sandbox.yaml:1:1: missing required key 'version' (write version: 1)"),
+    CASE(missing_agent, "version: 1\n",
+	 "sandbox.yaml:1:1: missing required key 'agent' (one of claude, gemini, codex, copilot, "
+	 "opencode, shell)"),
+    CASE(mount_missing_source,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts:\n"
+	 "  - target: /b\n",
+	 "sandbox.yaml:4:5: mount is missing 'source' (the host path)"),
+    CASE(mount_missing_target,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts:\n"
+	 "  - source: /a\n",
+	 "sandbox.yaml:4:5: mount is missing 'target' (the path in the sandbox)"),
+    CASE(mount_relative_target,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts: [{source: /a, target: b}]\n",
+	 "sandbox.yaml:3:31: mount target 'b' must be an absolute path in the sandbox other than "
+	 "'/', without '.', '..' or empty components"),
+    CASE(mount_dotdot_target,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts: [{source: /a, target: /home/../etc}]\n",
+	 "sandbox.yaml:3:31: mount target '/home/../etc' must be an absolute path in the sandbox "
+	 "other than '/', without '.', '..' or empty components"),
+    CASE(mount_dup_target,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts:\n"
+	 "  - {source: /a, target: /x}\n"
+	 "  - {source: /b, target: /x/}\n",
+	 "sandbox.yaml:5:18: mount target '/x/' is already used by the mount at line 4"),
+    CASE(mount_source_empty,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts: [{source: '', target: /x}]\n",
+	 "sandbox.yaml:3:19: mount source must not be empty"),
+    CASE(mount_source_control,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "mounts: [{source: \"/a\\tb\", target: /x}]\n",
+	 "sandbox.yaml:3:19: mount source '/a\\tb' contains a control character"),
+    CASE(cpus_zero,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {cpus: 0}\n",
+	 "sandbox.yaml:3:19: resources.cpus must be above 0 and at most 1024, found 0"),
+    CASE(cpus_over,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {cpus: 1025}\n",
+	 "sandbox.yaml:3:19: resources.cpus must be above 0 and at most 1024, found 1025"),
+    CASE(cpus_string,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {cpus: \"2\"}\n",
+	 "sandbox.yaml:3:19: resources.cpus must be a number, found the string '2'"),
+    CASE(memory_small,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {memory: 5m}\n",
+	 "sandbox.yaml:3:21: resources.memory must be between 6m and 1 PiB, found 5m"),
+    CASE(memory_bad,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {memory: 4gb}\n",
+	 "sandbox.yaml:3:21: resources.memory '4gb' is not a size: write bytes or a number with k, "
+	 "m or g (512m, 4g)"),
+    CASE(memory_fraction,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {memory: 1.5}\n",
+	 "sandbox.yaml:3:21: resources.memory must be a whole number of bytes, found 1.5"),
+    CASE(pids_zero,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {pids: 0}\n",
+	 "sandbox.yaml:3:19: resources.pids must be between 1 and 4194304, found 0"),
+    CASE(pids_fraction,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "resources: {pids: 2.5}\n",
+	 "sandbox.yaml:3:19: resources.pids must be an integer, found 2.5"),
+    CASE(credentials_bad,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "credentials: sharde\n",
+	 "sandbox.yaml:3:14: credentials must be one of shared, workspace, none, found 'sharde' "
+	 "(did you mean 'shared'?)"),
+    CASE(network_bad,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "network: host\n",
+	 "sandbox.yaml:3:10: network must be one of bridge, none, found 'host'"),
+    CASE(image_upper,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "image: Ubuntu:22.04\n",
+	 "sandbox.yaml:3:8: invalid image reference 'Ubuntu:22.04': expected "
+	 "[registry/]name[:tag][@digest] with a lowercase name"),
+    CASE(name_bad,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "name: -x\n",
+	 "sandbox.yaml:3:7: invalid container name '-x': at least two of letters, digits, '_', '.' "
+	 "and '-', starting with a letter or digit"),
+    CASE(user_bad,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "user: \"a b\"\n",
+	 "sandbox.yaml:3:7: invalid user 'a b': expected name, uid, name:group or uid:gid"),
+    CASE(command_empty,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "command: []\n",
+	 "sandbox.yaml:3:10: command must not be empty; leave it out for the agent's default"),
+    CASE(complex_key,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "? [a]\n"
+	 ": b\n",
+	 "sandbox.yaml:3:3: keys must be strings, found a sequence"),
+    CASE(null_key,
+	 "version: 1\n"
+	 "agent: claude\n"
+	 "~: b\n",
+	 "sandbox.yaml:3:1: keys must be strings, found no value"),
 };
 
 static void test_bad(void **state)
@@ -455,27 +495,28 @@ static const char *nth(const sbx_error *e, size_t i)
 static void test_full_file(void **state)
 {
 	(void)state;
-	sbx_spec *s = parse_ok("version: 1\n"
-			       "agent: gemini\n"
-			       "image: registry.example:5000/team/img:1.2\n"
-			       "command: [gemini, --flag, 10, true]\n"
-			       "name: my-box\n"
-			       "user: agent:agent\n"
-			       "env:\n"
-			       "  PORT: 8080\n"
-			       "  DEBUG: yes\n"
-			       "  MSG: \"two\\nlines\"\n"
-			       "pass_env: [TOKEN, OTHER]\n"
-			       "docker_socket: true\n"
-			       "mounts:\n"
-			       "  - {source: ~/.cache/pip, target: /home/agent/.cache/pip, readonly: true}\n"
-			       "  - source: ../data\n"
-			       "    target: /data/\n"
-			       "git_identity: false\n"
-			       "credentials: workspace\n"
-			       "network: none\n"
-			       "resources: {cpus: 1.5, memory: 4g, pids: 100}\n"
-			       "preserve_state: false\n");
+	sbx_spec *s =
+	    parse_ok("version: 1\n"
+		     "agent: gemini\n"
+		     "image: registry.example:5000/team/img:1.2\n"
+		     "command: [gemini, --flag, 10, true]\n"
+		     "name: my-box\n"
+		     "user: agent:agent\n"
+		     "env:\n"
+		     "  PORT: 8080\n"
+		     "  DEBUG: yes\n"
+		     "  MSG: \"two\\nlines\"\n"
+		     "pass_env: [TOKEN, OTHER]\n"
+		     "docker_socket: true\n"
+		     "mounts:\n"
+		     "  - {source: ~/.cache/pip, target: /home/agent/.cache/pip, readonly: true}\n"
+		     "  - source: ../data\n"
+		     "    target: /data/\n"
+		     "git_identity: false\n"
+		     "credentials: workspace\n"
+		     "network: none\n"
+		     "resources: {cpus: 1.5, memory: 4g, pids: 100}\n"
+		     "preserve_state: false\n");
 	assert_string_equal(s->agent->name, "gemini");
 	assert_string_equal(s->image, "registry.example:5000/team/img:1.2");
 	assert_int_equal(s->command_len, 4);
@@ -557,11 +598,11 @@ static void test_numbers_json_semantics(void **state)
 	assert_int_equal(s->resources.memory, 6291456);
 	assert_int_equal(s->resources.pids, 1000);
 	sbx_spec_free(s);
-	const char *sizes[][2] = {{"512k", "524288"}, {"512K", "524288"}, {"7m", "7340032"},
+	const char *sizes[][2] = {{"512k", "524288"}, {"512K", "524288"},   {"7m", "7340032"},
 				  {"7M", "7340032"},  {"2g", "2147483648"}, {"2G", "2147483648"}};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(sizes); i++) {
 		_cleanup_free_ char *y =
-			xasprintf("version: 1\nagent: shell\nresources: {memory: %s}\n", sizes[i][0]);
+		    xasprintf("version: 1\nagent: shell\nresources: {memory: %s}\n", sizes[i][0]);
 		if (strcmp(sizes[i][0], "512k") == 0 || strcmp(sizes[i][0], "512K") == 0) {
 			/* under the 6m minimum */
 			sbx_error *err = parse_bad(y, strlen(y));
@@ -683,7 +724,8 @@ static void test_width_cap(void **state)
 		sbx_buf_adds(&b, "a,");
 	sbx_buf_adds(&b, "]\n");
 	sbx_error *err = parse_bad(b.data, b.len);
-	assert_string_equal(err->msg, "sandbox.yaml:3:2059: more than 1024 entries in one sequence");
+	assert_string_equal(err->msg,
+			    "sandbox.yaml:3:2059: more than 1024 entries in one sequence");
 	sbx_error_free(err);
 	sbx_buf_release(&b);
 }
@@ -707,14 +749,14 @@ static void test_length_caps(void **state)
 		char *yaml;
 		const char *want;
 	} cases[] = {
-		{xasprintf("version: 1\nagent: shell\nname: %s\n", n129),
-		 "sandbox.yaml:3:7: name is 129 characters long, over the limit of 128"},
-		{xasprintf("version: 1\nagent: shell\nenv: {A: %s}\n", v),
-		 "sandbox.yaml:3:10: env A is 32769 characters long, over the limit of 32768"},
-		{xasprintf("version: 1\nagent: shell\nimage: %s\n", img),
-		 "sandbox.yaml:3:8: image is 513 characters long, over the limit of 512"},
-		{xasprintf("version: 1\nagent: shell\nmounts: [{source: /%s, target: /x}]\n", src),
-		 "sandbox.yaml:3:19: mount source is 4098 characters long, over the limit of 4096"},
+	    {xasprintf("version: 1\nagent: shell\nname: %s\n", n129),
+	     "sandbox.yaml:3:7: name is 129 characters long, over the limit of 128"},
+	    {xasprintf("version: 1\nagent: shell\nenv: {A: %s}\n", v),
+	     "sandbox.yaml:3:10: env A is 32769 characters long, over the limit of 32768"},
+	    {xasprintf("version: 1\nagent: shell\nimage: %s\n", img),
+	     "sandbox.yaml:3:8: image is 513 characters long, over the limit of 512"},
+	    {xasprintf("version: 1\nagent: shell\nmounts: [{source: /%s, target: /x}]\n", src),
+	     "sandbox.yaml:3:19: mount source is 4098 characters long, over the limit of 4096"},
 	};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(cases); i++) {
 		sbx_error *err = parse_bad(cases[i].yaml, strlen(cases[i].yaml));
@@ -732,7 +774,8 @@ static void test_count_caps(void **state)
 	for (int i = 0; i <= SBX_SPEC_MAX_ENV; i++)
 		sbx_buf_addf(&b, "  V%d: x\n", i);
 	sbx_error *err = parse_bad(b.data, b.len);
-	assert_string_equal(err->msg, "sandbox.yaml:4:3: env has 257 entries, over the limit of 256");
+	assert_string_equal(err->msg,
+			    "sandbox.yaml:4:3: env has 257 entries, over the limit of 256");
 	sbx_error_free(err);
 	sbx_buf_release(&b);
 	sbx_buf_adds(&b, "version: 1\nagent: shell\nmounts:\n");
@@ -755,8 +798,8 @@ static void test_template_parses_for_every_agent(void **state)
 		sbx_spec *s = parse_ok(t);
 		assert_ptr_equal(s->agent, a);
 		assert_string_equal(s->image, a->image);
-		assert_int_equal(s->credentials,
-				 a->credentials_dir ? SBX_CREDENTIALS_SHARED : SBX_CREDENTIALS_NONE);
+		assert_int_equal(s->credentials, a->credentials_dir ? SBX_CREDENTIALS_SHARED
+								    : SBX_CREDENTIALS_NONE);
 		assert_false(s->docker_socket);
 		sbx_spec_free(s);
 	}
@@ -829,7 +872,7 @@ static void test_read_caps_size(void **state)
 	sbx_error *err = NULL;
 	assert_int_equal(sbx_config_read(&buf, &len, path, 0, &err), SBX_EINVALID);
 	_cleanup_free_ char *want =
-		xasprintf("%s:1:1: file is 262145 bytes, over the limit of 262144 bytes", path);
+	    xasprintf("%s:1:1: file is 262145 bytes, over the limit of 262144 bytes", path);
 	assert_string_equal(err->msg, want);
 	sbx_error_free(err);
 	/* Exactly at the cap is read. */
@@ -910,28 +953,28 @@ int main(void)
 	struct CMUnitTest tests[SBX_ARRAY_SIZE(bad_cases) + 32];
 	size_t n = 0;
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(bad_cases); i++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bad,
-									(void *)&bad_cases[i]);
+		tests[n] =
+		    (struct CMUnitTest)cmocka_unit_test_prestate(test_bad, (void *)&bad_cases[i]);
 		tests[n].name = bad_cases[i].name;
 		n++;
 	}
 	const struct CMUnitTest more[] = {
-		cmocka_unit_test(test_full_file),
-		cmocka_unit_test(test_defaults_per_agent),
-		cmocka_unit_test(test_numbers_json_semantics),
-		cmocka_unit_test(test_bom_and_crlf_positions),
-		cmocka_unit_test(test_many_problems_sorted),
-		cmocka_unit_test(test_errors_capped),
-		cmocka_unit_test(test_depth_cap),
-		cmocka_unit_test(test_depth_100000_is_fast),
-		cmocka_unit_test(test_width_cap),
-		cmocka_unit_test(test_length_caps),
-		cmocka_unit_test(test_count_caps),
-		cmocka_unit_test(test_template_parses_for_every_agent),
-		cmocka_unit_test(test_read_refuses_non_regular),
-		cmocka_unit_test(test_read_caps_size),
-		cmocka_unit_test(test_read_links_and_missing),
-		cmocka_unit_test(test_find),
+	    cmocka_unit_test(test_full_file),
+	    cmocka_unit_test(test_defaults_per_agent),
+	    cmocka_unit_test(test_numbers_json_semantics),
+	    cmocka_unit_test(test_bom_and_crlf_positions),
+	    cmocka_unit_test(test_many_problems_sorted),
+	    cmocka_unit_test(test_errors_capped),
+	    cmocka_unit_test(test_depth_cap),
+	    cmocka_unit_test(test_depth_100000_is_fast),
+	    cmocka_unit_test(test_width_cap),
+	    cmocka_unit_test(test_length_caps),
+	    cmocka_unit_test(test_count_caps),
+	    cmocka_unit_test(test_template_parses_for_every_agent),
+	    cmocka_unit_test(test_read_refuses_non_regular),
+	    cmocka_unit_test(test_read_caps_size),
+	    cmocka_unit_test(test_read_links_and_missing),
+	    cmocka_unit_test(test_find),
 	};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(more); i++)
 		tests[n++] = more[i];

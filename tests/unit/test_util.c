@@ -28,10 +28,14 @@ static void test_quote(void **state)
 	check_quote("\033[2J\033]0;t\a", 10, "'\\x1b[2J\\x1b]0;t\\x07'");
 	check_quote("it's \\ ok", 9, "'it\\'s \\\\ ok'");
 	check_quote("del\x7f", 4, "'del\\x7f'");
-	check_quote("\xc2\x9b" "31m", 5, "'\\u009b31m'");             /* C1 CSI */
-	check_quote("abc\xe2\x80\xaex", 7, "'abc\\u202ex'");         /* RIGHT-TO-LEFT OVERRIDE */
+	check_quote("\xc2\x9b"
+		    "31m",
+		    5, "'\\u009b31m'");			     /* C1 CSI */
+	check_quote("abc\xe2\x80\xaex", 7, "'abc\\u202ex'"); /* RIGHT-TO-LEFT OVERRIDE */
 	check_quote("\xe2\x81\xa6i\xe2\x81\xa9", 7, "'\\u2066i\\u2069'"); /* isolates */
-	check_quote("\xff\xfe" "a", 3, "'\\xff\\xfea'");             /* invalid UTF-8 */
+	check_quote("\xff\xfe"
+		    "a",
+		    3, "'\\xff\\xfea'"); /* invalid UTF-8 */
 	check_quote("caf\xc3\xa9 \xe6\x97\xa5", 9, "'caf\xc3\xa9 \xe6\x97\xa5'"); /* kept */
 	check_quote("nul\0x", 5, "'nul\\x00x'");
 	char *q = sbx_quotes("x");
@@ -52,7 +56,7 @@ static void test_utf8(void **state)
 	assert_false(sbx_utf8_valid("x\xed\xa0\x80", 4, &bad)); /* surrogate U+D800 */
 	assert_int_equal(bad, 1);
 	assert_false(sbx_utf8_valid("\xf4\x90\x80\x80", 4, &bad)); /* above U+10FFFF */
-	assert_false(sbx_utf8_valid("ab\xe2\x82", 4, &bad));       /* truncated */
+	assert_false(sbx_utf8_valid("ab\xe2\x82", 4, &bad));	   /* truncated */
 	assert_int_equal(bad, 2);
 	assert_false(sbx_utf8_valid("\x80", 1, &bad)); /* lone continuation */
 	assert_int_equal(sbx_utf8_length("caf\xc3\xa9", 5), 4);
@@ -134,9 +138,9 @@ static void test_error_chain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quote),	     cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_suggest),	     cmocka_unit_test(test_buf),
-		cmocka_unit_test(test_parse_memory), cmocka_unit_test(test_error_chain),
+	    cmocka_unit_test(test_quote),	 cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_suggest),	 cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_parse_memory), cmocka_unit_test(test_error_chain),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
