@@ -14,6 +14,10 @@
 static const sbx_command commands[] = {
     {"apply", cmd_apply, "converge the workspace's sandbox on sandbox.yaml"},
     {"diff", cmd_diff, "show what apply would change; change nothing"},
+    {"ls", cmd_ls, "list every sbx sandbox on the engine"},
+    {"inspect", cmd_inspect, "show one sandbox and what it was made from"},
+    {"stop", cmd_stop, "stop sandboxes (they keep their state)"},
+    {"rm", cmd_rm, "remove sandboxes"},
     {"validate", cmd_validate, "check sandbox.yaml and report every problem in it"},
     {"init", cmd_init, "write a commented sandbox.yaml for an agent"},
     {"version", cmd_version, "print the versions of sbx and its libraries"},

@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/util.h"
@@ -91,4 +92,103 @@ void sbx_out_applied(const sbx_plan *plan)
 {
 	_cleanup_free_ char *q = sbx_quotes(plan->name);
 	printf("\nApply complete: sandbox %s is up to date and running.\n", q);
+}
+
+static json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static void put_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet)
+{
+	if (json) {
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++) {
+			const sbx_sandbox_info *s = &list[i];
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "name", jstr(s->name));
+			json_object_object_add(o, "id", jstr(s->id));
+			json_object_object_add(o, "agent", jstr(s->agent));
+			json_object_object_add(o, "workspace", jstr(s->workspace));
+			json_object_object_add(o, "workspace_gone",
+					       json_object_new_boolean(s->workspace_gone));
+			json_object_object_add(o, "status", jstr(s->status));
+			json_object_object_add(o, "created", json_object_new_int64(s->created));
+			json_object_object_add(o, "image", jstr(s->image));
+			json_object_array_add(arr, o);
+		}
+		put_json(arr);
+		return;
+	}
+	if (quiet) {
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_free_ char *q = sbx_quotes(list[i].name);
+			/* Names are [a-zA-Z0-9_.-]: print them bare, as the quoting changes
+			 * nothing. */
+			printf("%.*s\n", (int)strlen(q) - 2, q + 1);
+		}
+		return;
+	}
+	printf("%-32s %-9s %-9s %-20s %-24s %s\n", "NAME", "AGENT", "STATUS", "CREATED", "IMAGE",
+	       "WORKSPACE");
+	for (size_t i = 0; i < n; i++) {
+		const sbx_sandbox_info *s = &list[i];
+		char when[32] = "?";
+		time_t t = (time_t)s->created;
+		struct tm tm;
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		_cleanup_free_ char *name = sbx_quotes(s->name);
+		_cleanup_free_ char *agent = sbx_quotes(s->agent);
+		_cleanup_free_ char *status = sbx_quotes(s->status);
+		_cleanup_free_ char *image = sbx_quotes(s->image);
+		_cleanup_free_ char *ws = sbx_quotes(s->workspace);
+		/* Strip the quotes in the table; the escapes stay. */
+		printf("%-32.*s %-9.*s %-9.*s %-20s %-24.*s %.*s%s\n", (int)strlen(name) - 2,
+		       name + 1, (int)strlen(agent) - 2, agent + 1, (int)strlen(status) - 2,
+		       status + 1, when, (int)strlen(image) - 2, image + 1, (int)strlen(ws) - 2,
+		       ws + 1, s->workspace_gone ? " (gone)" : "");
+	}
+}
+
+void sbx_out_inspect(const sbx_actual *a, bool json)
+{
+	if (json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", jstr(a->name));
+		json_object_object_add(o, "id", jstr(a->id));
+		json_object_object_add(o, "status", jstr(a->status));
+		json_object_object_add(o, "running", json_object_new_boolean(a->running));
+		json_object_object_add(o, "workspace", jstr(a->workspace));
+		json_object_object_add(o, "form_version", json_object_new_int(a->form_version));
+		json_object *f = json_object_new_object();
+		for (size_t i = 0; i < a->fields.n; i++)
+			json_object_object_add(f, a->fields.v[i].path,
+					       json_object_new_string(a->fields.v[i].value));
+		json_object_object_add(o, "spec", f);
+		put_json(o);
+		return;
+	}
+	_cleanup_free_ char *name = sbx_quotes(a->name);
+	_cleanup_free_ char *status = sbx_quotes(a->status);
+	printf("sandbox %s\n  id:     %s\n  status: %s\n", name, a->id, status);
+	for (size_t i = 0; i < a->fields.n; i++) {
+		_cleanup_free_ char *v = a->fields.v[i].sensitive
+					     ? xstrdup("(sensitive)")
+					     : sbx_quotes(a->fields.v[i].value);
+		printf("  %s = %s\n", a->fields.v[i].path, v);
+	}
+}
+
+void sbx_out_done(const char *what, const char *name)
+{
+	_cleanup_free_ char *q = sbx_quotes(name);
+	printf("%s %s\n", what, q);
 }

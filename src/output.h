@@ -11,6 +11,7 @@
 
 #include "lib/config.h"
 #include "lib/plan.h"
+#include "lib/state.h"
 #include "lib/version.h"
 #include "opt.h"
 
@@ -38,5 +39,12 @@ void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
 void sbx_out_note(const char *line);
 /* The closing line of a successful apply. */
 void sbx_out_applied(const sbx_plan *plan);
+
+/* `sbx ls`: a table, names only, or a JSON array. */
+void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);
+/* `sbx inspect`. */
+void sbx_out_inspect(const sbx_actual *a, bool json);
+/* "stopped 'name'" and the like. */
+void sbx_out_done(const char *what, const char *name);
 
 #endif

@@ -64,3 +64,37 @@ void sbx_prepared_release(sbx_prepared *p)
 	memset(p, 0, sizeof(*p));
 	p->lock_fd = -1;
 }
+
+int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_engine *e, const char *name,
+		     sbx_error **err)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (name) {
+		if ((rc = sbx_state_find_name(out, e, name, err)) < 0)
+			return rc;
+		if (!out->exists) {
+			_cleanup_free_ char *q = sbx_quotes(name);
+			return sbx_error_set(err, SBX_ENOTFOUND,
+					     "no sbx sandbox is called %s (see sbx ls)", q);
+		}
+		return 0;
+	}
+	sbx_config *cfg = NULL;
+	if ((rc = sbx_ctx_load_config(ctx, &cfg, err)) < 0)
+		return rc;
+	sbx_workspace ws;
+	rc = sbx_workspace_init(&ws, cfg->workspace, cfg->path, err);
+	if (rc == 0) {
+		rc = sbx_state_find(out, e, &ws, err);
+		if (rc == 0 && !out->exists) {
+			_cleanup_free_ char *q = sbx_quotes(ws.path);
+			rc = sbx_error_set(err, SBX_ENOTFOUND,
+					   "the workspace %s has no sandbox (sbx apply makes it)",
+					   q);
+		}
+		sbx_workspace_release(&ws);
+	}
+	sbx_config_free(cfg);
+	return rc;
+}

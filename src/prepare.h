@@ -26,4 +26,21 @@ typedef struct sbx_prepared {
 int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err);
 void sbx_prepared_release(sbx_prepared *p);
 
+/*
+ * sbx_find_sandbox: the sandbox NAME names, or with name NULL the one of
+ * the workspace's sandbox.yaml (found as apply finds it). SBX_ENOTFOUND
+ * when there is none.
+ */
+int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_engine *e, const char *name,
+		     sbx_error **err);
+
+/*
+ * sbx_each_sandbox: run fn on each named sandbox, or on this workspace's
+ * when there are no names; report each failure and go on. Returns the exit
+ * status of the first failure, or 0. (cmd_stop.c)
+ */
+int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
+		     int (*fn)(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err),
+		     void *arg);
+
 #endif

@@ -193,6 +193,8 @@ void sbx_actual_release(sbx_actual *a)
 	free(a->id);
 	free(a->name);
 	free(a->status);
+	free(a->workspace);
+	free(a->volume);
 	sbx_fields_release(&a->fields);
 	memset(a, 0, sizeof(*a));
 }

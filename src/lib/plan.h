@@ -49,6 +49,8 @@ typedef struct sbx_actual {
 	bool running;
 	char *status;	  /* the engine's word: running, exited, created, ... */
 	int form_version; /* of the canonical form in its label; 0: none */
+	char *workspace;  /* its workspace label */
+	char *volume;	  /* its credentials volume label, or NULL */
 	sbx_fields fields;
 } sbx_actual;
 

@@ -141,6 +141,10 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	out->name = xstrdup(name && name[0] == '/' ? name + 1 : name ? name : "");
 	out->status = xstrdup(state);
 	out->running = strcmp(state, "running") == 0;
+	const char *ws = get_string(labels, SBX_LABEL_WORKSPACE);
+	const char *vol = get_string(labels, SBX_LABEL_VOLUME);
+	out->workspace = ws ? xstrdup(ws) : NULL;
+	out->volume = vol ? xstrdup(vol) : NULL;
 	const char *form = get_string(labels, SBX_LABEL_SPEC);
 	if (!form)
 		return 0; /* made by hand or by an sbx without the label: every field differs */
@@ -163,26 +167,29 @@ int sbx_state_decode(sbx_actual *out, const char *json_text, sbx_error **err)
 	return rc;
 }
 
-static char *label_filter(const char *const *labels, size_t n)
+static char *label_filter(const char *const *labels, size_t n, const char *name)
 {
 	json_object *f = json_object_new_object();
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, json_object_new_string(labels[i]));
 	json_object_object_add(f, "label", arr);
+	if (name) {
+		/* Narrow on the engine's side; find_one keeps the exact match. */
+		json_object *names = json_object_new_array();
+		json_object_array_add(names, json_object_new_string(name));
+		json_object_object_add(f, "name", names);
+	}
 	char *esc = sbx_engine_escape(json_object_to_json_string_ext(
 	    f, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(f);
 	return esc;
 }
 
-int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
+static int find_one(sbx_actual *out, sbx_engine *e, const char *filter, const char *name,
+		    const char *what, sbx_error **err)
 {
 	memset(out, 0, sizeof(*out));
-	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
-	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
-	const char *labels[] = {l1, l2};
-	_cleanup_free_ char *filter = label_filter(labels, 2);
 	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
 	json_object *list = NULL;
 	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
@@ -192,21 +199,54 @@ int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_
 		json_object_put(list);
 		return sbx_error_set(err, SBX_ERROR, "the engine's container list is malformed");
 	}
-	size_t n = json_object_array_length(list);
+	json_object *found = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *c = json_object_array_get_idx(list, i), *names;
+		if (name) {
+			/* The engine's name filter is a pattern: keep the exact name only. */
+			const char *nm = NULL;
+			if (json_object_object_get_ex(c, "Names", &names) &&
+			    json_object_array_length(names) > 0)
+				nm = json_object_get_string(json_object_array_get_idx(names, 0));
+			if (!nm || strcmp(nm[0] == '/' ? nm + 1 : nm, name) != 0)
+				continue;
+		}
+		found = c;
+		n++;
+	}
 	if (n > 1) {
 		json_object_put(list);
-		_cleanup_free_ char *q = sbx_quotes(ws->path);
 		return sbx_error_set(err, SBX_ECONFLICT,
-				     "%zu containers claim the workspace %s; keep one (sbx ls, "
-				     "docker rm)",
-				     n, q);
+				     "%zu containers claim %s; keep one (sbx ls, docker rm)", n,
+				     what);
 	}
-	if (n == 1)
-		rc = decode_container(out, json_object_array_get_idx(list, 0), err);
+	if (found)
+		rc = decode_container(out, found, err);
 	json_object_put(list);
 	if (rc < 0)
 		sbx_actual_release(out);
 	return rc;
+}
+
+int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
+{
+	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
+	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
+	const char *labels[] = {l1, l2};
+	_cleanup_free_ char *filter = label_filter(labels, 2, NULL);
+	_cleanup_free_ char *q = sbx_quotes(ws->path);
+	_cleanup_free_ char *what = xasprintf("the workspace %s", q);
+	return find_one(out, e, filter, NULL, what, err);
+}
+
+int sbx_state_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err)
+{
+	const char *labels[] = {SBX_LABEL_MANAGED};
+	_cleanup_free_ char *filter = label_filter(labels, 1, name);
+	_cleanup_free_ char *q = sbx_quotes(name);
+	_cleanup_free_ char *what = xasprintf("the name %s", q);
+	return find_one(out, e, filter, name, what, err);
 }
 
 static char *dup_or(const char *s, const char *def)
@@ -224,7 +264,7 @@ int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error *
 	*out = NULL;
 	*n = 0;
 	const char *labels[] = {SBX_LABEL_MANAGED};
-	_cleanup_free_ char *filter = label_filter(labels, 1);
+	_cleanup_free_ char *filter = label_filter(labels, 1, NULL);
 	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
 	json_object *list = NULL;
 	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
@@ -247,12 +287,23 @@ int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error *
 			name = json_object_get_string(json_object_array_get_idx(names, 0));
 		sbx_sandbox_info *s = &v[i];
 		s->id = dup_or(get_string(c, "Id"), "");
+		const char *vol = get_string(labels_o, SBX_LABEL_VOLUME);
+		s->volume = vol ? xstrdup(vol) : NULL;
 		s->name = dup_or(name && name[0] == '/' ? name + 1 : name, "");
 		s->agent = dup_or(get_string(labels_o, SBX_LABEL_AGENT), "?");
 		s->workspace = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE), "?");
 		s->workspace_id = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE_ID), "");
 		s->status = dup_or(get_string(c, "State"), "?");
-		s->image = dup_or(get_string(c, "Image"), "?");
+		/* The image the file asked for, not the snapshot a recreate started from. */
+		json_object *form = json_tokener_parse(get_string(labels_o, SBX_LABEL_SPEC)
+							   ? get_string(labels_o, SBX_LABEL_SPEC)
+							   : "null"),
+			    *fields = NULL;
+		if (form)
+			json_object_object_get_ex(form, "fields", &fields);
+		const char *img = get_string(fields, "image");
+		s->image = dup_or(img ? img : get_string(c, "Image"), "?");
+		json_object_put(form);
 		if (json_object_object_get_ex(c, "Created", &created))
 			s->created = json_object_get_int64(created);
 		struct stat st;
@@ -273,6 +324,7 @@ void sbx_sandbox_info_free(sbx_sandbox_info *list, size_t n)
 {
 	for (size_t i = 0; list && i < n; i++) {
 		free(list[i].id);
+		free(list[i].volume);
 		free(list[i].name);
 		free(list[i].agent);
 		free(list[i].workspace);
@@ -347,6 +399,9 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	json_object_object_add(labels, SBX_LABEL_SPEC, json_object_new_string(form));
 	json_object_object_add(labels, SBX_LABEL_SPEC_HASH, json_object_new_string(hash));
 	json_object_object_add(labels, SBX_LABEL_VERSION, json_object_new_string(SBX_VERSION));
+	if (facts->credentials_volume)
+		json_object_object_add(labels, SBX_LABEL_VOLUME,
+				       json_object_new_string(facts->credentials_volume));
 	json_object_object_add(body, "Labels", labels);
 
 	json_object *host = json_object_new_object();

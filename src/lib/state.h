@@ -27,6 +27,7 @@
 #define SBX_LABEL_SPEC	       "dev.sbx.spec"
 #define SBX_LABEL_SPEC_HASH    "dev.sbx.spec-hash"
 #define SBX_LABEL_VERSION      "dev.sbx.version"
+#define SBX_LABEL_VOLUME       "dev.sbx.credentials-volume"
 
 /* The workspace a sandbox belongs to. */
 typedef struct sbx_workspace {
@@ -68,6 +69,7 @@ int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_
 /* One row of `sbx ls`. */
 typedef struct sbx_sandbox_info {
 	char *id;
+	char *volume; /* the credentials volume it mounts, or NULL */
 	char *name;
 	char *agent;
 	char *workspace;
@@ -77,6 +79,12 @@ typedef struct sbx_sandbox_info {
 	long long created;   /* unix seconds */
 	bool workspace_gone; /* the directory is missing or is another one now */
 } sbx_sandbox_info;
+
+/*
+ * sbx_state_find_name: the sbx sandbox called name (exactly), as
+ * sbx_state_find. out->exists is false when there is none.
+ */
+int sbx_state_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err);
 
 /* sbx_state_list: every sbx sandbox on the engine, sorted by name. */
 int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err);

@@ -1,0 +1,36 @@
+/* sbx ls: every sbx sandbox on the engine. */
+#include "cmd.h"
+#include "lib/engine.h"
+#include "lib/state.h"
+#include "output.h"
+
+int cmd_ls(sbx_ctx *ctx, int argc, char **argv)
+{
+	bool json = false, quiet = false;
+	const sbx_opt opts[] = {
+	    {0, "json", SBX_OPT_FLAG, &json, NULL, "print a JSON array"},
+	    {'q', "quiet", SBX_OPT_FLAG, &quiet, NULL, "print the names only"},
+	    SBX_OPT_END,
+	};
+	int nargs, status;
+	if (sbx_parse_args("ls", "[--json | -q]", opts, argc, argv, &nargs, &status))
+		return status;
+	if (nargs > 0)
+		return sbx_usage_error("ls", "ls takes no operands");
+	if (json && quiet)
+		return sbx_usage_error("ls", "--json and -q exclude each other");
+	(void)ctx;
+	sbx_engine *e = NULL;
+	sbx_error *err = NULL;
+	if (sbx_engine_open(&e, NULL, &err) < 0)
+		return sbx_report(err);
+	sbx_sandbox_info *list = NULL;
+	size_t n = 0;
+	int rc = sbx_state_list(&list, &n, e, &err);
+	sbx_engine_free(e);
+	if (rc < 0)
+		return sbx_report(err);
+	sbx_out_ls(list, n, json, quiet);
+	sbx_sandbox_info_free(list, n);
+	return SBX_EXIT_OK;
+}

@@ -1,0 +1,55 @@
+/* sbx stop [NAME...]: stop sandboxes; they keep their state for the next apply. */
+#include "cmd.h"
+#include "lib/apply.h"
+#include "output.h"
+#include "prepare.h"
+
+/* Shared by stop and rm: act on each named sandbox, or on this workspace's. */
+int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
+		     int (*fn)(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err),
+		     void *arg)
+{
+	sbx_engine *e = NULL;
+	sbx_error *err = NULL;
+	if (sbx_engine_open(&e, NULL, &err) < 0)
+		return sbx_report(err);
+	int worst = SBX_EXIT_OK;
+	int n = nargs > 0 ? nargs : 1;
+	for (int i = 0; i < n; i++) {
+		sbx_actual a = {0};
+		int rc = sbx_find_sandbox(&a, ctx, e, nargs > 0 ? names[i] : NULL, &err);
+		if (rc == 0)
+			rc = fn(e, &a, arg, &err);
+		if (rc < 0) {
+			int s = sbx_report(err);
+			err = NULL;
+			if (worst == SBX_EXIT_OK)
+				worst = s;
+		}
+		sbx_actual_release(&a);
+	}
+	sbx_engine_free(e);
+	return worst;
+}
+
+static int stop_one(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err)
+{
+	(void)arg;
+	if (!a->running) {
+		sbx_out_done("already stopped", a->name);
+		return 0;
+	}
+	int rc = sbx_container_stop(e, a->id, err);
+	if (rc == 0)
+		sbx_out_done("stopped", a->name);
+	return rc;
+}
+
+int cmd_stop(sbx_ctx *ctx, int argc, char **argv)
+{
+	const sbx_opt opts[] = {SBX_OPTS_CONFIG(ctx), SBX_OPT_END};
+	int nargs, status;
+	if (sbx_parse_args("stop", "[NAME...]", opts, argc, argv, &nargs, &status))
+		return status;
+	return sbx_each_sandbox(ctx, nargs, argv + 1, stop_one, NULL);
+}
