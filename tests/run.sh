@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test run: unit tests (cmocka), the fuzz corpora replayed, the
-# command-line tests against the built binary, and the schema agreement.
+# command-line tests against the built binary, the schema agreement, and the
+# integration tests against a real Docker engine.
 # usage: tests/run.sh BUILD_DIR SBX_BINARY
 set -u
 BUILD=${1:-build}
@@ -50,6 +51,7 @@ for r in "$BUILD"/tests/fuzz_*_replay; do
 done
 suite "cli" sh tests/cli/run.sh "$SBX"
 suite "schema agreement" sh tests/schema/run.sh "$SBX"
+suite "integration (a real Docker engine)" sh tests/integration/run.sh "$SBX"
 
 echo
 echo "tests: $passed passed, $failed failed"

@@ -130,6 +130,24 @@ static bool image_changed(const sbx_plan *p)
 }
 
 /*
+ * A committed snapshot carries the old container's environment in its
+ * image config, and the engine merges an image's environment into every
+ * container made from it: a variable removed from the file would live on.
+ * So a recreate that removes one starts from the image instead.
+ */
+static const char *removed_variable(const sbx_plan *p)
+{
+	for (size_t i = 0; i < p->n_changes; i++) {
+		const sbx_change *c = &p->changes[i];
+		if (!c->new_value && (strncmp(c->path, "env.", 4) == 0 ||
+				      strncmp(c->path, "pass_env.", 9) == 0 ||
+				      strncmp(c->path, "git.", 4) == 0))
+			return c->path;
+	}
+	return NULL;
+}
+
+/*
  * The recreate: new beside old, then the names swap. At every step the old
  * container is intact until the new one runs under the canonical name.
  */
@@ -145,7 +163,13 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	const char *image = spec->image;
 	int rc;
 
-	if (spec->preserve_state && !image_changed(plan)) {
+	const char *removed = removed_variable(plan);
+	if (spec->preserve_state && removed && !image_changed(plan)) {
+		notef(note, arg,
+		      "%s is removed: a snapshot would keep it, so the new sandbox starts from "
+		      "the image, without the old one's installed state",
+		      removed);
+	} else if (spec->preserve_state && !image_changed(plan)) {
 		rc = sbx_state_commit(&snapshot, e, old->id, "sbx-snapshot", d->name, err);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", qname);

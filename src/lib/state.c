@@ -144,7 +144,7 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	const char *ws = get_string(labels, SBX_LABEL_WORKSPACE);
 	const char *vol = get_string(labels, SBX_LABEL_VOLUME);
 	out->workspace = ws ? xstrdup(ws) : NULL;
-	out->volume = vol ? xstrdup(vol) : NULL;
+	out->volume = vol && *vol ? xstrdup(vol) : NULL;
 	const char *form = get_string(labels, SBX_LABEL_SPEC);
 	if (!form)
 		return 0; /* made by hand or by an sbx without the label: every field differs */
@@ -288,7 +288,7 @@ int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error *
 		sbx_sandbox_info *s = &v[i];
 		s->id = dup_or(get_string(c, "Id"), "");
 		const char *vol = get_string(labels_o, SBX_LABEL_VOLUME);
-		s->volume = vol ? xstrdup(vol) : NULL;
+		s->volume = vol && *vol ? xstrdup(vol) : NULL;
 		s->name = dup_or(name && name[0] == '/' ? name + 1 : name, "");
 		s->agent = dup_or(get_string(labels_o, SBX_LABEL_AGENT), "?");
 		s->workspace = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE), "?");
@@ -399,9 +399,11 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	json_object_object_add(labels, SBX_LABEL_SPEC, json_object_new_string(form));
 	json_object_object_add(labels, SBX_LABEL_SPEC_HASH, json_object_new_string(hash));
 	json_object_object_add(labels, SBX_LABEL_VERSION, json_object_new_string(SBX_VERSION));
-	if (facts->credentials_volume)
-		json_object_object_add(labels, SBX_LABEL_VOLUME,
-				       json_object_new_string(facts->credentials_volume));
+	/* Always set, even empty: a snapshot's image labels must not speak for this container. */
+	json_object_object_add(labels, SBX_LABEL_VOLUME,
+			       json_object_new_string(facts->credentials_volume
+							      ? facts->credentials_volume
+							      : ""));
 	json_object_object_add(body, "Labels", labels);
 
 	json_object *host = json_object_new_object();

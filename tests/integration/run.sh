@@ -1,0 +1,338 @@
+#!/bin/sh
+# Integration tests: the built sbx against a real Docker engine, checked
+# through the engine's own answers (docker inspect), not sbx's words.
+#
+# The engine: the one DOCKER_HOST or /var/run/docker.sock reaches, or else a
+# private dockerd (own socket, data-root and exec-root in a temp dir) that is
+# stopped afterwards. An engine this script did not start is only touched
+# through what the tests make: containers of workspaces under the test's temp
+# dir, their snapshot images and volumes, and the test image. In CI nothing
+# skips: no engine is a failure. usage: tests/integration/run.sh [SBX]
+set -u
+SBX=${1:-./sbx}
+case "$SBX" in /*) ;; *) SBX="$(pwd)/$SBX" ;; esac
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d /tmp/sbx-it.XXXXXX)
+T=$(cd "$T" && pwd -P)
+export HOME="$T/home"
+export XDG_STATE_HOME="$T/state"
+mkdir -p "$HOME"
+unset NO_COLOR GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL EMAIL
+IMAGE="sbx-it/busybox:$(basename "$T" | tr 'A-Z.' 'a-z-')"
+started_engine=0
+DOCKERD_PID=""
+
+passed=0
+failed=0
+name=""
+OUT="$T/out"
+ERR="$T/err"
+
+# ---- the engine ----
+engine_ok() { docker version >/dev/null 2>&1; }
+
+cleanup() {
+	if engine_ok; then
+		for c in $(docker ps -aq --filter label=dev.sbx.managed 2>/dev/null); do
+			ws=$(docker inspect -f '{{index .Config.Labels "dev.sbx.workspace"}}' "$c" 2>/dev/null)
+			case "$ws" in "$T"/*)
+				n=$(docker inspect -f '{{.Name}}' "$c" | sed 's|^/||')
+				docker rm -f "$c" >/dev/null 2>&1
+				docker rmi -f "sbx-snapshot:$n" >/dev/null 2>&1
+				;;
+			esac
+		done
+		for v in $(docker volume ls -q 2>/dev/null | grep '^sbx-it-\|^sbx-ws-it' ); do
+			docker volume rm "$v" >/dev/null 2>&1
+		done
+		docker rmi -f "$IMAGE" >/dev/null 2>&1
+	fi
+	if [ "$started_engine" = 1 ] && [ -n "$DOCKERD_PID" ]; then
+		kill "$DOCKERD_PID" 2>/dev/null
+		i=0
+		while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		kill -9 "$DOCKERD_PID" 2>/dev/null
+		# what the private engine mounted under its roots
+		grep " $T/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+			umount -l "$m" 2>/dev/null
+		done
+	fi
+	rm -rf "$T" 2>/dev/null
+}
+trap cleanup EXIT INT TERM
+
+if [ -n "${DOCKER_HOST:-}" ] && engine_ok; then
+	echo "engine: using DOCKER_HOST=$DOCKER_HOST"
+elif [ -S /var/run/docker.sock ] && DOCKER_HOST=unix:///var/run/docker.sock engine_ok; then
+	export DOCKER_HOST=unix:///var/run/docker.sock
+	echo "engine: using $DOCKER_HOST"
+else
+	if ! command -v dockerd >/dev/null 2>&1; then
+		echo "FAIL no engine is reachable and dockerd is not installed (make deps)"
+		echo "integration: 0 passed, 1 failed"
+		exit 1
+	fi
+	mkdir -p "$T/engine"
+	export DOCKER_HOST="unix://$T/engine/docker.sock"
+	dockerd --host "$DOCKER_HOST" --data-root "$T/engine/data" --exec-root "$T/engine/exec" \
+		--pidfile "$T/engine/dockerd.pid" >"$T/engine/log" 2>&1 &
+	DOCKERD_PID=$!
+	started_engine=1
+	i=0
+	until engine_ok; do
+		i=$((i + 1))
+		if [ $i -gt 150 ] || ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+			echo "FAIL the private dockerd did not come up:"
+			tail -20 "$T/engine/log"
+			echo "integration: 0 passed, 1 failed"
+			exit 1
+		fi
+		sleep 0.2
+	done
+	echo "engine: a private dockerd at $DOCKER_HOST"
+fi
+SOCKET=${DOCKER_HOST#unix://}
+
+# ---- the test image: busybox-static with an agent user, made offline ----
+mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/home/agent" "$T/rootfs/tmp" "$T/rootfs/root"
+cp "$(command -v busybox || echo /bin/busybox)" "$T/rootfs/bin/busybox"
+for c in sh sleep cat id echo ls env touch mkdir rm stat grep test true false; do
+	ln -sf busybox "$T/rootfs/bin/$c"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000:agent:/home/agent:/bin/sh\n' \
+	>"$T/rootfs/etc/passwd"
+printf 'root:x:0:\nagent:x:1000:\n' >"$T/rootfs/etc/group"
+chmod 1777 "$T/rootfs/tmp"
+if ! tar -C "$T/rootfs" -c . | docker import - "$IMAGE" >/dev/null; then
+	echo "FAIL cannot make the test image"
+	echo "integration: 0 passed, 1 failed"
+	exit 1
+fi
+
+# ---- the harness ----
+fail() {
+	echo "FAIL $name: $*"
+	echo "  stdout: $(head -c 3000 "$OUT")"
+	echo "  stderr: $(head -c 3000 "$ERR")"
+	failed=$((failed + 1))
+	name=""
+}
+ok() {
+	[ -n "$name" ] || return 0
+	echo "ok   $name"
+	passed=$((passed + 1))
+	name=""
+}
+t() {
+	ok
+	name=$1
+}
+run() {
+	want=$1
+	shift
+	timeout 120 "$@" >"$OUT" 2>"$ERR"
+	got=$?
+	[ "$got" -eq "$want" ] || { fail "exit status $got, expected $want: $*"; return 1; }
+}
+out_has() { grep -q -e "$1" "$OUT" || { fail "stdout lacks '$1'"; return 1; }; }
+err_has() { grep -q -e "$1" "$ERR" || { fail "stderr lacks '$1'"; return 1; }; }
+eq() { [ "$1" = "$2" ] || { fail "$3: got '$1', expected '$2'"; return 1; }; }
+# The containers the engine has for a workspace (by sbx's label), one id a line.
+containers_of() { docker ps -aq --no-trunc --filter "label=dev.sbx.workspace=$1"; }
+count_of() { containers_of "$1" | grep -c . ; }
+ins() { docker inspect -f "$2" "$1"; }
+
+# workspace DIR [extra yaml...]: a workspace with a sandbox.yaml on the test image
+workspace() {
+	d=$1
+	shift
+	mkdir -p "$d"
+	{
+		printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE"
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} >"$d/sandbox.yaml"
+}
+
+# ---- tests ----
+W="$T/ws-main"
+workspace "$W" "env: {FOO: one}"
+
+t "apply creates a running sandbox, the workspace mounted at its own path"
+if run 0 "$SBX" -C "$W" apply && out_has "will be created" && out_has "Apply complete"; then
+	id=$(containers_of "$W")
+	eq "$(count_of "$W")" 1 "containers" &&
+		eq "$(ins "$id" '{{.State.Running}}')" true "running" &&
+		eq "$(ins "$id" '{{.Config.WorkingDir}}')" "$W" "working directory" &&
+		eq "$(ins "$id" '{{range .Mounts}}{{if eq .Destination "'"$W"'"}}{{.Type}} {{.Source}} {{.RW}}{{end}}{{end}}')" "bind $W true" "workspace mount" &&
+		eq "$(ins "$id" '{{.HostConfig.Binds}}')" "[]" "no Binds" &&
+		eq "$(ins "$id" '{{.HostConfig.Init}}')" true "init" &&
+		eq "$(ins "$id" '{{.HostConfig.RestartPolicy.Name}}')" no "restart policy" &&
+		eq "$(ins "$id" '{{json .Config.Cmd}}')" '["sleep","infinity"]' "idle PID 1" &&
+		eq "$(ins "$id" '{{index .Config.Labels "dev.sbx.workspace"}}')" "$W" "workspace label" &&
+		eq "$(docker exec "$id" sh -c 'echo $FOO')" one "env" &&
+		docker exec "$id" sh -c "test -f '$W/sandbox.yaml'" && ok
+fi
+first_id=$(containers_of "$W")
+first_name=$(ins "$first_id" '{{.Name}}')
+
+t "a second apply changes nothing and reuses the same container"
+run 0 "$SBX" -C "$W" apply && out_has "No changes" &&
+	eq "$(containers_of "$W")" "$first_id" "container id" && ok
+
+t "diff --exit-code: 0 without changes"
+run 0 "$SBX" -C "$W" diff --exit-code && out_has "No changes" && ok
+
+t "a stopped sandbox is started again, same container"
+docker stop "$first_id" >/dev/null
+run 2 "$SBX" -C "$W" diff --exit-code && out_has "will be started" &&
+	run 0 "$SBX" -C "$W" apply && eq "$(ins "$first_id" '{{.State.Running}}')" true "running" &&
+	eq "$(containers_of "$W")" "$first_id" "container id" && ok
+
+t "an env change: diff exits 2 and names it, --dry-run changes nothing"
+docker exec "$first_id" sh -c 'echo kept > /root/installed'
+sed -i 's/FOO: one/FOO: two/' "$W/sandbox.yaml"
+run 2 "$SBX" -C "$W" diff --exit-code && out_has "env.FOO: 'one' -> 'two'  # forces recreate" &&
+	run 2 "$SBX" -C "$W" apply --dry-run --exit-code &&
+	eq "$(containers_of "$W")" "$first_id" "container id after --dry-run" && ok
+
+t "apply recreates: exactly one container, new env, installed state kept"
+if run 0 "$SBX" -C "$W" apply && out_has "must be replaced"; then
+	new_id=$(containers_of "$W")
+	eq "$(count_of "$W")" 1 "containers" &&
+		[ "$new_id" != "$first_id" ] &&
+		eq "$(docker exec "$new_id" sh -c 'echo $FOO')" two "env" &&
+		eq "$(docker exec "$new_id" cat /root/installed)" kept "preserved state" &&
+		eq "$(ins "$new_id" '{{.Name}}')" "$first_name" "name" &&
+		! docker inspect "$first_id" >/dev/null 2>&1 &&
+		ok
+fi
+
+t "a resource change is made in place: same container, new limit"
+id=$(containers_of "$W")
+printf 'resources: {pids: 321}\n' >>"$W/sandbox.yaml"
+run 0 "$SBX" -C "$W" apply && out_has "updated in place" &&
+	eq "$(containers_of "$W")" "$id" "container id" &&
+	eq "$(ins "$id" '{{.HostConfig.PidsLimit}}')" 321 "pids limit" &&
+	run 0 "$SBX" -C "$W" diff --exit-code && ok
+
+t "a command change touches nothing on the container"
+printf 'command: [sh]\n' >>"$W/sandbox.yaml"
+run 0 "$SBX" -C "$W" apply && eq "$(containers_of "$W")" "$id" "container id" && ok
+
+t "a sub-directory is an entry point to the same sandbox"
+mkdir -p "$W/src/deep"
+run 0 "$SBX" -C "$W/src/deep" apply && eq "$(containers_of "$W")" "$id" "container id" && ok
+
+t "a symlinked entry point is the same sandbox, labelled with the canonical path"
+ln -s "$W" "$T/link-to-ws"
+(cd "$T/link-to-ws/src" && run 0 "$SBX" apply) && eq "$(containers_of "$W")" "$id" "container id" &&
+	eq "$(ins "$id" '{{index .Config.Labels "dev.sbx.workspace"}}')" "$W" "label" && ok
+
+t "two workspaces, two sandboxes with distinct names"
+W2="$T/ws-second"
+workspace "$W2"
+if run 0 "$SBX" -C "$W2" apply; then
+	id2=$(containers_of "$W2")
+	eq "$(count_of "$W2")" 1 "containers" && [ "$id2" != "$id" ] &&
+		[ "$(ins "$id2" '{{.Name}}')" != "$(ins "$id" '{{.Name}}')" ] && ok
+fi
+
+t "the docker socket, when asked for"
+W3="$T/ws-socket"
+workspace "$W3" "docker_socket: true"
+run 0 "$SBX" -C "$W3" apply && id3=$(containers_of "$W3") &&
+	eq "$(ins "$id3" '{{range .Mounts}}{{if eq .Destination "/var/run/docker.sock"}}{{.Source}}{{end}}{{end}}')" "$SOCKET" "socket mount" &&
+	docker exec "$id3" test -S /var/run/docker.sock && ok
+
+t "extra mounts: read-only and read-write, relative and ~ sources"
+mkdir -p "$T/data-ro" "$HOME/cache" "$T/ws-mounts"
+echo hello >"$T/data-ro/file"
+workspace "$T/ws-mounts" "mounts:" "  - {source: ../data-ro, target: /data, readonly: true}" \
+	"  - {source: ~/cache, target: /cache}"
+if run 0 "$SBX" -C "$T/ws-mounts" apply; then
+	id4=$(containers_of "$T/ws-mounts")
+	eq "$(docker exec "$id4" cat /data/file)" hello "read" &&
+		! docker exec "$id4" touch /data/new 2>/dev/null &&
+		docker exec "$id4" touch /cache/new && [ -e "$HOME/cache/new" ] &&
+		eq "$(ins "$id4" '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Source}}{{end}}{{end}}')" "$T/data-ro" "canonical source" && ok
+fi
+
+t "a mount source that does not exist: exit 65 at its position, nothing created"
+workspace "$T/ws-nosrc" "mounts:" "  - {source: /nonexistent/sbx, target: /x}"
+run 65 "$SBX" -C "$T/ws-nosrc" apply && err_has "sandbox.yaml:6:5: mount source '/nonexistent/sbx'" &&
+	eq "$(count_of "$T/ws-nosrc")" 0 "containers" && ok
+
+t "git identity: the workspace repository's, injected; off with git_identity: false"
+W5="$T/ws-git"
+workspace "$W5"
+git -C "$W5" init -q && git -C "$W5" config user.name "Ada Lovelace" &&
+	git -C "$W5" config user.email ada@example.org
+if run 0 "$SBX" -C "$W5" apply; then
+	id5=$(containers_of "$W5")
+	eq "$(docker exec "$id5" sh -c 'echo "$GIT_AUTHOR_NAME/$GIT_COMMITTER_EMAIL"')" \
+		"Ada Lovelace/ada@example.org" "identity" &&
+		printf 'git_identity: false\n' >>"$W5/sandbox.yaml" &&
+		run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
+		eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME:-none}"')" none "no identity" &&
+		out_has "git.author_email is removed: a snapshot would keep it" && ok
+fi
+
+t "no git identity is a warning, not an error"
+run 0 "$SBX" -C "$W2" diff && err_has "no git identity" && ok
+
+t "credentials: workspace mounts a named volume at the agent's directory"
+W6="$T/ws-cred"
+mkdir -p "$W6"
+printf 'version: 1\nagent: claude\nimage: %s\ncredentials: workspace\n' "$IMAGE" >"$W6/sandbox.yaml"
+if run 0 "$SBX" -C "$W6" apply; then
+	id6=$(containers_of "$W6")
+	vol=$(ins "$id6" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Name}}{{end}}{{end}}')
+	[ -n "$vol" ] && eq "$(ins "$id6" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Type}}{{end}}{{end}}')" volume "type" && ok
+fi
+
+t "ls lists the sandboxes; --json and -q agree"
+if run 0 "$SBX" ls; then
+	out_has "$(ins "$id" '{{.Name}}' | sed 's|^/||')" && out_has "$W2" &&
+		run 0 "$SBX" ls --json && jq -e --arg w "$W" 'map(select(.workspace == $w)) | length == 1' "$OUT" >/dev/null &&
+		run 0 "$SBX" ls -q && grep -qx "$(ins "$id2" '{{.Name}}' | sed 's|^/||')" "$OUT" && ok
+fi
+
+t "inspect shows this workspace's sandbox and what it was made from"
+run 0 "$SBX" -C "$W" inspect --json && jq -e --arg w "$W" '.workspace == $w and .running and .spec["env.FOO"] == "two"' "$OUT" >/dev/null && ok
+
+t "stop stops it; apply starts it again"
+run 0 "$SBX" -C "$W" stop && eq "$(ins "$id" '{{.State.Running}}')" false "running" &&
+	run 0 "$SBX" -C "$W" apply && eq "$(ins "$id" '{{.State.Running}}')" true "running" && ok
+
+t "rm removes the sandbox and keeps its named volume; rm --volumes removes that too"
+n6=$(ins "$id6" '{{.Name}}' | sed 's|^/||')
+run 0 "$SBX" rm "$n6" && eq "$(count_of "$W6")" 0 "containers" &&
+	docker volume inspect "$vol" >/dev/null 2>&1 &&
+	run 0 "$SBX" -C "$W6" apply && run 0 "$SBX" -C "$W6" rm --volumes &&
+	! docker volume inspect "$vol" >/dev/null 2>&1 && ok
+
+t "a workspace re-created at the same path is a new workspace; ls marks the old one gone"
+W7="$T/ws-again"
+workspace "$W7"
+run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && rm -rf "$W7" && workspace "$W7" &&
+	run 0 "$SBX" -C "$W7" apply && out_has "will be created" && eq "$(count_of "$W7")" 2 "containers" &&
+	run 0 "$SBX" ls && grep "$(ins "$old7" '{{.Name}}' | sed 's|^/||')" "$OUT" | grep -q "(gone)" && ok
+
+t "an unreachable engine: exit 4, says the socket is missing"
+DOCKER_HOST="unix://$T/no-such.sock" run 4 "$SBX" -C "$W" apply && err_has "no-such.sock' is missing" && ok
+
+t "an engine socket nobody listens on: exit 4, says refused"
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$T/dead.sock"
+DOCKER_HOST="unix://$T/dead.sock" run 4 "$SBX" -C "$W" diff && err_has "refused" && ok
+
+t "a missing image that cannot be pulled: a clear error, nothing created"
+workspace "$T/ws-noimg"
+sed -i "s|image: .*|image: 127.0.0.1:9/sbx-none/nothing:1|" "$T/ws-noimg/sandbox.yaml"
+run 1 "$SBX" -C "$T/ws-noimg" apply && err_has "pulling image" && eq "$(count_of "$T/ws-noimg")" 0 "containers" && ok
+
+ok
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
