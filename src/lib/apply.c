@@ -139,9 +139,9 @@ static const char *removed_variable(const sbx_plan *p)
 {
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const sbx_change *c = &p->changes[i];
-		if (!c->new_value && (strncmp(c->path, "env.", 4) == 0 ||
-				      strncmp(c->path, "pass_env.", 9) == 0 ||
-				      strncmp(c->path, "git.", 4) == 0))
+		if (!c->new_value &&
+		    (strncmp(c->path, "env.", 4) == 0 || strncmp(c->path, "pass_env.", 9) == 0 ||
+		     strncmp(c->path, "git.", 4) == 0))
 			return c->path;
 	}
 	return NULL;

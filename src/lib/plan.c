@@ -239,6 +239,15 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 
 	if (!sbx_plan_has_changes(plan)) {
 		sbx_buf_addf(&b, "No changes. Sandbox %s is up to date and running.\n", qname);
+		/* Changes that touch nothing on the container (command): shown, not applied. */
+		for (size_t i = 0; i < plan->n_changes; i++) {
+			const sbx_change *c = &plan->changes[i];
+			sbx_buf_addf(&b, "      %s~%s %s: ", y, reset, c->path);
+			value_text(&b, c->old_value ? c->old_value : "", c->sensitive);
+			sbx_buf_adds(&b, " -> ");
+			value_text(&b, c->new_value ? c->new_value : "", c->sensitive);
+			sbx_buf_adds(&b, "  # no change to the container (used by sbx run)\n");
+		}
 		return sbx_buf_detach(&b);
 	}
 	if (create) {

@@ -400,10 +400,9 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	json_object_object_add(labels, SBX_LABEL_SPEC_HASH, json_object_new_string(hash));
 	json_object_object_add(labels, SBX_LABEL_VERSION, json_object_new_string(SBX_VERSION));
 	/* Always set, even empty: a snapshot's image labels must not speak for this container. */
-	json_object_object_add(labels, SBX_LABEL_VOLUME,
-			       json_object_new_string(facts->credentials_volume
-							      ? facts->credentials_volume
-							      : ""));
+	json_object_object_add(
+	    labels, SBX_LABEL_VOLUME,
+	    json_object_new_string(facts->credentials_volume ? facts->credentials_volume : ""));
 	json_object_object_add(body, "Labels", labels);
 
 	json_object *host = json_object_new_object();

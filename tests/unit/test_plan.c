@@ -1,0 +1,283 @@
+/*
+ * The plan: unit tests of its rules, and the golden cases of tests/cases/
+ * (jq's data-driven style). Each case directory holds:
+ *   sandbox.yaml   the desired state
+ *   actual.json    the container as the engine's list endpoint gives it
+ *                  (absent: no sandbox exists)
+ *   expected.txt   the plan as `sbx diff` prints it (no colour)
+ * The host facts are fixed: workspace /work/ws, no git identity, mount
+ * sources as written, pass_env digests "sha256:<NAME>".
+ *
+ * To make actual.json from a before.yaml (the file the container was made
+ * from) and a state file (running, exited, ...), run with
+ * SBX_GOLDEN_WRITE=1; to rewrite expected.txt, SBX_GOLDEN_UPDATE=1. Review
+ * what they write before committing it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/plan.h"
+#include "lib/sandbox.h"
+#include "lib/state.h"
+#include "lib/util.h"
+
+#define CASES "tests/cases"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	sbx_buf b = SBX_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sbx_buf_add(&b, chunk, n);
+	fclose(f);
+	return sbx_buf_detach(&b);
+}
+
+static void spit(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The canonical form of a sandbox.yaml with the fixed facts of the golden cases. */
+static sbx_spec *fields_of(const char *yaml_path, sbx_fields *out)
+{
+	_cleanup_free_ char *text = slurp(yaml_path);
+	assert_non_null(text);
+	sbx_spec *spec = NULL;
+	sbx_error *err = NULL;
+	if (sbx_config_parse(&spec, text, strlen(text), yaml_path, &err) < 0)
+		fail_msg("%s", err->msg);
+	const char **sources = xcalloc(spec->mounts_len + 1, sizeof(char *));
+	for (size_t i = 0; i < spec->mounts_len; i++)
+		sources[i] = spec->mounts[i].source;
+	char **digests = xcalloc(spec->pass_env_len + 1, sizeof(char *));
+	for (size_t i = 0; i < spec->pass_env_len; i++)
+		digests[i] = xasprintf("sha256:%s", spec->pass_env[i].name);
+	char *volume = sbx_credentials_volume_name(spec, "sbx-ws-00000000");
+	sbx_host_facts facts = {
+	    .workspace = "/work/ws",
+	    .name = spec->name ? spec->name : "sbx-ws-00000000",
+	    .mount_sources = sources,
+	    .pass_env_digests = (const char *const *)digests,
+	    .credentials_volume = volume,
+	    .docker_socket = "/var/run/docker.sock",
+	};
+	sbx_spec_fields(spec, &facts, out);
+	free(sources);
+	for (size_t i = 0; i < spec->pass_env_len; i++)
+		free(digests[i]);
+	free(digests);
+	free(volume);
+	return spec;
+}
+
+/* The engine's list entry for a container made from before.yaml. */
+static void write_actual(const char *dir)
+{
+	_cleanup_free_ char *before = xasprintf("%s/before.yaml", dir);
+	_cleanup_free_ char *state_path = xasprintf("%s/state", dir);
+	_cleanup_free_ char *state = slurp(state_path);
+	if (state)
+		state[strcspn(state, "\n")] = '\0';
+	sbx_fields f = {0};
+	sbx_spec *spec = fields_of(before, &f);
+	_cleanup_free_ char *form = sbx_state_form_json(&f);
+	const sbx_fieldv *name = sbx_fields_get(&f, "name");
+	json_object *c = json_object_new_object();
+	json_object_object_add(c, "Id", json_object_new_string("0123456789ab"));
+	json_object *names = json_object_new_array();
+	_cleanup_free_ char *slashed = xasprintf("/%s", name->value);
+	json_object_array_add(names, json_object_new_string(slashed));
+	json_object_object_add(c, "Names", names);
+	json_object_object_add(c, "Image", json_object_new_string(spec->image));
+	json_object_object_add(c, "State", json_object_new_string(state ? state : "running"));
+	json_object *labels = json_object_new_object();
+	json_object_object_add(labels, SBX_LABEL_MANAGED, json_object_new_string("1"));
+	json_object_object_add(labels, SBX_LABEL_WORKSPACE, json_object_new_string("/work/ws"));
+	json_object_object_add(labels, SBX_LABEL_SPEC, json_object_new_string(form));
+	json_object_object_add(c, "Labels", labels);
+	_cleanup_free_ char *path = xasprintf("%s/actual.json", dir);
+	_cleanup_free_ char *text =
+	    xasprintf("%s\n", json_object_to_json_string_ext(
+				  c, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	spit(path, text);
+	json_object_put(c);
+	sbx_fields_release(&f);
+	sbx_spec_free(spec);
+}
+
+static void test_golden(void **state)
+{
+	const char *dir = *state;
+	_cleanup_free_ char *yaml = xasprintf("%s/sandbox.yaml", dir);
+	_cleanup_free_ char *before = xasprintf("%s/before.yaml", dir);
+	_cleanup_free_ char *actual_path = xasprintf("%s/actual.json", dir);
+	_cleanup_free_ char *expected_path = xasprintf("%s/expected.txt", dir);
+	if (getenv("SBX_GOLDEN_WRITE") && access(before, R_OK) == 0)
+		write_actual(dir);
+
+	sbx_fields want = {0};
+	sbx_spec *spec = fields_of(yaml, &want);
+	sbx_actual actual = {0};
+	_cleanup_free_ char *actual_text = slurp(actual_path);
+	if (actual_text) {
+		sbx_error *err = NULL;
+		if (sbx_state_decode(&actual, actual_text, &err) < 0)
+			fail_msg("%s: %s", actual_path, err->msg);
+	}
+	sbx_plan *plan = NULL;
+	char *why = NULL;
+	char *got;
+	if (sbx_plan_make(&plan, &want, &actual, &why) < 0) {
+		got = xasprintf("error: %s\n", why);
+		free(why);
+	} else {
+		got = sbx_plan_render(plan, &want, false);
+	}
+	if (getenv("SBX_GOLDEN_UPDATE"))
+		spit(expected_path, got);
+	_cleanup_free_ char *expected = slurp(expected_path);
+	if (!expected)
+		fail_msg("%s is missing; this plan is:\n%s", expected_path, got);
+	if (strcmp(got, expected) != 0)
+		fail_msg("%s: the plan differs.\n--- expected\n%s--- got\n%s", dir, expected, got);
+	free(got);
+	sbx_plan_free(plan);
+	sbx_actual_release(&actual);
+	sbx_fields_release(&want);
+	sbx_spec_free(spec);
+}
+
+/* ---- rules ---- */
+
+static void test_effects(void **state)
+{
+	(void)state;
+	assert_int_equal(sbx_effect_of("resources.cpus"), SBX_EFFECT_IN_PLACE);
+	assert_int_equal(sbx_effect_of("name"), SBX_EFFECT_IN_PLACE);
+	assert_int_equal(sbx_effect_of("command"), SBX_EFFECT_NONE);
+	assert_int_equal(sbx_effect_of("preserve_state"), SBX_EFFECT_NONE);
+	const char *recreate[] = {
+	    "image",	       "env.X",	     "mounts./a",   "docker_socket", "user", "network",
+	    "git.author_name", "pass_env.T", "credentials", "workspace",     "agent"};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(recreate); i++)
+		assert_int_equal(sbx_effect_of(recreate[i]), SBX_EFFECT_RECREATE);
+	assert_true(sbx_path_is_security("docker_socket"));
+	assert_true(sbx_path_is_security("mounts./x"));
+	assert_true(sbx_path_is_security("pass_env.TOKEN"));
+	assert_true(sbx_path_is_security("network"));
+	assert_false(sbx_path_is_security("env.X"));
+}
+
+static void test_fields_sorted(void **state)
+{
+	(void)state;
+	sbx_fields f = {0};
+	sbx_fields_set(&f, "b", "2", false);
+	sbx_fields_set(&f, "a", "1", false);
+	sbx_fields_set(&f, "c", "3", true);
+	sbx_fields_set(&f, "b", "two", false);
+	assert_int_equal(f.n, 3);
+	assert_string_equal(f.v[0].path, "a");
+	assert_string_equal(f.v[1].value, "two");
+	assert_true(f.v[2].sensitive);
+	assert_null(sbx_fields_get(&f, "d"));
+	assert_string_equal(sbx_fields_get(&f, "c")->value, "3");
+	sbx_fields_release(&f);
+}
+
+static void test_newer_form_refused(void **state)
+{
+	(void)state;
+	sbx_fields want = {0};
+	sbx_fields_set(&want, "name", "x", false);
+	sbx_actual a = {.exists = true, .name = "x", .running = true, .form_version = 99};
+	sbx_plan *p = (sbx_plan *)1;
+	char *why = NULL;
+	assert_int_equal(sbx_plan_make(&p, &want, &a, &why), SBX_ECONFLICT);
+	assert_null(p);
+	assert_non_null(strstr(why, "newer sbx"));
+	free(why);
+	sbx_fields_release(&want);
+}
+
+static void test_actions_ordered(void **state)
+{
+	(void)state;
+	sbx_fields want = {0}, have = {0};
+	sbx_fields_set(&want, "name", "new", false);
+	sbx_fields_set(&want, "resources.pids", "10", false);
+	sbx_fields_set(&have, "name", "old", false);
+	sbx_fields_set(&have, "resources.pids", "20", false);
+	sbx_actual a = {.exists = true,
+			.name = "old",
+			.running = false,
+			.status = "exited",
+			.form_version = 1,
+			.fields = have};
+	sbx_plan *p = NULL;
+	assert_int_equal(sbx_plan_make(&p, &want, &a, NULL), 0);
+	assert_int_equal(p->n_actions, 3);
+	assert_int_equal(p->actions[0].type, SBX_ACTION_RENAME);
+	assert_int_equal(p->actions[1].type, SBX_ACTION_UPDATE);
+	assert_int_equal(p->actions[2].type, SBX_ACTION_START);
+	assert_string_equal(p->actions[2].reason, "the sandbox is exited");
+	assert_int_equal(p->n_changes, 2);
+	sbx_plan_free(p);
+	sbx_fields_release(&want);
+	sbx_fields_release(&have);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[128];
+	char *dirs[100];
+	size_t n = 0, nd = 0;
+	const struct CMUnitTest rules[] = {
+	    cmocka_unit_test(test_effects),
+	    cmocka_unit_test(test_fields_sorted),
+	    cmocka_unit_test(test_newer_form_refused),
+	    cmocka_unit_test(test_actions_ordered),
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(rules); i++)
+		tests[n++] = rules[i];
+	DIR *d = opendir(CASES);
+	if (!d) {
+		fprintf(stderr, "%s: run from the repository's top directory\n", CASES);
+		return 1;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) && nd < SBX_ARRAY_SIZE(dirs)) {
+		if (e->d_name[0] == '.')
+			continue;
+		dirs[nd++] = xasprintf(CASES "/%s", e->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; i < nd; i++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_golden, dirs[i]);
+		tests[n].name = dirs[i];
+		n++;
+	}
+	int rc = _cmocka_run_group_tests("plan", tests, n, NULL, NULL);
+	for (size_t i = 0; i < nd; i++)
+		free(dirs[i]);
+	return rc;
+}
