@@ -123,10 +123,12 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 		return 0;
 	}
 	if (actual->form_version > SBX_SPEC_FORM_VERSION) {
-		if (why)
+		if (why) {
+			_cleanup_free_ char *q = sbx_quotes(actual->name ? actual->name : "");
 			*why = xasprintf("sandbox %s was made by a newer sbx (canonical form %d; "
 					 "this sbx reads %d): upgrade sbx",
-					 actual->name, actual->form_version, SBX_SPEC_FORM_VERSION);
+					 q, actual->form_version, SBX_SPEC_FORM_VERSION);
+		}
 		sbx_plan_free(p);
 		return SBX_ECONFLICT;
 	}
