@@ -258,6 +258,14 @@ static int perform(sbx_engine *e, const char *method, const char *url, const cha
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 
 	e->requests++;
+	/* SBX_TRACE=1: each request on stderr, for tests and for curious users. */
+	const char *trace = getenv("SBX_TRACE");
+	if (trace && *trace && strcmp(trace, "0") != 0) {
+		const char *p = strstr(url, "://");
+		p = p ? strchr(p + 3, '/') : NULL;
+		_cleanup_free_ char *q = sbx_quotes(p ? p : url);
+		fprintf(stderr, "sbx: engine request %lu: %s %s\n", e->requests, method, q);
+	}
 	CURLcode rc = curl_easy_perform(c);
 	curl_slist_free_all(headers);
 	if (resp->too_big)

@@ -182,6 +182,10 @@ t "a second apply changes nothing and reuses the same container"
 run 0 "$SBX" -C "$W" apply && out_has "No changes" &&
 	eq "$(containers_of "$W")" "$first_id" "container id" && ok
 
+t "an apply with nothing to do costs the engine two requests: the ping and one list"
+SBX_TRACE=1 run 0 "$SBX" -C "$W" apply && eq "$(grep -c 'engine request' "$ERR")" 2 "requests" &&
+	err_has "request 1: GET '/_ping'" && err_has "request 2: GET '/v1.[0-9]*/containers/json" && ok
+
 t "diff --exit-code: 0 without changes"
 run 0 "$SBX" -C "$W" diff --exit-code && out_has "No changes" && ok
 
