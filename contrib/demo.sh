@@ -1,44 +1,102 @@
 #!/bin/sh
-# make demo: what sbx does today, on a fresh machine. Writes a workspace in a
-# temporary directory, shows `sbx init`, `sbx validate` on the examples, and
-# what a hostile or broken sandbox.yaml gets. The reconciler (apply, diff,
-# run) arrives with the next issue; this demo does not pretend it is here.
+# make demo: sbx's main job on a fresh machine. Starts the Docker engine when
+# none answers, makes a local image when the example's image cannot be pulled
+# (no registry is reachable here), then validates, diffs, applies, changes and
+# re-applies a workspace, and shows what the engine has. The demo's sandbox is
+# removed at the end; an engine it started keeps running.
 set -eu
 cd "$(dirname "$0")/.."
 SBX="$(pwd)/sbx"
 demo=$(mktemp -d /tmp/sbx-demo.XXXXXX)
-trap 'rm -rf "$demo"' EXIT
+ws="$demo/my-project"
+# On any exit: the demo's sandbox and its files go; an engine it started stays.
+trap '"$SBX" -C "$ws" rm >/dev/null 2>&1 || true; cd /; rm -rf "$demo"' EXIT
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
 	step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 else
 	step() { printf '\n$ %s\n' "$*"; }
 fi
+say() { printf '\n# %s\n' "$*"; }
 
-mkdir -p "$demo/my-project/src"
-step "sbx -C my-project init --agent claude"
-"$SBX" -C "$demo/my-project" init --agent claude
-step "sed -n '1,12p' my-project/sandbox.yaml"
-sed -n '1,12p' "$demo/my-project/sandbox.yaml"
-step "cd my-project/src && sbx validate     # found in a parent, as git finds .git"
-(cd "$demo/my-project/src" && "$SBX" validate)
+# ---- the engine ----
+if ! docker version >/dev/null 2>&1; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "demo: no Docker engine answers; start one (sudo dockerd &) and run make demo again" >&2
+		exit 4
+	fi
+	say "no Docker engine answers: starting dockerd (log: /var/log/sbx-demo-dockerd.log)"
+	nohup dockerd >/var/log/sbx-demo-dockerd.log 2>&1 &
+	i=0
+	until docker version >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 150 ]; then
+			echo "demo: dockerd did not come up; see /var/log/sbx-demo-dockerd.log" >&2
+			exit 4
+		fi
+		sleep 0.2
+	done
+fi
 
-step "sbx validate examples/*.yaml"
-"$SBX" validate examples/*.yaml
+# ---- the workspace and its image ----
+mkdir -p "$ws/src"
+cp examples/shell-minimal.yaml "$ws/sandbox.yaml"
+image=$(sed -n 's/^image: *//p' "$ws/sandbox.yaml")
+image=${image:-docker/sandbox-templates:shell}
+if ! docker image inspect "$image" >/dev/null 2>&1 && ! docker pull -q "$image" >/dev/null 2>&1; then
+	say "$image cannot be pulled here (no registry); making sbx-demo/shell:local from busybox-static"
+	image=sbx-demo/shell:local
+	if ! docker image inspect "$image" >/dev/null 2>&1; then
+		root="$demo/rootfs"
+		mkdir -p "$root/bin" "$root/etc" "$root/home/agent" "$root/tmp"
+		cp /bin/busybox "$root/bin/busybox"
+		for c in sh ls cat id env echo sleep touch mkdir; do ln -sf busybox "$root/bin/$c"; done
+		printf 'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000::/home/agent:/bin/sh\n' >"$root/etc/passwd"
+		printf 'root:x:0:\nagent:x:1000:\n' >"$root/etc/group"
+		tar -C "$root" -c . | docker import - "$image" >/dev/null
+	fi
+	if grep -q '^image:' "$ws/sandbox.yaml"; then
+		sed -i "s|^image:.*|image: $image|" "$ws/sandbox.yaml"
+	else
+		printf 'image: %s\n' "$image" >>"$ws/sandbox.yaml"
+	fi
+fi
+git -C "$ws" init -q 2>/dev/null || true
+git -C "$ws" config user.name "Demo User"
+git -C "$ws" config user.email demo@example.org
 
-cat >"$demo/my-project/sandbox.yaml" <<'YAML'
-version: 1
-agent: claud
-docker_socket: yes
-env:
-  NODE_ENV: development
-  NODE_ENV: production
-mount:
-  - {source: ~/.ssh, target: /home/agent/.ssh}
-defaults: &d {cpus: 2}
-resources: *d
-YAML
-step "sbx -C my-project validate     # a broken (or hostile) sandbox.yaml"
-"$SBX" -C "$demo/my-project" validate || echo "(exit status $?)"
+cd "$ws"
+step "cat sandbox.yaml"
+grep -v '^#' sandbox.yaml | sed '/^$/d'
+step "sbx validate"
+"$SBX" validate
+step "sbx diff --exit-code     # what apply would do; exit 2: there are changes"
+"$SBX" diff --exit-code || echo "(exit status $?)"
+step "sbx apply"
+"$SBX" apply
+step "sbx apply                # again: nothing to do, one list call"
+"$SBX" apply
+name=$("$SBX" inspect --json | jq -r .name)
+step "docker exec $name sh -c 'pwd; id; echo \$GIT_AUTHOR_NAME; touch /home/agent/installed-tool'"
+docker exec "$name" sh -c 'pwd; id; echo "$GIT_AUTHOR_NAME"; touch /home/agent/installed-tool'
 
-printf '\nThe reconciler (sbx apply / diff / run against the Docker engine) arrives with\nthe next issue; today sbx reads, checks and writes sandbox.yaml.\n'
+say "an env change forces a recreate; preserve_state keeps what was installed"
+printf 'env:\n  GREETING: hello\n' >>sandbox.yaml
+step "sbx diff"
+"$SBX" diff
+step "sbx apply"
+"$SBX" apply
+step "docker exec $name sh -c 'echo \$GREETING; ls /home/agent'"
+docker exec "$name" sh -c 'echo "$GREETING"; ls /home/agent'
+
+say "a resource limit changes in place: same container"
+printf 'resources: {pids: 512}\n' >>sandbox.yaml
+step "sbx apply"
+"$SBX" apply
+step "sbx ls"
+"$SBX" ls
+step "sbx inspect"
+"$SBX" inspect
+
+step "sbx rm                   # the demo cleans up after itself"
+"$SBX" rm

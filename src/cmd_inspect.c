@@ -19,8 +19,10 @@ int cmd_inspect(sbx_ctx *ctx, int argc, char **argv)
 	sbx_engine *e = NULL;
 	sbx_error *err = NULL;
 	sbx_actual a = {0};
+	/* The label keeps the limits of creation; show the container's own. */
 	if (sbx_engine_open(&e, NULL, &err) < 0 ||
-	    sbx_find_sandbox(&a, ctx, e, nargs ? argv[1] : NULL, &err) < 0) {
+	    sbx_find_sandbox(&a, ctx, e, nargs ? argv[1] : NULL, &err) < 0 ||
+	    sbx_state_read_resources(&a, e, &err) < 0) {
 		sbx_actual_release(&a);
 		sbx_engine_free(e);
 		return sbx_report(err);
