@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "owner.h"
 #include "state.h"
 #include "util.h"
 
@@ -113,6 +114,135 @@ static void notef(sbx_apply_note note, void *arg, const char *fmt, ...)
 	free(s);
 }
 
+/* ---- the workspace owner's uid and gid for the sandbox's user ---- */
+
+typedef struct owner_map {
+	bool chown; /* the home must change hands after the start */
+	char *home;
+} owner_map;
+
+/* The user that runs the agent: the file's, else the image's; NULL for root or a bare id. */
+static int sandbox_user(char **name, sbx_engine *e, const sbx_spec *spec, sbx_error **err)
+{
+	*name = NULL;
+	char *u = NULL;
+	if (spec->user) {
+		u = xstrdup(spec->user);
+	} else {
+		int rc = sbx_state_image_user(&u, e, spec->image, err);
+		if (rc < 0)
+			return rc;
+	}
+	u[strcspn(u, ":")] = '\0';
+	bool numeric = u[0] && strspn(u, "0123456789") == strlen(u);
+	if (!u[0] || strcmp(u, "root") == 0 || numeric) {
+		free(u);
+		return 0;
+	}
+	*name = u;
+	return 0;
+}
+
+static int read_etc(char **out, sbx_engine *e, const char *id, const char *file, sbx_error **err)
+{
+	*out = NULL;
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/archive?path=/etc/%s", eid, file);
+	char *tar = NULL;
+	size_t len = 0;
+	int rc = sbx_engine_call_raw(e, "GET", path, NULL, 0, NULL, SBX_ENGINE_TIMEOUT_SHORT, &tar,
+				     &len, err);
+	if (rc < 0)
+		return rc;
+	const char *data;
+	size_t dlen;
+	if (sbx_tar_first_file(tar, len, &data, &dlen))
+		*out = xstrndup(data, dlen);
+	free(tar);
+	return 0;
+}
+
+/*
+ * Before the first start: give the sandbox's user the workspace owner's
+ * uid and gid in the container's /etc/passwd and /etc/group. A root-owned
+ * workspace, a root or numeric user, or a user the image lacks change nothing.
+ */
+static int map_owner(owner_map *m, sbx_engine *e, const char *id, const sbx_desired *d,
+		     sbx_apply_note note, void *arg, sbx_error **err)
+{
+	memset(m, 0, sizeof(*m));
+	if (d->ws.uid == 0)
+		return 0;
+	_cleanup_free_ char *user = NULL;
+	int rc = sandbox_user(&user, e, d->cfg->spec, err);
+	if (rc < 0 || !user)
+		return rc;
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	if ((rc = read_etc(&passwd, e, id, "passwd", err)) < 0)
+		return rc;
+	sbx_passwd_user pw;
+	if (!passwd || !sbx_passwd_find(passwd, user, &pw)) {
+		_cleanup_free_ char *q = sbx_quotes(user);
+		notef(note, arg,
+		      "warning: the image has no user %s in /etc/passwd; its uid is left "
+		      "as it is",
+		      q);
+		return 0;
+	}
+	if (pw.uid == d->ws.uid && pw.gid == d->ws.gid) {
+		free(pw.home);
+		return 0;
+	}
+	sbx_error *gerr = NULL;
+	if (read_etc(&group, e, id, "group", &gerr) < 0)
+		sbx_error_free(gerr); /* no /etc/group: only passwd changes */
+	_cleanup_free_ char *new_passwd = sbx_passwd_remap(passwd, user, d->ws.uid, d->ws.gid);
+	char *tar = NULL;
+	size_t len = 0;
+	tar = sbx_tar_add_file(tar, &len, "passwd", new_passwd, strlen(new_passwd), 0644);
+	if (group) {
+		_cleanup_free_ char *new_group = sbx_group_remap(group, pw.gid, d->ws.gid);
+		tar = sbx_tar_add_file(tar, &len, "group", new_group, strlen(new_group), 0644);
+	}
+	tar = sbx_tar_finish(tar, &len);
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/archive?path=/etc", eid);
+	rc = sbx_engine_call_raw(e, "PUT", path, tar, len, "application/x-tar",
+				 SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
+	free(tar);
+	if (rc < 0) {
+		free(pw.home);
+		return rc;
+	}
+	_cleanup_free_ char *q = sbx_quotes(user);
+	notef(note, arg, "user %s acts as the workspace owner, uid %u gid %u (was %u:%u)", q,
+	      d->ws.uid, d->ws.gid, pw.uid, pw.gid);
+	m->chown = pw.home && pw.home[0] == '/' && pw.home[1] && strcmp(pw.home, d->ws.path) != 0;
+	m->home = pw.home;
+	return 0;
+}
+
+/* After the start: the user's home follows its new uid. */
+static void chown_home(owner_map *m, sbx_engine *e, const char *id, const sbx_desired *d,
+		       sbx_apply_note note, void *arg)
+{
+	if (m->chown) {
+		char owner[32];
+		snprintf(owner, sizeof(owner), "%u:%u", d->ws.uid, d->ws.gid);
+		const char *argv[] = {"chown", "-R", owner, m->home, NULL};
+		int code = -1;
+		sbx_error *err = NULL;
+		if (sbx_state_exec(&code, e, id, argv, "root", &err) < 0 || code != 0) {
+			_cleanup_free_ char *q = sbx_quotes(m->home);
+			notef(note, arg, "warning: could not give %s to the workspace owner (%s)",
+			      q, err ? err->msg : "chown failed");
+		}
+		sbx_error_free(err);
+	}
+	free(m->home);
+	m->home = NULL;
+}
+
 static bool plan_has(const sbx_plan *p, sbx_action_type t)
 {
 	for (size_t i = 0; i < p->n_actions; i++)
@@ -185,6 +315,13 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	sbx_create c = {spec, &d->facts, &d->ws, &d->fields, tmp_name, image, d->pass_env};
 	if ((rc = sbx_state_create(&new_id, e, &c, err)) < 0)
 		return rc; /* nothing changed yet */
+	owner_map om;
+	if ((rc = map_owner(&om, e, new_id, d, note, arg, err)) < 0) {
+		sbx_error *rm = NULL;
+		sbx_container_remove(e, new_id, true, &rm);
+		sbx_error_free(rm);
+		return rc;
+	}
 
 	/* From here on, a failure puts the old container back. */
 	bool old_stopped = false, old_renamed = false, new_renamed = false;
@@ -201,6 +338,7 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	new_renamed = true;
 	if ((rc = sbx_container_start(e, new_id, err)) < 0)
 		goto rollback;
+	chown_home(&om, e, new_id, d, note, arg);
 	notef(note, arg, "replaced %s (new container %.12s)", qname, new_id);
 	sbx_error *rm_err = NULL;
 	if (sbx_container_remove(e, old->id, true, &rm_err) < 0) {
@@ -211,6 +349,7 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	return 0;
 
 rollback:;
+	free(om.home);
 	sbx_error *rb = NULL;
 	sbx_container_remove(e, new_id, true, &rb);
 	(void)new_renamed;
@@ -249,7 +388,10 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 		if ((rc = sbx_state_create(&id, e, &c, err)) < 0)
 			return rc;
 		notef(note, arg, "created %s (%.12s)", qname, id);
-		if ((rc = sbx_container_start(e, id, err)) < 0) {
+		owner_map om = {0};
+		if ((rc = map_owner(&om, e, id, d, note, arg, err)) < 0 ||
+		    (rc = sbx_container_start(e, id, err)) < 0) {
+			free(om.home);
 			/* No half-made sandbox: a container that cannot start is removed. */
 			sbx_error *rm = NULL;
 			sbx_container_remove(e, id, true, &rm);
@@ -257,6 +399,7 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 			sbx_error_wrap(err, "starting %s (removed again)", qname);
 			return rc;
 		}
+		chown_home(&om, e, id, d, note, arg);
 		notef(note, arg, "started %s", qname);
 		return 0;
 	}

@@ -203,7 +203,14 @@ static char *engine_message(const char *body, size_t len)
 	return msg;
 }
 
-static int perform(sbx_engine *e, const char *method, const char *url, const char *body,
+/* A request body: JSON text, or raw bytes of another type (a tar archive). */
+typedef struct payload {
+	const void *data;
+	size_t len;
+	const char *type; /* NULL: application/json */
+} payload;
+
+static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,
 		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
 {
 	CURL *c = e->curl;
@@ -240,10 +247,14 @@ static int perform(sbx_engine *e, const char *method, const char *url, const cha
 	}
 	struct curl_slist *headers = NULL;
 	headers = curl_slist_append(headers, "User-Agent: sbx/" SBX_VERSION);
-	/* Always JSON: curl's default form type is refused by some endpoints (commit). */
-	headers = curl_slist_append(headers, "Content-Type: application/json");
-	if (body)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	/* JSON unless said otherwise: curl's default form type is refused by some endpoints. */
+	_cleanup_free_ char *ctype =
+	    xasprintf("Content-Type: %s", body && body->type ? body->type : "application/json");
+	headers = curl_slist_append(headers, ctype);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data);
+	}
 	/* No "Expect: 100-continue" round trip. */
 	headers = curl_slist_append(headers, "Expect:");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -299,7 +310,8 @@ int sbx_engine_call(sbx_engine *e, const char *method, const char *path, json_ob
 	    body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
 	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL};
 	long st = 0;
-	int rc = perform(e, method, url, text, timeout, &resp, NULL, &st, err);
+	payload pl = {text, text ? strlen(text) : 0, NULL};
+	int rc = perform(e, method, url, text ? &pl : NULL, timeout, &resp, NULL, &st, err);
 	if (status)
 		*status = st;
 	if (rc < 0) {
@@ -475,4 +487,28 @@ const char *sbx_engine_api_version(const sbx_engine *e)
 unsigned long sbx_engine_requests(const sbx_engine *e)
 {
 	return e->requests;
+}
+
+int sbx_engine_call_raw(sbx_engine *e, const char *method, const char *path, const void *body,
+			size_t len, const char *type, int timeout, char **out, size_t *out_len,
+			sbx_error **err)
+{
+	if (out)
+		*out = NULL;
+	if (out_len)
+		*out_len = 0;
+	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
+	payload pl = {body, len, type};
+	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL};
+	long st = 0;
+	int rc = perform(e, method, url, body ? &pl : NULL, timeout, &resp, NULL, &st, err);
+	if (rc == 0 && (st < 200 || st > 299))
+		rc = status_error(st, method, path, &resp, err);
+	if (rc == 0 && out) {
+		if (out_len)
+			*out_len = resp.buf.len;
+		*out = sbx_buf_detach(&resp.buf);
+	}
+	sbx_buf_release(&resp.buf);
+	return rc;
 }

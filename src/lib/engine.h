@@ -64,6 +64,15 @@ int sbx_engine_call_stream(sbx_engine *e, const char *method, const char *path, 
 			   void (*on_message)(json_object *msg, void *arg), void *arg,
 			   sbx_error **err);
 
+/*
+ * sbx_engine_call_raw: a request whose body (may be NULL) or answer is not
+ * JSON: archives, exec streams. *out (if out is not NULL) owns the answer's
+ * bytes, NUL-terminated, *out_len their count. Errors as sbx_engine_call.
+ */
+int sbx_engine_call_raw(sbx_engine *e, const char *method, const char *path, const void *body,
+			size_t len, const char *type, int timeout, char **out, size_t *out_len,
+			sbx_error **err);
+
 /* sbx_engine_escape: percent-encode s for a path segment or a query value. Caller frees. */
 char *sbx_engine_escape(const char *s);
 

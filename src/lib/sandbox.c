@@ -106,7 +106,9 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 		d->docker_socket = xstrdup(engine_socket);
 	}
 
+	d->owner = xasprintf("%u:%u", d->ws.uid, d->ws.gid);
 	d->facts = (sbx_host_facts){
+	    .owner = d->owner,
 	    .workspace = d->ws.path,
 	    .name = d->name,
 	    .git_author_name = d->git.author_name,
@@ -156,6 +158,7 @@ void sbx_desired_release(sbx_desired *d)
 	}
 	free(d->credentials_volume);
 	free(d->docker_socket);
+	free(d->owner);
 	sbx_fields_release(&d->fields);
 	free(d->warnings);
 	memset(d, 0, sizeof(*d));

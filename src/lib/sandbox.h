@@ -24,6 +24,7 @@ typedef struct sbx_desired {
 	char **pass_env;	 /* "NAME=value", NULL-terminated: never printed */
 	char *credentials_volume;
 	char *docker_socket;
+	char *owner; /* "uid:gid" */
 	sbx_host_facts facts;
 	sbx_fields fields;
 	char *warnings; /* for the user, one per line; NULL: none */

@@ -205,6 +205,8 @@ void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fiel
 	sbx_fields_set(out, "name", facts->name, false);
 	sbx_fields_set(out, "user", spec->user ? spec->user : "(image default)", false);
 	sbx_fields_set(out, "workspace", facts->workspace, false);
+	if (facts->owner)
+		sbx_fields_set(out, "workspace.owner", facts->owner, false);
 	char *cmd = argv_text(spec->command, spec->command_len);
 	sbx_fields_set(out, "command", cmd, false);
 	free(cmd);

@@ -23,6 +23,8 @@ int sbx_workspace_init(sbx_workspace *ws, const char *path, const char *config, 
 	ws->id =
 	    xasprintf("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
 	ws->config = config ? xstrdup(config) : NULL;
+	ws->uid = (unsigned)st.st_uid;
+	ws->gid = (unsigned)st.st_gid;
 	return 0;
 }
 
@@ -384,6 +386,20 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	}
 	for (char **p = c->pass_env; p && *p; p++)
 		json_object_array_add(env, json_object_new_string(*p));
+	/*
+	 * git inside trusts the workspace (Docker Sandboxes does the same): its
+	 * owner on the host may have no name in the image. Through the
+	 * environment (git 2.31+), so no file in the image is touched.
+	 */
+	bool user_git_config = false;
+	for (size_t i = 0; i < spec->env_len; i++)
+		if (strcmp(spec->env[i].name, "GIT_CONFIG_COUNT") == 0)
+			user_git_config = true;
+	if (!user_git_config) {
+		add_env(env, "GIT_CONFIG_COUNT", "1");
+		add_env(env, "GIT_CONFIG_KEY_0", "safe.directory");
+		add_env(env, "GIT_CONFIG_VALUE_0", c->ws->path);
+	}
 	json_object_object_add(body, "Env", env);
 
 	_cleanup_free_ char *form = sbx_state_form_json(c->fields);
@@ -570,5 +586,64 @@ int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
 	if (pids > 0)
 		snprintf(buf, sizeof(buf), "%lld", (long long)pids);
 	sbx_fields_set(&a->fields, "resources.pids", pids > 0 ? buf : "unlimited", false);
+	return 0;
+}
+
+int sbx_state_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err)
+{
+	*user = NULL;
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
+	json_object *img = NULL, *config = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &img, NULL, err);
+	if (rc < 0)
+		return rc;
+	json_object_object_get_ex(img, "Config", &config);
+	const char *u = get_string(config, "User");
+	*user = xstrdup(u ? u : "");
+	json_object_put(img);
+	return 0;
+}
+
+int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
+		   const char *user, sbx_error **err)
+{
+	*exit_code = -1;
+	json_object *body = json_object_new_object();
+	json_object *cmd = json_object_new_array();
+	for (size_t i = 0; argv[i]; i++)
+		json_object_array_add(cmd, json_object_new_string(argv[i]));
+	json_object_object_add(body, "Cmd", cmd);
+	json_object_object_add(body, "User", json_object_new_string(user));
+	json_object_object_add(body, "AttachStdout", json_object_new_boolean(true));
+	json_object_object_add(body, "AttachStderr", json_object_new_boolean(true));
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/exec", eid);
+	json_object *resp = NULL;
+	int rc = sbx_engine_call(e, "POST", path, body, SBX_ENGINE_TIMEOUT_SHORT, &resp, NULL, err);
+	json_object_put(body);
+	if (rc < 0)
+		return rc;
+	const char *xid = get_string(resp, "Id");
+	_cleanup_free_ char *exec_id = xid ? sbx_engine_escape(xid) : NULL;
+	json_object_put(resp);
+	if (!exec_id)
+		return sbx_error_set(err, SBX_ERROR, "the engine created an exec but gave no id");
+	_cleanup_free_ char *start = xasprintf("/exec/%s/start", exec_id);
+	static const char start_body[] = "{\"Detach\":false,\"Tty\":false}";
+	char *out = NULL;
+	rc = sbx_engine_call_raw(e, "POST", start, start_body, sizeof(start_body) - 1, NULL,
+				 SBX_ENGINE_TIMEOUT_LONG, &out, NULL, err);
+	free(out);
+	if (rc < 0)
+		return rc;
+	_cleanup_free_ char *inspect = xasprintf("/exec/%s/json", exec_id);
+	json_object *info = NULL, *code;
+	if ((rc = sbx_engine_call(e, "GET", inspect, NULL, SBX_ENGINE_TIMEOUT_SHORT, &info, NULL,
+				  err)) < 0)
+		return rc;
+	if (json_object_object_get_ex(info, "ExitCode", &code))
+		*exit_code = json_object_get_int(code);
+	json_object_put(info);
 	return 0;
 }

@@ -34,6 +34,8 @@ typedef struct sbx_workspace {
 	char *path;   /* canonical */
 	char *id;     /* "device:inode" of the directory */
 	char *config; /* canonical path of its sandbox.yaml */
+	unsigned uid; /* its owner on the host */
+	unsigned gid;
 } sbx_workspace;
 
 /* sbx_workspace_init: stat the canonical directory path for its identity. */
@@ -125,5 +127,15 @@ int sbx_state_ensure_image(sbx_engine *e, const char *image,
 /* sbx_state_commit: commit container id to repo:tag; *image gets the image id. */
 int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *repo, const char *tag,
 		     sbx_error **err);
+
+/* sbx_state_image_user: the image's own user (Config.User; "" for root). Caller frees *user. */
+int sbx_state_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err);
+
+/*
+ * sbx_state_exec: run argv in the running container id as user, wait for it,
+ * and give its exit status. Its output is discarded.
+ */
+int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
+		   const char *user, sbx_error **err);
 
 #endif

@@ -45,7 +45,7 @@ cleanup() {
 		for v in $(docker volume ls -q 2>/dev/null | grep '^sbx-it-\|^sbx-ws-it' ); do
 			docker volume rm "$v" >/dev/null 2>&1
 		done
-		docker rmi -f "$IMAGE" >/dev/null 2>&1
+		docker rmi -f "$IMAGE" "$IMAGE-agent" >/dev/null 2>&1
 	fi
 	if [ "$started_engine" = 1 ] && [ -n "$DOCKERD_PID" ]; then
 		kill "$DOCKERD_PID" 2>/dev/null
@@ -99,14 +99,16 @@ SOCKET=${DOCKER_HOST#unix://}
 # ---- the test image: busybox-static with an agent user, made offline ----
 mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/home/agent" "$T/rootfs/tmp" "$T/rootfs/root"
 cp "$(command -v busybox || echo /bin/busybox)" "$T/rootfs/bin/busybox"
-for c in sh sleep cat id echo ls env touch mkdir rm stat grep test true false; do
+for c in sh sleep cat id echo ls env touch mkdir rm stat grep test true false chown; do
 	ln -sf busybox "$T/rootfs/bin/$c"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000:agent:/home/agent:/bin/sh\n' \
 	>"$T/rootfs/etc/passwd"
 printf 'root:x:0:\nagent:x:1000:\n' >"$T/rootfs/etc/group"
 chmod 1777 "$T/rootfs/tmp"
-if ! tar -C "$T/rootfs" -c . | docker import - "$IMAGE" >/dev/null; then
+IMAGE_AGENT="$IMAGE-agent"
+if ! tar -C "$T/rootfs" -c . | docker import - "$IMAGE" >/dev/null ||
+	! tar -C "$T/rootfs" -c . | docker import --change 'USER agent' - "$IMAGE_AGENT" >/dev/null; then
 	echo "FAIL cannot make the test image"
 	echo "integration: 0 passed, 1 failed"
 	exit 1
@@ -295,6 +297,23 @@ if run 0 "$SBX" -C "$W6" apply; then
 	id6=$(containers_of "$W6")
 	vol=$(ins "$id6" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Name}}{{end}}{{end}}')
 	[ -n "$vol" ] && eq "$(ins "$id6" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Type}}{{end}}{{end}}')" volume "type" && ok
+fi
+
+t "the image's user acts as the workspace owner, a uid the image does not have"
+W8="$T/ws-owner"
+mkdir -p "$W8"
+printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE_AGENT" >"$W8/sandbox.yaml"
+chown -R 4242:4343 "$W8"
+if run 0 "$SBX" -C "$W8" apply && out_has "acts as the workspace owner, uid 4242 gid 4343"; then
+	id8=$(containers_of "$W8")
+	eq "$(docker exec "$id8" id -u)" 4242 "uid" &&
+		eq "$(docker exec "$id8" id -g)" 4343 "gid" &&
+		eq "$(docker exec "$id8" id -un)" agent "name" &&
+		docker exec "$id8" touch "$W8/made-inside" &&
+		eq "$(stat -c %u:%g "$W8/made-inside")" 4242:4343 "owner on the host" &&
+		eq "$(docker exec "$id8" stat -c %u /home/agent)" 4242 "home" &&
+		eq "$(docker exec "$id8" sh -c 'echo $GIT_CONFIG_KEY_0=$GIT_CONFIG_VALUE_0')" "safe.directory=$W8" "safe.directory" &&
+		run 0 "$SBX" -C "$W8" apply && out_has "No changes" && ok
 fi
 
 t "ls lists the sandboxes; --json and -q agree"
