@@ -87,6 +87,17 @@ run 64 "$SBX" help nope && ok
 t "-C to a missing directory"
 run 64 "$SBX" -C "$T/missing" validate && err_has "cannot change to directory" && ok
 
+t "usage errors of the reconciler's commands exit 64 before touching the engine"
+DOCKER_HOST="unix://$T/no-engine.sock" run 64 "$SBX" apply --exit-code && err_has "goes with --dry-run" &&
+	DOCKER_HOST="unix://$T/no-engine.sock" run 64 "$SBX" apply extra &&
+	DOCKER_HOST="unix://$T/no-engine.sock" run 64 "$SBX" diff extra &&
+	DOCKER_HOST="unix://$T/no-engine.sock" run 64 "$SBX" ls --json -q &&
+	DOCKER_HOST="unix://$T/no-engine.sock" run 64 "$SBX" inspect a b && ok
+t "an engine that is not there: exit 4 naming the socket"
+DOCKER_HOST="unix://$T/no-engine.sock" run 4 "$SBX" ls && err_has "no-engine.sock' is missing" && ok
+t "DOCKER_HOST that sbx cannot use: a usage error"
+DOCKER_HOST="ssh://host" run 64 "$SBX" ls && err_has "is not supported" && ok
+
 # ---- init ----
 t "init writes a sandbox.yaml that validates"
 run 0 "$SBX" -C "$W" init && [ -f "$W/sandbox.yaml" ] && out_has "wrote '$W/sandbox.yaml'" &&
