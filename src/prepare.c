@@ -4,6 +4,12 @@
 #include <string.h>
 #include <unistd.h>
 
+static void recover_note(const char *line, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "sbx: %s\n", line);
+}
+
 /* Did the file change a resource limit? Only then is the container inspected. */
 static bool resources_differ(const sbx_fields *want, const sbx_fields *have)
 {
@@ -36,8 +42,21 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 		p->lock_fd = -1;
 		return rc;
 	}
-	if ((rc = sbx_state_find(&p->actual, p->engine, &p->desired.ws, err)) < 0)
+	rc = sbx_state_find(&p->actual, p->engine, &p->desired.ws, err);
+	if (rc == SBX_ECONFLICT && lock) {
+		/* Several claimants: a recreate a crash interrupted, finished or reversed here. */
+		sbx_error_free(*err);
+		*err = NULL;
+		if ((rc = sbx_apply_recover(p->engine, &p->desired.ws, p->desired.name,
+					    recover_note, NULL, err)) < 0)
+			return rc;
+		rc = sbx_state_find(&p->actual, p->engine, &p->desired.ws, err);
+	}
+	if (rc < 0) {
+		if (rc == SBX_ECONFLICT)
+			sbx_error_wrap(err, "an interrupted apply? 'sbx apply' repairs that");
 		return rc;
+	}
 	if (p->actual.exists && p->actual.form_version &&
 	    resources_differ(&p->desired.fields, &p->actual.fields) &&
 	    (rc = sbx_state_read_resources(&p->actual, p->engine, err)) < 0)

@@ -423,3 +423,67 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 	}
 	return 0;
 }
+
+static int recover(sbx_engine *e, const sbx_workspace *ws, const char *name, sbx_actual *all,
+		   size_t n, sbx_apply_note note, void *arg, sbx_error **err)
+{
+	_cleanup_free_ char *new_name = xasprintf("%s-sbx-new", name);
+	_cleanup_free_ char *old_name = xasprintf("%s-sbx-old", name);
+	_cleanup_free_ char *qname = sbx_quotes(name);
+	sbx_actual *canon = NULL, *newc = NULL, *oldc = NULL;
+	sbx_buf others = SBX_BUF_INIT;
+	int rc;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(all[i].name, name) == 0) {
+			canon = &all[i];
+		} else if (strcmp(all[i].name, new_name) == 0) {
+			newc = &all[i];
+		} else if (strcmp(all[i].name, old_name) == 0) {
+			oldc = &all[i];
+		} else {
+			_cleanup_free_ char *q = sbx_quotes(all[i].name);
+			sbx_buf_addf(&others, "%s%s", others.len ? ", " : "", q);
+		}
+	}
+	if (others.len) {
+		_cleanup_free_ char *q = sbx_quotes(ws->path);
+		rc = sbx_error_set(err, SBX_ECONFLICT,
+				   "%zu containers claim the workspace %s (%s): keep one (sbx rm "
+				   "NAME)",
+				   n, q, others.data);
+		sbx_buf_release(&others);
+		return rc;
+	}
+	if (canon && canon->running && oldc && !newc) {
+		/* The replacement runs under the name: finish by removing the old one. */
+		if ((rc = sbx_container_remove(e, oldc->id, true, err)) < 0)
+			return rc;
+		notef(note, arg, "finished an interrupted recreate of %s", qname);
+		return 0;
+	}
+	/* Otherwise back to the old sandbox. */
+	if (newc && (rc = sbx_container_remove(e, newc->id, true, err)) < 0)
+		return rc;
+	if (oldc) {
+		if (canon && (rc = sbx_container_remove(e, canon->id, true, err)) < 0)
+			return rc;
+		if ((rc = sbx_container_rename(e, oldc->id, name, err)) < 0)
+			return rc;
+	}
+	notef(note, arg, "rolled back an interrupted recreate of %s", qname);
+	return 0;
+}
+
+int sbx_apply_recover(sbx_engine *e, const sbx_workspace *ws, const char *name, sbx_apply_note note,
+		      void *arg, sbx_error **err)
+{
+	sbx_actual *all = NULL;
+	size_t n = 0;
+	int rc = sbx_state_find_all(&all, &n, e, ws, err);
+	if (rc == 0 && n > 1)
+		rc = recover(e, ws, name, all, n, note, arg, err);
+	for (size_t i = 0; i < n; i++)
+		sbx_actual_release(&all[i]);
+	free(all);
+	return rc;
+}

@@ -26,6 +26,17 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 	      sbx_apply_note note, void *arg, sbx_error **err);
 
 /*
+ * sbx_apply_recover: finish or reverse a recreate that a crash interrupted.
+ * The containers' names are the journal: "<name>-sbx-new" is a replacement
+ * not yet in place, "<name>-sbx-old" the sandbox it replaces. A running
+ * replacement under the name is kept and the old one removed; anything
+ * else is rolled back to the old sandbox. Call it under the workspace's
+ * lock. SBX_ECONFLICT when other containers claim the workspace.
+ */
+int sbx_apply_recover(sbx_engine *e, const sbx_workspace *ws, const char *name, sbx_apply_note note,
+		      void *arg, sbx_error **err);
+
+/*
  * sbx_lock_workspace: take the workspace's lock under
  * ${XDG_STATE_HOME:-~/.local/state}/sbx/locks, waiting for another sbx that
  * holds it. Returns the descriptor to close, or a negative SBX_E*.

@@ -647,3 +647,37 @@ int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *co
 	json_object_put(info);
 	return 0;
 }
+
+int sbx_state_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_workspace *ws,
+		       sbx_error **err)
+{
+	*out = NULL;
+	*n = 0;
+	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
+	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
+	const char *labels[] = {l1, l2};
+	_cleanup_free_ char *filter = label_filter(labels, 2, NULL);
+	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
+	json_object *list = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (!json_object_is_type(list, json_type_array)) {
+		json_object_put(list);
+		return sbx_error_set(err, SBX_ERROR, "the engine's container list is malformed");
+	}
+	size_t len = json_object_array_length(list);
+	sbx_actual *v = xcalloc(len ? len : 1, sizeof(*v));
+	for (size_t i = 0; i < len && rc == 0; i++)
+		rc = decode_container(&v[i], json_object_array_get_idx(list, i), err);
+	json_object_put(list);
+	if (rc < 0) {
+		for (size_t i = 0; i < len; i++)
+			sbx_actual_release(&v[i]);
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}

@@ -82,6 +82,10 @@ typedef struct sbx_sandbox_info {
 	bool workspace_gone; /* the directory is missing or is another one now */
 } sbx_sandbox_info;
 
+/* sbx_state_find_all: every container that claims ws (more than one after a crash). */
+int sbx_state_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_workspace *ws,
+		       sbx_error **err);
+
 /*
  * sbx_state_find_name: the sbx sandbox called name (exactly), as
  * sbx_state_find. out->exists is false when there is none.

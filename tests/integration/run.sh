@@ -316,6 +316,24 @@ if run 0 "$SBX" -C "$W8" apply && out_has "acts as the workspace owner, uid 4242
 		run 0 "$SBX" -C "$W8" apply && out_has "No changes" && ok
 fi
 
+t "a recreate interrupted after the names were swapped is rolled back by the next apply"
+W9="$T/ws-crash"
+workspace "$W9" "env: {V: 1}"
+if run 0 "$SBX" -C "$W9" apply; then
+	old9=$(containers_of "$W9")
+	n9=$(ins "$old9" '{{.Name}}' | sed 's|^/||')
+	# what a crash leaves: the old one stopped and renamed, a replacement made
+	docker stop "$old9" >/dev/null && docker rename "$old9" "$n9-sbx-old" &&
+		docker create --name "$n9-sbx-new" --label "dev.sbx.workspace=$W9" \
+			--label "dev.sbx.workspace-id=$(ins "$old9" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" \
+			--label dev.sbx.managed=1 "$IMAGE" sleep 1 >/dev/null
+	run 1 "$SBX" -C "$W9" diff && err_has "repairs that" &&
+		run 0 "$SBX" -C "$W9" apply && err_has "rolled back an interrupted recreate" &&
+		eq "$(containers_of "$W9")" "$old9" "the old container is back" &&
+		eq "$(ins "$old9" '{{.Name}}')" "/$n9" "its name" &&
+		eq "$(ins "$old9" '{{.State.Running}}')" true "running" && ok
+fi
+
 t "ls lists the sandboxes; --json and -q agree"
 if run 0 "$SBX" ls; then
 	out_has "$(ins "$id" '{{.Name}}' | sed 's|^/||')" && out_has "$W2" &&
