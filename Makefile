@@ -116,8 +116,8 @@ fuzz:
 demo: deps sbx
 	@sh contrib/demo.sh
 
-bench:
-	@echo "no benchmarks yet: the reconciler they measure arrives with the next issue"
+bench: sbx
+	@sh contrib/bench.sh
 
 install: sbx
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sbx

@@ -19,8 +19,6 @@ export XDG_STATE_HOME="$T/state"
 mkdir -p "$HOME"
 unset NO_COLOR GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL EMAIL
 IMAGE="sbx-it/busybox:$(basename "$T" | tr 'A-Z.' 'a-z-')"
-started_engine=0
-DOCKERD_PID=""
 
 passed=0
 failed=0
@@ -28,8 +26,7 @@ name=""
 OUT="$T/out"
 ERR="$T/err"
 
-# ---- the engine ----
-engine_ok() { docker version >/dev/null 2>&1; }
+. "$ROOT/tests/lib/engine.sh"
 
 cleanup() {
 	if engine_ok; then
@@ -37,79 +34,32 @@ cleanup() {
 			ws=$(docker inspect -f '{{index .Config.Labels "dev.sbx.workspace"}}' "$c" 2>/dev/null)
 			case "$ws" in "$T"/*)
 				n=$(docker inspect -f '{{.Name}}' "$c" | sed 's|^/||')
+				v=$(docker inspect -f '{{index .Config.Labels "dev.sbx.credentials-volume"}}' "$c")
 				docker rm -f "$c" >/dev/null 2>&1
 				docker rmi -f "sbx-snapshot:$n" >/dev/null 2>&1
+				# a workspace's own volume; the shared per-agent ones are not the test's
+				case "$v" in "" | sbx-credentials-*) ;; *) docker volume rm "$v" >/dev/null 2>&1 ;; esac
 				;;
 			esac
 		done
-		for v in $(docker volume ls -q 2>/dev/null | grep '^sbx-it-\|^sbx-ws-it' ); do
-			docker volume rm "$v" >/dev/null 2>&1
-		done
 		docker rmi -f "$IMAGE" "$IMAGE-agent" >/dev/null 2>&1
 	fi
-	if [ "$started_engine" = 1 ] && [ -n "$DOCKERD_PID" ]; then
-		kill "$DOCKERD_PID" 2>/dev/null
-		i=0
-		while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.2
-			i=$((i + 1))
-		done
-		kill -9 "$DOCKERD_PID" 2>/dev/null
-		# what the private engine mounted under its roots
-		grep " $T/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
-			umount -l "$m" 2>/dev/null
-		done
-	fi
+	engine_down "$T/engine"
 	rm -rf "$T" 2>/dev/null
 }
 trap cleanup EXIT INT TERM
 
-if [ -n "${DOCKER_HOST:-}" ] && engine_ok; then
-	echo "engine: using DOCKER_HOST=$DOCKER_HOST"
-elif [ -S /var/run/docker.sock ] && DOCKER_HOST=unix:///var/run/docker.sock engine_ok; then
-	export DOCKER_HOST=unix:///var/run/docker.sock
-	echo "engine: using $DOCKER_HOST"
-else
-	if ! command -v dockerd >/dev/null 2>&1; then
-		echo "FAIL no engine is reachable and dockerd is not installed (make deps)"
-		echo "integration: 0 passed, 1 failed"
-		exit 1
-	fi
-	mkdir -p "$T/engine"
-	export DOCKER_HOST="unix://$T/engine/docker.sock"
-	dockerd --host "$DOCKER_HOST" --data-root "$T/engine/data" --exec-root "$T/engine/exec" \
-		--pidfile "$T/engine/dockerd.pid" >"$T/engine/log" 2>&1 &
-	DOCKERD_PID=$!
-	started_engine=1
-	i=0
-	until engine_ok; do
-		i=$((i + 1))
-		if [ $i -gt 150 ] || ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
-			echo "FAIL the private dockerd did not come up:"
-			tail -20 "$T/engine/log"
-			echo "integration: 0 passed, 1 failed"
-			exit 1
-		fi
-		sleep 0.2
-	done
-	echo "engine: a private dockerd at $DOCKER_HOST"
+if ! engine_up "$T/engine"; then
+	echo "FAIL no engine (in CI nothing skips)"
+	echo "integration: 0 passed, 1 failed"
+	exit 1
 fi
 SOCKET=${DOCKER_HOST#unix://}
 
-# ---- the test image: busybox-static with an agent user, made offline ----
-mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/home/agent" "$T/rootfs/tmp" "$T/rootfs/root"
-cp "$(command -v busybox || echo /bin/busybox)" "$T/rootfs/bin/busybox"
-for c in sh sleep cat id echo ls env touch mkdir rm stat grep test true false chown; do
-	ln -sf busybox "$T/rootfs/bin/$c"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000:agent:/home/agent:/bin/sh\n' \
-	>"$T/rootfs/etc/passwd"
-printf 'root:x:0:\nagent:x:1000:\n' >"$T/rootfs/etc/group"
-chmod 1777 "$T/rootfs/tmp"
+# ---- the test images: busybox-static with an agent user, made offline ----
 IMAGE_AGENT="$IMAGE-agent"
-if ! tar -C "$T/rootfs" -c . | docker import - "$IMAGE" >/dev/null ||
-	! tar -C "$T/rootfs" -c . | docker import --change 'USER agent' - "$IMAGE_AGENT" >/dev/null; then
-	echo "FAIL cannot make the test image"
+if ! sbx_test_image "$T" "$IMAGE" || ! sbx_test_image "$T" "$IMAGE_AGENT" --change 'USER agent'; then
+	echo "FAIL cannot make the test images"
 	echo "integration: 0 passed, 1 failed"
 	exit 1
 fi

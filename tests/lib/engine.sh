@@ -1,0 +1,77 @@
+# Sourced by the integration tests and the benchmark: an engine to work
+# against. engine_up uses the engine DOCKER_HOST or /var/run/docker.sock
+# reaches, or starts a private dockerd (own socket, data-root and exec-root
+# under $1) and engine_down stops only an engine that engine_up started.
+# sbx_test_image DIR TAG [docker-import --change ...]: busybox-static with
+# an agent user, made offline.
+
+engine_ok() { docker version >/dev/null 2>&1; }
+
+started_engine=0
+DOCKERD_PID=""
+
+engine_up() {
+	_dir=$1
+	if [ -n "${DOCKER_HOST:-}" ] && engine_ok; then
+		echo "engine: using DOCKER_HOST=$DOCKER_HOST"
+		return 0
+	fi
+	if [ -S /var/run/docker.sock ] && DOCKER_HOST=unix:///var/run/docker.sock engine_ok; then
+		export DOCKER_HOST=unix:///var/run/docker.sock
+		echo "engine: using $DOCKER_HOST"
+		return 0
+	fi
+	if ! command -v dockerd >/dev/null 2>&1; then
+		echo "no engine is reachable and dockerd is not installed (make deps)"
+		return 1
+	fi
+	mkdir -p "$_dir"
+	export DOCKER_HOST="unix://$_dir/docker.sock"
+	dockerd --host "$DOCKER_HOST" --data-root "$_dir/data" --exec-root "$_dir/exec" \
+		--pidfile "$_dir/dockerd.pid" >"$_dir/log" 2>&1 &
+	DOCKERD_PID=$!
+	started_engine=1
+	_i=0
+	until engine_ok; do
+		_i=$((_i + 1))
+		if [ $_i -gt 150 ] || ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+			echo "the private dockerd did not come up:"
+			tail -20 "$_dir/log"
+			return 1
+		fi
+		sleep 0.2
+	done
+	echo "engine: a private dockerd at $DOCKER_HOST"
+}
+
+engine_down() {
+	_dir=$1
+	[ "$started_engine" = 1 ] && [ -n "$DOCKERD_PID" ] || return 0
+	kill "$DOCKERD_PID" 2>/dev/null
+	_i=0
+	while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	kill -9 "$DOCKERD_PID" 2>/dev/null
+	# what the private engine mounted under its roots
+	grep " $_dir/" /proc/mounts | awk '{print $2}' | sort -r | while read -r _m; do
+		umount -l "$_m" 2>/dev/null
+	done
+}
+
+sbx_test_image() {
+	_root=$1/rootfs
+	_tag=$2
+	shift 2
+	mkdir -p "$_root/bin" "$_root/etc" "$_root/home/agent" "$_root/tmp" "$_root/root"
+	cp "$(command -v busybox || echo /bin/busybox)" "$_root/bin/busybox"
+	for _c in sh sleep cat id echo ls env touch mkdir rm stat grep test true false chown; do
+		ln -sf busybox "$_root/bin/$_c"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000:agent:/home/agent:/bin/sh\n' \
+		>"$_root/etc/passwd"
+	printf 'root:x:0:\nagent:x:1000:\n' >"$_root/etc/group"
+	chmod 1777 "$_root/tmp"
+	tar -C "$_root" -c . | docker import "$@" - "$_tag" >/dev/null
+}
