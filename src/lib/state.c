@@ -188,19 +188,32 @@ static char *label_filter(const char *const *labels, size_t n, const char *name)
 	return esc;
 }
 
-static int find_one(sbx_actual *out, sbx_engine *e, const char *filter, const char *name,
-		    const char *what, sbx_error **err)
+/* The containers that carry all of labels (and, when name is set, a name like it). */
+static int list_containers(json_object **list, sbx_engine *e, const char *const *labels, size_t n,
+			   const char *name, sbx_error **err)
 {
-	memset(out, 0, sizeof(*out));
+	*list = NULL;
+	_cleanup_free_ char *filter = label_filter(labels, n, name);
 	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
-	json_object *list = NULL;
-	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, list, NULL, err);
 	if (rc < 0)
 		return rc;
-	if (!json_object_is_type(list, json_type_array)) {
-		json_object_put(list);
+	if (!json_object_is_type(*list, json_type_array)) {
+		json_object_put(*list);
+		*list = NULL;
 		return sbx_error_set(err, SBX_ERROR, "the engine's container list is malformed");
 	}
+	return 0;
+}
+
+static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, size_t nlabels,
+		    const char *name, const char *what, sbx_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	json_object *list = NULL;
+	int rc = list_containers(&list, e, labels, nlabels, name, err);
+	if (rc < 0)
+		return rc;
 	json_object *found = NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
@@ -236,19 +249,17 @@ int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
 	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
 	const char *labels[] = {l1, l2};
-	_cleanup_free_ char *filter = label_filter(labels, 2, NULL);
 	_cleanup_free_ char *q = sbx_quotes(ws->path);
 	_cleanup_free_ char *what = xasprintf("the workspace %s", q);
-	return find_one(out, e, filter, NULL, what, err);
+	return find_one(out, e, labels, 2, NULL, what, err);
 }
 
 int sbx_state_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err)
 {
 	const char *labels[] = {SBX_LABEL_MANAGED};
-	_cleanup_free_ char *filter = label_filter(labels, 1, name);
 	_cleanup_free_ char *q = sbx_quotes(name);
 	_cleanup_free_ char *what = xasprintf("the name %s", q);
-	return find_one(out, e, filter, name, what, err);
+	return find_one(out, e, labels, 1, name, what, err);
 }
 
 static char *dup_or(const char *s, const char *def)
@@ -266,16 +277,10 @@ int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error *
 	*out = NULL;
 	*n = 0;
 	const char *labels[] = {SBX_LABEL_MANAGED};
-	_cleanup_free_ char *filter = label_filter(labels, 1, NULL);
-	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
 	json_object *list = NULL;
-	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
+	int rc = list_containers(&list, e, labels, 1, NULL, err);
 	if (rc < 0)
 		return rc;
-	if (!json_object_is_type(list, json_type_array)) {
-		json_object_put(list);
-		return sbx_error_set(err, SBX_ERROR, "the engine's container list is malformed");
-	}
 	size_t len = json_object_array_length(list);
 	sbx_sandbox_info *v = xcalloc(len, sizeof(*v));
 	for (size_t i = 0; i < len; i++) {
@@ -656,16 +661,10 @@ int sbx_state_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_wor
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
 	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
 	const char *labels[] = {l1, l2};
-	_cleanup_free_ char *filter = label_filter(labels, 2, NULL);
-	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
 	json_object *list = NULL;
-	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
+	int rc = list_containers(&list, e, labels, 2, NULL, err);
 	if (rc < 0)
 		return rc;
-	if (!json_object_is_type(list, json_type_array)) {
-		json_object_put(list);
-		return sbx_error_set(err, SBX_ERROR, "the engine's container list is malformed");
-	}
 	size_t len = json_object_array_length(list);
 	sbx_actual *v = xcalloc(len ? len : 1, sizeof(*v));
 	for (size_t i = 0; i < len && rc == 0; i++)
