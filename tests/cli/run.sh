@@ -12,43 +12,11 @@ export HOME="$T/home"
 mkdir -p "$HOME"
 unset NO_COLOR
 
-passed=0
-failed=0
-name=""
 OUT="$T/out"
 ERR="$T/err"
 
-fail() {
-	echo "FAIL $name: $*"
-	echo "  stdout: $(head -c 2000 "$OUT")"
-	echo "  stderr: $(head -c 2000 "$ERR")"
-	failed=$((failed + 1))
-	name=""
-}
-ok() {
-	[ -n "$name" ] || return 0
-	echo "ok   $name"
-	passed=$((passed + 1))
-	name=""
-}
-t() {
-	ok
-	name=$1
-}
-# run EXPECTED_STATUS CMD...: run it with a timeout, keep stdout and stderr.
-run() {
-	want=$1
-	shift
-	timeout 10 "$@" >"$OUT" 2>"$ERR"
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		fail "exit status $got, expected $want: $*"
-		return 1
-	fi
-	return 0
-}
-out_has() { grep -q -e "$1" "$OUT" || { fail "stdout lacks '$1'"; return 1; }; }
-err_has() { grep -q -e "$1" "$ERR" || { fail "stderr lacks '$1'"; return 1; }; }
+RUN_TIMEOUT=10
+. "$ROOT/tests/lib/harness.sh"
 err_is() {
 	printf '%s\n' "$1" >"$T/want"
 	cmp -s "$T/want" "$ERR" || { fail "stderr is not exactly '$1'"; return 1; }

@@ -20,9 +20,6 @@ mkdir -p "$HOME"
 unset NO_COLOR GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL EMAIL
 IMAGE="sbx-it/busybox:$(basename "$T" | tr 'A-Z.' 'a-z-')"
 
-passed=0
-failed=0
-name=""
 OUT="$T/out"
 ERR="$T/err"
 
@@ -65,33 +62,8 @@ if ! sbx_test_image "$T" "$IMAGE" || ! sbx_test_image "$T" "$IMAGE_AGENT" --chan
 fi
 
 # ---- the harness ----
-fail() {
-	echo "FAIL $name: $*"
-	echo "  stdout: $(head -c 3000 "$OUT")"
-	echo "  stderr: $(head -c 3000 "$ERR")"
-	failed=$((failed + 1))
-	name=""
-}
-ok() {
-	[ -n "$name" ] || return 0
-	echo "ok   $name"
-	passed=$((passed + 1))
-	name=""
-}
-t() {
-	ok
-	name=$1
-}
-run() {
-	want=$1
-	shift
-	timeout 120 "$@" >"$OUT" 2>"$ERR"
-	got=$?
-	[ "$got" -eq "$want" ] || { fail "exit status $got, expected $want: $*"; return 1; }
-}
-out_has() { grep -q -e "$1" "$OUT" || { fail "stdout lacks '$1'"; return 1; }; }
-err_has() { grep -q -e "$1" "$ERR" || { fail "stderr lacks '$1'"; return 1; }; }
-eq() { [ "$1" = "$2" ] || { fail "$3: got '$1', expected '$2'"; return 1; }; }
+RUN_TIMEOUT=120
+. "$ROOT/tests/lib/harness.sh"
 # The containers the engine has for a workspace (by sbx's label), one id a line.
 containers_of() { docker ps -aq --no-trunc --filter "label=dev.sbx.workspace=$1"; }
 count_of() { containers_of "$1" | grep -c . ; }
