@@ -5,15 +5,16 @@
 
 int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 {
-	bool exit_code = false;
+	bool exit_code = false, json = false;
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
 	    {0, "exit-code", SBX_OPT_FLAG, &exit_code, NULL,
 	     "exit 2 when there are changes, 0 when there are none, 1 on errors"},
+	    {0, "json", SBX_OPT_FLAG, &json, NULL, "print the plan as JSON (format_version 1)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("diff", "[--exit-code]", opts, argc, argv, &nargs, &status))
+	if (sbx_parse_args("diff", "[--exit-code] [--json]", opts, argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("diff", "diff takes no operands");
@@ -23,7 +24,10 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 		sbx_prepared_release(&p);
 		return sbx_report(err);
 	}
-	sbx_out_plan(p.plan, &p.desired.fields, ctx->color);
+	if (json)
+		sbx_out_plan_json(p.plan);
+	else
+		sbx_out_plan(p.plan, &p.desired.fields, ctx->color);
 	bool changes = sbx_plan_has_changes(p.plan);
 	sbx_prepared_release(&p);
 	return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;

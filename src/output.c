@@ -192,3 +192,52 @@ void sbx_out_done(const char *what, const char *name)
 	_cleanup_free_ char *q = sbx_quotes(name);
 	printf("%s %s\n", what, q);
 }
+
+static const char *effect_name(sbx_effect e)
+{
+	switch (e) {
+	case SBX_EFFECT_NONE:
+		return "none";
+	case SBX_EFFECT_IN_PLACE:
+		return "in-place";
+	case SBX_EFFECT_RECREATE:
+		return "forces recreate";
+	}
+	return "?";
+}
+
+void sbx_out_plan_json(const sbx_plan *plan)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "format_version", json_object_new_int(1));
+	json_object_object_add(o, "sandbox", jstr(plan->name));
+	json_object_object_add(o, "changes_present",
+			       json_object_new_boolean(sbx_plan_has_changes(plan)));
+	json_object *actions = json_object_new_array();
+	for (size_t i = 0; i < plan->n_actions; i++) {
+		json_object *a = json_object_new_object();
+		json_object_object_add(a, "action", jstr(sbx_action_name(plan->actions[i].type)));
+		json_object_object_add(a, "reason", jstr(plan->actions[i].reason));
+		json_object_array_add(actions, a);
+	}
+	json_object_object_add(o, "actions", actions);
+	json_object *changes = json_object_new_array();
+	for (size_t i = 0; i < plan->n_changes; i++) {
+		const sbx_change *c = &plan->changes[i];
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "path", jstr(c->path));
+		/* Secrets never leave as values, not even as digests: "(sensitive)". */
+		json_object_object_add(
+		    j, "old",
+		    c->old_value ? jstr(c->sensitive ? "(sensitive)" : c->old_value) : NULL);
+		json_object_object_add(
+		    j, "new",
+		    c->new_value ? jstr(c->sensitive ? "(sensitive)" : c->new_value) : NULL);
+		json_object_object_add(j, "effect", jstr(effect_name(c->effect)));
+		json_object_object_add(j, "sensitive", json_object_new_boolean(c->sensitive));
+		json_object_object_add(j, "security", json_object_new_boolean(c->security));
+		json_object_array_add(changes, j);
+	}
+	json_object_object_add(o, "changes", changes);
+	put_json(o);
+}

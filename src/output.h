@@ -35,6 +35,8 @@ void sbx_out_usage(const char *name, const char *args, const char *summary, cons
 
 /* The plan, as sbx_plan_render writes it. */
 void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
+/* The same plan as data (`diff --json`), with a format_version. */
+void sbx_out_plan_json(const sbx_plan *plan);
 /* One line of progress during apply (already escaped). */
 void sbx_out_note(const char *line);
 /* The closing line of a successful apply. */

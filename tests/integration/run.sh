@@ -126,6 +126,10 @@ run 2 "$SBX" -C "$W" diff --exit-code && out_has "env.FOO: 'one' -> 'two'  # for
 	run 2 "$SBX" -C "$W" apply --dry-run --exit-code &&
 	eq "$(containers_of "$W")" "$first_id" "container id after --dry-run" && ok
 
+t "diff --json: the same plan as data"
+run 2 "$SBX" -C "$W" diff --json --exit-code &&
+	jq -e '.format_version == 1 and .changes_present and .actions[0].action == "recreate" and (.changes[] | select(.path == "env.FOO") | .old == "one" and .new == "two" and .effect == "forces recreate")' "$OUT" >/dev/null && ok
+
 t "apply recreates: exactly one container, new env, installed state kept"
 if run 0 "$SBX" -C "$W" apply && out_has "must be replaced"; then
 	new_id=$(containers_of "$W")
