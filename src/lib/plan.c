@@ -53,17 +53,30 @@ static void add_action(sbx_plan *p, sbx_action_type t, char *reason)
 	p->actions[p->n_actions++] = (sbx_action){t, reason};
 }
 
-static void add_change(sbx_plan *p, const char *path, const sbx_fieldv *old, const sbx_fieldv *new)
+/*
+ * The update endpoint sets limits but cannot lift one: a limit that goes
+ * to or from "unlimited" needs a new container.
+ */
+static sbx_effect change_effect(const char *path, const sbx_fieldv *was, const sbx_fieldv *now)
+{
+	sbx_effect e = sbx_effect_of(path);
+	if (e == SBX_EFFECT_IN_PLACE && strncmp(path, "resources.", 10) == 0 &&
+	    ((was && strcmp(was->value, "unlimited") == 0) ||
+	     (now && strcmp(now->value, "unlimited") == 0)))
+		return SBX_EFFECT_RECREATE;
+	return e;
+}
+
+static void add_change(sbx_plan *p, const char *path, const sbx_fieldv *was, const sbx_fieldv *now)
 {
 	p->changes = xreallocarray(p->changes, p->n_changes + 1, sizeof(sbx_change));
-	p->changes[p->n_changes++] = (sbx_change){
-	    .path = xstrdup(path),
-	    .old_value = old ? xstrdup(old->value) : NULL,
-	    .new_value = new ? xstrdup(new->value) : NULL,
-	    .effect = sbx_effect_of(path),
-	    .sensitive = (old && old->sensitive) || (new &&new->sensitive),
-	    .security = sbx_path_is_security(path),
-	};
+	sbx_change *c = &p->changes[p->n_changes++];
+	c->path = xstrdup(path);
+	c->old_value = was ? xstrdup(was->value) : NULL;
+	c->new_value = now ? xstrdup(now->value) : NULL;
+	c->effect = change_effect(path, was, now);
+	c->sensitive = (was && was->sensitive) || (now && now->sensitive);
+	c->security = sbx_path_is_security(path);
 }
 
 /* Walk both sorted sets at once: every path added, removed or changed. */
