@@ -360,6 +360,24 @@ static void add_mount(json_object *mounts, const char *type, const char *source,
 	json_object_array_add(mounts, m);
 }
 
+/* POST a body (borrowed, may be NULL) to path and take the "Id" of what the engine made. */
+static int post_for_id(char **id, sbx_engine *e, const char *path, json_object *body, int timeout,
+		       const char *what, sbx_error **err)
+{
+	*id = NULL;
+	json_object *resp = NULL;
+	int rc = sbx_engine_call(e, "POST", path, body, timeout, &resp, NULL, err);
+	if (rc < 0)
+		return rc;
+	const char *v = get_string(resp, "Id");
+	if (v)
+		*id = xstrdup(v);
+	json_object_put(resp);
+	if (!*id)
+		return sbx_error_set(err, SBX_ERROR, "the engine made %s but gave no id", what);
+	return 0;
+}
+
 int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
 {
 	*id = NULL;
@@ -457,20 +475,9 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 
 	_cleanup_free_ char *ename = sbx_engine_escape(c->name);
 	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", ename);
-	json_object *resp = NULL;
-	int rc = sbx_engine_call(e, "POST", path, body, SBX_ENGINE_TIMEOUT_SHORT, &resp, NULL, err);
+	int rc = post_for_id(id, e, path, body, SBX_ENGINE_TIMEOUT_SHORT, "a container", err);
 	json_object_put(body);
-	if (rc < 0)
-		return rc;
-	const char *cid = get_string(resp, "Id");
-	if (!cid) {
-		json_object_put(resp);
-		return sbx_error_set(err, SBX_ERROR,
-				     "the engine created a container but gave no id");
-	}
-	*id = xstrdup(cid);
-	json_object_put(resp);
-	return 0;
+	return rc;
 }
 
 int sbx_state_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx_error **err)
@@ -550,14 +557,7 @@ int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *re
 	_cleanup_free_ char *etag = sbx_engine_escape(tag);
 	_cleanup_free_ char *path =
 	    xasprintf("/commit?container=%s&repo=%s&tag=%s&pause=true", eid, erepo, etag);
-	json_object *resp = NULL;
-	int rc = sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_LONG, &resp, NULL, err);
-	if (rc < 0)
-		return rc;
-	const char *img = get_string(resp, "Id");
-	*image = xstrdup(img ? img : "");
-	json_object_put(resp);
-	return 0;
+	return post_for_id(image, e, path, NULL, SBX_ENGINE_TIMEOUT_LONG, "a snapshot image", err);
 }
 
 int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
@@ -624,16 +624,12 @@ int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *co
 	json_object_object_add(body, "AttachStderr", json_object_new_boolean(true));
 	_cleanup_free_ char *eid = sbx_engine_escape(id);
 	_cleanup_free_ char *path = xasprintf("/containers/%s/exec", eid);
-	json_object *resp = NULL;
-	int rc = sbx_engine_call(e, "POST", path, body, SBX_ENGINE_TIMEOUT_SHORT, &resp, NULL, err);
+	_cleanup_free_ char *xid = NULL;
+	int rc = post_for_id(&xid, e, path, body, SBX_ENGINE_TIMEOUT_SHORT, "an exec", err);
 	json_object_put(body);
 	if (rc < 0)
 		return rc;
-	const char *xid = get_string(resp, "Id");
-	_cleanup_free_ char *exec_id = xid ? sbx_engine_escape(xid) : NULL;
-	json_object_put(resp);
-	if (!exec_id)
-		return sbx_error_set(err, SBX_ERROR, "the engine created an exec but gave no id");
+	_cleanup_free_ char *exec_id = sbx_engine_escape(xid);
 	_cleanup_free_ char *start = xasprintf("/exec/%s/start", exec_id);
 	static const char start_body[] = "{\"Detach\":false,\"Tty\":false}";
 	char *out = NULL;
