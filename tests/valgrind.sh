@@ -34,5 +34,32 @@ for f in examples/*.yaml tests/schema/invalid/*.yaml; do
 	[ -e "$f" ] && run ./sbx validate -q "$f"
 done
 run ./sbx version --json
+
+# The engine paths: apply (create, no-op, recreate), diff, ls, inspect, stop, rm.
+T=$(mktemp -d /tmp/sbx-vg.XXXXXX)
+. tests/lib/engine.sh
+IMAGE="sbx-vg/busybox:$(basename "$T" | tr 'A-Z.' 'a-z-')"
+vg_cleanup() {
+	./sbx -C "$T/ws" rm --volumes >/dev/null 2>&1
+	docker rmi -f "$IMAGE" >/dev/null 2>&1
+	engine_down "$T/engine"
+	rm -rf "$T"
+}
+trap vg_cleanup EXIT
+if engine_up "$T/engine" && sbx_test_image "$T" "$IMAGE"; then
+	mkdir -p "$T/ws"
+	printf 'version: 1\nagent: claude\nimage: %s\ncredentials: workspace\nenv: {A: 1}\npass_env: [HOME]\nmounts: [{source: /tmp, target: /hosttmp, readonly: true}]\n' \
+		"$IMAGE" >"$T/ws/sandbox.yaml"
+	for cmd in apply apply "diff --json" ls "ls --json" inspect stop apply; do
+		# shellcheck disable=SC2086
+		run ./sbx -C "$T/ws" $cmd
+	done
+	sed -i 's/A: 1/A: 2/' "$T/ws/sandbox.yaml"
+	run ./sbx -C "$T/ws" apply
+	run ./sbx -C "$T/ws" rm --volumes
+else
+	echo "FAIL valgrind: no engine for the engine paths"
+	failed=$((failed + 1))
+fi
 echo "valgrind: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
