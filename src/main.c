@@ -63,7 +63,7 @@ int sbx_report(sbx_error *err)
 	int status = exit_status(err->code);
 	for (sbx_error *e = err; e; e = e->next) {
 		/* Config problems carry their own "file:line:col:" prefix. */
-		if (e->code == SBX_EINVALID)
+		if (e->code == SBX_EINVALID || e->code == SBX_EPOLICY)
 			fprintf(stderr, "%s\n", e->msg);
 		else
 			fprintf(stderr, "sbx: %s\n", e->msg);

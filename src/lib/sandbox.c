@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "policy.h"
 #include "util.h"
 
 char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name)
@@ -32,6 +33,55 @@ static char *expand_source(const char *src, const char *workspace)
 	if (src[0] == '/')
 		return xstrdup(src);
 	return xasprintf("%s/%s", strcmp(workspace, "/") == 0 ? "" : workspace, src);
+}
+
+static char *xdg_dir(const char *var, const char *fallback, const char *home)
+{
+	const char *v = getenv(var);
+	if (v && v[0] == '/')
+		return xasprintf("%s/sbx", v);
+	return xasprintf("%s/%s/sbx", home, fallback);
+}
+
+/*
+ * Tier 2: paths no sandbox.yaml may open, checked before the engine is asked
+ * to change anything. Each refusal names its place in the file.
+ */
+static int check_policy(sbx_desired *d, const sbx_config *cfg, const char *engine_socket,
+			sbx_error **err)
+{
+	const sbx_spec *spec = cfg->spec;
+	const char *home_env = getenv("HOME");
+	_cleanup_free_ char *home = home_env && *home_env ? realpath(home_env, NULL) : NULL;
+	if (!home && home_env && *home_env)
+		home = xstrdup(home_env);
+	_cleanup_free_ char *socket = engine_socket ? realpath(engine_socket, NULL) : NULL;
+	_cleanup_free_ char *data = home ? xdg_dir("XDG_DATA_HOME", ".local/share", home) : NULL;
+	_cleanup_free_ char *conf = home ? xdg_dir("XDG_CONFIG_HOME", ".config", home) : NULL;
+	_cleanup_free_ char *state = home ? xdg_dir("XDG_STATE_HOME", ".local/state", home) : NULL;
+	const char *engine_paths[] = {socket ? socket : engine_socket, "/var/lib/docker", NULL};
+	const char *sbx_paths[] = {data, conf, state, NULL};
+	sbx_policy_host host = {home, engine_paths[0] ? engine_paths : engine_paths + 1,
+				home ? sbx_paths : NULL};
+	char **lexical = xcalloc(spec->mounts_len + 1, sizeof(char *));
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, d->ws.path);
+		lexical[i] = sbx_path_normalize(abs);
+	}
+	sbx_refusals r = {0};
+	sbx_policy_check(&r, spec, d->ws.path, (const char *const *)d->mount_sources,
+			 (const char *const *)lexical, &host);
+	for (size_t i = 0; i < spec->mounts_len; i++)
+		free(lexical[i]);
+	free(lexical);
+	for (size_t i = 0; i < r.n; i++)
+		sbx_error_set(err, SBX_EPOLICY,
+			      "%s:%d:%d: %s refused: it %s; sbx never mounts that into a sandbox",
+			      cfg->path, r.v[i].pos.line, r.v[i].pos.col, r.v[i].subject,
+			      r.v[i].why);
+	int rc = r.n ? SBX_EPOLICY : 0;
+	sbx_refusals_release(&r);
+	return rc;
 }
 
 int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_socket,
@@ -70,6 +120,9 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 		}
 		d->mount_sources[i] = real;
 	}
+
+	if ((rc = check_policy(d, cfg, engine_socket, err)) < 0)
+		goto fail;
 
 	d->pass_env_digests = xcalloc(spec->pass_env_len + 1, sizeof(char *));
 	d->pass_env = xcalloc(spec->pass_env_len + 1, sizeof(char *));

@@ -260,6 +260,22 @@ if run 0 "$SBX" -C "$W9" apply; then
 		eq "$(ins "$old9" '{{.State.Running}}')" true "running" && ok
 fi
 
+t "tier 2: a mount of ~/.ssh, even through a symlink, is refused with exit 3 and no state-changing request"
+mkdir -p "$HOME/.ssh" "$T/ws-secret"
+ln -s "$HOME/.ssh" "$T/ws-secret-link"
+workspace "$T/ws-secret" "mounts:" "  - {source: ~/.ssh, target: /keys}" \
+	"  - {source: ../ws-secret-link, target: /more}"
+SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-secret" apply &&
+	err_has "sandbox.yaml:6:5: mount source '~/.ssh' refused: it is ~/.ssh" &&
+	err_has "sandbox.yaml:7:5: mount source '../ws-secret-link' refused: it is ~/.ssh (it resolves to" &&
+	! grep 'engine request' "$ERR" | grep -qv "GET '" &&
+	eq "$(count_of "$T/ws-secret")" 0 "containers" && ok
+
+t "tier 2: a workspace that is the home directory is refused"
+workspace "$HOME"
+run 3 "$SBX" -C "$HOME" diff && err_has "the workspace '$HOME' refused: it is your home directory" &&
+	rm -f "$HOME/sandbox.yaml" && ok
+
 t "ls lists the sandboxes; --json and -q agree"
 if run 0 "$SBX" ls; then
 	out_has "$(ins "$id" '{{.Name}}' | sed 's|^/||')" && out_has "$W2" &&

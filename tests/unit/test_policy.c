@@ -1,0 +1,179 @@
+/* Unit tests of policy: tier-2 paths, decided on canonical and lexical forms. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/policy.h"
+#include "lib/util.h"
+
+static const char *const engine[] = {"/run/user/1000/docker.sock", "/var/lib/docker", NULL};
+static const char *const own[] = {"/home/u/.local/share/sbx", "/home/u/.config/sbx", NULL};
+static const sbx_policy_host host = {"/home/u", engine, own};
+
+static void refused(const char *path, const char *why)
+{
+	char *got = sbx_policy_path(path, &host);
+	if (!got)
+		fail_msg("%s was allowed; expected: %s", path, why);
+	assert_string_equal(got, why);
+	free(got);
+}
+
+static void allowed(const char *path)
+{
+	char *got = sbx_policy_path(path, &host);
+	if (got)
+		fail_msg("%s was refused: %s", path, got);
+}
+
+static void test_home_secrets(void **state)
+{
+	(void)state;
+	refused("/home/u/.ssh", "is ~/.ssh");
+	refused("/home/u/.ssh/id_ed25519", "lies inside ~/.ssh");
+	refused("/home/u/.aws", "is ~/.aws");
+	refused("/home/u/.gnupg/private-keys-v1.d", "lies inside ~/.gnupg");
+	refused("/home/u/.docker", "is ~/.docker");
+	refused("/home/u/.kube/config", "lies inside ~/.kube");
+	refused("/home/u/.config/gh", "is ~/.config/gh");
+	refused("/home/u/.config/gcloud/credentials.db", "lies inside ~/.config/gcloud");
+	refused("/home/u/.netrc", "is ~/.netrc");
+	refused("/home/u/.git-credentials", "is ~/.git-credentials");
+	/* an ancestor of a secret exposes it */
+	refused("/home/u/.config", "holds ~/.config/gh");
+	refused("/home/u", "is your home directory");
+	refused("/home", "holds your home directory");
+	refused("/", "is the host's root directory");
+	/* near misses are not secrets */
+	allowed("/home/u/.sshx");
+	allowed("/home/u/.ssh-backup-notes");
+	allowed("/home/u/.config/ghostty");
+	allowed("/home/u/.cache/pip");
+	allowed("/home/u/projects/data");
+	allowed("/home/uu/.ssh"); /* another directory whose name starts alike */
+}
+
+static void test_system_paths(void **state)
+{
+	(void)state;
+	refused("/etc", "is /etc");
+	refused("/etc/passwd", "lies inside /etc");
+	refused("/proc/self", "lies inside /proc");
+	refused("/sys", "is /sys");
+	refused("/dev/sda", "lies inside /dev");
+	refused("/boot", "is /boot");
+	refused("/root/.bashrc", "lies inside /root");
+	refused("/var/run/docker.sock", "is /var/run/docker.sock");
+	refused("/var/run", "holds /var/run/docker.sock");
+	refused("/run", "holds /run/docker.sock");
+	refused("/var", "holds /var/run/docker.sock");
+	refused("/run/user/1000/docker.sock", "is the engine's /run/user/1000/docker.sock");
+	refused("/run/user/1000", "holds the engine's /run/user/1000/docker.sock");
+	refused("/var/lib/docker/volumes", "lies inside the engine's /var/lib/docker");
+	refused("/var/lib", "holds the engine's /var/lib/docker");
+	refused("/home/u/.local/share/sbx/trust", "lies inside sbx's own /home/u/.local/share/sbx");
+	refused("/home/u/.local", "holds sbx's own /home/u/.local/share/sbx");
+	allowed("/srv/data");
+	allowed("/opt/datasets");
+	allowed("/etcetera");
+	allowed("/tmp/cache");
+	allowed("/var/cache/apt");
+}
+
+static void test_normalize(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+	    {"/a/b/../c", "/a/c"},
+	    {"/a/./b//c/", "/a/b/c"},
+	    {"/..", "/"},
+	    {"/a/../../b", "/b"},
+	    {"/", "/"},
+	    {"/home/u/x/../.ssh", "/home/u/.ssh"},
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(cases); i++) {
+		char *n = sbx_path_normalize(cases[i][0]);
+		assert_string_equal(n, cases[i][1]);
+		free(n);
+	}
+	assert_true(sbx_path_within("/a/b", "/a"));
+	assert_true(sbx_path_within("/a", "/a/"));
+	assert_false(sbx_path_within("/ab", "/a"));
+	assert_true(sbx_path_within("/x", "/"));
+}
+
+static sbx_mount mount_of(const char *src, int line)
+{
+	sbx_mount m = {(char *)src, (char *)"/t", false, {line, 5}};
+	return m;
+}
+
+static void test_check_spec(void **state)
+{
+	(void)state;
+	sbx_mount mounts[] = {mount_of("~/.ssh", 5), mount_of("link", 6), mount_of("data", 7),
+			      mount_of("/srv/ok", 8)};
+	sbx_spec spec = {.mounts = mounts, .mounts_len = 4};
+	/* canonical and lexical: a link in the workspace pointing at ~/.aws is caught by its target
+	 */
+	const char *real[] = {"/home/u/.ssh", "/home/u/.aws", "/home/u/p/data", "/srv/ok"};
+	const char *lexical[] = {"/home/u/.ssh", "/home/u/p/link", "/home/u/p/data", "/srv/ok"};
+	sbx_refusals r = {0};
+	sbx_policy_check(&r, &spec, "/home/u/p", real, lexical, &host);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.v[0].pos.line, 5);
+	assert_string_equal(r.v[0].subject, "mount source '~/.ssh'");
+	assert_string_equal(r.v[0].why, "is ~/.ssh");
+	assert_int_equal(r.v[1].pos.line, 6);
+	assert_string_equal(r.v[1].why, "is ~/.aws (it resolves to '/home/u/.aws')");
+	assert_int_equal(r.v[2].pos.line, 7);
+	assert_string_equal(r.v[2].why,
+			    "lies inside the workspace, which the sandbox sees already");
+	sbx_refusals_release(&r);
+
+	/* the lexical form alone can name the secret: a path through a symlinked parent */
+	const char *real2[] = {"/srv/elsewhere"};
+	const char *lex2[] = {"/home/u/.ssh"};
+	spec.mounts_len = 1;
+	sbx_policy_check(&r, &spec, "/work/p", real2, lex2, &host);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].why, "is ~/.ssh");
+	sbx_refusals_release(&r);
+
+	/* workspaces */
+	spec.mounts_len = 0;
+	const char *bad_ws[][2] = {{"/", "is the host's root directory"},
+				   {"/home/u", "is your home directory"},
+				   {"/home", "holds your home directory"}};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(bad_ws); i++) {
+		sbx_policy_check(&r, &spec, bad_ws[i][0], NULL, NULL, &host);
+		assert_int_equal(r.n, 1);
+		assert_string_equal(r.v[0].why, bad_ws[i][1]);
+		assert_int_equal(r.v[0].pos.line, 1);
+		sbx_refusals_release(&r);
+	}
+	const sbx_policy_host other = {"/home/u", engine, (const char *const[]){"/work/sbx", NULL}};
+	sbx_policy_check(&r, &spec, "/work", NULL, NULL, &other);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].why, "holds sbx's own /work/sbx");
+	sbx_refusals_release(&r);
+	sbx_policy_check(&r, &spec, "/home/u/projects/app", NULL, NULL, &host);
+	assert_int_equal(r.n, 0);
+	sbx_refusals_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_home_secrets),
+	    cmocka_unit_test(test_system_paths),
+	    cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_check_spec),
+	};
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
