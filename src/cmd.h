@@ -83,6 +83,8 @@ int cmd_inspect(sbx_ctx *ctx, int argc, char **argv);
 int cmd_ls(sbx_ctx *ctx, int argc, char **argv);
 int cmd_rm(sbx_ctx *ctx, int argc, char **argv);
 int cmd_stop(sbx_ctx *ctx, int argc, char **argv);
+int cmd_trust(sbx_ctx *ctx, int argc, char **argv);
+int cmd_untrust(sbx_ctx *ctx, int argc, char **argv);
 int cmd_init(sbx_ctx *ctx, int argc, char **argv);
 int cmd_validate(sbx_ctx *ctx, int argc, char **argv);
 int cmd_version(sbx_ctx *ctx, int argc, char **argv);

@@ -241,3 +241,15 @@ void sbx_out_plan_json(const sbx_plan *plan)
 	json_object_object_add(o, "changes", changes);
 	put_json(o);
 }
+
+void sbx_out_grants(const char *path, const sbx_grants *g)
+{
+	_cleanup_free_ char *q = sbx_quotes(path);
+	if (g->n == 0) {
+		printf("%s asks for no host access: nothing to trust\n", q);
+		return;
+	}
+	printf("%s asks for host access:\n", q);
+	for (size_t i = 0; i < g->n; i++)
+		printf("  line %d: %s\n", g->v[i].pos.line, g->v[i].what);
+}

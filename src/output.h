@@ -12,6 +12,7 @@
 #include "lib/config.h"
 #include "lib/plan.h"
 #include "lib/state.h"
+#include "lib/trust.h"
 #include "lib/version.h"
 #include "opt.h"
 
@@ -46,6 +47,8 @@ void sbx_out_applied(const sbx_plan *plan);
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);
 /* `sbx inspect`. */
 void sbx_out_inspect(const sbx_actual *a, bool json);
+/* `sbx trust`: what the file asks for. */
+void sbx_out_grants(const char *path, const sbx_grants *g);
 /* "stopped 'name'" and the like. */
 void sbx_out_done(const char *what, const char *name);
 

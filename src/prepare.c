@@ -1,5 +1,7 @@
 #include "prepare.h"
 
+#include "lib/trust.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +39,34 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 		return rc;
 	if (p->desired.warnings)
 		fputs(p->desired.warnings, stderr);
+	/*
+	 * Tier 1: what a file may ask for only with the user's approval of its
+	 * exact bytes. apply refuses without it; diff, which grants nothing,
+	 * says so.
+	 */
+	sbx_grants g = {0};
+	sbx_trust_grants(&g, p->cfg->spec);
+	bool trusted = true;
+	if (g.n && (rc = sbx_trust_check(&trusted, p->cfg->workspace, p->cfg->bytes, p->cfg->len,
+					 err)) < 0) {
+		sbx_grants_release(&g);
+		return rc;
+	}
+	for (size_t i = 0; !trusted && i < g.n; i++) {
+		if (lock)
+			sbx_error_set(err, SBX_EPOLICY,
+				      "%s:%d:%d: %s needs your approval: review the file, then run "
+				      "'sbx trust' (any edit asks again)",
+				      p->cfg->path, g.v[i].pos.line, g.v[i].pos.col, g.v[i].what);
+		else
+			fprintf(stderr,
+				"warning: %s:%d:%d: %s is not approved; apply will refuse "
+				"it until 'sbx trust'\n",
+				p->cfg->path, g.v[i].pos.line, g.v[i].pos.col, g.v[i].what);
+	}
+	sbx_grants_release(&g);
+	if (!trusted && lock)
+		return SBX_EPOLICY;
 	if (lock && (p->lock_fd = sbx_lock_workspace(p->desired.ws.path, err)) < 0) {
 		rc = p->lock_fd;
 		p->lock_fd = -1;

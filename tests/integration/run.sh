@@ -172,10 +172,41 @@ if run 0 "$SBX" -C "$W2" apply; then
 		[ "$(ins "$id2" '{{.Name}}')" != "$(ins "$id" '{{.Name}}')" ] && ok
 fi
 
+t "tier 1: a file asking for the docker socket is refused (exit 3, nothing created) until trusted"
+W10="$T/ws-trust"
+workspace "$W10" "docker_socket: true" "pass_env: [HOME]"
+SBX_TRACE=1 run 3 "$SBX" -C "$W10" apply &&
+	err_has "sandbox.yaml:5:1: docker_socket: true (the engine's socket: root on the host) needs your approval" &&
+	err_has "sandbox.yaml:6:12: pass_env HOME (your value of it, copied in) needs your approval" &&
+	! grep 'engine request' "$ERR" | grep -qv "GET '" &&
+	eq "$(count_of "$W10")" 0 "containers" &&
+	run 0 "$SBX" -C "$W10" diff && err_has "apply will refuse it until 'sbx trust'" && ok
+
+t "sbx trust without a terminal asks for --yes; with it, apply goes through"
+run 3 "$SBX" -C "$W10" trust </dev/null && err_has "sbx trust --yes" &&
+	run 0 "$SBX" -C "$W10" trust --yes && out_has "line 5: docker_socket: true" &&
+	out_has "line 6: pass_env HOME" && run 0 "$SBX" -C "$W10" apply &&
+	eq "$(count_of "$W10")" 1 "containers" && ok
+
+t "any edit voids the approval; re-trust; untrust withdraws it"
+printf '# a comment is an edit too\n' >>"$W10/sandbox.yaml"
+run 3 "$SBX" -C "$W10" apply && err_has "needs your approval" &&
+	run 0 "$SBX" -C "$W10" trust --yes && run 0 "$SBX" -C "$W10" apply &&
+	run 0 "$SBX" -C "$W10" untrust && out_has "withdrew the approvals" &&
+	run 3 "$SBX" -C "$W10" apply && ok
+
+t "a file that asks for nothing needs no trust"
+run 0 "$SBX" -C "$W2" trust && out_has "nothing to trust" && ok
+
+t "a trust store others can write is refused"
+chmod 777 "$HOME/.local/share/sbx/trust"
+run 3 "$SBX" -C "$W10" apply && err_has "writable by others" &&
+	chmod 700 "$HOME/.local/share/sbx/trust" && ok
+
 t "the docker socket, when asked for"
 W3="$T/ws-socket"
 workspace "$W3" "docker_socket: true"
-run 0 "$SBX" -C "$W3" apply && id3=$(containers_of "$W3") &&
+run 0 "$SBX" -C "$W3" trust --yes && run 0 "$SBX" -C "$W3" apply && id3=$(containers_of "$W3") &&
 	eq "$(ins "$id3" '{{range .Mounts}}{{if eq .Destination "/var/run/docker.sock"}}{{.Source}}{{end}}{{end}}')" "$SOCKET" "socket mount" &&
 	docker exec "$id3" test -S /var/run/docker.sock && ok
 
@@ -184,7 +215,7 @@ mkdir -p "$T/data-ro" "$HOME/cache" "$T/ws-mounts"
 echo hello >"$T/data-ro/file"
 workspace "$T/ws-mounts" "mounts:" "  - {source: ../data-ro, target: /data, readonly: true}" \
 	"  - {source: ~/cache, target: /cache}"
-if run 0 "$SBX" -C "$T/ws-mounts" apply; then
+if run 0 "$SBX" -C "$T/ws-mounts" trust --yes && run 0 "$SBX" -C "$T/ws-mounts" apply; then
 	id4=$(containers_of "$T/ws-mounts")
 	eq "$(docker exec "$id4" cat /data/file)" hello "read" &&
 		! docker exec "$id4" touch /data/new 2>/dev/null &&

@@ -1,0 +1,87 @@
+/* sbx trust [--yes] / sbx untrust: approve or withdraw a file's host-access grants. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/trust.h"
+#include "output.h"
+
+static bool ask(const char *workspace)
+{
+	_cleanup_free_ char *q = sbx_quotes(workspace);
+	fprintf(stderr, "Approve these for %s, until the file changes? [y/N] ", q);
+	char line[32];
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\n")] = '\0';
+	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
+}
+
+int cmd_trust(sbx_ctx *ctx, int argc, char **argv)
+{
+	bool yes = false;
+	const sbx_opt opts[] = {
+	    SBX_OPTS_CONFIG(ctx),
+	    {'y', "yes", SBX_OPT_FLAG, &yes, NULL, "approve without asking"},
+	    SBX_OPT_END,
+	};
+	int nargs, status;
+	if (sbx_parse_args("trust", "[--yes]", opts, argc, argv, &nargs, &status))
+		return status;
+	if (nargs > 0)
+		return sbx_usage_error("trust", "trust takes no operands");
+	sbx_error *err = NULL;
+	sbx_config *cfg = NULL;
+	if (sbx_ctx_load_config(ctx, &cfg, &err) < 0)
+		return sbx_report(err);
+	sbx_grants g = {0};
+	sbx_trust_grants(&g, cfg->spec);
+	if (g.n == 0) {
+		sbx_out_grants(cfg->path, &g);
+		sbx_config_free(cfg);
+		return SBX_EXIT_OK;
+	}
+	sbx_out_grants(cfg->path, &g);
+	sbx_grants_release(&g);
+	if (!yes) {
+		if (!isatty(STDIN_FILENO)) {
+			sbx_config_free(cfg);
+			sbx_error_set(&err, SBX_EPOLICY,
+				      "no terminal to ask on: review the file, then run 'sbx trust "
+				      "--yes'");
+			return sbx_report(err);
+		}
+		if (!ask(cfg->workspace)) {
+			sbx_config_free(cfg);
+			sbx_error_set(&err, SBX_EPOLICY, "not approved");
+			return sbx_report(err);
+		}
+	}
+	int rc = sbx_trust_record(cfg->workspace, cfg->path, cfg->bytes, cfg->len, &err);
+	if (rc == 0)
+		sbx_out_done("trusted", cfg->path);
+	sbx_config_free(cfg);
+	return rc < 0 ? sbx_report(err) : SBX_EXIT_OK;
+}
+
+int cmd_untrust(sbx_ctx *ctx, int argc, char **argv)
+{
+	const sbx_opt opts[] = {SBX_OPTS_CONFIG(ctx), SBX_OPT_END};
+	int nargs, status;
+	if (sbx_parse_args("untrust", "", opts, argc, argv, &nargs, &status))
+		return status;
+	if (nargs > 0)
+		return sbx_usage_error("untrust", "untrust takes no operands");
+	sbx_error *err = NULL;
+	sbx_config *cfg = NULL;
+	if (sbx_ctx_load_config(ctx, &cfg, &err) < 0)
+		return sbx_report(err);
+	size_t n = 0;
+	int rc = sbx_trust_remove(&n, cfg->workspace, &err);
+	if (rc == 0)
+		sbx_out_done(n ? "withdrew the approvals of" : "nothing was approved for",
+			     cfg->workspace);
+	sbx_config_free(cfg);
+	return rc < 0 ? sbx_report(err) : SBX_EXIT_OK;
+}

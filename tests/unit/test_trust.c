@@ -1,0 +1,112 @@
+/* Unit tests of trust: the grants a file asks for, and the approval store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/config.h"
+#include "lib/trust.h"
+#include "lib/util.h"
+
+static char tmp[PATH_MAX];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/sbx-trust.XXXXXX");
+	if (!mkdtemp(tmp))
+		return -1;
+	setenv("HOME", tmp, 1);
+	unsetenv("XDG_DATA_HOME");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_grants(void **state)
+{
+	(void)state;
+	const char *y = "version: 1\nagent: shell\n"
+			"docker_socket: true\n"
+			"mounts:\n  - {source: ~/data, target: /data, readonly: true}\n"
+			"pass_env: [TOKEN]\n";
+	sbx_spec *spec = NULL;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_config_parse(&spec, y, strlen(y), "sandbox.yaml", &err), 0);
+	sbx_grants g = {0};
+	sbx_trust_grants(&g, spec);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.v[0].pos.line, 3);
+	assert_string_equal(g.v[0].what,
+			    "docker_socket: true (the engine's socket: root on the host)");
+	assert_int_equal(g.v[1].pos.line, 5);
+	assert_string_equal(g.v[1].what, "mount of the host's '~/data' at '/data' (read-only)");
+	assert_int_equal(g.v[2].pos.line, 6);
+	assert_string_equal(g.v[2].what, "pass_env TOKEN (your value of it, copied in)");
+	sbx_grants_release(&g);
+	sbx_spec_free(spec);
+	/* tier 0 only: nothing to approve (network: none narrows access) */
+	const char *y0 = "version: 1\nagent: shell\nnetwork: none\nenv: {A: b}\n";
+	assert_int_equal(sbx_config_parse(&spec, y0, strlen(y0), "sandbox.yaml", &err), 0);
+	sbx_trust_grants(&g, spec);
+	assert_int_equal(g.n, 0);
+	sbx_grants_release(&g);
+	sbx_spec_free(spec);
+}
+
+static void test_store(void **state)
+{
+	(void)state;
+	const char *bytes = "version: 1\nagent: shell\ndocker_socket: true\n";
+	size_t len = strlen(bytes);
+	bool ok = true;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len, &err), 0);
+	assert_false(ok); /* no store yet */
+	assert_int_equal(sbx_trust_record("/w", "/w/sandbox.yaml", bytes, len, &err), 0);
+	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len, &err), 0);
+	assert_true(ok);
+	/* one more byte, or another workspace: not approved */
+	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len - 1, &err), 0);
+	assert_false(ok);
+	assert_int_equal(sbx_trust_check(&ok, "/w2", bytes, len, &err), 0);
+	assert_false(ok);
+	/* private: 0700 directories, a 0600 file */
+	_cleanup_free_ char *dir = xasprintf("%s/.local/share/sbx/trust", tmp);
+	struct stat st;
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* a store others can write is refused */
+	chmod(dir, 0777);
+	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len, &err), SBX_EPOLICY);
+	assert_non_null(strstr(err->msg, "writable by others"));
+	sbx_error_free(err);
+	err = NULL;
+	chmod(dir, 0700);
+	size_t removed = 0;
+	assert_int_equal(sbx_trust_remove(&removed, "/w", &err), 0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len, &err), 0);
+	assert_false(ok);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_grants),
+	    cmocka_unit_test(test_store),
+	};
+	return cmocka_run_group_tests_name("trust", tests, setup, teardown);
+}
