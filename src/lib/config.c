@@ -36,7 +36,7 @@
 #define RE_NAME	    "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
 #define RE_USER	    "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$"
 #define RE_ENV_NAME "^[A-Za-z_][A-Za-z0-9_]*$"
-#define RE_MEMORY   "^[1-9][0-9]{0,15}[kKmMgG]?$"
+#define RE_MEMORY   "^[1-9][0-9]*[kKmMgG]?$"
 
 enum { P_IMAGE, P_NAME, P_USER, P_ENV_NAME, P_MEMORY, P__COUNT };
 
@@ -170,14 +170,16 @@ typedef struct ctx {
 	size_t len;
 	problem *probs;
 	size_t nprobs;
-	bool fatal; /* stop: the event stream cannot be trusted any further */
+	bool fatal;  /* stop: the event stream cannot be trusted any further */
+	sbx_pos doc; /* where the document starts (its '---', or its first node) */
 } ctx;
 
 static void report(ctx *c, sbx_pos pos, const char *fmt, ...) SBX_PRINTF(3, 4);
 
 static void report(ctx *c, sbx_pos pos, const char *fmt, ...)
 {
-	if (c->nprobs >= SBX_CONFIG_MAX_ERRORS + 1)
+	/* Kept well past the cap, so that the first ones in file order are among them. */
+	if (c->nprobs >= 64 * SBX_CONFIG_MAX_ERRORS)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -199,9 +201,10 @@ static int cmp_problem(const void *a, const void *b)
 }
 
 /*
- * Position of a byte offset, counted as libyaml counts marks: lines break
- * at \n, \r\n, \r, NEL, LS and PS; columns count characters; a leading
- * byte order mark takes no column.
+ * Position of a byte offset as an editor shows it, which is how libyaml
+ * counts marks once NEL, LS and PS are refused (check_bytes): lines break at
+ * \n, \r\n and \r; columns count characters; a leading byte order mark takes
+ * no column.
  */
 static sbx_pos pos_of_offset(const char *buf, size_t len, size_t off)
 {
@@ -220,13 +223,37 @@ static sbx_pos pos_of_offset(const char *buf, size_t len, size_t off)
 			p.line++, p.col = 1;
 			continue;
 		}
-		if (cp == '\n' || cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+		if (cp == '\n' || cp == '\r')
 			p.line++, p.col = 1;
 		else
 			p.col++;
 		i += n;
 	}
 	return p;
+}
+
+/* The byte at a 1-based position, or -1 past the end: the inverse of pos_of_offset. */
+static int byte_at(const char *buf, size_t len, sbx_pos want)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	sbx_pos p = {1, 1};
+	size_t i = len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf ? 3 : 0;
+	while (i < len) {
+		if (p.line == want.line && p.col == want.col)
+			return u[i];
+		uint32_t cp;
+		size_t n = sbx_utf8_decode(u + i, len - i, &cp);
+		if (n == 0)
+			n = 1, cp = 0xfffd;
+		if (cp == '\r' && i + 1 < len && u[i + 1] == '\n')
+			n = 2, cp = '\n';
+		if (cp == '\n' || cp == '\r')
+			p.line++, p.col = 1;
+		else
+			p.col++;
+		i += n;
+	}
+	return -1;
 }
 
 /* ---- pass 1: events -> nodes ---- */
@@ -321,7 +348,13 @@ static bool check_props(ctx *c, const yaml_event_t *ev, const yaml_char_t *ancho
 		ok = false;
 	}
 	if (tag) {
-		_cleanup_free_ char *q = sbx_quotes((const char *)tag);
+		/* Shown as written: libyaml hands over !!str as tag:yaml.org,2002:str. */
+		static const char core[] = "tag:yaml.org,2002:";
+		_cleanup_free_ char *shown =
+		    strncmp((const char *)tag, core, sizeof(core) - 1) == 0
+			? xasprintf("!!%s", (const char *)tag + sizeof(core) - 1)
+			: xstrdup((const char *)tag);
+		_cleanup_free_ char *q = sbx_quotes(shown);
 		report(c, p, "tag %s: explicit tags are not allowed", q);
 		ok = false;
 	}
@@ -366,6 +399,8 @@ static void syntax_error(ctx *c, const yaml_parser_t *p)
 		pos = mark_pos(p->problem_mark);
 	if (p->error == YAML_MEMORY_ERROR) {
 		report(c, pos, "out of memory while parsing");
+	} else if (p->error == YAML_SCANNER_ERROR && byte_at(c->buf, c->len, pos) == '\t') {
+		report(c, pos, "tab character in indentation: indent with spaces");
 	} else if (p->context) {
 		sbx_pos cp = mark_pos(p->context_mark);
 		report(c, pos, "syntax error: %s (%s at line %d, column %d)", what, p->context,
@@ -404,6 +439,29 @@ static bool check_bytes(ctx *c)
 		       "invalid UTF-8 (byte 0x%02x): sandbox.yaml must be UTF-8 text", u[bad]);
 		return false;
 	}
+	/*
+	 * YAML 1.1 (libyaml) breaks lines at NEL, LS and PS; editors, diffs and
+	 * code review do not. A key after one would hide on a comment's line.
+	 */
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = sbx_utf8_decode(u + i, len - i, &cp);
+		if (cp == 0x85 || cp == 0x2028 || cp == 0x2029) {
+			report(
+			    c, pos_of_offset(c->buf, len, i),
+			    "raw U+%04X (%s): YAML breaks the line here but editors do not; remove "
+			    "it (a quoted value may write \\%c)",
+			    (unsigned)cp,
+			    cp == 0x85	   ? "next line"
+			    : cp == 0x2028 ? "line separator"
+					   : "paragraph separator",
+			    cp == 0x85	   ? 'N'
+			    : cp == 0x2028 ? 'L'
+					   : 'P');
+			return false;
+		}
+		i += n;
+	}
 	return true;
 }
 
@@ -433,6 +491,8 @@ static node *build_tree(ctx *c)
 			done = true;
 			break;
 		case YAML_DOCUMENT_START_EVENT:
+			if (docs == 0)
+				c->doc = p;
 			if (++docs > 1) {
 				report(c, p,
 				       "a second document: sandbox.yaml holds exactly one (remove "
@@ -802,6 +862,15 @@ static void mount_field(ctx *c, void *obj, int key, const node *k, const node *v
 	}
 }
 
+/* The value node of key k in mapping m. */
+static const node *value_of(const node *m, const node *k)
+{
+	for (size_t i = 0; i + 1 < m->n; i += 2)
+		if (m->items[i] == k)
+			return m->items[i + 1];
+	return k;
+}
+
 /* Compare mount targets as the engine would, ignoring trailing slashes. */
 static bool same_target(const char *a, const char *b)
 {
@@ -843,7 +912,7 @@ static void parse_mounts(ctx *c, sbx_spec *spec, const node *v)
 		for (size_t j = 0; j < spec->mounts_len; j++) {
 			if (same_target(spec->mounts[j].target, m.target)) {
 				_cleanup_free_ char *q = sbx_quotes(m.target);
-				report(c, seen[M_TARGET]->pos,
+				report(c, value_of(item, seen[M_TARGET])->pos,
 				       "mount target %s is already used by the mount at line %d", q,
 				       spec->mounts[j].pos.line);
 				dup = true;
@@ -902,8 +971,12 @@ static void resource_field(ctx *c, void *obj, int key, const node *k, const node
 		double d;
 		if (!get_number(c, v, "resources.cpus", "a number", &d))
 			return;
-		if (!(d > 0) || d > SBX_SPEC_MAX_CPUS) {
-			report(c, v->pos, "resources.cpus must be above 0 and at most %d, found %s",
+		/*
+		 * The engine counts nano-CPUs: below 0.01 a limit rounds toward 0,
+		 * which it reads as no limit at all.
+		 */
+		if (!(d >= 0.01) || d > SBX_SPEC_MAX_CPUS) {
+			report(c, v->pos, "resources.cpus must be between 0.01 and %d, found %s",
 			       SBX_SPEC_MAX_CPUS, v->text);
 			return;
 		}
@@ -1014,12 +1087,15 @@ static void parse_env(ctx *c, sbx_spec *spec, const node *v)
 			report(c, k->pos, "merge keys ('<<') are not allowed; write the keys out");
 			continue;
 		}
+		/* Among all earlier names, also those whose value was refused. */
 		bool dup = false;
-		for (size_t j = 0; j < spec->env_len; j++) {
-			if (strcmp(spec->env[j].name, k->text) == 0) {
+		for (size_t j = 0; j < i && !dup; j += 2) {
+			const node *pk = v->items[j];
+			if (pk->type == N_SCALAR && !pk->reported && pk->len == k->len &&
+			    memcmp(pk->text, k->text, k->len) == 0) {
 				_cleanup_free_ char *q = sbx_quote(k->text, k->len);
 				report(c, k->pos, "duplicate key %s (first at line %d, column %d)",
-				       q, spec->env[j].pos.line, spec->env[j].pos.col);
+				       q, pk->pos.line, pk->pos.col);
 				dup = true;
 			}
 		}
@@ -1239,9 +1315,12 @@ static void cross_checks(ctx *c, sbx_spec *spec)
 
 static void build_spec(ctx *c, const node *root, sbx_spec *spec)
 {
+	if (root->reported)
+		return; /* an alias or a NUL at the top: said already */
 	if (root->type != N_MAP) {
 		if (root->type == N_SCALAR && root->st == S_NULL) {
-			report(c, root->pos,
+			/* libyaml puts the empty node after the '---', maybe past the last line */
+			report(c, c->doc,
 			       "empty document: sandbox.yaml needs at least 'version' and 'agent'");
 			return;
 		}
@@ -1288,12 +1367,12 @@ int sbx_config_parse(sbx_spec **out, const char *buf, size_t len, const char *fi
 	sbx_spec_free(spec);
 	qsort(c.probs, c.nprobs, sizeof(problem), cmp_problem);
 	for (size_t i = 0; i < c.nprobs; i++) {
-		if (i == SBX_CONFIG_MAX_ERRORS)
-			sbx_error_set(err, SBX_EINVALID, "%s: too many errors; stopping here",
-				      filename);
-		else
+		if (i < SBX_CONFIG_MAX_ERRORS)
 			sbx_error_set(err, SBX_EINVALID, "%s:%d:%d: %s", filename,
 				      c.probs[i].pos.line, c.probs[i].pos.col, c.probs[i].msg);
+		else if (i == SBX_CONFIG_MAX_ERRORS)
+			sbx_error_set(err, SBX_EINVALID, "%s: too many errors; stopping here",
+				      filename);
 		free(c.probs[i].msg);
 	}
 	free(c.probs);
