@@ -162,6 +162,7 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 	d->owner = xasprintf("%u:%u", d->ws.uid, d->ws.gid);
 	d->facts = (sbx_host_facts){
 	    .owner = d->owner,
+	    .config = d->ws.config,
 	    .workspace = d->ws.path,
 	    .name = d->name,
 	    .git_author_name = d->git.author_name,

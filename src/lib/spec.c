@@ -207,6 +207,8 @@ void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fiel
 	sbx_fields_set(out, "workspace", facts->workspace, false);
 	if (facts->owner)
 		sbx_fields_set(out, "workspace.owner", facts->owner, false);
+	if (facts->config)
+		set_fmt(out, "workspace.config", false, "%s (read-only)", facts->config);
 	char *cmd = argv_text(spec->command, spec->command_len);
 	sbx_fields_set(out, "command", cmd, false);
 	free(cmd);

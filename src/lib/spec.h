@@ -157,6 +157,7 @@ typedef struct sbx_host_facts {
 	    *pass_env_digests;		/* "sha256:...", parallel to spec->pass_env; NULL: unset */
 	const char *credentials_volume; /* NULL when credentials: none */
 	const char *docker_socket;	/* host path of the engine socket, when asked for */
+	const char *config;		/* sandbox.yaml, mounted read-only over itself; or NULL */
 	const char *owner;		/* "uid:gid" owning the workspace, or NULL */
 } sbx_host_facts;
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "hash.h"
+#include "policy.h"
 #include "util.h"
 #include "version.h"
 
@@ -454,6 +455,13 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	/* HostConfig.Mounts, never Binds: Binds would create a missing source as root. */
 	json_object *mounts = json_object_new_array();
 	add_mount(mounts, "bind", c->ws->path, c->ws->path, false);
+	/*
+	 * The tamper guard: inside, sandbox.yaml is read-only over itself, so
+	 * the agent cannot grant itself more on the next apply. (A file inside
+	 * the workspace mount: the engine mounts the shallower path first.)
+	 */
+	if (c->ws->config && sbx_path_within(c->ws->config, c->ws->path))
+		add_mount(mounts, "bind", c->ws->config, c->ws->config, true);
 	for (size_t i = 0; i < spec->mounts_len; i++)
 		add_mount(mounts, "bind",
 			  facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source,

@@ -102,6 +102,12 @@ fi
 first_id=$(containers_of "$W")
 first_name=$(ins "$first_id" '{{.Name}}')
 
+t "tamper guard: inside, sandbox.yaml is read-only; the rest of the workspace is writable"
+! docker exec "$first_id" sh -c "echo 'docker_socket: true' >> '$W/sandbox.yaml'" 2>/dev/null &&
+	docker exec "$first_id" touch "$W/written-inside" && [ -e "$W/written-inside" ] &&
+	! grep -q docker_socket "$W/sandbox.yaml" && ok
+
+
 t "a second apply changes nothing and reuses the same container"
 run 0 "$SBX" -C "$W" apply && out_has "No changes" &&
 	eq "$(containers_of "$W")" "$first_id" "container id" && ok
