@@ -71,11 +71,8 @@ static int mkdirs(const char *path, mode_t mode)
 
 int sbx_lock_workspace(const char *workspace, sbx_error **err)
 {
-	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	_cleanup_free_ char *dir = xdg && *xdg
-				       ? xasprintf("%s/sbx/locks", xdg)
-				       : xasprintf("%s/.local/state/sbx/locks", home ? home : "");
+	_cleanup_free_ char *base = sbx_xdg_dir("XDG_STATE_HOME", ".local/state", NULL);
+	_cleanup_free_ char *dir = xasprintf("%s/locks", base);
 	if (mkdirs(dir, 0700) < 0) {
 		_cleanup_free_ char *q = sbx_quotes(dir);
 		return sbx_error_set(err, SBX_ERROR, "cannot create %s: %s", q, strerror(errno));

@@ -35,14 +35,6 @@ static char *expand_source(const char *src, const char *workspace)
 	return xasprintf("%s/%s", strcmp(workspace, "/") == 0 ? "" : workspace, src);
 }
 
-static char *xdg_dir(const char *var, const char *fallback, const char *home)
-{
-	const char *v = getenv(var);
-	if (v && v[0] == '/')
-		return xasprintf("%s/sbx", v);
-	return xasprintf("%s/%s/sbx", home, fallback);
-}
-
 /*
  * Tier 2: paths no sandbox.yaml may open, checked before the engine is asked
  * to change anything. Each refusal names its place in the file.
@@ -56,9 +48,11 @@ static int check_policy(sbx_desired *d, const sbx_config *cfg, const char *engin
 	if (!home && home_env && *home_env)
 		home = xstrdup(home_env);
 	_cleanup_free_ char *socket = engine_socket ? realpath(engine_socket, NULL) : NULL;
-	_cleanup_free_ char *data = home ? xdg_dir("XDG_DATA_HOME", ".local/share", home) : NULL;
-	_cleanup_free_ char *conf = home ? xdg_dir("XDG_CONFIG_HOME", ".config", home) : NULL;
-	_cleanup_free_ char *state = home ? xdg_dir("XDG_STATE_HOME", ".local/state", home) : NULL;
+	_cleanup_free_ char *data =
+	    home ? sbx_xdg_dir("XDG_DATA_HOME", ".local/share", home) : NULL;
+	_cleanup_free_ char *conf = home ? sbx_xdg_dir("XDG_CONFIG_HOME", ".config", home) : NULL;
+	_cleanup_free_ char *state =
+	    home ? sbx_xdg_dir("XDG_STATE_HOME", ".local/state", home) : NULL;
 	const char *engine_paths[] = {socket ? socket : engine_socket, "/var/lib/docker", NULL};
 	const char *sbx_paths[] = {data, conf, state, NULL};
 	sbx_policy_host host = {home, engine_paths[0] ? engine_paths : engine_paths + 1,

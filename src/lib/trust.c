@@ -48,11 +48,8 @@ void sbx_grants_release(sbx_grants *g)
 
 static char *store_dir(void)
 {
-	const char *xdg = getenv("XDG_DATA_HOME");
-	if (xdg && xdg[0] == '/')
-		return xasprintf("%s/sbx/trust", xdg);
-	const char *home = getenv("HOME");
-	return xasprintf("%s/.local/share/sbx/trust", home ? home : "");
+	_cleanup_free_ char *base = sbx_xdg_dir("XDG_DATA_HOME", ".local/share", NULL);
+	return xasprintf("%s/trust", base);
 }
 
 /* The store and its parent must be ours and closed to others. */

@@ -254,6 +254,16 @@ char *sbx_quotes(const char *s)
 	return sbx_quote(s, strlen(s));
 }
 
+char *sbx_xdg_dir(const char *var, const char *fallback, const char *home)
+{
+	const char *v = getenv(var);
+	if (v && v[0] == '/')
+		return xasprintf("%s/sbx", v);
+	if (!home)
+		home = getenv("HOME");
+	return xasprintf("%s/%s/sbx", home ? home : "", fallback);
+}
+
 size_t sbx_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

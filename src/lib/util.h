@@ -92,6 +92,13 @@ char *sbx_quote(const char *s, size_t len);
 /* sbx_quotes: sbx_quote of a NUL-terminated string. */
 char *sbx_quotes(const char *s);
 
+/*
+ * sbx_xdg_dir: sbx's directory under an XDG base directory: "$var/sbx" when
+ * $var is an absolute path (the spec ignores relative ones), else
+ * "<home>/<fallback>/sbx". home NULL: $HOME. Caller frees.
+ */
+char *sbx_xdg_dir(const char *var, const char *fallback, const char *home);
+
 /* sbx_edit_distance: optimal-string-alignment distance, for "did you mean" suggestions. */
 size_t sbx_edit_distance(const char *a, const char *b);
 /*
