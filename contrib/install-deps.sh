@@ -6,11 +6,12 @@ set -eu
 
 # Build: compiler, pkg-config and the five libraries; tests: cmocka, valgrind,
 # the schema checker (python3-jsonschema, python3-yaml), jq; the engine
-# (docker.io) and the offline test image (busybox-static).
+# (docker.io), the offline test image (busybox-static) and the Debian one
+# the hardening test installs packages in (debootstrap).
 PKGS="make gcc libc6-dev pkg-config git \
 libyaml-dev libcurl4-openssl-dev libjson-c-dev libgit2-dev libssl-dev \
 libcmocka-dev valgrind python3 python3-yaml python3-jsonschema jq \
-docker.io busybox-static"
+docker.io busybox-static debootstrap"
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
 	echo "deps: no apt here; install the equivalents of: $PKGS"

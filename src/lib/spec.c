@@ -262,4 +262,5 @@ void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fiel
 		sbx_fields_set(out, "resources.memory", "unlimited", false);
 	set_fmt(out, "resources.pids", false, "%lld", (long long)spec->resources.pids);
 	sbx_fields_set(out, "preserve_state", spec->preserve_state ? "true" : "false", false);
+	sbx_fields_set(out, "security", SBX_SECURITY_PROFILE, false);
 }

@@ -180,4 +180,12 @@ const char *sbx_field_name(sbx_field f);
 const char *sbx_credentials_name(sbx_credentials c);
 const char *sbx_network_name(sbx_network n);
 
+/*
+ * The container defaults sbx imposes whatever the image says, by name: the
+ * canonical form carries it, so a sandbox made under an older profile shows
+ * as a change and is recreated. What the name stands for is in state.c
+ * (sbx_state_create) and the README's "Security model".
+ */
+#define SBX_SECURITY_PROFILE "hardened-1"
+
 #endif

@@ -379,6 +379,46 @@ static int post_for_id(char **id, sbx_engine *e, const char *path, json_object *
 	return 0;
 }
 
+/*
+ * The capabilities a sandbox keeps (SBX_SECURITY_PROFILE "hardened-1"): what
+ * an agent needs to install packages with sudo and apt/dpkg (change owners
+ * and modes, read and write past file modes as root, switch users, keep
+ * setuid bits, signal its own processes, log through PAM's audit hook) and
+ * to serve on a low port. Docker's default set less MKNOD, NET_RAW,
+ * SYS_CHROOT, SETPCAP and SETFCAP.
+ */
+static const char *const kept_caps[] = {
+    "CAP_AUDIT_WRITE", "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",		 "CAP_FSETID",
+    "CAP_KILL",	       "CAP_SETGID", "CAP_SETUID",	 "CAP_NET_BIND_SERVICE",
+};
+
+/*
+ * sbx's defaults over the image's and the daemon's: every capability
+ * dropped but kept_caps, not privileged, no devices, the engine's default
+ * seccomp profile (no SecurityOpt unconfines it), private IPC, PID, UTS
+ * and cgroup namespaces. no-new-privileges stays off: it would disarm
+ * sudo, the way an agent installs packages.
+ */
+static void harden(json_object *host)
+{
+	json_object_object_add(host, "Privileged", json_object_new_boolean(false));
+	json_object *drop = json_object_new_array();
+	json_object_array_add(drop, json_object_new_string("ALL"));
+	json_object_object_add(host, "CapDrop", drop);
+	json_object *add = json_object_new_array();
+	for (size_t i = 0; i < sizeof(kept_caps) / sizeof(kept_caps[0]); i++)
+		json_object_array_add(add, json_object_new_string(kept_caps[i]));
+	json_object_object_add(host, "CapAdd", add);
+	json_object_object_add(host, "SecurityOpt", json_object_new_array());
+	json_object_object_add(host, "Devices", json_object_new_array());
+	json_object_object_add(host, "DeviceCgroupRules", json_object_new_array());
+	json_object_object_add(host, "IpcMode", json_object_new_string("private"));
+	json_object_object_add(host, "PidMode", json_object_new_string(""));
+	json_object_object_add(host, "UTSMode", json_object_new_string(""));
+	json_object_object_add(host, "CgroupnsMode", json_object_new_string("private"));
+	json_object_object_add(host, "ReadonlyRootfs", json_object_new_boolean(false));
+}
+
 int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
 {
 	*id = NULL;
@@ -446,6 +486,7 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	json_object_object_add(body, "Labels", labels);
 
 	json_object *host = json_object_new_object();
+	harden(host);
 	json_object_object_add(host, "Init", json_object_new_boolean(true));
 	json_object *restart = json_object_new_object();
 	json_object_object_add(restart, "Name", json_object_new_string("no"));

@@ -39,7 +39,7 @@ cleanup() {
 				;;
 			esac
 		done
-		docker rmi -f "$IMAGE" "$IMAGE-agent" >/dev/null 2>&1
+		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" >/dev/null 2>&1
 	fi
 	engine_down "$T/engine"
 	rm -rf "$T" 2>/dev/null
@@ -107,6 +107,33 @@ t "tamper guard: inside, sandbox.yaml is read-only; the rest of the workspace is
 	docker exec "$first_id" touch "$W/written-inside" && [ -e "$W/written-inside" ] &&
 	! grep -q docker_socket "$W/sandbox.yaml" && ok
 
+
+# The namespaces a container shares with this (host) process.
+shared_ns() {
+	for ns in net pid ipc uts mnt cgroup; do
+		[ "$(docker exec "$1" stat -L -c %i /proc/self/ns/$ns)" = "$(stat -L -c %i /proc/self/ns/$ns)" ] &&
+			printf '%s ' "$ns"
+	done
+}
+t "hardening, seen from inside: capabilities, seccomp, namespaces, devices, mounts"
+# CapEff: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID NET_BIND_SERVICE AUDIT_WRITE
+# (bits 0 1 3 4 5 6 7 10 29): the set the README documents, nothing more.
+docker exec "$first_id" cat /proc/self/status >"$T/status" &&
+	docker exec "$first_id" cat /proc/self/mountinfo >"$T/mountinfo" &&
+	docker exec "$first_id" ls -l /dev >"$T/dev" &&
+	eq "$(sed -n 's/^CapEff:[[:space:]]*//p' "$T/status")" 00000000200004fb "CapEff" &&
+	eq "$(sed -n 's/^CapBnd:[[:space:]]*//p' "$T/status")" 00000000200004fb "CapBnd" &&
+	eq "$(sed -n 's/^Seccomp:[[:space:]]*//p' "$T/status")" 2 "seccomp filter mode (the engine's default profile)" &&
+	eq "$(shared_ns "$first_id")" "" "namespaces shared with the host" &&
+	eq "$(grep -c '^[bc]' "$T/dev")" "$(grep -c -E ' (null|zero|full|random|urandom|tty|ptmx|console)$' "$T/dev")" \
+		"device nodes beyond the standard ones" &&
+	eq "$(grep -c '^b' "$T/dev")" 0 "block devices" &&
+	! grep -q ' /var/run/docker.sock \| /run/docker.sock ' "$T/mountinfo" &&
+	eq "$(awk '{print $5}' "$T/mountinfo" | grep -v -E '^/$|^/(proc|dev|sys)(/|$)|^/etc/(resolv.conf|hostname|hosts)$|^/sbin/docker-init$' | sort | tr '\n' ' ')" \
+		"$W $W/sandbox.yaml " "host mounts" &&
+	eq "$(awk -v p="$W/sandbox.yaml" '$5 == p {print substr($6, 1, 2)}' "$T/mountinfo")" ro "sandbox.yaml mount" &&
+	eq "$(ins "$first_id" '{{.HostConfig.Privileged}} {{json .HostConfig.CapDrop}} {{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}|{{.HostConfig.UTSMode}}|{{.HostConfig.NetworkMode}}|{{.HostConfig.CgroupnsMode}} {{json .HostConfig.Devices}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.PidsLimit}}')" \
+		'false ["ALL"] |private||bridge|private [] [] no 4096' "engine's view" && ok
 
 t "a second apply changes nothing and reuses the same container"
 run 0 "$SBX" -C "$W" apply && out_has "No changes" &&
@@ -340,6 +367,23 @@ workspace "$W7"
 run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && rm -rf "$W7" && workspace "$W7" &&
 	run 0 "$SBX" -C "$W7" apply && out_has "will be created" && eq "$(count_of "$W7")" 2 "containers" &&
 	run 0 "$SBX" ls && grep "$(ins "$old7" '{{.Name}}' | sed 's|^/||')" "$OUT" | grep -q "(gone)" && ok
+
+t "the kept capabilities are enough to install packages with sudo (Debian image, apt from the mirror)"
+WD="$T/ws-debian"
+if sbx_debian_image "$IMAGE-debian" >"$T/debian.log" 2>&1; then
+	mkdir -p "$WD"
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\ngit_identity: false\n' "$IMAGE-debian" >"$WD/sandbox.yaml"
+	if run 0 "$SBX" -C "$WD" apply; then
+		id=$(containers_of "$WD")
+		run 0 docker exec "$id" sh -c 'sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends iputils-ping' &&
+			eq "$(docker exec "$id" dpkg-query -W -f '${Status}' iputils-ping)" "install ok installed" "package status" &&
+			eq "$(docker exec "$id" sudo id -u)" 0 "sudo" &&
+			eq "$(docker exec "$id" sh -c 'grep ^CapEff /proc/self/status | cut -f2')" 0000000000000000 "the agent's own capabilities" &&
+			ok
+	fi
+else
+	fail "cannot make the Debian image: $(tail -3 "$T/debian.log")"
+fi
 
 t "an unreachable engine: exit 4, says the socket is missing"
 DOCKER_HOST="unix://$T/no-such.sock" run 4 "$SBX" -C "$W" apply && err_has "no-such.sock' is missing" && ok

@@ -75,3 +75,33 @@ sbx_test_image() {
 	chmod 1777 "$_root/tmp"
 	tar -C "$_root" -c . | docker import "$@" - "$_tag" >/dev/null
 }
+
+# sbx_debian_image TAG: a minimal Debian (debootstrap minbase with sudo) with
+# an agent user that may sudo, imported as TAG with USER agent. The root file
+# system is built once and kept as a tarball in $SBX_TEST_CACHE
+# (/var/cache/sbx-tests for root); apt inside reaches Debian's mirror.
+sbx_debian_image() {
+	_tag=$1
+	_cache=${SBX_TEST_CACHE:-/var/cache/sbx-tests}
+	_tar="$_cache/debian-bookworm-minbase.tar"
+	if [ ! -s "$_tar" ]; then
+		command -v debootstrap >/dev/null 2>&1 || { echo "debootstrap is missing (make deps)"; return 1; }
+		mkdir -p "$_cache" || return 1
+		_root=$(mktemp -d "$_cache/rootfs.XXXXXX") || return 1
+		if ! debootstrap --variant=minbase --include=sudo,ca-certificates bookworm "$_root" \
+			http://deb.debian.org/debian >"$_cache/debootstrap.log" 2>&1; then
+			echo "debootstrap failed; see $_cache/debootstrap.log"
+			rm -rf "$_root"
+			return 1
+		fi
+		chroot "$_root" useradd -m -s /bin/bash agent &&
+			echo 'agent ALL=(ALL) NOPASSWD:ALL' >"$_root/etc/sudoers.d/agent" &&
+			chmod 0440 "$_root/etc/sudoers.d/agent" &&
+			rm -rf "$_root"/var/cache/apt/archives/*.deb "$_root"/var/lib/apt/lists/* &&
+			tar -C "$_root" -cf "$_tar.tmp" . && mv "$_tar.tmp" "$_tar"
+		_rc=$?
+		rm -rf "$_root"
+		[ $_rc -eq 0 ] || return 1
+	fi
+	docker import -c 'USER agent' "$_tar" "$_tag" >/dev/null
+}
