@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "lib/engine.h"
+#include "lib/sandbox.h"
 #include "lib/trust.h"
 #include "output.h"
 
@@ -16,6 +18,31 @@ static bool ask(const char *workspace)
 		return false;
 	line[strcspn(line, "\n")] = '\0';
 	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
+}
+
+static int trust(const sbx_config *cfg, const char *const *sources, size_t ns, bool yes,
+		 sbx_error **err)
+{
+	sbx_grants g = {0};
+	sbx_trust_grants(&g, cfg->spec, sources);
+	sbx_out_grants(cfg->path, &g);
+	size_t n = g.n;
+	sbx_grants_release(&g);
+	if (n == 0)
+		return 0;
+	if (!yes) {
+		if (!isatty(STDIN_FILENO))
+			return sbx_error_set(err, SBX_EPOLICY,
+					     "no terminal to ask on: review the file, then run "
+					     "'sbx trust --yes'");
+		if (!ask(cfg->workspace))
+			return sbx_error_set(err, SBX_EPOLICY, "not approved");
+	}
+	int rc =
+	    sbx_trust_record(cfg->workspace, cfg->path, cfg->bytes, cfg->len, sources, ns, err);
+	if (rc == 0)
+		sbx_out_done("trusted", cfg->path);
+	return rc;
 }
 
 int cmd_trust(sbx_ctx *ctx, int argc, char **argv)
@@ -35,32 +62,21 @@ int cmd_trust(sbx_ctx *ctx, int argc, char **argv)
 	sbx_config *cfg = NULL;
 	if (sbx_ctx_load_config(ctx, &cfg, &err) < 0)
 		return sbx_report(err);
-	sbx_grants g = {0};
-	sbx_trust_grants(&g, cfg->spec);
-	if (g.n == 0) {
-		sbx_out_grants(cfg->path, &g);
+	/* What is approved is where each mount leads now: shown, and recorded. */
+	char **sources = NULL;
+	if (sbx_resolve_mounts(&sources, cfg, cfg->workspace, &err) < 0) {
 		sbx_config_free(cfg);
-		return SBX_EXIT_OK;
+		return sbx_report(err);
 	}
-	sbx_out_grants(cfg->path, &g);
-	sbx_grants_release(&g);
-	if (!yes) {
-		if (!isatty(STDIN_FILENO)) {
-			sbx_config_free(cfg);
-			sbx_error_set(&err, SBX_EPOLICY,
-				      "no terminal to ask on: review the file, then run 'sbx trust "
-				      "--yes'");
-			return sbx_report(err);
-		}
-		if (!ask(cfg->workspace)) {
-			sbx_config_free(cfg);
-			sbx_error_set(&err, SBX_EPOLICY, "not approved");
-			return sbx_report(err);
-		}
-	}
-	int rc = sbx_trust_record(cfg->workspace, cfg->path, cfg->bytes, cfg->len, &err);
+	size_t ns = cfg->spec->mounts_len;
+	/* Tier 2 is refused whatever the approval: say so now, not at apply. */
+	_cleanup_free_ char *socket = sbx_engine_default_socket();
+	int rc = sbx_check_policy(cfg, cfg->workspace, sources, socket, NULL, &err);
 	if (rc == 0)
-		sbx_out_done("trusted", cfg->path);
+		rc = trust(cfg, (const char *const *)sources, ns, yes, &err);
+	for (size_t i = 0; i < ns; i++)
+		free(sources[i]);
+	free(sources);
 	sbx_config_free(cfg);
 	return rc < 0 ? sbx_report(err) : SBX_EXIT_OK;
 }

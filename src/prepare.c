@@ -34,8 +34,12 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 		return rc;
 	if ((rc = sbx_engine_open(&p->engine, NULL, err)) < 0)
 		return rc;
-	if ((rc = sbx_desired_init(&p->desired, p->cfg, sbx_engine_socket_path(p->engine), err)) <
-	    0)
+	/* Where the engine keeps its data: asked only when the file mounts host paths. */
+	_cleanup_free_ char *data_root = NULL;
+	if (p->cfg->spec->mounts_len && (rc = sbx_engine_data_root(p->engine, &data_root, err)) < 0)
+		return rc;
+	if ((rc = sbx_desired_init(&p->desired, p->cfg, sbx_engine_socket_path(p->engine),
+				   data_root, err)) < 0)
 		return rc;
 	if (p->desired.warnings)
 		fputs(p->desired.warnings, stderr);
@@ -44,28 +48,51 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 	 * exact bytes. apply refuses without it; diff, which grants nothing,
 	 * says so.
 	 */
+	const sbx_spec *spec = p->cfg->spec;
+	const char *const *sources = (const char *const *)p->desired.mount_sources;
 	sbx_grants g = {0};
-	sbx_trust_grants(&g, p->cfg->spec);
-	bool trusted = true;
-	if (g.n && (rc = sbx_trust_check(&trusted, p->cfg->workspace, p->cfg->bytes, p->cfg->len,
-					 err)) < 0) {
+	sbx_trust_grants(&g, spec, sources);
+	sbx_trust_verdict v = {.trusted = true};
+	if (g.n && (rc = sbx_trust_check(&v, p->cfg->workspace, p->cfg->bytes, p->cfg->len, sources,
+					 spec->mounts_len, err)) < 0) {
 		sbx_grants_release(&g);
 		return rc;
 	}
-	for (size_t i = 0; !trusted && i < g.n; i++) {
+	if (!v.trusted && v.approved_bytes) {
+		/* The file is approved, but a mount leads elsewhere than it did then. */
+		const sbx_mount *m = &spec->mounts[v.moved];
+		_cleanup_free_ char *qs = sbx_quotes(m->source);
+		_cleanup_free_ char *qwas = v.was ? sbx_quotes(v.was) : NULL;
+		_cleanup_free_ char *qnow = sbx_quotes(sources[v.moved]);
+		_cleanup_free_ char *then =
+		    qwas ? xasprintf("led to %s when you approved the file", qwas)
+			 : xstrdup("was approved before sbx kept where mounts lead");
+		_cleanup_free_ char *msg = xasprintf(
+		    "%s:%d:%d: mount source %s %s, and leads to %s now (a symlink on the way "
+		    "changed?); look at it, then approve again: sbx trust",
+		    p->cfg->path, m->pos.line, m->pos.col, qs, then, qnow);
 		if (lock)
-			sbx_error_set(err, SBX_EPOLICY,
-				      "%s:%d:%d: %s needs your approval: review the file, then run "
-				      "'sbx trust' (any edit asks again)",
-				      p->cfg->path, g.v[i].pos.line, g.v[i].pos.col, g.v[i].what);
+			sbx_error_set(err, SBX_EPOLICY, "%s", msg);
 		else
-			fprintf(stderr,
-				"warning: %s:%d:%d: %s is not approved; apply will refuse "
-				"it until 'sbx trust'\n",
-				p->cfg->path, g.v[i].pos.line, g.v[i].pos.col, g.v[i].what);
+			fprintf(stderr, "warning: %s\n", msg);
+	} else {
+		for (size_t i = 0; !v.trusted && i < g.n; i++) {
+			if (lock)
+				sbx_error_set(err, SBX_EPOLICY,
+					      "%s:%d:%d: %s needs your approval: review the file, "
+					      "then run 'sbx trust' (any edit asks again)",
+					      p->cfg->path, g.v[i].pos.line, g.v[i].pos.col,
+					      g.v[i].what);
+			else
+				fprintf(stderr,
+					"warning: %s:%d:%d: %s is not approved; apply will "
+					"refuse it until 'sbx trust'\n",
+					p->cfg->path, g.v[i].pos.line, g.v[i].pos.col, g.v[i].what);
+		}
 	}
+	free(v.was);
 	sbx_grants_release(&g);
-	if (!trusted && lock)
+	if (!v.trusted && lock)
 		return SBX_EPOLICY;
 	if (lock && (p->lock_fd = sbx_lock_workspace(p->desired.ws.path, err)) < 0) {
 		rc = p->lock_fd;

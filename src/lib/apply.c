@@ -320,6 +320,14 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 		return rc;
 	}
 
+	if ((rc = sbx_desired_verify(d, err)) < 0) {
+		free(om.home);
+		sbx_error *rm = NULL;
+		sbx_container_remove(e, new_id, true, &rm);
+		sbx_error_free(rm);
+		return rc; /* the old sandbox untouched */
+	}
+
 	/* From here on, a failure puts the old container back. */
 	bool old_stopped = false, old_renamed = false, new_renamed = false;
 	if (old->running) {
@@ -333,7 +341,7 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	if ((rc = sbx_container_rename(e, new_id, d->name, err)) < 0)
 		goto rollback;
 	new_renamed = true;
-	if ((rc = sbx_container_start(e, new_id, err)) < 0)
+	if ((rc = sbx_desired_verify(d, err)) < 0 || (rc = sbx_container_start(e, new_id, err)) < 0)
 		goto rollback;
 	chown_home(&om, e, new_id, d, note, arg);
 	notef(note, arg, "replaced %s (new container %.12s)", qname, new_id);
@@ -387,6 +395,7 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 		notef(note, arg, "created %s (%.12s)", qname, id);
 		owner_map om = {0};
 		if ((rc = map_owner(&om, e, id, d, note, arg, err)) < 0 ||
+		    (rc = sbx_desired_verify(d, err)) < 0 ||
 		    (rc = sbx_container_start(e, id, err)) < 0) {
 			free(om.home);
 			/* No half-made sandbox: a container that cannot start is removed. */
@@ -414,7 +423,8 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 		notef(note, arg, "updated the resource limits of %s", qname);
 	}
 	if (plan_has(plan, SBX_ACTION_START)) {
-		if ((rc = sbx_container_start(e, actual->id, err)) < 0)
+		if ((rc = sbx_desired_verify(d, err)) < 0 ||
+		    (rc = sbx_container_start(e, actual->id, err)) < 0)
 			return rc;
 		notef(note, arg, "started %s", qname);
 	}

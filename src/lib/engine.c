@@ -479,6 +479,35 @@ const char *sbx_engine_socket_path(const sbx_engine *e)
 	return e->socket;
 }
 
+char *sbx_engine_default_socket(void)
+{
+	const char *host = getenv("DOCKER_HOST");
+	if (!host || !*host)
+		return xstrdup(DEFAULT_SOCKET);
+	if (strncmp(host, "unix://", 7) == 0 && host[7] == '/')
+		return xstrdup(host + 7);
+	return NULL;
+}
+
+int sbx_engine_data_root(sbx_engine *e, char **out, sbx_error **err)
+{
+	*out = NULL;
+	json_object *info = NULL;
+	int rc =
+	    sbx_engine_call(e, "GET", "/info", NULL, SBX_ENGINE_TIMEOUT_SHORT, &info, NULL, err);
+	if (rc < 0)
+		return rc;
+	json_object *v = NULL;
+	if (json_object_object_get_ex(info, "DockerRootDir", &v) &&
+	    json_object_is_type(v, json_type_string) && json_object_get_string(v)[0] == '/')
+		*out = xstrdup(json_object_get_string(v));
+	json_object_put(info);
+	if (!*out)
+		return sbx_error_set(err, SBX_ERROR,
+				     "the engine's /info names no data root (DockerRootDir)");
+	return 0;
+}
+
 const char *sbx_engine_api_version(const sbx_engine *e)
 {
 	return e->api;

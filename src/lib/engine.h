@@ -76,4 +76,13 @@ int sbx_engine_call_raw(sbx_engine *e, const char *method, const char *path, con
 /* sbx_engine_escape: percent-encode s for a path segment or a query value. Caller frees. */
 char *sbx_engine_escape(const char *s);
 
+/*
+ * sbx_engine_default_socket: the unix socket DOCKER_HOST names (or the
+ * default one), without connecting; NULL for a TCP engine. Caller frees.
+ */
+char *sbx_engine_default_socket(void);
+
+/* sbx_engine_data_root: where the engine keeps its data (/info DockerRootDir). Caller frees. */
+int sbx_engine_data_root(sbx_engine *e, char **out, sbx_error **err);
+
 #endif

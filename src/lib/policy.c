@@ -108,11 +108,14 @@ void sbx_policy_check(sbx_refusals *out, const sbx_spec *spec, const char *works
 		_cleanup_free_ char *q = sbx_quotes(m->source);
 		_cleanup_free_ char *subject = xasprintf("mount source %s", q);
 		const char *forms[2] = {real ? real[i] : NULL, lexical ? lexical[i] : NULL};
+		bool allowed = false;
+		for (size_t a = 0; forms[0] && host->allowed && host->allowed[a]; a++)
+			allowed = allowed || sbx_path_within(forms[0], host->allowed[a]);
 		bool refused = false;
 		for (size_t f = 0; f < 2 && !refused; f++) {
 			if (!forms[f])
 				continue;
-			char *why = sbx_policy_path(forms[f], host);
+			char *why = allowed ? NULL : sbx_policy_path(forms[f], host);
 			if (!why && sbx_path_within(forms[f], workspace))
 				why = xstrdup("lies inside the workspace, which the sandbox sees "
 					      "already");

@@ -20,6 +20,7 @@ typedef struct sbx_policy_host {
 	const char *home;		 /* $HOME */
 	const char *const *engine_paths; /* the engine's socket(s), data-root; NULL-terminated */
 	const char *const *sbx_paths;	 /* sbx's own host-side directories; NULL-terminated */
+	const char *const *allowed;	 /* what the user's policy file allows this workspace */
 } sbx_policy_host;
 
 typedef struct sbx_refusal {
@@ -44,7 +45,9 @@ char *sbx_policy_path(const char *path, const sbx_policy_host *host);
  * an ancestor of $HOME, or a directory holding sbx's own files) and each
  * mount source, given canonically (real[i]) and as written then made
  * absolute (lexical[i]); a source inside the workspace is refused too (it
- * is visible already, and re-mounting it invites a symlink swap).
+ * is visible already, and re-mounting it invites a symlink swap). A mount
+ * whose canonical source lies in one of host->allowed escapes the protected
+ * paths (not the workspace rule): the user's own policy file said so.
  */
 void sbx_policy_check(sbx_refusals *out, const sbx_spec *spec, const char *workspace,
 		      const char *const *real, const char *const *lexical,

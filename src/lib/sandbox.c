@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allow.h"
 #include "hash.h"
 #include "policy.h"
 #include "util.h"
@@ -35,12 +36,8 @@ static char *expand_source(const char *src, const char *workspace)
 	return xasprintf("%s/%s", strcmp(workspace, "/") == 0 ? "" : workspace, src);
 }
 
-/*
- * Tier 2: paths no sandbox.yaml may open, checked before the engine is asked
- * to change anything. Each refusal names its place in the file.
- */
-static int check_policy(sbx_desired *d, const sbx_config *cfg, const char *engine_socket,
-			sbx_error **err)
+int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *sources,
+		     const char *engine_socket, const char *data_root, sbx_error **err)
 {
 	const sbx_spec *spec = cfg->spec;
 	const char *home_env = getenv("HOME");
@@ -48,38 +45,130 @@ static int check_policy(sbx_desired *d, const sbx_config *cfg, const char *engin
 	if (!home && home_env && *home_env)
 		home = xstrdup(home_env);
 	_cleanup_free_ char *socket = engine_socket ? realpath(engine_socket, NULL) : NULL;
+	_cleanup_free_ char *root = realpath(data_root ? data_root : "/var/lib/docker", NULL);
 	_cleanup_free_ char *data =
 	    home ? sbx_xdg_dir("XDG_DATA_HOME", ".local/share", home) : NULL;
 	_cleanup_free_ char *conf = home ? sbx_xdg_dir("XDG_CONFIG_HOME", ".config", home) : NULL;
 	_cleanup_free_ char *state =
 	    home ? sbx_xdg_dir("XDG_STATE_HOME", ".local/state", home) : NULL;
-	const char *engine_paths[] = {socket ? socket : engine_socket, "/var/lib/docker", NULL};
+	/* The engine's paths, as given and as they resolve: either may be the one mounted. */
+	const char *engine_paths[5];
+	size_t ne = 0;
+	if (engine_socket)
+		engine_paths[ne++] = engine_socket;
+	if (socket && (!engine_socket || strcmp(socket, engine_socket) != 0))
+		engine_paths[ne++] = socket;
+	engine_paths[ne++] = data_root ? data_root : "/var/lib/docker";
+	if (root && strcmp(root, engine_paths[ne - 1]) != 0)
+		engine_paths[ne++] = root;
+	engine_paths[ne] = NULL;
 	const char *sbx_paths[] = {data, conf, state, NULL};
-	sbx_policy_host host = {home, engine_paths[0] ? engine_paths : engine_paths + 1,
-				home ? sbx_paths : NULL};
+	char **allowed = NULL;
+	int rc = 0;
+	if (spec->mounts_len && (rc = sbx_allow_load(&allowed, workspace, err)) < 0)
+		return rc;
+	sbx_policy_host host = {home, engine_paths, home ? sbx_paths : NULL,
+				(const char *const *)allowed};
 	char **lexical = xcalloc(spec->mounts_len + 1, sizeof(char *));
 	for (size_t i = 0; i < spec->mounts_len; i++) {
-		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, d->ws.path);
+		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, workspace);
 		lexical[i] = sbx_path_normalize(abs);
 	}
 	sbx_refusals r = {0};
-	sbx_policy_check(&r, spec, d->ws.path, (const char *const *)d->mount_sources,
+	sbx_policy_check(&r, spec, workspace, (const char *const *)sources,
 			 (const char *const *)lexical, &host);
 	for (size_t i = 0; i < spec->mounts_len; i++)
 		free(lexical[i]);
 	free(lexical);
-	for (size_t i = 0; i < r.n; i++)
+	sbx_allow_free(allowed);
+	_cleanup_free_ char *policy_file = sbx_allow_path();
+	_cleanup_free_ char *qpf = sbx_quotes(policy_file);
+	for (size_t i = 0; i < r.n; i++) {
+		bool mount = strncmp(r.v[i].subject, "mount", 5) == 0 &&
+			     !strstr(r.v[i].why, "inside the workspace");
 		sbx_error_set(err, SBX_EPOLICY,
-			      "%s:%d:%d: %s refused: it %s; sbx never mounts that into a sandbox",
+			      "%s:%d:%d: %s refused: it %s; sbx never mounts that into a "
+			      "sandbox%s%s%s",
 			      cfg->path, r.v[i].pos.line, r.v[i].pos.col, r.v[i].subject,
-			      r.v[i].why);
-	int rc = r.n ? SBX_EPOLICY : 0;
+			      r.v[i].why, mount ? " (unless your own policy file " : "",
+			      mount ? qpf : "", mount ? " allows it for this workspace)" : "");
+	}
+	rc = r.n ? SBX_EPOLICY : 0;
 	sbx_refusals_release(&r);
 	return rc;
 }
 
+int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err)
+{
+	const sbx_spec *spec = cfg->spec;
+	char **v = xcalloc(spec->mounts_len + 1, sizeof(char *));
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, workspace);
+		v[i] = realpath(abs, NULL);
+		if (!v[i]) {
+			int e = errno;
+			_cleanup_free_ char *q = sbx_quotes(spec->mounts[i].source);
+			int rc =
+			    sbx_error_set(err, SBX_EINVALID,
+					  "%s:%d:%d: mount source %s: %s (create it, or fix the "
+					  "path)",
+					  cfg->path, spec->mounts[i].pos.line,
+					  spec->mounts[i].pos.col, q, strerror(e));
+			for (size_t j = 0; j < i; j++)
+				free(v[j]);
+			free(v);
+			return rc;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+/* path still resolves to want, or an SBX_EPOLICY error naming what moved. */
+static int still_leads(const char *path, const char *want, const sbx_config *cfg, sbx_pos pos,
+		       const char *what, sbx_error **err)
+{
+	_cleanup_free_ char *now = realpath(path, NULL);
+	if (now && strcmp(now, want) == 0)
+		return 0;
+	_cleanup_free_ char *qw = sbx_quotes(want);
+	_cleanup_free_ char *qn = now ? sbx_quotes(now) : NULL;
+	return sbx_error_set(err, SBX_EPOLICY,
+			     "%s:%d:%d: %s led to %s when sbx checked it and %s%s now (a "
+			     "symlink on the way changed during the apply); nothing was started: "
+			     "look at it, then run sbx apply again",
+			     cfg->path, pos.line, pos.col, what, qw, now ? "to " : "nowhere",
+			     now ? qn : "");
+}
+
+int sbx_desired_verify(const sbx_desired *d, sbx_error **err)
+{
+	const sbx_config *cfg = d->cfg;
+	const sbx_spec *spec = cfg->spec;
+	sbx_pos top = {1, 1};
+	int rc;
+	if ((rc = still_leads(d->ws.path, d->ws.path, cfg, top, "the workspace", err)) < 0)
+		return rc;
+	if (d->ws.config &&
+	    (rc = still_leads(d->ws.config, d->ws.config, cfg, top, "the sandbox.yaml", err)) < 0)
+		return rc;
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, d->ws.path);
+		_cleanup_free_ char *q = sbx_quotes(spec->mounts[i].source);
+		_cleanup_free_ char *what = xasprintf("mount source %s", q);
+		if ((rc = still_leads(abs, d->mount_sources[i], cfg, spec->mounts[i].pos, what,
+				      err)) < 0)
+			return rc;
+		/* The engine mounts the canonical path: it must still be one. */
+		if ((rc = still_leads(d->mount_sources[i], d->mount_sources[i], cfg,
+				      spec->mounts[i].pos, what, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_socket,
-		     sbx_error **err)
+		     const char *data_root, sbx_error **err)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
@@ -98,24 +187,11 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 			sbx_buf_addf(&warn, "warning: %s\n", d->git.warning);
 	}
 
-	d->mount_sources = xcalloc(spec->mounts_len + 1, sizeof(char *));
-	for (size_t i = 0; i < spec->mounts_len; i++) {
-		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, d->ws.path);
-		char *real = realpath(abs, NULL);
-		if (!real) {
-			int e = errno;
-			_cleanup_free_ char *q = sbx_quotes(spec->mounts[i].source);
-			rc = sbx_error_set(err, SBX_EINVALID,
-					   "%s:%d:%d: mount source %s: %s (create it, or fix the "
-					   "path)",
-					   cfg->path, spec->mounts[i].pos.line,
-					   spec->mounts[i].pos.col, q, strerror(e));
-			goto fail;
-		}
-		d->mount_sources[i] = real;
-	}
+	if ((rc = sbx_resolve_mounts(&d->mount_sources, cfg, d->ws.path, err)) < 0)
+		goto fail;
 
-	if ((rc = check_policy(d, cfg, engine_socket, err)) < 0)
+	if ((rc = sbx_check_policy(cfg, d->ws.path, d->mount_sources, engine_socket, data_root,
+				   err)) < 0)
 		goto fail;
 
 	d->pass_env_digests = xcalloc(spec->pass_env_len + 1, sizeof(char *));

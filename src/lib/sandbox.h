@@ -33,12 +33,39 @@ typedef struct sbx_desired {
 /*
  * sbx_desired_init: resolve cfg on this host. engine_socket is the unix
  * socket of the engine in use (NULL for TCP), mounted when docker_socket
- * is asked for. SBX_EINVALID (file:line:col) for a mount source that does
- * not exist; SBX_ERROR for host problems.
+ * is asked for; data_root the engine's (NULL: /var/lib/docker). Tier 2 is
+ * checked here (sbx_check_policy). SBX_EINVALID (file:line:col) for a
+ * mount source that does not exist; SBX_EPOLICY for a refusal; SBX_ERROR
+ * for host problems.
  */
 int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_socket,
-		     sbx_error **err);
+		     const char *data_root, sbx_error **err);
+
+/*
+ * sbx_check_policy: tier 2 for cfg on this host: its workspace and its
+ * mount sources (canonical, parallel to spec->mounts) against $HOME's
+ * secrets, the system's paths, the engine's socket and data root, sbx's
+ * own directories, less what the user's policy file allows the workspace.
+ * Every refusal is one SBX_EPOLICY message "file:line:col: ...".
+ */
+int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *sources,
+		     const char *engine_socket, const char *data_root, sbx_error **err);
 void sbx_desired_release(sbx_desired *d);
+
+/*
+ * sbx_resolve_mounts: the canonical host path of each mount source of cfg
+ * (~ is the home, relative is the workspace's), NULL-terminated, into
+ * *out. SBX_EINVALID (file:line:col) for a source that does not exist.
+ */
+int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err);
+
+/*
+ * sbx_desired_verify: just before a start, every host path the container
+ * mounts (workspace, sandbox.yaml, mount sources) still leads where it did
+ * when d was made and is still canonical; the engine follows host symlinks
+ * anew at each start. SBX_EPOLICY, naming what moved, otherwise.
+ */
+int sbx_desired_verify(const sbx_desired *d, sbx_error **err);
 
 /* sbx_credentials_volume_name: the volume for an agent: shared, or one per workspace. */
 char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name);

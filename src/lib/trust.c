@@ -18,7 +18,7 @@ static void add_grant(sbx_grants *g, sbx_pos pos, char *what)
 	g->v[g->n++] = (sbx_grant){pos, what};
 }
 
-void sbx_trust_grants(sbx_grants *out, const sbx_spec *spec)
+void sbx_trust_grants(sbx_grants *out, const sbx_spec *spec, const char *const *sources)
 {
 	sbx_grants_release(out);
 	if (spec->docker_socket)
@@ -27,9 +27,14 @@ void sbx_trust_grants(sbx_grants *out, const sbx_spec *spec)
 	for (size_t i = 0; i < spec->mounts_len; i++) {
 		_cleanup_free_ char *src = sbx_quotes(spec->mounts[i].source);
 		_cleanup_free_ char *dst = sbx_quotes(spec->mounts[i].target);
+		_cleanup_free_ char *real = NULL;
+		if (sources && sources[i] && strcmp(sources[i], spec->mounts[i].source) != 0) {
+			_cleanup_free_ char *q = sbx_quotes(sources[i]);
+			real = xasprintf(" (%s)", q);
+		}
 		add_grant(out, spec->mounts[i].pos,
-			  xasprintf("mount of the host's %s at %s (%s)", src, dst,
-				    spec->mounts[i].readonly ? "read-only" : "read-write"));
+			  xasprintf("mount of the host's %s%s at %s (%s)", src, real ? real : "",
+				    dst, spec->mounts[i].readonly ? "read-only" : "read-write"));
 	}
 	for (size_t i = 0; i < spec->pass_env_len; i++)
 		add_grant(
@@ -111,10 +116,91 @@ static char *key_of(const char *workspace, const char *bytes, size_t len)
 	return xstrdup(hex);
 }
 
-int sbx_trust_check(bool *trusted, const char *workspace, const char *bytes, size_t len,
-		    sbx_error **err)
+/* A path on one line of a record: %, control bytes and DEL as %XX. */
+static void add_encoded(sbx_buf *b, const char *s)
 {
-	*trusted = false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '%')
+			sbx_buf_addf(b, "%%%02X", *p);
+		else
+			sbx_buf_addc(b, (char)*p);
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static char *decode(const char *s, size_t len)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
+		    (lo = hexval(s[i + 2])) >= 0) {
+			sbx_buf_addc(&b, (char)(hi * 16 + lo));
+			i += 2;
+		} else {
+			sbx_buf_addc(&b, s[i]);
+		}
+	}
+	return sbx_buf_detach(&b);
+}
+
+static char *record_text(const char *workspace, const char *config, const char *const *sources,
+			 size_t n)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	sbx_buf_adds(&b, "workspace ");
+	add_encoded(&b, workspace);
+	sbx_buf_adds(&b, "\nconfig ");
+	add_encoded(&b, config);
+	sbx_buf_addc(&b, '\n');
+	for (size_t i = 0; i < n; i++) {
+		sbx_buf_adds(&b, "mount ");
+		add_encoded(&b, sources[i]);
+		sbx_buf_addc(&b, '\n');
+	}
+	return sbx_buf_detach(&b);
+}
+
+/* The record's "mount" lines against sources: trusted, or the first that differs. */
+static void compare_mounts(sbx_trust_verdict *v, const char *text, const char *const *sources,
+			   size_t n)
+{
+	size_t i = 0;
+	const char *line = text;
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		if (strncmp(line, "mount ", 6) == 0) {
+			_cleanup_free_ char *was = decode(line + 6, len - 6);
+			if (i >= n || strcmp(was, sources[i]) != 0) {
+				v->moved = i;
+				v->was = i < n ? xstrdup(was) : NULL;
+				return;
+			}
+			i++;
+		}
+		line += len + (end != NULL);
+	}
+	if (i != n) {
+		/* Fewer mounts recorded than the file has: an approval made before they were. */
+		v->moved = i;
+		return;
+	}
+	v->trusted = true;
+}
+
+int sbx_trust_check(sbx_trust_verdict *v, const char *workspace, const char *bytes, size_t len,
+		    const char *const *sources, size_t n, sbx_error **err)
+{
+	memset(v, 0, sizeof(*v));
 	_cleanup_free_ char *dir = store_dir();
 	int rc = check_dir(dir, false, err);
 	if (rc == SBX_ENOTFOUND)
@@ -123,21 +209,39 @@ int sbx_trust_check(bool *trusted, const char *workspace, const char *bytes, siz
 		return rc;
 	_cleanup_free_ char *key = key_of(workspace, bytes, len);
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, key);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		_cleanup_free_ char *q = sbx_quotes(path);
+		return sbx_error_set(err, SBX_EPOLICY, "cannot read the approval %s: %s", q,
+				     strerror(errno));
+	}
 	struct stat st;
-	if (lstat(path, &st) < 0)
-		return 0;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || st.st_size > 1 << 20) {
+		close(fd);
 		_cleanup_free_ char *q = sbx_quotes(path);
 		return sbx_error_set(err, SBX_EPOLICY,
 				     "the approval %s is not a private file of yours; remove it",
 				     q);
 	}
-	*trusted = true;
+	_cleanup_free_ char *text = xmalloc((size_t)st.st_size + 1);
+	ssize_t got = read(fd, text, (size_t)st.st_size);
+	close(fd);
+	if (got < 0) {
+		_cleanup_free_ char *q = sbx_quotes(path);
+		return sbx_error_set(err, SBX_EPOLICY, "cannot read the approval %s: %s", q,
+				     strerror(errno));
+	}
+	text[got] = '\0';
+	v->approved_bytes = true;
+	compare_mounts(v, text, sources, n);
 	return 0;
 }
 
 int sbx_trust_record(const char *workspace, const char *config, const char *bytes, size_t len,
-		     sbx_error **err)
+		     const char *const *sources, size_t n, sbx_error **err)
 {
 	_cleanup_free_ char *dir = store_dir();
 	int rc = check_dir(dir, true, err);
@@ -146,13 +250,13 @@ int sbx_trust_record(const char *workspace, const char *config, const char *byte
 	_cleanup_free_ char *key = key_of(workspace, bytes, len);
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, key);
 	_cleanup_free_ char *tmp = xasprintf("%s/.%s.%ld", dir, key, (long)getpid());
-	_cleanup_free_ char *text = xasprintf("workspace %s\nconfig %s\n", workspace, config);
+	_cleanup_free_ char *text = record_text(workspace, config, sources, n);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return sbx_error_set(err, SBX_ERROR, "cannot write the approval: %s",
 				     strerror(errno));
-	size_t n = strlen(text);
-	bool ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
+	size_t tn = strlen(text);
+	bool ok = write(fd, text, tn) == (ssize_t)tn && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) < 0) {
 		int e = errno;
@@ -175,7 +279,11 @@ int sbx_trust_remove(size_t *removed, const char *workspace, sbx_error **err)
 	if (!d)
 		return sbx_error_set(err, SBX_ERROR, "cannot read the trust store: %s",
 				     strerror(errno));
-	_cleanup_free_ char *want = xasprintf("workspace %s\n", workspace);
+	sbx_buf wb = SBX_BUF_INIT;
+	sbx_buf_adds(&wb, "workspace ");
+	add_encoded(&wb, workspace);
+	sbx_buf_addc(&wb, '\n');
+	_cleanup_free_ char *want = sbx_buf_detach(&wb);
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')

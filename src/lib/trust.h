@@ -3,7 +3,10 @@
  * (tier 1: docker_socket, extra mounts, pass_env). An approval is a file in
  * ${XDG_DATA_HOME:-~/.local/share}/sbx/trust/ named by the SHA-256 of the
  * canonical workspace path and the exact bytes that were parsed (read
- * once), so any edit voids it. Written atomically (temp file, fsync,
+ * once), so any edit voids it. The approval also keeps where each mount
+ * source led when it was given (its canonical path): the engine follows host
+ * symlinks anew at every start, so a source that leads elsewhere now is no
+ * longer approved either. Written atomically (temp file, fsync,
  * rename), 0600 in 0700 directories; a store that others can write is
  * refused.
  */
@@ -27,16 +30,31 @@ typedef struct sbx_grants {
 	size_t n;
 } sbx_grants;
 
-/* sbx_trust_grants: the tier-1 items of spec, in file order (pure). */
-void sbx_trust_grants(sbx_grants *out, const sbx_spec *spec);
+/*
+ * sbx_trust_grants: the tier-1 items of spec, in file order (pure).
+ * sources (may be NULL): where each mount source leads, parallel to
+ * spec->mounts, shown beside it.
+ */
+void sbx_trust_grants(sbx_grants *out, const sbx_spec *spec, const char *const *sources);
 void sbx_grants_release(sbx_grants *g);
 
-/* sbx_trust_check: whether these bytes of the workspace's file are approved. */
-int sbx_trust_check(bool *trusted, const char *workspace, const char *bytes, size_t len,
-		    sbx_error **err);
-/* sbx_trust_record: approve them. */
+/* What the store says of a file. */
+typedef struct sbx_trust_verdict {
+	bool trusted;	     /* these bytes are approved, and every mount leads where it did */
+	bool approved_bytes; /* these bytes were approved (whatever the mounts do now) */
+	size_t moved;	     /* when not trusted but approved_bytes: the mount that moved */
+	char *was;	     /* ...and where it led then (NULL: not recorded); caller frees */
+} sbx_trust_verdict;
+
+/*
+ * sbx_trust_check: whether these bytes of the workspace's file are
+ * approved with its mount sources leading to sources[0..n) (canonical).
+ */
+int sbx_trust_check(sbx_trust_verdict *v, const char *workspace, const char *bytes, size_t len,
+		    const char *const *sources, size_t n, sbx_error **err);
+/* sbx_trust_record: approve them, the mounts leading to sources[0..n). */
 int sbx_trust_record(const char *workspace, const char *config, const char *bytes, size_t len,
-		     sbx_error **err);
+		     const char *const *sources, size_t n, sbx_error **err);
 /* sbx_trust_remove: withdraw every approval for the workspace; *removed counts them. */
 int sbx_trust_remove(size_t *removed, const char *workspace, sbx_error **err);
 

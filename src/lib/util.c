@@ -204,11 +204,12 @@ static bool is_bidi_control(uint32_t cp)
 	       cp == 0x200f || cp == 0x061c;
 }
 
-char *sbx_quote(const char *s, size_t len)
+static char *escape(const char *s, size_t len, bool quoted)
 {
 	sbx_buf b = SBX_BUF_INIT;
 	const unsigned char *u = (const unsigned char *)s;
-	sbx_buf_addc(&b, '\'');
+	if (quoted)
+		sbx_buf_addc(&b, '\'');
 	size_t i = 0;
 	while (i < len) {
 		uint32_t cp;
@@ -232,7 +233,7 @@ char *sbx_quote(const char *s, size_t len)
 			sbx_buf_adds(&b, "\\\\");
 			break;
 		case '\'':
-			sbx_buf_adds(&b, "\\'");
+			sbx_buf_adds(&b, quoted ? "\\'" : "'");
 			break;
 		default:
 			if (cp < 0x20 || cp == 0x7f)
@@ -245,13 +246,24 @@ char *sbx_quote(const char *s, size_t len)
 		}
 		i += n;
 	}
-	sbx_buf_addc(&b, '\'');
+	if (quoted)
+		sbx_buf_addc(&b, '\'');
 	return sbx_buf_detach(&b);
+}
+
+char *sbx_quote(const char *s, size_t len)
+{
+	return escape(s, len, true);
 }
 
 char *sbx_quotes(const char *s)
 {
 	return sbx_quote(s, strlen(s));
+}
+
+char *sbx_escape(const char *s)
+{
+	return escape(s, strlen(s), false);
 }
 
 char *sbx_xdg_dir(const char *var, const char *fallback, const char *home)

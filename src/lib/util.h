@@ -91,6 +91,11 @@ size_t sbx_utf8_length(const char *s, size_t len);
 char *sbx_quote(const char *s, size_t len);
 /* sbx_quotes: sbx_quote of a NUL-terminated string. */
 char *sbx_quotes(const char *s);
+/*
+ * sbx_escape: the same escapes without the quotes, for a path that leads a
+ * message ("FILE:LINE:COL: ..."). Caller frees.
+ */
+char *sbx_escape(const char *s);
 
 /*
  * sbx_xdg_dir: sbx's directory under an XDG base directory: "$var/sbx" when

@@ -256,6 +256,35 @@ if run 0 "$SBX" -C "$T/ws-mounts" trust --yes && run 0 "$SBX" -C "$T/ws-mounts" 
 		eq "$(ins "$id4" '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Source}}{{end}}{{end}}')" "$T/data-ro" "canonical source" && ok
 fi
 
+t "a mount source swapped for a symlink while the sandbox was stopped: the start is refused until re-approved"
+# The engine follows host symlinks at every start; the approval holds where the source led.
+mkdir -p "$T/swap/data" "$T/swap/elsewhere" "$T/ws-swap"
+echo approved >"$T/swap/data/file"
+echo other >"$T/swap/elsewhere/file"
+workspace "$T/ws-swap" "mounts:" "  - {source: ../swap/data, target: /data, readonly: true}"
+if run 0 "$SBX" -C "$T/ws-swap" trust --yes && out_has "'../swap/data' ('$T/swap/data')" &&
+	run 0 "$SBX" -C "$T/ws-swap" apply && run 0 "$SBX" -C "$T/ws-swap" stop; then
+	ids=$(containers_of "$T/ws-swap")
+	mv "$T/swap/data" "$T/swap/data.real"
+	ln -s elsewhere "$T/swap/data"
+	run 0 "$SBX" -C "$T/ws-swap" diff && err_has "led to '$T/swap/data' when you approved" &&
+		SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-swap" apply &&
+		err_has "sandbox.yaml:6:5: mount source '../swap/data' led to '$T/swap/data' when you approved the file, and leads to '$T/swap/elsewhere' now" &&
+		err_has "sbx trust" && ! grep 'engine request' "$ERR" | grep -qv "GET '" &&
+		eq "$(containers_of "$T/ws-swap")" "$ids" "the same container" &&
+		eq "$(ins "$ids" '{{.State.Running}}')" false "still stopped" &&
+		run 0 "$SBX" -C "$T/ws-swap" trust --yes && run 0 "$SBX" -C "$T/ws-swap" apply &&
+		out_has "must be replaced" &&
+		eq "$(docker exec "$(containers_of "$T/ws-swap")" cat /data/file)" other "the newly approved source" && ok
+fi
+
+t "a mount source swapped for a symlink to a secret: tier 2, even when re-approved"
+ln -sfn "$HOME/.ssh" "$T/swap/data" 2>/dev/null || { rm -f "$T/swap/data"; ln -s "$HOME/.ssh" "$T/swap/data"; }
+mkdir -p "$HOME/.ssh"
+run 3 "$SBX" -C "$T/ws-swap" trust --yes
+run 3 "$SBX" -C "$T/ws-swap" apply && err_has "refused: it is ~/.ssh" &&
+	eq "$(count_of "$T/ws-swap")" 1 "containers" && ok
+
 t "a mount source that does not exist: exit 65 at its position, nothing created"
 workspace "$T/ws-nosrc" "mounts:" "  - {source: /nonexistent/sbx, target: /x}"
 run 65 "$SBX" -C "$T/ws-nosrc" apply && err_has "sandbox.yaml:6:5: mount source '/nonexistent/sbx'" &&
@@ -334,6 +363,22 @@ SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-secret" apply &&
 	err_has "sandbox.yaml:7:5: mount source '../ws-secret-link' refused: it is ~/.ssh (it resolves to" &&
 	! grep 'engine request' "$ERR" | grep -qv "GET '" &&
 	eq "$(count_of "$T/ws-secret")" 0 "containers" && ok
+
+t "the user's policy file allows a named path for one workspace; the file itself cannot"
+mkdir -p "$HOME/.kube" "$T/ws-kube" "$T/ws-kube2" "$HOME/.config/sbx"
+echo cfg >"$HOME/.kube/config"
+workspace "$T/ws-kube" "mounts:" "  - {source: ~/.kube, target: /kube, readonly: true}"
+workspace "$T/ws-kube2" "mounts:" "  - {source: ~/.kube, target: /kube, readonly: true}"
+run 3 "$SBX" -C "$T/ws-kube" apply && err_has "refused: it is ~/.kube" && err_has "policy.yaml' allows it" &&
+	printf 'version: 1\nallow:\n  - workspace: %s\n    paths: [~/.kube]\n' "$T/ws-kube" >"$HOME/.config/sbx/policy.yaml" &&
+	run 3 "$SBX" -C "$T/ws-kube" apply && err_has "needs your approval" &&
+	run 0 "$SBX" -C "$T/ws-kube" trust --yes && run 0 "$SBX" -C "$T/ws-kube" apply &&
+	eq "$(docker exec "$(containers_of "$T/ws-kube")" cat /kube/config)" cfg "the allowed mount" &&
+	run 3 "$SBX" -C "$T/ws-kube2" trust --yes && err_has "refused: it is ~/.kube" &&
+	eq "$(count_of "$T/ws-kube2")" 0 "another workspace's containers" &&
+	chmod g+w "$HOME/.config/sbx/policy.yaml" && run 3 "$SBX" -C "$T/ws-kube" apply &&
+	err_has "writable by others" && ok
+rm -f "$HOME/.config/sbx/policy.yaml"
 
 t "tier 2: a workspace that is the home directory is refused"
 workspace "$HOME"

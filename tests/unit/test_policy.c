@@ -13,7 +13,7 @@
 
 static const char *const engine[] = {"/run/user/1000/docker.sock", "/var/lib/docker", NULL};
 static const char *const own[] = {"/home/u/.local/share/sbx", "/home/u/.config/sbx", NULL};
-static const sbx_policy_host host = {"/home/u", engine, own};
+static const sbx_policy_host host = {"/home/u", engine, own, NULL};
 
 static void refused(const char *path, const char *why)
 {
@@ -157,7 +157,8 @@ static void test_check_spec(void **state)
 		assert_int_equal(r.v[0].pos.line, 1);
 		sbx_refusals_release(&r);
 	}
-	const sbx_policy_host other = {"/home/u", engine, (const char *const[]){"/work/sbx", NULL}};
+	const sbx_policy_host other = {"/home/u", engine, (const char *const[]){"/work/sbx", NULL},
+				       NULL};
 	sbx_policy_check(&r, &spec, "/work", NULL, NULL, &other);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.v[0].why, "holds sbx's own /work/sbx");
@@ -167,13 +168,46 @@ static void test_check_spec(void **state)
 	sbx_refusals_release(&r);
 }
 
+/* The user's policy file allows named paths: their canonical form decides. */
+static void test_check_allowed(void **state)
+{
+	(void)state;
+	sbx_mount mounts[] = {mount_of("~/.kube", 5), mount_of("~/.kube/config", 6),
+			      mount_of("/srv/kube-link", 7), mount_of("~/.ssh", 8),
+			      mount_of("inside", 9)};
+	sbx_spec spec = {.mounts = mounts, .mounts_len = 5};
+	const char *real[] = {"/home/u/.kube", "/home/u/.kube/config", "/home/u/.kube",
+			      "/home/u/.ssh", "/home/u/p/inside"};
+	const char *lexical[] = {"/home/u/.kube", "/home/u/.kube/config", "/srv/kube-link",
+				 "/home/u/.ssh", "/home/u/p/inside"};
+	const char *const allow[] = {"/home/u/.kube", "/home/u/p/inside", NULL};
+	const sbx_policy_host h = {"/home/u", engine, own, allow};
+	sbx_refusals r = {0};
+	sbx_policy_check(&r, &spec, "/home/u/p", real, lexical, &h);
+	/* ~/.kube, inside it, and a link to it pass; ~/.ssh does not; nor a path in the workspace
+	 */
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0].pos.line, 8);
+	assert_string_equal(r.v[0].why, "is ~/.ssh");
+	assert_int_equal(r.v[1].pos.line, 9);
+	assert_string_equal(r.v[1].why,
+			    "lies inside the workspace, which the sandbox sees already");
+	sbx_refusals_release(&r);
+	/* allowing a path inside a secret does not allow the secret: /home/u/.kube/sub */
+	const char *const narrow[] = {"/home/u/.kube/sub", NULL};
+	const sbx_policy_host h2 = {"/home/u", engine, own, narrow};
+	spec.mounts_len = 1;
+	sbx_policy_check(&r, &spec, "/home/u/p", real, lexical, &h2);
+	assert_int_equal(r.n, 1);
+	sbx_refusals_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_home_secrets),
-	    cmocka_unit_test(test_system_paths),
-	    cmocka_unit_test(test_normalize),
-	    cmocka_unit_test(test_check_spec),
+	    cmocka_unit_test(test_home_secrets),  cmocka_unit_test(test_system_paths),
+	    cmocka_unit_test(test_normalize),	  cmocka_unit_test(test_check_spec),
+	    cmocka_unit_test(test_check_allowed),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }

@@ -46,7 +46,7 @@ static void test_grants(void **state)
 	sbx_error *err = NULL;
 	assert_int_equal(sbx_config_parse(&spec, y, strlen(y), "sandbox.yaml", &err), 0);
 	sbx_grants g = {0};
-	sbx_trust_grants(&g, spec);
+	sbx_trust_grants(&g, spec, NULL);
 	assert_int_equal(g.n, 3);
 	assert_int_equal(g.v[0].pos.line, 3);
 	assert_string_equal(g.v[0].what,
@@ -56,14 +56,30 @@ static void test_grants(void **state)
 	assert_int_equal(g.v[2].pos.line, 6);
 	assert_string_equal(g.v[2].what, "pass_env TOKEN (your value of it, copied in)");
 	sbx_grants_release(&g);
+	/* where the source leads is shown beside it, escaped */
+	const char *sources[] = {"/home/u/da\x1bta", NULL};
+	sbx_trust_grants(&g, spec, sources);
+	assert_string_equal(
+	    g.v[1].what,
+	    "mount of the host's '~/data' ('/home/u/da\\x1bta') at '/data' (read-only)");
+	sbx_grants_release(&g);
 	sbx_spec_free(spec);
 	/* tier 0 only: nothing to approve (network: none narrows access) */
 	const char *y0 = "version: 1\nagent: shell\nnetwork: none\nenv: {A: b}\n";
 	assert_int_equal(sbx_config_parse(&spec, y0, strlen(y0), "sandbox.yaml", &err), 0);
-	sbx_trust_grants(&g, spec);
+	sbx_trust_grants(&g, spec, NULL);
 	assert_int_equal(g.n, 0);
 	sbx_grants_release(&g);
 	sbx_spec_free(spec);
+}
+
+static bool trusted(const char *ws, const char *bytes, size_t len, const char *const *src, size_t n)
+{
+	sbx_trust_verdict v;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_trust_check(&v, ws, bytes, len, src, n, &err), 0);
+	free(v.was);
+	return v.trusted;
 }
 
 static void test_store(void **state)
@@ -71,18 +87,14 @@ static void test_store(void **state)
 	(void)state;
 	const char *bytes = "version: 1\nagent: shell\ndocker_socket: true\n";
 	size_t len = strlen(bytes);
-	bool ok = true;
+	sbx_trust_verdict v;
 	sbx_error *err = NULL;
-	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len, &err), 0);
-	assert_false(ok); /* no store yet */
-	assert_int_equal(sbx_trust_record("/w", "/w/sandbox.yaml", bytes, len, &err), 0);
-	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len, &err), 0);
-	assert_true(ok);
+	assert_false(trusted("/w", bytes, len, NULL, 0)); /* no store yet */
+	assert_int_equal(sbx_trust_record("/w", "/w/sandbox.yaml", bytes, len, NULL, 0, &err), 0);
+	assert_true(trusted("/w", bytes, len, NULL, 0));
 	/* one more byte, or another workspace: not approved */
-	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len - 1, &err), 0);
-	assert_false(ok);
-	assert_int_equal(sbx_trust_check(&ok, "/w2", bytes, len, &err), 0);
-	assert_false(ok);
+	assert_false(trusted("/w", bytes, len - 1, NULL, 0));
+	assert_false(trusted("/w2", bytes, len, NULL, 0));
 	/* private: 0700 directories, a 0600 file */
 	_cleanup_free_ char *dir = xasprintf("%s/.local/share/sbx/trust", tmp);
 	struct stat st;
@@ -90,7 +102,7 @@ static void test_store(void **state)
 	assert_int_equal(st.st_mode & 0777, 0700);
 	/* a store others can write is refused */
 	chmod(dir, 0777);
-	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len, &err), SBX_EPOLICY);
+	assert_int_equal(sbx_trust_check(&v, "/w", bytes, len, NULL, 0, &err), SBX_EPOLICY);
 	assert_non_null(strstr(err->msg, "writable by others"));
 	sbx_error_free(err);
 	err = NULL;
@@ -98,8 +110,44 @@ static void test_store(void **state)
 	size_t removed = 0;
 	assert_int_equal(sbx_trust_remove(&removed, "/w", &err), 0);
 	assert_int_equal(removed, 1);
-	assert_int_equal(sbx_trust_check(&ok, "/w", bytes, len, &err), 0);
-	assert_false(ok);
+	assert_false(trusted("/w", bytes, len, NULL, 0));
+}
+
+/* An approval holds where the mounts led; a source that leads elsewhere now voids it. */
+static void test_store_mounts(void **state)
+{
+	(void)state;
+	const char *bytes = "mounts: [...]\n";
+	size_t len = strlen(bytes);
+	/* a newline or a % in a path cannot forge a line of the record */
+	const char *then[] = {"/srv/a", "/srv/b\nmount /x%41", NULL};
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_trust_record("/w\nx", "/w/sandbox.yaml", bytes, len, then, 2, &err),
+			 0);
+	assert_true(trusted("/w\nx", bytes, len, then, 2));
+
+	const char *now[] = {"/srv/a", "/home/u/.ssh", NULL};
+	sbx_trust_verdict v;
+	assert_int_equal(sbx_trust_check(&v, "/w\nx", bytes, len, now, 2, &err), 0);
+	assert_false(v.trusted);
+	assert_true(v.approved_bytes);
+	assert_int_equal(v.moved, 1);
+	assert_string_equal(v.was, "/srv/b\nmount /x%41");
+	free(v.was);
+
+	/* an approval recorded with fewer mounts than the file has (an older sbx) */
+	assert_int_equal(sbx_trust_record("/w\nx", "/w/sandbox.yaml", bytes, len, then, 1, &err),
+			 0);
+	assert_int_equal(sbx_trust_check(&v, "/w\nx", bytes, len, then, 2, &err), 0);
+	assert_false(v.trusted);
+	assert_true(v.approved_bytes);
+	assert_int_equal(v.moved, 1);
+	assert_null(v.was);
+
+	/* untrust finds the workspace through its encoded line */
+	size_t removed = 0;
+	assert_int_equal(sbx_trust_remove(&removed, "/w\nx", &err), 0);
+	assert_int_equal(removed, 1);
 }
 
 int main(void)
@@ -107,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_grants),
 	    cmocka_unit_test(test_store),
+	    cmocka_unit_test(test_store_mounts),
 	};
 	return cmocka_run_group_tests_name("trust", tests, setup, teardown);
 }

@@ -1,0 +1,137 @@
+/*
+ * Unit tests of sandbox: the check before every start, that each host path
+ * a container mounts still leads where it did when the plan was made (the
+ * engine follows host symlinks anew at each start).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/sandbox.h"
+#include "lib/util.h"
+
+static char tmp[PATH_MAX];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/sbx-sandbox.XXXXXX");
+	if (!mkdtemp(tmp))
+		return -1;
+	_cleanup_free_ char *real = realpath(tmp, NULL);
+	snprintf(tmp, sizeof(tmp), "%s", real);
+	_cleanup_free_ char *home = xasprintf("%s/home", tmp);
+	mkdir(home, 0700);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_DATA_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("XDG_STATE_HOME");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void sh(const char *fmt, const char *arg)
+{
+	_cleanup_free_ char *cmd = xasprintf(fmt, arg, arg, arg);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void load(sbx_config **cfg, sbx_desired *d)
+{
+	sbx_error *err = NULL;
+	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
+	assert_int_equal(sbx_config_load(cfg, path, 0, &err), 0);
+	int rc = sbx_desired_init(d, *cfg, NULL, NULL, &err);
+	if (rc < 0)
+		fail_msg("%s", err->msg);
+}
+
+static void test_verify_mount_swapped(void **state)
+{
+	(void)state;
+	sh("cd '%s' && mkdir -p ws data other && printf 'version: 1\\nagent: shell\\nimage: x\\n"
+	   "git_identity: false\\nmounts:\\n  - {source: ../data, target: /data}\\n' "
+	   ">ws/sandbox.yaml",
+	   tmp);
+	sbx_config *cfg = NULL;
+	sbx_desired d;
+	load(&cfg, &d);
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_desired_verify(&d, &err), 0);
+
+	/* between the plan and the start, the source becomes a symlink elsewhere */
+	sh("cd '%s' && mv data data.real && ln -s other data", tmp);
+	assert_int_equal(sbx_desired_verify(&d, &err), SBX_EPOLICY);
+	assert_non_null(strstr(err->msg, "sandbox.yaml:6:5: mount source '../data' led to"));
+	_cleanup_free_ char *other = xasprintf("to '%s/other' now", tmp);
+	assert_non_null(strstr(err->msg, other));
+	assert_non_null(strstr(err->msg, "nothing was started"));
+	sbx_error_free(err);
+	err = NULL;
+
+	/* gone altogether */
+	sh("cd '%s' && rm data", tmp);
+	assert_int_equal(sbx_desired_verify(&d, &err), SBX_EPOLICY);
+	assert_non_null(strstr(err->msg, "nowhere now"));
+	sbx_error_free(err);
+	err = NULL;
+
+	/* back as it was: fine again */
+	sh("cd '%s' && mv data.real data", tmp);
+	assert_int_equal(sbx_desired_verify(&d, &err), 0);
+	sbx_desired_release(&d);
+	sbx_config_free(cfg);
+}
+
+static void test_verify_workspace_swapped(void **state)
+{
+	(void)state;
+	sh("cd '%s' && mkdir -p ws2 && printf 'version: 1\\nagent: shell\\nimage: x\\n"
+	   "git_identity: false\\n' >ws/sandbox.yaml",
+	   tmp);
+	sbx_config *cfg = NULL;
+	sbx_desired d;
+	load(&cfg, &d);
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_desired_verify(&d, &err), 0);
+	/* the workspace directory itself becomes a symlink (to a copy holding the file) */
+	sh("cd '%s' && cp ws/sandbox.yaml ws2/ && mv ws ws.old && ln -s ws2 ws", tmp);
+	assert_int_equal(sbx_desired_verify(&d, &err), SBX_EPOLICY);
+	assert_non_null(strstr(err->msg, "the workspace led to"));
+	sbx_error_free(err);
+	err = NULL;
+	sh("cd '%s' && rm ws && mv ws.old ws", tmp);
+	assert_int_equal(sbx_desired_verify(&d, &err), 0);
+	/* the tamper guard's file mount: sandbox.yaml swapped for a symlink */
+	sh("cd '%s/ws' && mv sandbox.yaml s.real && ln -s s.real sandbox.yaml", tmp);
+	assert_int_equal(sbx_desired_verify(&d, &err), SBX_EPOLICY);
+	assert_non_null(strstr(err->msg, "the sandbox.yaml led to"));
+	sbx_error_free(err);
+	sbx_desired_release(&d);
+	sbx_config_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_verify_mount_swapped),
+	    cmocka_unit_test(test_verify_workspace_swapped),
+	};
+	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
+}
