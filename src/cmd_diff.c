@@ -1,4 +1,7 @@
 /* sbx diff: the plan apply would carry out, printed; nothing changes. */
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd.h"
 #include "output.h"
 #include "prepare.h"
@@ -23,6 +26,20 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 	if (sbx_prepare(&p, ctx, false, &err) < 0) {
 		sbx_prepared_release(&p);
 		return sbx_report(err);
+	}
+	/*
+	 * The tamper guard's second half: the agent cannot write sandbox.yaml
+	 * from inside, but something did change it while the sandbox ran.
+	 */
+	if (p.actual.exists && p.actual.running && p.actual.config_hash &&
+	    strcmp(p.actual.config_hash, p.desired.config_hash) != 0 &&
+	    sbx_plan_has_changes(p.plan)) {
+		_cleanup_free_ char *qf = sbx_quotes(p.cfg->path);
+		_cleanup_free_ char *qn = sbx_quotes(p.actual.name);
+		fprintf(stderr,
+			"warning: %s changed while %s was running: review who changed it and "
+			"what it asks for (git diff, git log) before sbx apply\n",
+			qf, qn);
 	}
 	if (json)
 		sbx_out_plan_json(p.plan);

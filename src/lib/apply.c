@@ -309,7 +309,8 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 		      "the image changed: the new sandbox starts from it, without the "
 		      "old one's installed state");
 	}
-	sbx_create c = {spec, &d->facts, &d->ws, &d->fields, tmp_name, image, d->pass_env};
+	sbx_create c = {spec,	  &d->facts, &d->ws,	  &d->fields,
+			tmp_name, image,     d->pass_env, d->config_hash};
 	if ((rc = sbx_state_create(&new_id, e, &c, err)) < 0)
 		return rc; /* nothing changed yet */
 	owner_map om;
@@ -388,8 +389,8 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 	}
 	if (plan_has(plan, SBX_ACTION_CREATE)) {
 		_cleanup_free_ char *id = NULL;
-		sbx_create c = {spec,	 &d->facts,   &d->ws,	  &d->fields,
-				d->name, spec->image, d->pass_env};
+		sbx_create c = {spec,	 &d->facts,   &d->ws,	   &d->fields,
+				d->name, spec->image, d->pass_env, d->config_hash};
 		if ((rc = sbx_state_create(&id, e, &c, err)) < 0)
 			return rc;
 		notef(note, arg, "created %s (%.12s)", qname, id);

@@ -210,6 +210,7 @@ void sbx_actual_release(sbx_actual *a)
 	free(a->status);
 	free(a->workspace);
 	free(a->volume);
+	free(a->config_hash);
 	sbx_fields_release(&a->fields);
 	memset(a, 0, sizeof(*a));
 }

@@ -230,6 +230,9 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 	}
 
 	d->owner = xasprintf("%u:%u", d->ws.uid, d->ws.gid);
+	char hex[SBX_SHA256_HEX_LEN + 1];
+	sbx_sha256_hex(hex, cfg->bytes, cfg->len);
+	d->config_hash = xstrdup(hex);
 	d->facts = (sbx_host_facts){
 	    .owner = d->owner,
 	    .config = d->ws.config,
@@ -283,6 +286,7 @@ void sbx_desired_release(sbx_desired *d)
 	free(d->credentials_volume);
 	free(d->docker_socket);
 	free(d->owner);
+	free(d->config_hash);
 	sbx_fields_release(&d->fields);
 	free(d->warnings);
 	memset(d, 0, sizeof(*d));

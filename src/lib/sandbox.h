@@ -27,7 +27,8 @@ typedef struct sbx_desired {
 	char *owner; /* "uid:gid" */
 	sbx_host_facts facts;
 	sbx_fields fields;
-	char *warnings; /* for the user, one per line; NULL: none */
+	char *config_hash; /* sha256 hex of the file's bytes, labelled on the container */
+	char *warnings;	   /* for the user, one per line; NULL: none */
 } sbx_desired;
 
 /*

@@ -148,6 +148,8 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	const char *vol = get_string(labels, SBX_LABEL_VOLUME);
 	out->workspace = ws ? xstrdup(ws) : NULL;
 	out->volume = vol && *vol ? xstrdup(vol) : NULL;
+	const char *ch = get_string(labels, SBX_LABEL_CONFIG_HASH);
+	out->config_hash = ch && *ch ? xstrdup(ch) : NULL;
 	const char *form = get_string(labels, SBX_LABEL_SPEC);
 	if (!form)
 		return 0; /* made by hand or by an sbx without the label: every field differs */
@@ -479,6 +481,9 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	json_object_object_add(labels, SBX_LABEL_SPEC, json_object_new_string(form));
 	json_object_object_add(labels, SBX_LABEL_SPEC_HASH, json_object_new_string(hash));
 	json_object_object_add(labels, SBX_LABEL_VERSION, json_object_new_string(SBX_VERSION));
+	/* Always set: a snapshot's image labels must not speak for this container. */
+	json_object_object_add(labels, SBX_LABEL_CONFIG_HASH,
+			       json_object_new_string(c->config_hash ? c->config_hash : ""));
 	/* Always set, even empty: a snapshot's image labels must not speak for this container. */
 	json_object_object_add(
 	    labels, SBX_LABEL_VOLUME,

@@ -28,6 +28,7 @@
 #define SBX_LABEL_SPEC_HASH    "dev.sbx.spec-hash"
 #define SBX_LABEL_VERSION      "dev.sbx.version"
 #define SBX_LABEL_VOLUME       "dev.sbx.credentials-volume"
+#define SBX_LABEL_CONFIG_HASH  "dev.sbx.config-sha256"
 
 /* The workspace a sandbox belongs to. */
 typedef struct sbx_workspace {
@@ -102,9 +103,10 @@ typedef struct sbx_create {
 	const sbx_host_facts *facts;
 	const sbx_workspace *ws;
 	const sbx_fields *fields;
-	const char *name;  /* the name to create under (a temporary one on recreate) */
-	const char *image; /* the image to start from (a snapshot on recreate) */
-	char **pass_env;   /* "NAME=value" of the host, NULL-terminated, or NULL */
+	const char *name;	 /* the name to create under (a temporary one on recreate) */
+	const char *image;	 /* the image to start from (a snapshot on recreate) */
+	char **pass_env;	 /* "NAME=value" of the host, NULL-terminated, or NULL */
+	const char *config_hash; /* sha256 hex of the sandbox.yaml bytes, or NULL */
 } sbx_create;
 
 /* sbx_state_create: create the container; *id gets its id. Caller frees *id. */

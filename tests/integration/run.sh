@@ -156,6 +156,7 @@ t "an env change: diff exits 2 and names it, --dry-run changes nothing"
 docker exec "$first_id" sh -c 'echo kept > /root/installed'
 sed -i 's/FOO: one/FOO: two/' "$W/sandbox.yaml"
 run 2 "$SBX" -C "$W" diff --exit-code && out_has "env.FOO: 'one' -> 'two'  # forces recreate" &&
+	err_has "sandbox.yaml' changed while '${first_name#/}' was running: review" &&
 	run 2 "$SBX" -C "$W" apply --dry-run --exit-code &&
 	eq "$(containers_of "$W")" "$first_id" "container id after --dry-run" && ok
 
@@ -172,6 +173,10 @@ if run 0 "$SBX" -C "$W" apply && out_has "must be replaced"; then
 		eq "$(docker exec "$new_id" cat /root/installed)" kept "preserved state" &&
 		eq "$(ins "$new_id" '{{.Name}}')" "$first_name" "name" &&
 		! docker inspect "$first_id" >/dev/null 2>&1 &&
+		eq "$(ins "$new_id" '{{index .Config.Labels "dev.sbx.config-sha256"}}')" \
+			"$(sha256sum "$W/sandbox.yaml" | cut -d' ' -f1)" "the file's hash" &&
+		printf '# a comment changes nothing\n' >>"$W/sandbox.yaml" &&
+		run 0 "$SBX" -C "$W" diff && ! grep -q "changed while" "$ERR" &&
 		ok
 fi
 
