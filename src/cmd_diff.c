@@ -36,10 +36,9 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 	    sbx_plan_has_changes(p.plan)) {
 		_cleanup_free_ char *qf = sbx_quotes(p.cfg->path);
 		_cleanup_free_ char *qn = sbx_quotes(p.actual.name);
-		fprintf(stderr,
-			"warning: %s changed while %s was running: review who changed it and "
-			"what it asks for (git diff, git log) before sbx apply\n",
-			qf, qn);
+		sbx_out_warn("warning: %s changed while %s was running: review who changed it and "
+			     "what it asks for (git diff, git log) before sbx apply\n",
+			     qf, qn);
 	}
 	if (json)
 		sbx_out_plan_json(p.plan);

@@ -65,10 +65,11 @@ int sbx_report(sbx_error *err)
 	int status = exit_status(err->code);
 	for (sbx_error *e = err; e; e = e->next) {
 		/* Config problems carry their own "file:line:col:" prefix. */
+		_cleanup_free_ char *msg = sbx_escape_text(e->msg);
 		if (e->code == SBX_EINVALID || e->code == SBX_EPOLICY)
-			fprintf(stderr, "%s\n", e->msg);
+			fprintf(stderr, "%s\n", msg);
 		else
-			fprintf(stderr, "sbx: %s\n", e->msg);
+			fprintf(stderr, "sbx: %s\n", msg);
 	}
 	sbx_error_free(err);
 	return status;

@@ -1,6 +1,8 @@
 #include "output.h"
 
 #include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -84,8 +86,19 @@ void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color)
 
 void sbx_out_note(const char *line)
 {
-	printf("  %s\n", line);
+	_cleanup_free_ char *safe = sbx_escape_text(line);
+	printf("  %s\n", safe);
 	fflush(stdout);
+}
+
+void sbx_out_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	_cleanup_free_ char *safe = sbx_escape_text(msg);
+	fputs(safe, stderr);
 }
 
 void sbx_out_applied(const sbx_plan *plan)
@@ -178,12 +191,15 @@ void sbx_out_inspect(const sbx_actual *a, bool json)
 	}
 	_cleanup_free_ char *name = sbx_quotes(a->name);
 	_cleanup_free_ char *status = sbx_quotes(a->status);
-	printf("sandbox %s\n  id:     %s\n  status: %s\n", name, a->id, status);
+	_cleanup_free_ char *id = sbx_escape(a->id);
+	printf("sandbox %s\n  id:     %s\n  status: %s\n", name, id, status);
 	for (size_t i = 0; i < a->fields.n; i++) {
+		/* From the engine's labels: anyone with the socket could have written them. */
+		_cleanup_free_ char *path = sbx_escape(a->fields.v[i].path);
 		_cleanup_free_ char *v = a->fields.v[i].sensitive
 					     ? xstrdup("(sensitive)")
 					     : sbx_quotes(a->fields.v[i].value);
-		printf("  %s = %s\n", a->fields.v[i].path, v);
+		printf("  %s = %s\n", path, v);
 	}
 }
 

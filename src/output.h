@@ -40,6 +40,11 @@ void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
 void sbx_out_plan_json(const sbx_plan *plan);
 /* One line of progress during apply (already escaped). */
 void sbx_out_note(const char *line);
+/*
+ * sbx_out_warn: a message for stderr (printf-style), its control
+ * characters and escape sequences escaped on the way out.
+ */
+void sbx_out_warn(const char *fmt, ...) SBX_PRINTF(1, 2);
 /* The closing line of a successful apply. */
 void sbx_out_applied(const sbx_plan *plan);
 

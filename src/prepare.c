@@ -1,6 +1,7 @@
 #include "prepare.h"
 
 #include "lib/trust.h"
+#include "output.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 static void recover_note(const char *line, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "sbx: %s\n", line);
+	sbx_out_warn("sbx: %s\n", line);
 }
 
 /* Did the file change a resource limit? Only then is the container inspected. */
@@ -42,7 +43,7 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 				   data_root, err)) < 0)
 		return rc;
 	if (p->desired.warnings)
-		fputs(p->desired.warnings, stderr);
+		sbx_out_warn("%s", p->desired.warnings);
 	/*
 	 * Tier 1: what a file may ask for only with the user's approval of its
 	 * exact bytes. apply refuses without it; diff, which grants nothing,
@@ -74,7 +75,7 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 		if (lock)
 			sbx_error_set(err, SBX_EPOLICY, "%s", msg);
 		else
-			fprintf(stderr, "warning: %s\n", msg);
+			sbx_out_warn("warning: %s\n", msg);
 	} else {
 		for (size_t i = 0; !v.trusted && i < g.n; i++) {
 			if (lock)
@@ -84,10 +85,10 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 					      p->cfg->path, g.v[i].pos.line, g.v[i].pos.col,
 					      g.v[i].what);
 			else
-				fprintf(stderr,
-					"warning: %s:%d:%d: %s is not approved; apply will "
-					"refuse it until 'sbx trust'\n",
-					p->cfg->path, g.v[i].pos.line, g.v[i].pos.col, g.v[i].what);
+				sbx_out_warn("warning: %s:%d:%d: %s is not approved; apply will "
+					     "refuse it until 'sbx trust'\n",
+					     p->cfg->path, g.v[i].pos.line, g.v[i].pos.col,
+					     g.v[i].what);
 		}
 	}
 	free(v.was);

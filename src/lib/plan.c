@@ -242,6 +242,14 @@ static bool has_action(const sbx_plan *p, sbx_action_type t)
 	return false;
 }
 
+/* One line's start: the symbol in its colour, then the field's path, escaped (labels may lie). */
+static void add_path(sbx_buf *b, const char *col, const char *sym, const char *reset,
+		     const char *path)
+{
+	_cleanup_free_ char *p = sbx_escape(path);
+	sbx_buf_addf(b, "      %s%s%s %s", col, sym, reset, p);
+}
+
 char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool color)
 {
 	sbx_buf b = SBX_BUF_INIT;
@@ -258,7 +266,8 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 		/* Changes that touch nothing on the container (command): shown, not applied. */
 		for (size_t i = 0; i < plan->n_changes; i++) {
 			const sbx_change *c = &plan->changes[i];
-			sbx_buf_addf(&b, "      %s~%s %s: ", y, reset, c->path);
+			add_path(&b, y, "~", reset, c->path);
+			sbx_buf_adds(&b, ": ");
 			value_text(&b, c->old_value ? c->old_value : "", c->sensitive);
 			sbx_buf_adds(&b, " -> ");
 			value_text(&b, c->new_value ? c->new_value : "", c->sensitive);
@@ -271,7 +280,8 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 			     reset);
 		for (size_t i = 0; i < desired->n; i++) {
 			const sbx_fieldv *f = &desired->v[i];
-			sbx_buf_addf(&b, "      %s+%s %s = ", g, reset, f->path);
+			add_path(&b, g, "+", reset, f->path);
+			sbx_buf_adds(&b, " = ");
 			value_text(&b, f->value, f->sensitive);
 			if (sbx_path_is_security(f->path) && strcmp(f->value, "false") != 0 &&
 			    strcmp(f->value, "bridge") != 0)
@@ -292,7 +302,7 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 			const sbx_change *c = &plan->changes[i];
 			const char *sym = !c->old_value ? "+" : !c->new_value ? "-" : "~";
 			const char *col = !c->old_value ? g : !c->new_value ? r : y;
-			sbx_buf_addf(&b, "      %s%s%s %s", col, sym, reset, c->path);
+			add_path(&b, col, sym, reset, c->path);
 			if (c->old_value && c->new_value) {
 				sbx_buf_adds(&b, ": ");
 				value_text(&b, c->old_value, c->sensitive);

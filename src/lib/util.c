@@ -204,8 +204,17 @@ static bool is_bidi_control(uint32_t cp)
 	       cp == 0x200f || cp == 0x061c;
 }
 
-static char *escape(const char *s, size_t len, bool quoted)
+enum escape_mode { ESC_QUOTED, ESC_BARE, ESC_TEXT };
+
+/*
+ * ESC_QUOTED: '...' with \ and ' escaped too; ESC_BARE: the same without
+ * quotes; ESC_TEXT: a message, whose newlines and tabs stay and whose
+ * backslashes are left alone (its quoted parts are escaped already).
+ */
+static char *escape(const char *s, size_t len, enum escape_mode mode)
 {
+	bool quoted = mode == ESC_QUOTED;
+	bool text = mode == ESC_TEXT;
 	sbx_buf b = SBX_BUF_INIT;
 	const unsigned char *u = (const unsigned char *)s;
 	if (quoted)
@@ -221,16 +230,16 @@ static char *escape(const char *s, size_t len, bool quoted)
 		}
 		switch (cp) {
 		case '\n':
-			sbx_buf_adds(&b, "\\n");
+			sbx_buf_adds(&b, text ? "\n" : "\\n");
 			break;
 		case '\t':
-			sbx_buf_adds(&b, "\\t");
+			sbx_buf_adds(&b, text ? "\t" : "\\t");
 			break;
 		case '\r':
 			sbx_buf_adds(&b, "\\r");
 			break;
 		case '\\':
-			sbx_buf_adds(&b, "\\\\");
+			sbx_buf_adds(&b, text ? "\\" : "\\\\");
 			break;
 		case '\'':
 			sbx_buf_adds(&b, quoted ? "\\'" : "'");
@@ -253,7 +262,7 @@ static char *escape(const char *s, size_t len, bool quoted)
 
 char *sbx_quote(const char *s, size_t len)
 {
-	return escape(s, len, true);
+	return escape(s, len, ESC_QUOTED);
 }
 
 char *sbx_quotes(const char *s)
@@ -263,7 +272,12 @@ char *sbx_quotes(const char *s)
 
 char *sbx_escape(const char *s)
 {
-	return escape(s, strlen(s), false);
+	return escape(s, strlen(s), ESC_BARE);
+}
+
+char *sbx_escape_text(const char *s)
+{
+	return escape(s, strlen(s), ESC_TEXT);
 }
 
 char *sbx_xdg_dir(const char *var, const char *fallback, const char *home)

@@ -96,6 +96,12 @@ char *sbx_quotes(const char *s);
  * message ("FILE:LINE:COL: ..."). Caller frees.
  */
 char *sbx_escape(const char *s);
+/*
+ * sbx_escape_text: a whole message made safe for a terminal: control
+ * characters, escape sequences and bidi overrides escaped, its newlines
+ * and tabs kept. The last line of defence before stderr. Caller frees.
+ */
+char *sbx_escape_text(const char *s);
 
 /*
  * sbx_xdg_dir: sbx's directory under an XDG base directory: "$var/sbx" when

@@ -175,6 +175,16 @@ if LC_ALL=C grep -q "$(printf '\033')" "$ERR" || LC_ALL=C grep -q "$(printf '\34
 else
 	err_has "\\\\x1b\\]0;pwned" && err_has "\\\\u202e" && ok
 fi
+t "a directory name with escape sequences is escaped where it leads a message"
+D="$T/$(printf 'evil\033[2J\342\200\256dir')"
+mkdir -p "$D"
+printf 'version: 1\nagent: nope\n' >"$D/sandbox.yaml"
+run 65 "$SBX" -C "$D" validate
+if LC_ALL=C grep -q "$(printf '\033')" "$ERR" || LC_ALL=C grep -q "$(printf '\342\200\256')" "$ERR"; then
+	fail "raw control sequence in the output"
+else
+	err_has 'evil\\x1b\[2J\\u202edir/sandbox.yaml:2:8: unknown agent' && ok
+fi
 t "every invalid corpus file exits 65 with positioned problems"
 bad=0
 for f in "$ROOT"/tests/schema/invalid/*.yaml; do
