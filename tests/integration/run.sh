@@ -290,6 +290,27 @@ run 3 "$SBX" -C "$T/ws-swap" trust --yes
 run 3 "$SBX" -C "$T/ws-swap" apply && err_has "refused: it is ~/.ssh" &&
 	eq "$(count_of "$T/ws-swap")" 1 "containers" && ok
 
+t "pass_env: the host's value is copied in, never printed, labelled only as a sha256 digest"
+WP="$T/ws-passenv"
+SECRET="s3cr3t-value-$$"
+workspace "$WP" "pass_env: [SBX_IT_SECRET]"
+digest=$(printf 'SBX_IT_SECRET=%s' "$SECRET" | sha256sum | cut -d' ' -f1)
+no_secret() { ! grep -q "$SECRET" "$OUT" "$ERR" || { fail "the value was printed"; return 1; }; }
+if SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
+	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
+	out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
+	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --json --exit-code && no_secret &&
+	SBX_IT_SECRET=$SECRET SBX_TRACE=1 run 0 "$SBX" -C "$WP" apply && no_secret; then
+	idp=$(containers_of "$WP")
+	eq "$(docker exec "$idp" sh -c 'echo $SBX_IT_SECRET')" "$SECRET" "the value inside" &&
+		! ins "$idp" '{{json .Config.Labels}}' | grep -q "$SECRET" &&
+		ins "$idp" '{{json .Config.Labels}}' | grep -q "sha256:$digest" &&
+		run 0 "$SBX" -C "$WP" inspect && no_secret && run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
+		SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" diff --exit-code &&
+		SBX_IT_SECRET=changed-$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
+		out_has "~ pass_env.SBX_IT_SECRET: (sensitive) -> (sensitive)" && ok
+fi
+
 t "a mount source that does not exist: exit 65 at its position, nothing created"
 workspace "$T/ws-nosrc" "mounts:" "  - {source: /nonexistent/sbx, target: /x}"
 run 65 "$SBX" -C "$T/ws-nosrc" apply && err_has "sandbox.yaml:6:5: mount source '/nonexistent/sbx'" &&
