@@ -411,6 +411,46 @@ workspace "$HOME"
 run 3 "$SBX" -C "$HOME" diff && err_has "the workspace '$HOME' refused: it is your home directory" &&
 	rm -f "$HOME/sandbox.yaml" && ok
 
+# refused CASE "YAML LINE..." -- EXPECTED...: apply exits 3 with each expected text,
+# creates nothing and sends the engine no request but GETs.
+refused() {
+	rw="$T/ws-refused-$1"
+	shift
+	lines=""
+	while [ "$1" != "--" ]; do
+		lines="$lines$1
+"
+		shift
+	done
+	shift
+	mkdir -p "$rw"
+	{
+		printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE"
+		printf '%s' "$lines"
+	} >"$rw/sandbox.yaml"
+	SBX_TRACE=1 run 3 "$SBX" -C "$rw" apply || return 1
+	for want in "$@"; do err_has "$want" || return 1; done
+	! grep 'engine request' "$ERR" | grep -qv "GET '" || { fail "a state-changing request was sent"; return 1; }
+	eq "$(count_of "$rw")" 0 "containers"
+}
+t "every refusal: exit 3 at its file:line:col with why and what to do, nothing created, only GETs sent"
+DATA_ROOT=$(docker info -f '{{.DockerRootDir}}')
+mkdir -p "$HOME/.aws" "$HOME/.local/share/sbx" "$T/outside" "$T/ws-refused-t2-inside/sub"
+refused t1-mount "mounts:" "  - {source: $T/outside, target: /o}" -- \
+	"sandbox.yaml:6:5: mount of the host's '$T/outside' at '/o' (read-write) needs your approval: review the file, then run 'sbx trust'" &&
+	refused t1-passenv "pass_env: [HOME]" -- "sandbox.yaml:5:12: pass_env HOME" &&
+	refused t1-socket "docker_socket: true" -- "sandbox.yaml:5:1: docker_socket: true" &&
+	refused t2-aws "mounts:" "  - {source: ~/.aws, target: /a}" -- \
+		"sandbox.yaml:6:5: mount source '~/.aws' refused: it is ~/.aws; sbx never mounts that into a sandbox (unless your own policy file" &&
+	refused t2-etc "mounts:" "  - {source: /etc, target: /e, readonly: true}" -- "sandbox.yaml:6:5: mount source '/etc' refused: it is /etc" &&
+	refused t2-root "mounts:" "  - {source: /, target: /host}" -- "refused: it is the host's root directory" &&
+	refused t2-home "mounts:" "  - {source: ~/, target: /h}" -- "refused: it is your home directory" &&
+	refused t2-socket "mounts:" "  - {source: $SOCKET, target: /s}" -- "refused: it is the engine's $SOCKET" &&
+	refused t2-dataroot "mounts:" "  - {source: $DATA_ROOT, target: /d}" -- "refused: it is the engine's $DATA_ROOT" &&
+	refused t2-sbx "mounts:" "  - {source: ~/.local/share/sbx, target: /t}" -- "refused: it is sbx's own" &&
+	refused t2-inside "mounts:" "  - {source: ./sub, target: /t}" -- \
+		"mount source './sub' refused: it lies inside the workspace" &&
+	ok
 t "ls lists the sandboxes; --json and -q agree"
 if run 0 "$SBX" ls; then
 	out_has "$(ins "$id" '{{.Name}}' | sed 's|^/||')" && out_has "$W2" &&
