@@ -206,6 +206,20 @@ t "NO_COLOR and --no-color: no escape sequences on stdout"
 NO_COLOR=1 run 0 "$SBX" -C "$W" validate && ! LC_ALL=C grep -q "$(printf '\033')" "$OUT" &&
 	run 0 "$SBX" --no-color -C "$W" validate && ! LC_ALL=C grep -q "$(printf '\033')" "$OUT" && ok
 
+t "trust asks on a terminal: no keeps nothing, yes records the approval; untrust withdraws it"
+mkdir -p "$T/ask"
+printf 'version: 1\nagent: shell\npass_env: [HOME]\n' >"$T/ask/sandbox.yaml"
+store="$HOME/.local/share/sbx/trust"
+printf 'n\n' | run 3 script -qec "'$SBX' -C '$T/ask' trust" /dev/null && out_has "line 3: pass_env HOME" &&
+	out_has "Approve these for '$T/ask', until the file changes? \[y/N\]" && out_has "not approved" &&
+	eq "$(ls "$store" 2>/dev/null | wc -l)" 0 "approvals after no" &&
+	printf 'y\n' | run 0 script -qec "'$SBX' -C '$T/ask' trust" /dev/null && out_has "trusted" &&
+	eq "$(ls "$store" | wc -l)" 1 "approvals after yes" &&
+	eq "$(stat -c %a "$store" "$store"/*)" "700
+600" "modes" &&
+	run 0 "$SBX" -C "$T/ask" untrust && out_has "withdrew the approvals of" &&
+	eq "$(ls "$store" | wc -l)" 0 "approvals after untrust"
+
 ok
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
