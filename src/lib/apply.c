@@ -361,7 +361,7 @@ rollback:;
 	(void)new_renamed;
 	if (old_renamed)
 		sbx_container_rename(e, old->id, old->name, &rb);
-	if (old_stopped)
+	if (old_stopped && sbx_actual_verify(old, &rb) == 0)
 		sbx_container_start(e, old->id, &rb);
 	if (rb) {
 		sbx_error_wrap(err, "recreating %s failed, and so did part of the rollback (%s)",

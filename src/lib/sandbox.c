@@ -167,6 +167,40 @@ int sbx_desired_verify(const sbx_desired *d, sbx_error **err)
 	return 0;
 }
 
+/* The host path of a canonical form's value: "PATH" or "PATH (read-only)". */
+static char *host_path_of(const char *value)
+{
+	const char *p = strrchr(value, ' ');
+	if (p && (strcmp(p, " (read-only)") == 0 || strcmp(p, " (read-write)") == 0))
+		return xstrndup(value, (size_t)(p - value));
+	return xstrdup(value);
+}
+
+int sbx_actual_verify(const sbx_actual *a, sbx_error **err)
+{
+	for (size_t i = 0; i < a->fields.n; i++) {
+		const sbx_fieldv *f = &a->fields.v[i];
+		bool host = strcmp(f->path, "workspace") == 0 ||
+			    strcmp(f->path, "workspace.config") == 0 ||
+			    strncmp(f->path, "mounts.", 7) == 0 ||
+			    (strcmp(f->path, "docker_socket") == 0 && f->value[0] == '/');
+		if (!host)
+			continue;
+		_cleanup_free_ char *src = host_path_of(f->value);
+		_cleanup_free_ char *now = realpath(src, NULL);
+		if (now && strcmp(now, src) == 0)
+			continue;
+		_cleanup_free_ char *qs = sbx_quotes(src);
+		_cleanup_free_ char *qp = sbx_quotes(f->path);
+		_cleanup_free_ char *qn = now ? sbx_quotes(now) : NULL;
+		return sbx_error_set(err, SBX_EPOLICY,
+				     "%s of %s leads %s%s now (a symlink on the way changed): not "
+				     "started again",
+				     qp, qs, now ? "to " : "nowhere", now ? qn : "");
+	}
+	return 0;
+}
+
 int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_socket,
 		     const char *data_root, sbx_error **err)
 {

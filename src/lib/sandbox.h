@@ -68,6 +68,14 @@ int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace
  */
 int sbx_desired_verify(const sbx_desired *d, sbx_error **err);
 
+/*
+ * sbx_actual_verify: the same for a container sbx made earlier, from the
+ * host paths its canonical form records (workspace, sandbox.yaml, mount
+ * sources, the engine socket): each must still be canonical. For the
+ * start that puts a previous sandbox back after a failed recreate.
+ */
+int sbx_actual_verify(const sbx_actual *a, sbx_error **err);
+
 /* sbx_credentials_volume_name: the volume for an agent: shared, or one per workspace. */
 char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name);
 

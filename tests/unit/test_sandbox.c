@@ -127,11 +127,40 @@ static void test_verify_workspace_swapped(void **state)
 	sbx_config_free(cfg);
 }
 
+/* A previous sandbox put back after a failed recreate: its recorded host paths, checked. */
+static void test_verify_actual(void **state)
+{
+	(void)state;
+	sh("cd '%s' && rm -rf act && mkdir -p act/ws act/data act/other && touch "
+	   "act/ws/sandbox.yaml",
+	   tmp);
+	sbx_actual a = {0};
+	_cleanup_free_ char *ws = xasprintf("%s/act/ws", tmp);
+	_cleanup_free_ char *cfgv = xasprintf("%s/act/ws/sandbox.yaml (read-only)", tmp);
+	_cleanup_free_ char *data = xasprintf("%s/act/data (read-write)", tmp);
+	sbx_fields_set(&a.fields, "workspace", ws, false);
+	sbx_fields_set(&a.fields, "workspace.config", cfgv, false);
+	sbx_fields_set(&a.fields, "mounts./data", data, false);
+	sbx_fields_set(&a.fields, "docker_socket", "false", false);
+	sbx_fields_set(&a.fields, "env.X", "/not/a/host/path", false);
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_actual_verify(&a, &err), 0);
+	sh("cd '%s/act' && mv data data.real && ln -s other data", tmp);
+	assert_int_equal(sbx_actual_verify(&a, &err), SBX_EPOLICY);
+	_cleanup_free_ char *want =
+	    xasprintf("'mounts./data' of '%s/act/data' leads to '%s/act/other' now", tmp, tmp);
+	if (!strstr(err->msg, want))
+		fail_msg("got '%s'", err->msg);
+	sbx_error_free(err);
+	sbx_actual_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_verify_mount_swapped),
 	    cmocka_unit_test(test_verify_workspace_swapped),
+	    cmocka_unit_test(test_verify_actual),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
 }
