@@ -274,6 +274,18 @@ static const char *removed_variable(const sbx_plan *p)
 	return NULL;
 }
 
+/* A variable name as sandbox.yaml allows it (the label it comes from is the engine's word). */
+static bool env_name_ok(const char *n)
+{
+	if (!*n || (*n >= '0' && *n <= '9'))
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z') ||
+		      (*n >= '0' && *n <= '9') || *n == '_'))
+			return false;
+	return true;
+}
+
 /*
  * The recreate: new beside old, then the names swap. At every step the old
  * container is intact until the new one runs under the canonical name.
@@ -297,7 +309,15 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 		      "the image, without the old one's installed state",
 		      removed);
 	} else if (spec->preserve_state && !image_changed(plan)) {
-		rc = sbx_state_commit(&snapshot, e, old->id, "sbx-snapshot", d->name, err);
+		/* The old container's pass_env values would be baked into the image. */
+		const char **blank = xcalloc(old->fields.n + 1, sizeof(char *));
+		size_t nb = 0;
+		for (size_t i = 0; i < old->fields.n; i++)
+			if (strncmp(old->fields.v[i].path, "pass_env.", 9) == 0 &&
+			    env_name_ok(old->fields.v[i].path + 9))
+				blank[nb++] = old->fields.v[i].path + 9;
+		rc = sbx_state_commit(&snapshot, e, old->id, "sbx-snapshot", d->name, blank, err);
+		free(blank);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", qname);
 			return rc;

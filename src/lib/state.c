@@ -603,15 +603,24 @@ int sbx_state_ensure_image(sbx_engine *e, const char *image,
 }
 
 int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *repo, const char *tag,
-		     sbx_error **err)
+		     const char *const *blank_env, sbx_error **err)
 {
 	*image = NULL;
 	_cleanup_free_ char *eid = sbx_engine_escape(id);
 	_cleanup_free_ char *erepo = sbx_engine_escape(repo);
 	_cleanup_free_ char *etag = sbx_engine_escape(tag);
-	_cleanup_free_ char *path =
-	    xasprintf("/commit?container=%s&repo=%s&tag=%s&pause=true", eid, erepo, etag);
-	return post_for_id(image, e, path, NULL, SBX_ENGINE_TIMEOUT_LONG, "a snapshot image", err);
+	sbx_buf path = SBX_BUF_INIT;
+	sbx_buf_addf(&path, "/commit?container=%s&repo=%s&tag=%s&pause=true", eid, erepo, etag);
+	for (size_t i = 0; blank_env && blank_env[i]; i++) {
+		/* A Dockerfile instruction the engine applies to the image's config. */
+		_cleanup_free_ char *change = xasprintf("ENV %s=", blank_env[i]);
+		_cleanup_free_ char *ec = sbx_engine_escape(change);
+		sbx_buf_addf(&path, "&changes=%s", ec);
+	}
+	int rc = post_for_id(image, e, path.data, NULL, SBX_ENGINE_TIMEOUT_LONG, "a snapshot image",
+			     err);
+	sbx_buf_release(&path);
+	return rc;
 }
 
 int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)

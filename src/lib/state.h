@@ -130,9 +130,13 @@ int sbx_state_ensure_image(sbx_engine *e, const char *image,
 			   void (*on_progress)(const char *line, void *arg), void *arg,
 			   sbx_error **err);
 
-/* sbx_state_commit: commit container id to repo:tag; *image gets the image id. */
+/*
+ * sbx_state_commit: commit container id to repo:tag; *image gets the image
+ * id. The variables named in blank_env (NULL-terminated, may be NULL) are
+ * emptied in the image's config: the host's pass_env values stay out of it.
+ */
 int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *repo, const char *tag,
-		     sbx_error **err);
+		     const char *const *blank_env, sbx_error **err);
 
 /* sbx_state_image_user: the image's own user (Config.User; "" for root). Caller frees *user. */
 int sbx_state_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err);

@@ -290,7 +290,7 @@ run 3 "$SBX" -C "$T/ws-swap" trust --yes
 run 3 "$SBX" -C "$T/ws-swap" apply && err_has "refused: it is ~/.ssh" &&
 	eq "$(count_of "$T/ws-swap")" 1 "containers" && ok
 
-t "pass_env: the host's value is copied in, never printed, labelled only as a sha256 digest"
+t "pass_env: the host's value is copied in, never printed, labelled only as a sha256 digest, blanked in snapshots' config"
 WP="$T/ws-passenv"
 SECRET="s3cr3t-value-$$"
 workspace "$WP" "pass_env: [SBX_IT_SECRET]"
@@ -308,7 +308,16 @@ if SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
 		run 0 "$SBX" -C "$WP" inspect && no_secret && run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
 		SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" diff --exit-code &&
 		SBX_IT_SECRET=changed-$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
-		out_has "~ pass_env.SBX_IT_SECRET: (sensitive) -> (sensitive)" && ok
+		out_has "~ pass_env.SBX_IT_SECRET: (sensitive) -> (sensitive)" &&
+		SBX_IT_SECRET=changed-$SECRET run 0 "$SBX" -C "$WP" apply && no_secret &&
+		out_has "kept the installed state" &&
+		eq "$(docker exec "$(containers_of "$WP")" sh -c 'echo $SBX_IT_SECRET')" "changed-$SECRET" "the new value inside" &&
+		snap="sbx-snapshot:$(ins "$(containers_of "$WP")" '{{.Name}}' | sed 's|^/||')" &&
+		! docker image inspect -f '{{json .Config}}' "$snap" | grep -q "$SECRET" &&
+		docker image inspect -f '{{json .Config.Env}}' "$snap" | grep -q '"SBX_IT_SECRET="' || {
+		fail "the snapshot image keeps the value: $(docker image inspect -f '{{json .Config.Env}}' "$snap")"
+		false
+	} && ok
 fi
 
 t "a mount source that does not exist: exit 65 at its position, nothing created"
