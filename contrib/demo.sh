@@ -93,6 +93,15 @@ say "a resource limit changes in place: same container"
 printf 'resources: {pids: 512}\n' >>sandbox.yaml
 step "sbx apply"
 "$SBX" apply
+say "host access needs your approval: a file that asks for the engine's socket is refused (exit 3)"
+cp sandbox.yaml "$demo/approved.yaml"
+printf 'docker_socket: true\n' >>sandbox.yaml
+step "sbx apply"
+"$SBX" apply || echo "(exit status $?)"
+step "sbx diff                 # diff still shows the plan, and warns"
+"$SBX" diff || true
+cp "$demo/approved.yaml" sandbox.yaml
+
 step "sbx ls"
 "$SBX" ls
 step "sbx inspect"
