@@ -48,15 +48,9 @@ static int resolve(char **out, parse_ctx *c, const yaml_node_t *n)
 	const char *v = scalar(n);
 	if (!v || !*v)
 		return bad(c, n, "expected a path");
-	_cleanup_free_ char *abs = NULL;
-	if (strcmp(v, "~") == 0 || strncmp(v, "~/", 2) == 0) {
-		const char *home = getenv("HOME");
-		abs = xasprintf("%s%s", home ? home : "", v + 1);
-	} else if (v[0] == '/') {
-		abs = xstrdup(v);
-	} else {
+	_cleanup_free_ char *abs = sbx_path_expand(v, NULL);
+	if (!abs)
 		return bad(c, n, "a path here is absolute or starts with ~/");
-	}
 	*out = realpath(abs, NULL);
 	return 0;
 }

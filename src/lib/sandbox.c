@@ -24,18 +24,6 @@ char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_de
 	return NULL;
 }
 
-/* A mount source as written, made absolute: ~/ is the home, relative is the workspace's. */
-static char *expand_source(const char *src, const char *workspace)
-{
-	if (strcmp(src, "~") == 0 || strncmp(src, "~/", 2) == 0) {
-		const char *home = getenv("HOME");
-		return xasprintf("%s%s", home ? home : "", src + 1);
-	}
-	if (src[0] == '/')
-		return xstrdup(src);
-	return xasprintf("%s/%s", strcmp(workspace, "/") == 0 ? "" : workspace, src);
-}
-
 int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *sources,
 		     const char *engine_socket, const char *data_root, sbx_error **err)
 {
@@ -71,7 +59,7 @@ int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *
 				(const char *const *)allowed};
 	char **lexical = xcalloc(spec->mounts_len + 1, sizeof(char *));
 	for (size_t i = 0; i < spec->mounts_len; i++) {
-		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, workspace);
+		_cleanup_free_ char *abs = sbx_path_expand(spec->mounts[i].source, workspace);
 		lexical[i] = sbx_path_normalize(abs);
 	}
 	sbx_refusals r = {0};
@@ -103,7 +91,7 @@ int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace
 	const sbx_spec *spec = cfg->spec;
 	char **v = xcalloc(spec->mounts_len + 1, sizeof(char *));
 	for (size_t i = 0; i < spec->mounts_len; i++) {
-		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, workspace);
+		_cleanup_free_ char *abs = sbx_path_expand(spec->mounts[i].source, workspace);
 		v[i] = realpath(abs, NULL);
 		if (!v[i]) {
 			int e = errno;
@@ -153,7 +141,7 @@ int sbx_desired_verify(const sbx_desired *d, sbx_error **err)
 	    (rc = still_leads(d->ws.config, d->ws.config, cfg, top, "the sandbox.yaml", err)) < 0)
 		return rc;
 	for (size_t i = 0; i < spec->mounts_len; i++) {
-		_cleanup_free_ char *abs = expand_source(spec->mounts[i].source, d->ws.path);
+		_cleanup_free_ char *abs = sbx_path_expand(spec->mounts[i].source, d->ws.path);
 		_cleanup_free_ char *q = sbx_quotes(spec->mounts[i].source);
 		_cleanup_free_ char *what = xasprintf("mount source %s", q);
 		if ((rc = still_leads(abs, d->mount_sources[i], cfg, spec->mounts[i].pos, what,

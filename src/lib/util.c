@@ -290,6 +290,19 @@ char *sbx_xdg_dir(const char *var, const char *fallback, const char *home)
 	return xasprintf("%s/%s/sbx", home ? home : "", fallback);
 }
 
+char *sbx_path_expand(const char *path, const char *base)
+{
+	if (strcmp(path, "~") == 0 || strncmp(path, "~/", 2) == 0) {
+		const char *home = getenv("HOME");
+		return xasprintf("%s%s", home ? home : "", path + 1);
+	}
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (!base)
+		return NULL;
+	return xasprintf("%s/%s", strcmp(base, "/") == 0 ? "" : base, path);
+}
+
 size_t sbx_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

@@ -110,6 +110,13 @@ char *sbx_escape_text(const char *s);
  */
 char *sbx_xdg_dir(const char *var, const char *fallback, const char *home);
 
+/*
+ * sbx_path_expand: a host path as a file writes it, made absolute: "~" and
+ * "~/..." are $HOME's, "/..." stays, anything else lies under base (NULL:
+ * relative paths are not allowed, and the answer is NULL). Caller frees.
+ */
+char *sbx_path_expand(const char *path, const char *base);
+
 /* sbx_edit_distance: optimal-string-alignment distance, for "did you mean" suggestions. */
 size_t sbx_edit_distance(const char *a, const char *b);
 /*
