@@ -74,9 +74,7 @@ int cmd_trust(sbx_ctx *ctx, int argc, char **argv)
 	int rc = sbx_check_policy(cfg, cfg->workspace, sources, socket, NULL, &err);
 	if (rc == 0)
 		rc = trust(cfg, (const char *const *)sources, ns, yes, &err);
-	for (size_t i = 0; i < ns; i++)
-		free(sources[i]);
-	free(sources);
+	sbx_strv_free(sources);
 	sbx_config_free(cfg);
 	return rc < 0 ? sbx_report(err) : SBX_EXIT_OK;
 }

@@ -17,13 +17,6 @@ char *sbx_allow_path(void)
 	return xasprintf("%s/policy.yaml", dir);
 }
 
-void sbx_allow_free(char **paths)
-{
-	for (char **p = paths; p && *p; p++)
-		free(*p);
-	free(paths);
-}
-
 typedef struct parse_ctx {
 	yaml_document_t *doc;
 	const char *filename;
@@ -111,7 +104,7 @@ int sbx_allow_parse(char ***out, const char *buf, size_t len, const char *filena
 				       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
 				       parser.problem ? parser.problem : "not YAML");
 		yaml_parser_delete(&parser);
-		sbx_allow_free(*out);
+		sbx_strv_free(*out);
 		*out = NULL;
 		return rc;
 	}
@@ -153,7 +146,7 @@ int sbx_allow_parse(char ***out, const char *buf, size_t len, const char *filena
 out:
 	yaml_document_delete(&doc);
 	if (rc < 0) {
-		sbx_allow_free(*out);
+		sbx_strv_free(*out);
 		*out = NULL;
 	}
 	return rc;

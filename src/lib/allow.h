@@ -35,7 +35,6 @@ int sbx_allow_parse(char ***out, const char *buf, size_t len, const char *filena
  * there is none. SBX_EPOLICY when others could write it.
  */
 int sbx_allow_load(char ***out, const char *workspace, sbx_error **err);
-
-void sbx_allow_free(char **paths);
+/* Free the lists with sbx_strv_free. */
 
 #endif

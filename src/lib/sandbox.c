@@ -65,10 +65,8 @@ int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *
 	sbx_refusals r = {0};
 	sbx_policy_check(&r, spec, workspace, (const char *const *)sources,
 			 (const char *const *)lexical, &host);
-	for (size_t i = 0; i < spec->mounts_len; i++)
-		free(lexical[i]);
-	free(lexical);
-	sbx_allow_free(allowed);
+	sbx_strv_free(lexical);
+	sbx_strv_free(allowed);
 	_cleanup_free_ char *policy_file = sbx_allow_path();
 	_cleanup_free_ char *qpf = sbx_quotes(policy_file);
 	for (size_t i = 0; i < r.n; i++) {
@@ -102,9 +100,7 @@ int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace
 					  "path)",
 					  cfg->path, spec->mounts[i].pos.line,
 					  spec->mounts[i].pos.col, q, strerror(e));
-			for (size_t j = 0; j < i; j++)
-				free(v[j]);
-			free(v);
+			sbx_strv_free(v);
 			return rc;
 		}
 	}
@@ -279,6 +275,7 @@ fail:
 	return rc;
 }
 
+/* A list with holes (pass_env digests of unset variables): freed by its length. */
 static void free_list(char **v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++)
@@ -290,12 +287,11 @@ void sbx_desired_release(sbx_desired *d)
 {
 	if (!d)
 		return;
-	size_t nm = d->cfg ? d->cfg->spec->mounts_len : 0;
 	size_t np = d->cfg ? d->cfg->spec->pass_env_len : 0;
 	sbx_workspace_release(&d->ws);
 	free(d->name);
 	sbx_gitid_release(&d->git);
-	free_list(d->mount_sources, nm);
+	sbx_strv_free(d->mount_sources);
 	free_list(d->pass_env_digests, np);
 	if (d->pass_env) {
 		for (char **p = d->pass_env; *p; p++) {

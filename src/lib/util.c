@@ -46,6 +46,13 @@ char *xstrdup(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
+void sbx_strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
 char *xstrndup(const char *s, size_t n)
 {
 	char *r = xmalloc(n + 1);

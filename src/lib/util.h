@@ -30,6 +30,8 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* sbx_strv_free: free a NULL-terminated list of strings and the list; accepts NULL. */
+void sbx_strv_free(char **v);
 char *xasprintf(const char *fmt, ...) SBX_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) SBX_PRINTF(1, 0);
 

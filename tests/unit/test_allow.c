@@ -62,16 +62,16 @@ static void test_parse(void **state)
 	assert_non_null(paths[1]);
 	assert_string_equal(paths[1], gcloud);
 	assert_null(paths[2]); /* missing paths and other workspaces' entries: not here */
-	sbx_allow_free(paths);
+	sbx_strv_free(paths);
 
 	/* a workspace with no entry: nothing */
 	assert_int_equal(sbx_allow_parse(&paths, good, strlen(good), "policy.yaml", tmp, &err), 0);
 	assert_null(paths[0]);
-	sbx_allow_free(paths);
+	sbx_strv_free(paths);
 	/* an empty file allows nothing */
 	assert_int_equal(sbx_allow_parse(&paths, "", 0, "policy.yaml", ws, &err), 0);
 	assert_null(paths[0]);
-	sbx_allow_free(paths);
+	sbx_strv_free(paths);
 }
 
 static void bad(const char *text, const char *want)
@@ -124,12 +124,12 @@ static void test_load(void **state)
 	/* none: nothing allowed */
 	assert_int_equal(sbx_allow_load(&paths, ws, &err), 0);
 	assert_null(paths[0]);
-	sbx_allow_free(paths);
+	sbx_strv_free(paths);
 
 	write_policy(good, 0600);
 	assert_int_equal(sbx_allow_load(&paths, ws, &err), 0);
 	assert_non_null(paths[0]);
-	sbx_allow_free(paths);
+	sbx_strv_free(paths);
 
 	/* others could allow themselves anything: refused */
 	write_policy(good, 0620);
@@ -148,7 +148,7 @@ static void test_load(void **state)
 	setenv("XDG_CONFIG_HOME", "/nonexistent-config", 1);
 	assert_int_equal(sbx_allow_load(&paths, ws, &err), 0);
 	assert_null(paths[0]);
-	sbx_allow_free(paths);
+	sbx_strv_free(paths);
 	unsetenv("XDG_CONFIG_HOME");
 }
 
