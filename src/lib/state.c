@@ -408,7 +408,7 @@ static void harden(json_object *host)
 	json_object_array_add(drop, json_object_new_string("ALL"));
 	json_object_object_add(host, "CapDrop", drop);
 	json_object *add = json_object_new_array();
-	for (size_t i = 0; i < sizeof(kept_caps) / sizeof(kept_caps[0]); i++)
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(kept_caps); i++)
 		json_object_array_add(add, json_object_new_string(kept_caps[i]));
 	json_object_object_add(host, "CapAdd", add);
 	json_object_object_add(host, "SecurityOpt", json_object_new_array());
@@ -481,10 +481,9 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	json_object_object_add(labels, SBX_LABEL_SPEC, json_object_new_string(form));
 	json_object_object_add(labels, SBX_LABEL_SPEC_HASH, json_object_new_string(hash));
 	json_object_object_add(labels, SBX_LABEL_VERSION, json_object_new_string(SBX_VERSION));
-	/* Always set: a snapshot's image labels must not speak for this container. */
+	/* Always set, even empty: a snapshot's image labels must not speak for this container. */
 	json_object_object_add(labels, SBX_LABEL_CONFIG_HASH,
 			       json_object_new_string(c->config_hash ? c->config_hash : ""));
-	/* Always set, even empty: a snapshot's image labels must not speak for this container. */
 	json_object_object_add(
 	    labels, SBX_LABEL_VOLUME,
 	    json_object_new_string(facts->credentials_volume ? facts->credentials_volume : ""));
