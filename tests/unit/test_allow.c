@@ -13,17 +13,15 @@
 
 #include "lib/allow.h"
 #include "lib/util.h"
+#include "tmpdir.h"
 
 static char tmp[PATH_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/sbx-allow.XXXXXX");
-	if (!mkdtemp(tmp))
+	if (tmpdir_make(tmp, "allow") < 0)
 		return -1;
-	_cleanup_free_ char *real = realpath(tmp, NULL);
-	snprintf(tmp, sizeof(tmp), "%s", real);
 	setenv("HOME", tmp, 1);
 	unsetenv("XDG_CONFIG_HOME");
 	_cleanup_free_ char *cmd =
@@ -35,8 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(tmp);
 }
 
 static const char *good = "version: 1\n"

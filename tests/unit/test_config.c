@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "lib/error.h"
 #include "lib/spec.h"
 #include "lib/util.h"
+#include "tmpdir.h"
 
 /* A string literal and its length, so that embedded NUL bytes count: Y("a\0b"). */
 #define Y(lit) (lit), (sizeof(lit) - 1)
@@ -1920,19 +1920,6 @@ typedef struct fixture {
 	char real[PATH_MAX]; /* its canonical path */
 } fixture;
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int remove_tree(const char *dir)
-{
-	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int fixture_setup(void **state)
 {
 	fixture *f = xcalloc(1, sizeof(*f));
@@ -1948,7 +1935,7 @@ static int fixture_setup(void **state)
 static int fixture_teardown(void **state)
 {
 	fixture *f = *state;
-	int rc = remove_tree(f->dir);
+	int rc = tmpdir_remove(f->dir);
 	free(f);
 	return rc;
 }
@@ -2301,8 +2288,7 @@ static char home[PATH_MAX];
 static int group_setup(void **state)
 {
 	(void)state;
-	snprintf(home, sizeof(home), "/tmp/sbx-test-home.XXXXXX");
-	if (!mkdtemp(home))
+	if (tmpdir_make(home, "test-home") < 0)
 		return -1;
 	return setenv("HOME", home, 1);
 }
@@ -2310,7 +2296,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	return remove_tree(home);
+	return tmpdir_remove(home);
 }
 
 #define T(f)  cmocka_unit_test(f)

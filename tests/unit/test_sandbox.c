@@ -19,17 +19,15 @@
 #include "lib/config.h"
 #include "lib/sandbox.h"
 #include "lib/util.h"
+#include "tmpdir.h"
 
 static char tmp[PATH_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/sbx-sandbox.XXXXXX");
-	if (!mkdtemp(tmp))
+	if (tmpdir_make(tmp, "sandbox") < 0)
 		return -1;
-	_cleanup_free_ char *real = realpath(tmp, NULL);
-	snprintf(tmp, sizeof(tmp), "%s", real);
 	_cleanup_free_ char *home = xasprintf("%s/home", tmp);
 	mkdir(home, 0700);
 	setenv("HOME", home, 1);
@@ -42,8 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(tmp);
 }
 
 static void sh(const char *fmt, const char *arg)
@@ -62,6 +59,20 @@ static void load(sbx_config **cfg, sbx_desired *d)
 		fail_msg("%s", err->msg);
 }
 
+/* sbx_desired_verify refuses d, with each of the NULL-terminated texts in its message. */
+static void verify_refuses(const sbx_desired *d, ...)
+{
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_desired_verify(d, &err), SBX_EPOLICY);
+	va_list ap;
+	va_start(ap, d);
+	for (const char *want; (want = va_arg(ap, const char *));)
+		if (!strstr(err->msg, want))
+			fail_msg("'%s' lacks '%s'", err->msg, want);
+	va_end(ap);
+	sbx_error_free(err);
+}
+
 static void test_verify_mount_swapped(void **state)
 {
 	(void)state;
@@ -77,20 +88,13 @@ static void test_verify_mount_swapped(void **state)
 
 	/* between the plan and the start, the source becomes a symlink elsewhere */
 	sh("cd '%s' && mv data data.real && ln -s other data", tmp);
-	assert_int_equal(sbx_desired_verify(&d, &err), SBX_EPOLICY);
-	assert_non_null(strstr(err->msg, "sandbox.yaml:6:5: mount source '../data' led to"));
 	_cleanup_free_ char *other = xasprintf("to '%s/other' now", tmp);
-	assert_non_null(strstr(err->msg, other));
-	assert_non_null(strstr(err->msg, "nothing was started"));
-	sbx_error_free(err);
-	err = NULL;
+	verify_refuses(&d, "sandbox.yaml:6:5: mount source '../data' led to", other,
+		       "nothing was started", NULL);
 
 	/* gone altogether */
 	sh("cd '%s' && rm data", tmp);
-	assert_int_equal(sbx_desired_verify(&d, &err), SBX_EPOLICY);
-	assert_non_null(strstr(err->msg, "nowhere now"));
-	sbx_error_free(err);
-	err = NULL;
+	verify_refuses(&d, "nowhere now", NULL);
 
 	/* back as it was: fine again */
 	sh("cd '%s' && mv data.real data", tmp);
@@ -112,17 +116,12 @@ static void test_verify_workspace_swapped(void **state)
 	assert_int_equal(sbx_desired_verify(&d, &err), 0);
 	/* the workspace directory itself becomes a symlink (to a copy holding the file) */
 	sh("cd '%s' && cp ws/sandbox.yaml ws2/ && mv ws ws.old && ln -s ws2 ws", tmp);
-	assert_int_equal(sbx_desired_verify(&d, &err), SBX_EPOLICY);
-	assert_non_null(strstr(err->msg, "the workspace led to"));
-	sbx_error_free(err);
-	err = NULL;
+	verify_refuses(&d, "the workspace led to", NULL);
 	sh("cd '%s' && rm ws && mv ws.old ws", tmp);
 	assert_int_equal(sbx_desired_verify(&d, &err), 0);
 	/* the tamper guard's file mount: sandbox.yaml swapped for a symlink */
 	sh("cd '%s/ws' && mv sandbox.yaml s.real && ln -s s.real sandbox.yaml", tmp);
-	assert_int_equal(sbx_desired_verify(&d, &err), SBX_EPOLICY);
-	assert_non_null(strstr(err->msg, "the sandbox.yaml led to"));
-	sbx_error_free(err);
+	verify_refuses(&d, "the sandbox.yaml led to", NULL);
 	sbx_desired_release(&d);
 	sbx_config_free(cfg);
 }

@@ -14,14 +14,14 @@
 #include "lib/config.h"
 #include "lib/trust.h"
 #include "lib/util.h"
+#include "tmpdir.h"
 
 static char tmp[PATH_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/sbx-trust.XXXXXX");
-	if (!mkdtemp(tmp))
+	if (tmpdir_make(tmp, "trust") < 0)
 		return -1;
 	setenv("HOME", tmp, 1);
 	unsetenv("XDG_DATA_HOME");
@@ -31,8 +31,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(tmp);
 }
 
 static void test_grants(void **state)
