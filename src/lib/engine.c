@@ -388,6 +388,13 @@ static int parse_host(sbx_engine *e, const char *host, sbx_error **err)
 			     q);
 }
 
+/* The engine the environment names: DOCKER_HOST, else the default socket. */
+static const char *env_host(void)
+{
+	const char *host = getenv("DOCKER_HOST");
+	return host && *host ? host : "unix://" DEFAULT_SOCKET;
+}
+
 int sbx_engine_open(sbx_engine **out, const char *host, sbx_error **err)
 {
 	static bool curl_ready;
@@ -397,11 +404,8 @@ int sbx_engine_open(sbx_engine **out, const char *host, sbx_error **err)
 			return sbx_error_set(err, SBX_ERROR, "cannot initialise libcurl");
 		curl_ready = true;
 	}
-	if (!host) {
-		host = getenv("DOCKER_HOST");
-		if (!host || !*host)
-			host = "unix://" DEFAULT_SOCKET;
-	}
+	if (!host)
+		host = env_host();
 	sbx_engine *e = xcalloc(1, sizeof(*e));
 	e->host = xstrdup(host);
 	int rc = parse_host(e, host, err);
@@ -481,9 +485,7 @@ const char *sbx_engine_socket_path(const sbx_engine *e)
 
 char *sbx_engine_default_socket(void)
 {
-	const char *host = getenv("DOCKER_HOST");
-	if (!host || !*host)
-		return xstrdup(DEFAULT_SOCKET);
+	const char *host = env_host();
 	if (strncmp(host, "unix://", 7) == 0 && host[7] == '/')
 		return xstrdup(host + 7);
 	return NULL;
