@@ -20,16 +20,26 @@ SBX_BIN ?= ./sbx
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKGS    := yaml-0.1 json-c libcurl libgit2 libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# The library flags are asked of pkg-config when a recipe first needs them, not
+# when the Makefile is read: `make demo` and `make test` install the -dev
+# packages (make deps) before anything is compiled. A module pkg-config cannot
+# find stops the build with its name. `once` keeps the first answer.
+pkg_missing = $(strip $(foreach m,$(1),$(if $(shell pkg-config --exists $(m) && echo y),,$(m))))
+pkg_flags = $(if $(call pkg_missing,$(2)),$(error pkg-config cannot find $(call \
+	pkg_missing,$(2)): run 'make deps' (Debian/Ubuntu) or install the development \
+	packages that provide them),$(shell pkg-config $(1) $(2)))
+once = $(eval $(1) := $(2))$($(1))
+PKG_CFLAGS = $(call once,PKG_CFLAGS,$(call pkg_flags,--cflags,$(PKGS)))
+PKG_LIBS = $(call once,PKG_LIBS,$(call pkg_flags,--libs,$(PKGS)))
+CMOCKA_LIBS = $(call once,CMOCKA_LIBS,$(call pkg_flags,--libs,cmocka))
 
 SCHEMA_URL := file://$(DATADIR)/sbx/sandbox.schema.json
-SBX_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+SBX_CFLAGS = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -MMD -MP \
 	-DSBX_SCHEMA_URL='"$(SCHEMA_URL)"' $(EXTRA_CFLAGS)
 SBX_LDFLAGS := $(LDFLAGS) $(EXTRA_LDFLAGS)
-LIBS := $(PKG_LIBS) -lm
+LIBS = $(PKG_LIBS) -lm
 
 LIB_SRC := $(wildcard src/lib/*.c)
 CLI_SRC := $(wildcard src/*.c)
@@ -60,7 +70,7 @@ $(LIBSBX): $(LIB_OBJ)
 
 # Objects depend on the flags they were built with (git's GIT-CFLAGS), so that
 # `make install PREFIX=...` rebuilds what embeds the prefix.
-FLAGS_NOW := $(CC) $(CFLAGS) $(SBX_CFLAGS)
+FLAGS_NOW = $(CC) $(CFLAGS) $(SBX_CFLAGS)
 $(BUILD)/cflags: FORCE
 	@mkdir -p $(@D)
 	@if [ "$$(cat $@ 2>/dev/null)" != '$(subst ','"'"',$(FLAGS_NOW))' ]; then \
@@ -84,7 +94,8 @@ deps:
 	@sh contrib/install-deps.sh
 
 # The README's test command: installs what is missing, builds, runs everything.
-test: deps
+test:
+	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-run
 
 test-run: sbx $(UNIT_BIN) $(REPLAY_BIN)
@@ -113,7 +124,10 @@ fuzz:
 		build/fuzz/libsbx.a $(LIBS)
 	@echo "run: build/fuzz/fuzz_config -max_total_time=60 tests/fuzz/corpus/config"
 
-demo: deps sbx
+# Each step in its own make, so that what deps installed is found (also under -j).
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory sbx
 	@sh contrib/demo.sh
 
 bench: sbx

@@ -48,11 +48,7 @@ if ! docker image inspect "$image" >/dev/null 2>&1 && ! docker pull -q "$image" 
 	image=sbx-demo/shell:local
 	if ! docker image inspect "$image" >/dev/null 2>&1; then
 		root="$demo/rootfs"
-		mkdir -p "$root/bin" "$root/etc" "$root/home/agent" "$root/tmp"
-		cp /bin/busybox "$root/bin/busybox"
-		for c in sh ls cat id env echo sleep touch mkdir chown; do ln -sf busybox "$root/bin/$c"; done
-		printf 'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000::/home/agent:/bin/sh\n' >"$root/etc/passwd"
-		printf 'root:x:0:\nagent:x:1000:\n' >"$root/etc/group"
+		sh contrib/busybox-rootfs.sh "$root" sh ls cat id env echo sleep touch mkdir chown
 		tar -C "$root" -c . | docker import - "$image" >/dev/null
 	fi
 	if grep -q '^image:' "$ws/sandbox.yaml"; then

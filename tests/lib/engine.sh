@@ -2,8 +2,8 @@
 # against. engine_up uses the engine DOCKER_HOST or /var/run/docker.sock
 # reaches, or starts a private dockerd (own socket, data-root and exec-root
 # under $1) and engine_down stops only an engine that engine_up started.
-# sbx_test_image DIR TAG [docker-import --change ...]: busybox-static with
-# an agent user, made offline.
+# sbx_test_image DIR TAG [docker-import --change ...]: busybox with an agent
+# user, made offline (contrib/busybox-rootfs.sh). The caller sets ROOT.
 
 engine_ok() { docker version >/dev/null 2>&1; }
 
@@ -64,15 +64,8 @@ sbx_test_image() {
 	_root=$1/rootfs
 	_tag=$2
 	shift 2
-	mkdir -p "$_root/bin" "$_root/etc" "$_root/home/agent" "$_root/tmp" "$_root/root"
-	cp "$(command -v busybox || echo /bin/busybox)" "$_root/bin/busybox"
-	for _c in sh sleep cat id echo ls env touch mkdir rm stat grep test true false chown; do
-		ln -sf busybox "$_root/bin/$_c"
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000:agent:/home/agent:/bin/sh\n' \
-		>"$_root/etc/passwd"
-	printf 'root:x:0:\nagent:x:1000:\n' >"$_root/etc/group"
-	chmod 1777 "$_root/tmp"
+	sh "$ROOT/contrib/busybox-rootfs.sh" "$_root" sh sleep cat id echo ls env touch \
+		mkdir rm stat grep test true false chown || return 1
 	tar -C "$_root" -c . | docker import "$@" - "$_tag" >/dev/null
 }
 
@@ -88,8 +81,9 @@ sbx_debian_image() {
 		command -v debootstrap >/dev/null 2>&1 || { echo "debootstrap is missing (make deps)"; return 1; }
 		mkdir -p "$_cache" || return 1
 		_root=$(mktemp -d "$_cache/rootfs.XXXXXX") || return 1
+		# debootstrap's own default mirror: no host is named here
 		if ! debootstrap --variant=minbase --include=sudo,ca-certificates bookworm "$_root" \
-			http://deb.debian.org/debian >"$_cache/debootstrap.log" 2>&1; then
+			>"$_cache/debootstrap.log" 2>&1; then
 			echo "debootstrap failed; see $_cache/debootstrap.log"
 			rm -rf "$_root"
 			return 1
