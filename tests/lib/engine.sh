@@ -1,7 +1,7 @@
 # Sourced by the integration tests and the benchmark: an engine to work
 # against. engine_up uses the engine DOCKER_HOST or /var/run/docker.sock
-# reaches, or starts a private dockerd (own socket, data-root and exec-root
-# under $1) and engine_down stops only an engine that engine_up started.
+# reaches, or starts a private dockerd (own socket, data-root, exec-root under
+# $1, own bridge) and engine_down stops only an engine that engine_up started.
 # sbx_test_image DIR TAG [docker-import --change ...]: busybox with an agent
 # user, made offline (contrib/busybox-rootfs.sh). The caller sets ROOT.
 
@@ -26,9 +26,11 @@ engine_up() {
 		return 1
 	fi
 	mkdir -p "$_dir"
+	private_net "$_dir" || return 1
 	export DOCKER_HOST="unix://$_dir/docker.sock"
 	dockerd --host "$DOCKER_HOST" --data-root "$_dir/data" --exec-root "$_dir/exec" \
-		--pidfile "$_dir/dockerd.pid" >"$_dir/log" 2>&1 &
+		--pidfile "$_dir/dockerd.pid" --bridge "$BRIDGE" --iptables=false \
+		>"$_dir/log" 2>&1 &
 	DOCKERD_PID=$!
 	started_engine=1
 	_i=0
@@ -44,9 +46,39 @@ engine_up() {
 	echo "engine: a private dockerd at $DOCKER_HOST"
 }
 
+# The private engine's network: a bridge of its own (never docker0, never
+# --bridge=none, which deletes docker0 for every engine on the machine) on a
+# free /24, and --iptables=false so that it never rewrites the chains another
+# engine on this machine keeps; its containers reach out through one
+# MASQUERADE rule and two FORWARD rules of ours, removed by engine_down.
+BRIDGE=""
+SUBNET=""
+private_net() {
+	BRIDGE="sbxt$$"
+	_n=100
+	while ip -4 route 2>/dev/null | grep -q "^172\.29\.$_n\." || ip -4 addr | grep -q " 172\.29\.$_n\."; do
+		_n=$((_n + 1))
+		[ $_n -lt 255 ] || { echo "no free 172.29.x.0/24 for the private engine"; return 1; }
+	done
+	SUBNET="172.29.$_n.0/24"
+	ip link add "$BRIDGE" type bridge && ip addr add "172.29.$_n.1/24" dev "$BRIDGE" &&
+		ip link set "$BRIDGE" up || { echo "cannot make the bridge $BRIDGE"; return 1; }
+	iptables -t nat -A POSTROUTING -s "$SUBNET" ! -o "$BRIDGE" -j MASQUERADE &&
+		iptables -I FORWARD -i "$BRIDGE" -j ACCEPT &&
+		iptables -I FORWARD -o "$BRIDGE" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+}
+private_net_down() {
+	[ -n "$BRIDGE" ] || return 0
+	iptables -t nat -D POSTROUTING -s "$SUBNET" ! -o "$BRIDGE" -j MASQUERADE 2>/dev/null
+	iptables -D FORWARD -i "$BRIDGE" -j ACCEPT 2>/dev/null
+	iptables -D FORWARD -o "$BRIDGE" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null
+	ip link del "$BRIDGE" 2>/dev/null
+	BRIDGE=""
+}
+
 engine_down() {
 	_dir=$1
-	[ "$started_engine" = 1 ] && [ -n "$DOCKERD_PID" ] || return 0
+	[ "$started_engine" = 1 ] && [ -n "$DOCKERD_PID" ] || { private_net_down; return 0; }
 	kill "$DOCKERD_PID" 2>/dev/null
 	_i=0
 	while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $_i -lt 100 ]; do
@@ -58,6 +90,7 @@ engine_down() {
 	grep " $_dir/" /proc/mounts | awk '{print $2}' | sort -r | while read -r _m; do
 		umount -l "$_m" 2>/dev/null
 	done
+	private_net_down
 }
 
 sbx_test_image() {
