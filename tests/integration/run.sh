@@ -97,6 +97,32 @@ only_gets() {
 	! grep 'engine request' "$ERR" | grep -qv "GET '" || fail "a state-changing request was sent"
 }
 
+# The engine's socket, by what it resolves to: /var/run is often a link to /run.
+SOCK_REAL=$(readlink -f "$SOCKET")
+# What apply says of a mount of the engine's PATH (its socket, its data root):
+# the path as it resolves, named as the system's own for the standard socket
+# paths (sbx refuses those whatever engine is in use), as the engine's
+# otherwise; and where the spelling differs, what it resolves to.
+engine_refusal() {
+	_real=$(readlink -f "$1") && [ -n "$_real" ] || return 1
+	case "$_real" in
+	/run/docker.sock | /var/run/docker.sock) _label="" ;;
+	*) _label="the engine's " ;;
+	esac
+	if [ "$_real" = "$1" ]; then
+		printf "mount source '%s' refused: it is %s%s;" "$1" "$_label" "$_real"
+	else
+		printf "mount source '%s' refused: it is %s%s (it resolves to '%s');" "$1" "$_label" \
+			"$_real" "$_real"
+	fi
+}
+# No mount of the container has the engine's socket for its source.
+no_socket_mount() {
+	for _src in $(ins "$1" '{{range .Mounts}}{{.Source}} {{end}}'); do
+		[ "$(readlink -f "$_src")" != "$SOCK_REAL" ] || fail "'$_src' is the engine's socket" || return 1
+	done
+}
+
 # ---- tests ----
 # The workspaces; checks that make a sandbox leave its id for later ones.
 W="$T/ws-main" W2="$T/ws-second" W3="$T/ws-socket" W5="$T/ws-git" W6="$T/ws-cred"
@@ -145,7 +171,9 @@ docker exec "$first_id" cat /proc/self/status >"$T/status" &&
 	eq "$(grep -c '^[bc]' "$T/dev")" "$(grep -c -E ' (null|zero|full|random|urandom|tty|ptmx|console)$' "$T/dev")" \
 		"device nodes beyond the standard ones" &&
 	eq "$(grep -c '^b' "$T/dev")" 0 "block devices" &&
-	{ ! grep -q ' /var/run/docker.sock \| /run/docker.sock ' "$T/mountinfo" || fail "the docker socket is mounted"; } &&
+	eq "$(awk '$5 == "/var/run/docker.sock" || $5 == "/run/docker.sock"' "$T/mountinfo")" "" \
+		"mounts at the docker socket's paths" &&
+	no_socket_mount "$first_id" &&
 	eq "$(awk '{print $5}' "$T/mountinfo" | grep -v -E '^/$|^/(proc|dev|sys)(/|$)|^/etc/(resolv.conf|hostname|hosts)$|^/sbin/docker-init$' | sort | tr '\n' ' ')" \
 		"$W $W/sandbox.yaml " "host mounts" &&
 	eq "$(awk -v p="$W/sandbox.yaml" '$5 == p {print substr($6, 1, 2)}' "$T/mountinfo")" ro "sandbox.yaml mount" &&
@@ -272,8 +300,11 @@ EOF
 t "the docker socket, when asked for" <<'EOF'
 workspace "$W3" "docker_socket: true" &&
 	run 0 "$SBX" -C "$W3" trust --yes && run 0 "$SBX" -C "$W3" apply && id3=$(containers_of "$W3") &&
-	eq "$(ins "$id3" '{{range .Mounts}}{{if eq .Destination "/var/run/docker.sock"}}{{.Source}}{{end}}{{end}}')" "$SOCKET" "socket mount" &&
-	docker exec "$id3" test -S /var/run/docker.sock
+	src=$(ins "$id3" '{{range .Mounts}}{{if eq .Destination "/var/run/docker.sock"}}{{.Source}}{{end}}{{end}}') &&
+	eq "$(readlink -f "$src")" "$SOCK_REAL" "socket mount, as it resolves" &&
+	docker exec "$id3" test -S /var/run/docker.sock &&
+	eq "$(docker exec "$id3" stat -L -c %i /var/run/docker.sock)" "$(stat -L -c %i "$SOCK_REAL")" \
+		"the inode of the socket inside"
 EOF
 
 t "extra mounts: read-only and read-write, relative and ~ sources" <<'EOF'
@@ -459,7 +490,8 @@ _refused() {
 	only_gets && eq "$(count_of "$_rw")" 0 "containers"
 }
 t "every refusal: exit 3 at its file:line:col with why and what to do, nothing created, only GETs sent" <<'EOF'
-DATA_ROOT=$(docker info -f '{{.DockerRootDir}}') &&
+DATA_ROOT=$(docker info -f '{{.DockerRootDir}}') && [ -n "$DATA_ROOT" ] &&
+	socket_why=$(engine_refusal "$SOCKET") && data_root_why=$(engine_refusal "$DATA_ROOT") &&
 	mkdir -p "$HOME/.aws" "$HOME/.local/share/sbx" "$T/outside" "$T/ws-refused-t2-inside/sub" &&
 	refused t1-mount "mounts:" "  - {source: $T/outside, target: /o}" -- \
 		"sandbox.yaml:6:5: mount of the host's '$T/outside' at '/o' (read-write) needs your approval: review the file, then run 'sbx trust'" &&
@@ -470,8 +502,8 @@ DATA_ROOT=$(docker info -f '{{.DockerRootDir}}') &&
 	refused t2-etc "mounts:" "  - {source: /etc, target: /e, readonly: true}" -- "sandbox.yaml:6:5: mount source '/etc' refused: it is /etc" &&
 	refused t2-root "mounts:" "  - {source: /, target: /host}" -- "refused: it is the host's root directory" &&
 	refused t2-home "mounts:" "  - {source: ~/, target: /h}" -- "refused: it is your home directory" &&
-	refused t2-socket "mounts:" "  - {source: $SOCKET, target: /s}" -- "refused: it is the engine's $SOCKET" &&
-	refused t2-dataroot "mounts:" "  - {source: $DATA_ROOT, target: /d}" -- "refused: it is the engine's $DATA_ROOT" &&
+	refused t2-socket "mounts:" "  - {source: $SOCKET, target: /s}" -- "sandbox.yaml:6:5: $socket_why" &&
+	refused t2-dataroot "mounts:" "  - {source: $DATA_ROOT, target: /d}" -- "sandbox.yaml:6:5: $data_root_why" &&
 	refused t2-sbx "mounts:" "  - {source: ~/.local/share/sbx, target: /t}" -- "refused: it is sbx's own" &&
 	refused t2-inside "mounts:" "  - {source: ./sub, target: /t}" -- \
 		"mount source './sub' refused: it lies inside the workspace"
