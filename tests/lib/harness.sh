@@ -20,8 +20,13 @@
 #                        not (git's test_when_finished); a failing CMD fails
 #                        the check. Call it in the chain, before what it undoes.
 #
-# The caller sets OUT and ERR (files), then ends with `t_done SUITE`, which
-# prints "SUITE: N passed, M failed" and returns non-zero when any failed.
+# What a body prints is kept and shown under its FAIL line, with $OUT and
+# $ERR; a passing check prints only its "ok" line.
+#
+# The caller sets OUT and ERR (files; the harness keeps scratch files next to
+# them, $OUT.t and the like), then ends with `t_done SUITE`, which prints
+# "SUITE: N passed, M failed" and returns non-zero when any failed or none
+# ran. T_ONLY=TEXT runs only the checks whose name contains TEXT.
 passed=0
 failed=0
 RUN_TIMEOUT=${RUN_TIMEOUT:-10}
