@@ -1,7 +1,7 @@
 #!/bin/sh
-# The whole test run: unit tests (cmocka), the fuzz corpora replayed, the
-# command-line tests against the built binary, the schema agreement, and the
-# integration tests against a real Docker engine.
+# The whole test run: unit tests (cmocka), the fuzz corpora replayed, the shell
+# test harness's self-test, the command-line tests against the built binary,
+# the schema agreement, and the integration tests against a real Docker engine.
 # usage: tests/run.sh BUILD_DIR SBX_BINARY
 set -u
 BUILD=${1:-build}
@@ -49,6 +49,7 @@ for r in "$BUILD"/tests/fuzz_*_replay; do
 	suite "fuzz replay: $target" "$r" "tests/fuzz/corpus/$target" examples tests/schema/valid \
 		tests/schema/invalid
 done
+suite "harness self-test" sh tests/harness/selftest.sh
 suite "cli" sh tests/cli/run.sh "$SBX"
 suite "schema agreement" sh tests/schema/run.sh "$SBX"
 suite "integration (a real Docker engine)" sh tests/integration/run.sh "$SBX"

@@ -68,54 +68,97 @@ RUN_TIMEOUT=120
 containers_of() { docker ps -aq --no-trunc --filter "label=dev.sbx.workspace=$1"; }
 count_of() { containers_of "$1" | grep -c . ; }
 ins() { docker inspect -f "$2" "$1"; }
+# name_of ID: the container's name without the leading slash; fails when it has none
+name_of() { _n=$(ins "$1" '{{.Name}}') && [ -n "$_n" ] && echo "${_n#/}"; }
 
 # workspace DIR [extra yaml...]: a workspace with a sandbox.yaml on the test image
 workspace() {
-	d=$1
+	_wd=$1
 	shift
-	mkdir -p "$d"
+	mkdir -p "$_wd" || fail "cannot make '$_wd'" || return 1
 	{
 		printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE"
-		for l in "$@"; do printf '%s\n' "$l"; done
-	} >"$d/sandbox.yaml"
+		for _l in "$@"; do printf '%s\n' "$_l"; done
+	} >"$_wd/sandbox.yaml" || fail "cannot write '$_wd/sandbox.yaml'"
+}
+
+# The namespaces a container shares with this (host) process; a namespace
+# that cannot be read inside is named as such, so that it never looks unshared.
+shared_ns() {
+	for _ns in net pid ipc uts mnt cgroup; do
+		_in=$(docker exec "$1" stat -L -c %i /proc/self/ns/$_ns) && [ -n "$_in" ] ||
+			{ printf 'unreadable:%s ' "$_ns" && continue; }
+		[ "$_in" != "$(stat -L -c %i /proc/self/ns/$_ns)" ] || printf '%s ' "$_ns"
+	done
+}
+
+# The engine saw only reads: no request in the SBX_TRACE log but GETs.
+only_gets() {
+	! grep 'engine request' "$ERR" | grep -qv "GET '" || fail "a state-changing request was sent"
+}
+
+# The engine's socket, by what it resolves to: /var/run is often a link to /run.
+SOCK_REAL=$(readlink -f "$SOCKET")
+# What apply says of a mount of the engine's PATH (its socket, its data root):
+# the path as it resolves, named as the system's own for the standard socket
+# paths (sbx refuses those whatever engine is in use), as the engine's
+# otherwise; and where the spelling differs, what it resolves to.
+engine_refusal() {
+	_real=$(readlink -f "$1") && [ -n "$_real" ] || return 1
+	case "$_real" in
+	/run/docker.sock | /var/run/docker.sock) _label="" ;;
+	*) _label="the engine's " ;;
+	esac
+	if [ "$_real" = "$1" ]; then
+		printf "mount source '%s' refused: it is %s%s;" "$1" "$_label" "$_real"
+	else
+		printf "mount source '%s' refused: it is %s%s (it resolves to '%s');" "$1" "$_label" \
+			"$_real" "$_real"
+	fi
+}
+# No mount of the container has the engine's socket for its source.
+no_socket_mount() {
+	for _src in $(ins "$1" '{{range .Mounts}}{{.Source}} {{end}}'); do
+		[ "$(readlink -f "$_src")" != "$SOCK_REAL" ] || fail "'$_src' is the engine's socket" || return 1
+	done
 }
 
 # ---- tests ----
-W="$T/ws-main"
-workspace "$W" "env: {FOO: one}"
+# The workspaces; checks that make a sandbox leave its id for later ones.
+W="$T/ws-main" W2="$T/ws-second" W3="$T/ws-socket" W5="$T/ws-git" W6="$T/ws-cred"
+W7="$T/ws-again" W8="$T/ws-owner" W9="$T/ws-crash" W10="$T/ws-trust" WD="$T/ws-debian"
+WP="$T/ws-passenv"
+first_id="" first_name="" id="" id2="" id6="" vol=""
+SECRET="s3cr3t-value-$$"
+no_secret() { ! grep -q "$SECRET" "$OUT" "$ERR" || fail "the value was printed"; }
 
-t "apply creates a running sandbox, the workspace mounted at its own path"
-if run 0 "$SBX" -C "$W" apply && out_has "will be created" && out_has "Apply complete"; then
-	id=$(containers_of "$W")
+t "apply creates a running sandbox, the workspace mounted at its own path" <<'EOF'
+workspace "$W" "env: {FOO: one}" &&
+	run 0 "$SBX" -C "$W" apply && out_has "will be created" && out_has "Apply complete" &&
+	id=$(containers_of "$W") && first_id=$id && first_name=$(ins "$first_id" '{{.Name}}') &&
 	eq "$(count_of "$W")" 1 "containers" &&
-		eq "$(ins "$id" '{{.State.Running}}')" true "running" &&
-		eq "$(ins "$id" '{{.Config.WorkingDir}}')" "$W" "working directory" &&
-		eq "$(ins "$id" '{{range .Mounts}}{{if eq .Destination "'"$W"'"}}{{.Type}} {{.Source}} {{.RW}}{{end}}{{end}}')" "bind $W true" "workspace mount" &&
-		eq "$(ins "$id" '{{.HostConfig.Binds}}')" "[]" "no Binds" &&
-		eq "$(ins "$id" '{{.HostConfig.Init}}')" true "init" &&
-		eq "$(ins "$id" '{{.HostConfig.RestartPolicy.Name}}')" no "restart policy" &&
-		eq "$(ins "$id" '{{json .Config.Cmd}}')" '["sleep","infinity"]' "idle PID 1" &&
-		eq "$(ins "$id" '{{index .Config.Labels "dev.sbx.workspace"}}')" "$W" "workspace label" &&
-		eq "$(docker exec "$id" sh -c 'echo $FOO')" one "env" &&
-		docker exec "$id" sh -c "test -f '$W/sandbox.yaml'" && ok
-fi
-first_id=$(containers_of "$W")
-first_name=$(ins "$first_id" '{{.Name}}')
+	eq "$(ins "$id" '{{.State.Running}}')" true "running" &&
+	eq "$(ins "$id" '{{.Config.WorkingDir}}')" "$W" "working directory" &&
+	eq "$(ins "$id" '{{range .Mounts}}{{if eq .Destination "'"$W"'"}}{{.Type}} {{.Source}} {{.RW}}{{end}}{{end}}')" "bind $W true" "workspace mount" &&
+	eq "$(ins "$id" '{{.HostConfig.Binds}}')" "[]" "no Binds" &&
+	eq "$(ins "$id" '{{.HostConfig.Init}}')" true "init" &&
+	eq "$(ins "$id" '{{.HostConfig.RestartPolicy.Name}}')" no "restart policy" &&
+	eq "$(ins "$id" '{{json .Config.Cmd}}')" '["sleep","infinity"]' "idle PID 1" &&
+	eq "$(ins "$id" '{{index .Config.Labels "dev.sbx.workspace"}}')" "$W" "workspace label" &&
+	eq "$(docker exec "$id" sh -c 'echo $FOO')" one "env" &&
+	docker exec "$id" sh -c "test -f '$W/sandbox.yaml'"
+EOF
 
-t "tamper guard: inside, sandbox.yaml is read-only; the rest of the workspace is writable"
-! docker exec "$first_id" sh -c "echo 'docker_socket: true' >> '$W/sandbox.yaml'" 2>/dev/null &&
+t "tamper guard: inside, sandbox.yaml is read-only; the rest of the workspace is writable" <<'EOF'
+{
+	! docker exec "$first_id" sh -c "echo 'docker_socket: true' >> '$W/sandbox.yaml'" 2>/dev/null ||
+		fail "sandbox.yaml was writable inside"
+} &&
 	docker exec "$first_id" touch "$W/written-inside" && [ -e "$W/written-inside" ] &&
-	! grep -q docker_socket "$W/sandbox.yaml" && ok
+	{ ! grep -q docker_socket "$W/sandbox.yaml" || fail "sandbox.yaml was changed"; }
+EOF
 
-
-# The namespaces a container shares with this (host) process.
-shared_ns() {
-	for ns in net pid ipc uts mnt cgroup; do
-		[ "$(docker exec "$1" stat -L -c %i /proc/self/ns/$ns)" = "$(stat -L -c %i /proc/self/ns/$ns)" ] &&
-			printf '%s ' "$ns"
-	done
-}
-t "hardening, seen from inside: capabilities, seccomp, namespaces, devices, mounts"
+t "hardening, seen from inside: capabilities, seccomp, namespaces, devices, mounts" <<'EOF'
 # CapEff: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID NET_BIND_SERVICE AUDIT_WRITE
 # (bits 0 1 3 4 5 6 7 10 29): the set the README documents, nothing more.
 docker exec "$first_id" cat /proc/self/status >"$T/status" &&
@@ -128,283 +171,287 @@ docker exec "$first_id" cat /proc/self/status >"$T/status" &&
 	eq "$(grep -c '^[bc]' "$T/dev")" "$(grep -c -E ' (null|zero|full|random|urandom|tty|ptmx|console)$' "$T/dev")" \
 		"device nodes beyond the standard ones" &&
 	eq "$(grep -c '^b' "$T/dev")" 0 "block devices" &&
-	! grep -q ' /var/run/docker.sock \| /run/docker.sock ' "$T/mountinfo" &&
+	eq "$(awk '$5 == "/var/run/docker.sock" || $5 == "/run/docker.sock"' "$T/mountinfo")" "" \
+		"mounts at the docker socket's paths" &&
+	no_socket_mount "$first_id" &&
 	eq "$(awk '{print $5}' "$T/mountinfo" | grep -v -E '^/$|^/(proc|dev|sys)(/|$)|^/etc/(resolv.conf|hostname|hosts)$|^/sbin/docker-init$' | sort | tr '\n' ' ')" \
 		"$W $W/sandbox.yaml " "host mounts" &&
 	eq "$(awk -v p="$W/sandbox.yaml" '$5 == p {print substr($6, 1, 2)}' "$T/mountinfo")" ro "sandbox.yaml mount" &&
 	eq "$(ins "$first_id" '{{.HostConfig.Privileged}} {{json .HostConfig.CapDrop}} {{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}|{{.HostConfig.UTSMode}}|{{.HostConfig.NetworkMode}}|{{.HostConfig.CgroupnsMode}} {{json .HostConfig.Devices}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.PidsLimit}}')" \
-		'false ["ALL"] |private||bridge|private [] [] no 4096' "engine's view" && ok
+		'false ["ALL"] |private||bridge|private [] [] no 4096' "engine's view"
+EOF
 
-t "a second apply changes nothing and reuses the same container"
+t "a second apply changes nothing and reuses the same container" <<'EOF'
 run 0 "$SBX" -C "$W" apply && out_has "No changes" &&
-	eq "$(containers_of "$W")" "$first_id" "container id" && ok
+	eq "$(containers_of "$W")" "$first_id" "container id"
+EOF
 
-t "an apply with nothing to do costs the engine two requests: the ping and one list"
+t "an apply with nothing to do costs the engine two requests: the ping and one list" <<'EOF'
 SBX_TRACE=1 run 0 "$SBX" -C "$W" apply && eq "$(grep -c 'engine request' "$ERR")" 2 "requests" &&
-	err_has "request 1: GET '/_ping'" && err_has "request 2: GET '/v1.[0-9]*/containers/json" && ok
+	err_has "request 1: GET '/_ping'" && err_has "request 2: GET '/v1.[0-9]*/containers/json"
+EOF
 
-t "diff --exit-code: 0 without changes"
-run 0 "$SBX" -C "$W" diff --exit-code && out_has "No changes" && ok
+t "diff --exit-code: 0 without changes" <<'EOF'
+run 0 "$SBX" -C "$W" diff --exit-code && out_has "No changes"
+EOF
 
-t "a stopped sandbox is started again, same container"
-docker stop "$first_id" >/dev/null
-run 2 "$SBX" -C "$W" diff --exit-code && out_has "will be started" &&
+t "a stopped sandbox is started again, same container" <<'EOF'
+docker stop "$first_id" >/dev/null &&
+	run 2 "$SBX" -C "$W" diff --exit-code && out_has "will be started" &&
 	run 0 "$SBX" -C "$W" apply && eq "$(ins "$first_id" '{{.State.Running}}')" true "running" &&
-	eq "$(containers_of "$W")" "$first_id" "container id" && ok
+	eq "$(containers_of "$W")" "$first_id" "container id"
+EOF
 
-t "an env change: diff exits 2 and names it, --dry-run changes nothing"
-docker exec "$first_id" sh -c 'echo kept > /root/installed'
-sed -i 's/FOO: one/FOO: two/' "$W/sandbox.yaml"
-run 2 "$SBX" -C "$W" diff --exit-code && out_has "env.FOO: 'one' -> 'two'  # forces recreate" &&
+t "an env change: diff exits 2 and names it, --dry-run changes nothing" <<'EOF'
+docker exec "$first_id" sh -c 'echo kept > /root/installed' &&
+	sed -i 's/FOO: one/FOO: two/' "$W/sandbox.yaml" &&
+	run 2 "$SBX" -C "$W" diff --exit-code && out_has "env.FOO: 'one' -> 'two'  # forces recreate" &&
 	err_has "sandbox.yaml' changed while '${first_name#/}' was running: review" &&
 	run 2 "$SBX" -C "$W" apply --dry-run --exit-code &&
-	eq "$(containers_of "$W")" "$first_id" "container id after --dry-run" && ok
+	eq "$(containers_of "$W")" "$first_id" "container id after --dry-run"
+EOF
 
-t "diff --json: the same plan as data"
+t "diff --json: the same plan as data" <<'EOF'
 run 2 "$SBX" -C "$W" diff --json --exit-code &&
-	jq -e '.format_version == 1 and .changes_present and .actions[0].action == "recreate" and (.changes[] | select(.path == "env.FOO") | .old == "one" and .new == "two" and .effect == "forces recreate")' "$OUT" >/dev/null && ok
+	jq -e '.format_version == 1 and .changes_present and .actions[0].action == "recreate" and (.changes[] | select(.path == "env.FOO") | .old == "one" and .new == "two" and .effect == "forces recreate")' "$OUT" >/dev/null
+EOF
 
-t "apply recreates: exactly one container, new env, installed state kept"
-if run 0 "$SBX" -C "$W" apply && out_has "must be replaced"; then
-	new_id=$(containers_of "$W")
+t "apply recreates: exactly one container, new env, installed state kept" <<'EOF'
+run 0 "$SBX" -C "$W" apply && out_has "must be replaced" &&
+	new_id=$(containers_of "$W") &&
 	eq "$(count_of "$W")" 1 "containers" &&
-		[ "$new_id" != "$first_id" ] &&
-		eq "$(docker exec "$new_id" sh -c 'echo $FOO')" two "env" &&
-		eq "$(docker exec "$new_id" cat /root/installed)" kept "preserved state" &&
-		eq "$(ins "$new_id" '{{.Name}}')" "$first_name" "name" &&
-		! docker inspect "$first_id" >/dev/null 2>&1 &&
-		eq "$(ins "$new_id" '{{index .Config.Labels "dev.sbx.config-sha256"}}')" \
-			"$(sha256sum "$W/sandbox.yaml" | cut -d' ' -f1)" "the file's hash" &&
-		printf '# a comment changes nothing\n' >>"$W/sandbox.yaml" &&
-		run 0 "$SBX" -C "$W" diff && ! grep -q "changed while" "$ERR" &&
-		ok
-fi
+	{ [ "$new_id" != "$first_id" ] || fail "the same container"; } &&
+	eq "$(docker exec "$new_id" sh -c 'echo $FOO')" two "env" &&
+	eq "$(docker exec "$new_id" cat /root/installed)" kept "preserved state" &&
+	eq "$(ins "$new_id" '{{.Name}}')" "$first_name" "name" &&
+	{ ! docker inspect "$first_id" >/dev/null 2>&1 || fail "the old container is still there"; } &&
+	eq "$(ins "$new_id" '{{index .Config.Labels "dev.sbx.config-sha256"}}')" \
+		"$(sha256sum "$W/sandbox.yaml" | cut -d' ' -f1)" "the file's hash" &&
+	printf '# a comment changes nothing\n' >>"$W/sandbox.yaml" &&
+	run 0 "$SBX" -C "$W" diff && { ! grep -q "changed while" "$ERR" || fail "a warning about the user's own edit"; }
+EOF
 
-t "a resource change is made in place: same container, new limit"
-id=$(containers_of "$W")
-printf 'resources: {pids: 321}\n' >>"$W/sandbox.yaml"
-run 0 "$SBX" -C "$W" apply && out_has "updated in place" &&
+t "a resource change is made in place: same container, new limit" <<'EOF'
+id=$(containers_of "$W") && printf 'resources: {pids: 321}\n' >>"$W/sandbox.yaml" &&
+	run 0 "$SBX" -C "$W" apply && out_has "updated in place" &&
 	eq "$(containers_of "$W")" "$id" "container id" &&
 	eq "$(ins "$id" '{{.HostConfig.PidsLimit}}')" 321 "pids limit" &&
-	run 0 "$SBX" -C "$W" diff --exit-code && ok
+	run 0 "$SBX" -C "$W" diff --exit-code
+EOF
 
-t "a command change touches nothing on the container"
-printf 'command: [sh]\n' >>"$W/sandbox.yaml"
-run 0 "$SBX" -C "$W" apply && eq "$(containers_of "$W")" "$id" "container id" && ok
+t "a command change touches nothing on the container" <<'EOF'
+printf 'command: [sh]\n' >>"$W/sandbox.yaml" &&
+	run 0 "$SBX" -C "$W" apply && eq "$(containers_of "$W")" "$id" "container id"
+EOF
 
-t "a sub-directory is an entry point to the same sandbox"
-mkdir -p "$W/src/deep"
-run 0 "$SBX" -C "$W/src/deep" apply && eq "$(containers_of "$W")" "$id" "container id" && ok
+t "a sub-directory is an entry point to the same sandbox" <<'EOF'
+mkdir -p "$W/src/deep" &&
+	run 0 "$SBX" -C "$W/src/deep" apply && eq "$(containers_of "$W")" "$id" "container id"
+EOF
 
-t "a symlinked entry point is the same sandbox, labelled with the canonical path"
-ln -s "$W" "$T/link-to-ws"
-(cd "$T/link-to-ws/src" && run 0 "$SBX" apply) && eq "$(containers_of "$W")" "$id" "container id" &&
-	eq "$(ins "$id" '{{index .Config.Labels "dev.sbx.workspace"}}')" "$W" "label" && ok
+t "a symlinked entry point is the same sandbox, labelled with the canonical path" <<'EOF'
+ln -s "$W" "$T/link-to-ws" &&
+	(cd "$T/link-to-ws/src" && run 0 "$SBX" apply) && eq "$(containers_of "$W")" "$id" "container id" &&
+	eq "$(ins "$id" '{{index .Config.Labels "dev.sbx.workspace"}}')" "$W" "label"
+EOF
 
-t "two workspaces, two sandboxes with distinct names"
-W2="$T/ws-second"
-workspace "$W2"
-if run 0 "$SBX" -C "$W2" apply; then
-	id2=$(containers_of "$W2")
-	eq "$(count_of "$W2")" 1 "containers" && [ "$id2" != "$id" ] &&
-		[ "$(ins "$id2" '{{.Name}}')" != "$(ins "$id" '{{.Name}}')" ] && ok
-fi
+t "two workspaces, two sandboxes with distinct names" <<'EOF'
+workspace "$W2" && run 0 "$SBX" -C "$W2" apply &&
+	id2=$(containers_of "$W2") &&
+	eq "$(count_of "$W2")" 1 "containers" && { [ "$id2" != "$id" ] || fail "the same container"; } &&
+	{ [ "$(name_of "$id2")" != "$(name_of "$id")" ] || fail "the same name"; }
+EOF
 
-t "tier 1: a file asking for the docker socket is refused (exit 3, nothing created) until trusted"
-W10="$T/ws-trust"
-workspace "$W10" "docker_socket: true" "pass_env: [HOME]"
-SBX_TRACE=1 run 3 "$SBX" -C "$W10" apply &&
+t "tier 1: a file asking for the docker socket is refused (exit 3, nothing created) until trusted" <<'EOF'
+workspace "$W10" "docker_socket: true" "pass_env: [HOME]" &&
+	SBX_TRACE=1 run 3 "$SBX" -C "$W10" apply &&
 	err_has "sandbox.yaml:5:1: docker_socket: true (the engine's socket: root on the host) needs your approval" &&
 	err_has "sandbox.yaml:6:12: pass_env HOME (your value of it, copied in) needs your approval" &&
-	! grep 'engine request' "$ERR" | grep -qv "GET '" &&
+	only_gets &&
 	eq "$(count_of "$W10")" 0 "containers" &&
-	run 0 "$SBX" -C "$W10" diff && err_has "apply will refuse it until 'sbx trust'" && ok
+	run 0 "$SBX" -C "$W10" diff && err_has "apply will refuse it until 'sbx trust'"
+EOF
 
-t "sbx trust without a terminal asks for --yes; with it, apply goes through"
+t "sbx trust without a terminal asks for --yes; with it, apply goes through" <<'EOF'
 run 3 "$SBX" -C "$W10" trust </dev/null && err_has "sbx trust --yes" &&
 	run 0 "$SBX" -C "$W10" trust --yes && out_has "line 5: docker_socket: true" &&
 	out_has "line 6: pass_env HOME" && run 0 "$SBX" -C "$W10" apply &&
-	eq "$(count_of "$W10")" 1 "containers" && ok
+	eq "$(count_of "$W10")" 1 "containers"
+EOF
 
-t "any edit voids the approval; re-trust; untrust withdraws it"
-printf '# a comment is an edit too\n' >>"$W10/sandbox.yaml"
-run 3 "$SBX" -C "$W10" apply && err_has "needs your approval" &&
+t "any edit voids the approval; re-trust; untrust withdraws it" <<'EOF'
+printf '# a comment is an edit too\n' >>"$W10/sandbox.yaml" &&
+	run 3 "$SBX" -C "$W10" apply && err_has "needs your approval" &&
 	run 0 "$SBX" -C "$W10" trust --yes && run 0 "$SBX" -C "$W10" apply &&
 	run 0 "$SBX" -C "$W10" untrust && out_has "withdrew the approvals" &&
-	run 3 "$SBX" -C "$W10" apply && ok
+	run 3 "$SBX" -C "$W10" apply
+EOF
 
-t "a file that asks for nothing needs no trust"
-run 0 "$SBX" -C "$W2" trust && out_has "nothing to trust" && ok
+t "a file that asks for nothing needs no trust" <<'EOF'
+run 0 "$SBX" -C "$W2" trust && out_has "nothing to trust"
+EOF
 
-t "a trust store others can write is refused"
-chmod 777 "$HOME/.local/share/sbx/trust"
-run 3 "$SBX" -C "$W10" apply && err_has "writable by others" &&
-	chmod 700 "$HOME/.local/share/sbx/trust" && ok
+t "a trust store others can write is refused" <<'EOF'
+when_finished 'chmod 700 "$HOME/.local/share/sbx/trust"' &&
+	chmod 777 "$HOME/.local/share/sbx/trust" &&
+	run 3 "$SBX" -C "$W10" apply && err_has "writable by others"
+EOF
 
-t "the docker socket, when asked for"
-W3="$T/ws-socket"
-workspace "$W3" "docker_socket: true"
-run 0 "$SBX" -C "$W3" trust --yes && run 0 "$SBX" -C "$W3" apply && id3=$(containers_of "$W3") &&
-	eq "$(ins "$id3" '{{range .Mounts}}{{if eq .Destination "/var/run/docker.sock"}}{{.Source}}{{end}}{{end}}')" "$SOCKET" "socket mount" &&
-	docker exec "$id3" test -S /var/run/docker.sock && ok
+t "the docker socket, when asked for" <<'EOF'
+workspace "$W3" "docker_socket: true" &&
+	run 0 "$SBX" -C "$W3" trust --yes && run 0 "$SBX" -C "$W3" apply && id3=$(containers_of "$W3") &&
+	src=$(ins "$id3" '{{range .Mounts}}{{if eq .Destination "/var/run/docker.sock"}}{{.Source}}{{end}}{{end}}') &&
+	eq "$(readlink -f "$src")" "$SOCK_REAL" "socket mount, as it resolves" &&
+	docker exec "$id3" test -S /var/run/docker.sock &&
+	eq "$(docker exec "$id3" stat -L -c %i /var/run/docker.sock)" "$(stat -L -c %i "$SOCK_REAL")" \
+		"the inode of the socket inside"
+EOF
 
-t "extra mounts: read-only and read-write, relative and ~ sources"
-mkdir -p "$T/data-ro" "$HOME/cache" "$T/ws-mounts"
-echo hello >"$T/data-ro/file"
-workspace "$T/ws-mounts" "mounts:" "  - {source: ../data-ro, target: /data, readonly: true}" \
-	"  - {source: ~/cache, target: /cache}"
-if run 0 "$SBX" -C "$T/ws-mounts" trust --yes && run 0 "$SBX" -C "$T/ws-mounts" apply; then
-	id4=$(containers_of "$T/ws-mounts")
+t "extra mounts: read-only and read-write, relative and ~ sources" <<'EOF'
+mkdir -p "$T/data-ro" "$HOME/cache" && echo hello >"$T/data-ro/file" &&
+	workspace "$T/ws-mounts" "mounts:" "  - {source: ../data-ro, target: /data, readonly: true}" \
+		"  - {source: ~/cache, target: /cache}" &&
+	run 0 "$SBX" -C "$T/ws-mounts" trust --yes && run 0 "$SBX" -C "$T/ws-mounts" apply &&
+	id4=$(containers_of "$T/ws-mounts") &&
 	eq "$(docker exec "$id4" cat /data/file)" hello "read" &&
-		! docker exec "$id4" touch /data/new 2>/dev/null &&
-		docker exec "$id4" touch /cache/new && [ -e "$HOME/cache/new" ] &&
-		eq "$(ins "$id4" '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Source}}{{end}}{{end}}')" "$T/data-ro" "canonical source" && ok
-fi
+	{ ! docker exec "$id4" touch /data/new 2>/dev/null || fail "the read-only mount is writable"; } &&
+	docker exec "$id4" touch /cache/new && [ -e "$HOME/cache/new" ] &&
+	eq "$(ins "$id4" '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Source}}{{end}}{{end}}')" "$T/data-ro" "canonical source"
+EOF
 
-t "a mount source swapped for a symlink while the sandbox was stopped: the start is refused until re-approved"
+t "a mount source swapped for a symlink while the sandbox was stopped: the start is refused until re-approved" <<'EOF'
 # The engine follows host symlinks at every start; the approval holds where the source led.
-mkdir -p "$T/swap/data" "$T/swap/elsewhere" "$T/ws-swap"
-echo approved >"$T/swap/data/file"
-echo other >"$T/swap/elsewhere/file"
-workspace "$T/ws-swap" "mounts:" "  - {source: ../swap/data, target: /data, readonly: true}"
-if run 0 "$SBX" -C "$T/ws-swap" trust --yes && out_has "'../swap/data' ('$T/swap/data')" &&
-	run 0 "$SBX" -C "$T/ws-swap" apply && run 0 "$SBX" -C "$T/ws-swap" stop; then
-	ids=$(containers_of "$T/ws-swap")
-	mv "$T/swap/data" "$T/swap/data.real"
-	ln -s elsewhere "$T/swap/data"
+mkdir -p "$T/swap/data" "$T/swap/elsewhere" &&
+	echo approved >"$T/swap/data/file" && echo other >"$T/swap/elsewhere/file" &&
+	workspace "$T/ws-swap" "mounts:" "  - {source: ../swap/data, target: /data, readonly: true}" &&
+	run 0 "$SBX" -C "$T/ws-swap" trust --yes && out_has "'../swap/data' ('$T/swap/data')" &&
+	run 0 "$SBX" -C "$T/ws-swap" apply && run 0 "$SBX" -C "$T/ws-swap" stop &&
+	ids=$(containers_of "$T/ws-swap") &&
+	mv "$T/swap/data" "$T/swap/data.real" && ln -s elsewhere "$T/swap/data" &&
 	run 0 "$SBX" -C "$T/ws-swap" diff && err_has "led to '$T/swap/data' when you approved" &&
-		SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-swap" apply &&
-		err_has "sandbox.yaml:6:5: mount source '../swap/data' led to '$T/swap/data' when you approved the file, and leads to '$T/swap/elsewhere' now" &&
-		err_has "sbx trust" && ! grep 'engine request' "$ERR" | grep -qv "GET '" &&
-		eq "$(containers_of "$T/ws-swap")" "$ids" "the same container" &&
-		eq "$(ins "$ids" '{{.State.Running}}')" false "still stopped" &&
-		run 0 "$SBX" -C "$T/ws-swap" trust --yes && run 0 "$SBX" -C "$T/ws-swap" apply &&
-		out_has "must be replaced" &&
-		eq "$(docker exec "$(containers_of "$T/ws-swap")" cat /data/file)" other "the newly approved source" && ok
-fi
+	SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-swap" apply &&
+	err_has "sandbox.yaml:6:5: mount source '../swap/data' led to '$T/swap/data' when you approved the file, and leads to '$T/swap/elsewhere' now" &&
+	err_has "sbx trust" && only_gets &&
+	eq "$(containers_of "$T/ws-swap")" "$ids" "the same container" &&
+	eq "$(ins "$ids" '{{.State.Running}}')" false "still stopped" &&
+	run 0 "$SBX" -C "$T/ws-swap" trust --yes && run 0 "$SBX" -C "$T/ws-swap" apply &&
+	out_has "must be replaced" &&
+	eq "$(docker exec "$(containers_of "$T/ws-swap")" cat /data/file)" other "the newly approved source"
+EOF
 
-t "a mount source swapped for a symlink to a secret: tier 2, even when re-approved"
-ln -sfn "$HOME/.ssh" "$T/swap/data" 2>/dev/null || { rm -f "$T/swap/data"; ln -s "$HOME/.ssh" "$T/swap/data"; }
-mkdir -p "$HOME/.ssh"
-run 3 "$SBX" -C "$T/ws-swap" trust --yes
-run 3 "$SBX" -C "$T/ws-swap" apply && err_has "refused: it is ~/.ssh" &&
-	eq "$(count_of "$T/ws-swap")" 1 "containers" && ok
+t "a mount source swapped for a symlink to a secret: tier 2, even when re-approved" <<'EOF'
+mkdir -p "$HOME/.ssh" && rm -f "$T/swap/data" && ln -s "$HOME/.ssh" "$T/swap/data" &&
+	run 3 "$SBX" -C "$T/ws-swap" trust --yes &&
+	run 3 "$SBX" -C "$T/ws-swap" apply && err_has "refused: it is ~/.ssh" &&
+	eq "$(count_of "$T/ws-swap")" 1 "containers"
+EOF
 
-t "pass_env: the host's value is copied in, never printed, labelled only as a sha256 digest, blanked in snapshots' config"
-WP="$T/ws-passenv"
-SECRET="s3cr3t-value-$$"
-workspace "$WP" "pass_env: [SBX_IT_SECRET]"
-digest=$(printf 'SBX_IT_SECRET=%s' "$SECRET" | sha256sum | cut -d' ' -f1)
-no_secret() { ! grep -q "$SECRET" "$OUT" "$ERR" || { fail "the value was printed"; return 1; }; }
-if SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
+t "pass_env: the host's value is copied in, never printed, labelled only as a sha256 digest, blanked in snapshots' config" <<'EOF'
+workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
+	digest=$(printf 'SBX_IT_SECRET=%s' "$SECRET" | sha256sum | cut -d' ' -f1) &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
 	out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --json --exit-code && no_secret &&
-	SBX_IT_SECRET=$SECRET SBX_TRACE=1 run 0 "$SBX" -C "$WP" apply && no_secret; then
-	idp=$(containers_of "$WP")
+	SBX_IT_SECRET=$SECRET SBX_TRACE=1 run 0 "$SBX" -C "$WP" apply && no_secret &&
+	idp=$(containers_of "$WP") &&
 	eq "$(docker exec "$idp" sh -c 'echo $SBX_IT_SECRET')" "$SECRET" "the value inside" &&
-		! ins "$idp" '{{json .Config.Labels}}' | grep -q "$SECRET" &&
-		ins "$idp" '{{json .Config.Labels}}' | grep -q "sha256:$digest" &&
-		run 0 "$SBX" -C "$WP" inspect && no_secret && run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
-		SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" diff --exit-code &&
-		SBX_IT_SECRET=changed-$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
-		out_has "~ pass_env.SBX_IT_SECRET: (sensitive) -> (sensitive)" &&
-		SBX_IT_SECRET=changed-$SECRET run 0 "$SBX" -C "$WP" apply && no_secret &&
-		out_has "kept the installed state" &&
-		eq "$(docker exec "$(containers_of "$WP")" sh -c 'echo $SBX_IT_SECRET')" "changed-$SECRET" "the new value inside" &&
-		snap="sbx-snapshot:$(ins "$(containers_of "$WP")" '{{.Name}}' | sed 's|^/||')" &&
+	{ ! ins "$idp" '{{json .Config.Labels}}' | grep -q "$SECRET" || fail "a label holds the value"; } &&
+	{ ins "$idp" '{{json .Config.Labels}}' | grep -q "sha256:$digest" || fail "no label holds the digest"; } &&
+	run 0 "$SBX" -C "$WP" inspect && no_secret && run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" diff --exit-code &&
+	SBX_IT_SECRET=changed-$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
+	out_has "~ pass_env.SBX_IT_SECRET: (sensitive) -> (sensitive)" &&
+	SBX_IT_SECRET=changed-$SECRET run 0 "$SBX" -C "$WP" apply && no_secret &&
+	out_has "kept the installed state" &&
+	eq "$(docker exec "$(containers_of "$WP")" sh -c 'echo $SBX_IT_SECRET')" "changed-$SECRET" "the new value inside" &&
+	snap="sbx-snapshot:$(name_of "$(containers_of "$WP")")" &&
+	{
 		! docker image inspect -f '{{json .Config}}' "$snap" | grep -q "$SECRET" &&
-		docker image inspect -f '{{json .Config.Env}}' "$snap" | grep -q '"SBX_IT_SECRET="' || {
-		fail "the snapshot image keeps the value: $(docker image inspect -f '{{json .Config.Env}}' "$snap")"
-		false
-	} && ok
-fi
+			docker image inspect -f '{{json .Config.Env}}' "$snap" | grep -q '"SBX_IT_SECRET="' ||
+			fail "the snapshot image keeps the value: $(docker image inspect -f '{{json .Config.Env}}' "$snap")"
+	}
+EOF
 
-t "a mount source that does not exist: exit 65 at its position, nothing created"
-workspace "$T/ws-nosrc" "mounts:" "  - {source: /nonexistent/sbx, target: /x}"
-run 65 "$SBX" -C "$T/ws-nosrc" apply && err_has "sandbox.yaml:6:5: mount source '/nonexistent/sbx'" &&
-	eq "$(count_of "$T/ws-nosrc")" 0 "containers" && ok
+t "a mount source that does not exist: exit 65 at its position, nothing created" <<'EOF'
+workspace "$T/ws-nosrc" "mounts:" "  - {source: /nonexistent/sbx, target: /x}" &&
+	run 65 "$SBX" -C "$T/ws-nosrc" apply && err_has "sandbox.yaml:6:5: mount source '/nonexistent/sbx'" &&
+	eq "$(count_of "$T/ws-nosrc")" 0 "containers"
+EOF
 
-t "git identity: the workspace repository's, injected; off with git_identity: false"
-W5="$T/ws-git"
-workspace "$W5"
-git -C "$W5" init -q && git -C "$W5" config user.name "Ada Lovelace" &&
-	git -C "$W5" config user.email ada@example.org
-if run 0 "$SBX" -C "$W5" apply; then
-	id5=$(containers_of "$W5")
+t "git identity: the workspace repository's, injected; off with git_identity: false" <<'EOF'
+workspace "$W5" && git -C "$W5" init -q && git -C "$W5" config user.name "Ada Lovelace" &&
+	git -C "$W5" config user.email ada@example.org &&
+	run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
 	eq "$(docker exec "$id5" sh -c 'echo "$GIT_AUTHOR_NAME/$GIT_COMMITTER_EMAIL"')" \
 		"Ada Lovelace/ada@example.org" "identity" &&
-		printf 'git_identity: false\n' >>"$W5/sandbox.yaml" &&
-		run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
-		eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME:-none}"')" none "no identity" &&
-		out_has "git.author_email is removed: a snapshot would keep it" && ok
-fi
+	printf 'git_identity: false\n' >>"$W5/sandbox.yaml" &&
+	run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
+	eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME:-none}"')" none "no identity" &&
+	out_has "git.author_email is removed: a snapshot would keep it"
+EOF
 
-t "no git identity is a warning, not an error"
-run 0 "$SBX" -C "$W2" diff && err_has "no git identity" && ok
+t "no git identity is a warning, not an error" <<'EOF'
+run 0 "$SBX" -C "$W2" diff && err_has "no git identity"
+EOF
 
-t "credentials: workspace mounts a named volume at the agent's directory"
-W6="$T/ws-cred"
-mkdir -p "$W6"
-printf 'version: 1\nagent: claude\nimage: %s\ncredentials: workspace\n' "$IMAGE" >"$W6/sandbox.yaml"
-if run 0 "$SBX" -C "$W6" apply; then
-	id6=$(containers_of "$W6")
-	vol=$(ins "$id6" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Name}}{{end}}{{end}}')
-	[ -n "$vol" ] && eq "$(ins "$id6" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Type}}{{end}}{{end}}')" volume "type" && ok
-fi
+t "credentials: workspace mounts a named volume at the agent's directory" <<'EOF'
+mkdir -p "$W6" &&
+	printf 'version: 1\nagent: claude\nimage: %s\ncredentials: workspace\n' "$IMAGE" >"$W6/sandbox.yaml" &&
+	run 0 "$SBX" -C "$W6" apply && id6=$(containers_of "$W6") &&
+	vol=$(ins "$id6" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Name}}{{end}}{{end}}') &&
+	{ [ -n "$vol" ] || fail "no volume at /home/agent/.claude"; } &&
+	eq "$(ins "$id6" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Type}}{{end}}{{end}}')" volume "type"
+EOF
 
-t "the image's user acts as the workspace owner, a uid the image does not have"
-W8="$T/ws-owner"
-mkdir -p "$W8"
-printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE_AGENT" >"$W8/sandbox.yaml"
-chown -R 4242:4343 "$W8"
-if run 0 "$SBX" -C "$W8" apply && out_has "acts as the workspace owner, uid 4242 gid 4343"; then
-	id8=$(containers_of "$W8")
+t "the image's user acts as the workspace owner, a uid the image does not have" <<'EOF'
+mkdir -p "$W8" &&
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE_AGENT" >"$W8/sandbox.yaml" &&
+	chown -R 4242:4343 "$W8" &&
+	run 0 "$SBX" -C "$W8" apply && out_has "acts as the workspace owner, uid 4242 gid 4343" &&
+	id8=$(containers_of "$W8") &&
 	eq "$(docker exec "$id8" id -u)" 4242 "uid" &&
-		eq "$(docker exec "$id8" id -g)" 4343 "gid" &&
-		eq "$(docker exec "$id8" id -un)" agent "name" &&
-		docker exec "$id8" touch "$W8/made-inside" &&
-		eq "$(stat -c %u:%g "$W8/made-inside")" 4242:4343 "owner on the host" &&
-		eq "$(docker exec "$id8" stat -c %u /home/agent)" 4242 "home" &&
-		eq "$(docker exec "$id8" sh -c 'echo $GIT_CONFIG_KEY_0=$GIT_CONFIG_VALUE_0')" "safe.directory=$W8" "safe.directory" &&
-		run 0 "$SBX" -C "$W8" apply && out_has "No changes" && ok
-fi
+	eq "$(docker exec "$id8" id -g)" 4343 "gid" &&
+	eq "$(docker exec "$id8" id -un)" agent "name" &&
+	docker exec "$id8" touch "$W8/made-inside" &&
+	eq "$(stat -c %u:%g "$W8/made-inside")" 4242:4343 "owner on the host" &&
+	eq "$(docker exec "$id8" stat -c %u /home/agent)" 4242 "home" &&
+	eq "$(docker exec "$id8" sh -c 'echo $GIT_CONFIG_KEY_0=$GIT_CONFIG_VALUE_0')" "safe.directory=$W8" "safe.directory" &&
+	run 0 "$SBX" -C "$W8" apply && out_has "No changes"
+EOF
 
-t "a recreate interrupted after the names were swapped is rolled back by the next apply"
-W9="$T/ws-crash"
-workspace "$W9" "env: {V: 1}"
-if run 0 "$SBX" -C "$W9" apply; then
-	old9=$(containers_of "$W9")
-	n9=$(ins "$old9" '{{.Name}}' | sed 's|^/||')
+t "a recreate interrupted after the names were swapped is rolled back by the next apply" <<'EOF'
+workspace "$W9" "env: {V: 1}" && run 0 "$SBX" -C "$W9" apply &&
+	old9=$(containers_of "$W9") && n9=$(name_of "$old9") &&
 	# what a crash leaves: the old one stopped and renamed, a replacement made
 	docker stop "$old9" >/dev/null && docker rename "$old9" "$n9-sbx-old" &&
-		docker create --name "$n9-sbx-new" --label "dev.sbx.workspace=$W9" \
-			--label "dev.sbx.workspace-id=$(ins "$old9" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" \
-			--label dev.sbx.managed=1 "$IMAGE" sleep 1 >/dev/null
+	docker create --name "$n9-sbx-new" --label "dev.sbx.workspace=$W9" \
+		--label "dev.sbx.workspace-id=$(ins "$old9" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" \
+		--label dev.sbx.managed=1 "$IMAGE" sleep 1 >/dev/null &&
 	run 1 "$SBX" -C "$W9" diff && err_has "repairs that" &&
-		run 0 "$SBX" -C "$W9" apply && err_has "rolled back an interrupted recreate" &&
-		eq "$(containers_of "$W9")" "$old9" "the old container is back" &&
-		eq "$(ins "$old9" '{{.Name}}')" "/$n9" "its name" &&
-		eq "$(ins "$old9" '{{.State.Running}}')" true "running" && ok
-fi
+	run 0 "$SBX" -C "$W9" apply && err_has "rolled back an interrupted recreate" &&
+	eq "$(containers_of "$W9")" "$old9" "the old container is back" &&
+	eq "$(ins "$old9" '{{.Name}}')" "/$n9" "its name" &&
+	eq "$(ins "$old9" '{{.State.Running}}')" true "running"
+EOF
 
-t "tier 2: a mount of ~/.ssh, even through a symlink, is refused with exit 3 and no state-changing request"
-mkdir -p "$HOME/.ssh" "$T/ws-secret"
-ln -s "$HOME/.ssh" "$T/ws-secret-link"
-workspace "$T/ws-secret" "mounts:" "  - {source: ~/.ssh, target: /keys}" \
-	"  - {source: ../ws-secret-link, target: /more}"
-SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-secret" apply &&
+t "tier 2: a mount of ~/.ssh, even through a symlink, is refused with exit 3 and no state-changing request" <<'EOF'
+mkdir -p "$HOME/.ssh" && ln -s "$HOME/.ssh" "$T/ws-secret-link" &&
+	workspace "$T/ws-secret" "mounts:" "  - {source: ~/.ssh, target: /keys}" \
+		"  - {source: ../ws-secret-link, target: /more}" &&
+	SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-secret" apply &&
 	err_has "sandbox.yaml:6:5: mount source '~/.ssh' refused: it is ~/.ssh" &&
 	err_has "sandbox.yaml:7:5: mount source '../ws-secret-link' refused: it is ~/.ssh (it resolves to" &&
-	! grep 'engine request' "$ERR" | grep -qv "GET '" &&
-	eq "$(count_of "$T/ws-secret")" 0 "containers" && ok
+	only_gets &&
+	eq "$(count_of "$T/ws-secret")" 0 "containers"
+EOF
 
-t "the user's policy file allows a named path for one workspace; the file itself cannot"
-mkdir -p "$HOME/.kube" "$T/ws-kube" "$T/ws-kube2" "$HOME/.config/sbx"
-echo cfg >"$HOME/.kube/config"
-workspace "$T/ws-kube" "mounts:" "  - {source: ~/.kube, target: /kube, readonly: true}"
-workspace "$T/ws-kube2" "mounts:" "  - {source: ~/.kube, target: /kube, readonly: true}"
-run 3 "$SBX" -C "$T/ws-kube" apply && err_has "refused: it is ~/.kube" && err_has "policy.yaml' allows it" &&
+t "the user's policy file allows a named path for one workspace; the file itself cannot" <<'EOF'
+mkdir -p "$HOME/.kube" "$HOME/.config/sbx" && echo cfg >"$HOME/.kube/config" &&
+	workspace "$T/ws-kube" "mounts:" "  - {source: ~/.kube, target: /kube, readonly: true}" &&
+	workspace "$T/ws-kube2" "mounts:" "  - {source: ~/.kube, target: /kube, readonly: true}" &&
+	run 3 "$SBX" -C "$T/ws-kube" apply && err_has "refused: it is ~/.kube" && err_has "policy.yaml' allows it" &&
+	when_finished 'rm -f "$HOME/.config/sbx/policy.yaml"' &&
 	printf 'version: 1\nallow:\n  - workspace: %s\n    paths: [~/.kube]\n' "$T/ws-kube" >"$HOME/.config/sbx/policy.yaml" &&
 	run 3 "$SBX" -C "$T/ws-kube" apply && err_has "needs your approval" &&
 	run 0 "$SBX" -C "$T/ws-kube" trust --yes && run 0 "$SBX" -C "$T/ws-kube" apply &&
@@ -412,41 +459,42 @@ run 3 "$SBX" -C "$T/ws-kube" apply && err_has "refused: it is ~/.kube" && err_ha
 	run 3 "$SBX" -C "$T/ws-kube2" trust --yes && err_has "refused: it is ~/.kube" &&
 	eq "$(count_of "$T/ws-kube2")" 0 "another workspace's containers" &&
 	chmod g+w "$HOME/.config/sbx/policy.yaml" && run 3 "$SBX" -C "$T/ws-kube" apply &&
-	err_has "writable by others" && ok
-rm -f "$HOME/.config/sbx/policy.yaml"
+	err_has "writable by others"
+EOF
 
-t "tier 2: a workspace that is the home directory is refused"
-workspace "$HOME"
-run 3 "$SBX" -C "$HOME" diff && err_has "the workspace '$HOME' refused: it is your home directory" &&
-	rm -f "$HOME/sandbox.yaml" && ok
+t "tier 2: a workspace that is the home directory is refused" <<'EOF'
+when_finished 'rm -f "$HOME/sandbox.yaml"' && workspace "$HOME" &&
+	run 3 "$SBX" -C "$HOME" diff && err_has "the workspace '$HOME' refused: it is your home directory"
+EOF
 
 # refused CASE "YAML LINE..." -- EXPECTED...: apply exits 3 with each expected text,
 # creates nothing and sends the engine no request but GETs.
-refused() {
-	rw="$T/ws-refused-$1"
+refused() { _refused "$@" || fail "in the case '$1'"; }
+_refused() {
+	_rw="$T/ws-refused-$1"
 	shift
-	lines=""
+	_lines=""
 	while [ "$1" != "--" ]; do
-		lines="$lines$1
+		_lines="$_lines$1
 "
 		shift
 	done
 	shift
-	mkdir -p "$rw"
+	mkdir -p "$_rw" || return 1
 	{
 		printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE"
-		printf '%s' "$lines"
-	} >"$rw/sandbox.yaml"
-	SBX_TRACE=1 run 3 "$SBX" -C "$rw" apply || return 1
-	for want in "$@"; do err_has "$want" || return 1; done
-	! grep 'engine request' "$ERR" | grep -qv "GET '" || { fail "a state-changing request was sent"; return 1; }
-	eq "$(count_of "$rw")" 0 "containers"
+		printf '%s' "$_lines"
+	} >"$_rw/sandbox.yaml" || return 1
+	SBX_TRACE=1 run 3 "$SBX" -C "$_rw" apply || return 1
+	for _want in "$@"; do err_has "$_want" || return 1; done
+	only_gets && eq "$(count_of "$_rw")" 0 "containers"
 }
-t "every refusal: exit 3 at its file:line:col with why and what to do, nothing created, only GETs sent"
-DATA_ROOT=$(docker info -f '{{.DockerRootDir}}')
-mkdir -p "$HOME/.aws" "$HOME/.local/share/sbx" "$T/outside" "$T/ws-refused-t2-inside/sub"
-refused t1-mount "mounts:" "  - {source: $T/outside, target: /o}" -- \
-	"sandbox.yaml:6:5: mount of the host's '$T/outside' at '/o' (read-write) needs your approval: review the file, then run 'sbx trust'" &&
+t "every refusal: exit 3 at its file:line:col with why and what to do, nothing created, only GETs sent" <<'EOF'
+DATA_ROOT=$(docker info -f '{{.DockerRootDir}}') && [ -n "$DATA_ROOT" ] &&
+	socket_why=$(engine_refusal "$SOCKET") && data_root_why=$(engine_refusal "$DATA_ROOT") &&
+	mkdir -p "$HOME/.aws" "$HOME/.local/share/sbx" "$T/outside" "$T/ws-refused-t2-inside/sub" &&
+	refused t1-mount "mounts:" "  - {source: $T/outside, target: /o}" -- \
+		"sandbox.yaml:6:5: mount of the host's '$T/outside' at '/o' (read-write) needs your approval: review the file, then run 'sbx trust'" &&
 	refused t1-passenv "pass_env: [HOME]" -- "sandbox.yaml:5:12: pass_env HOME" &&
 	refused t1-socket "docker_socket: true" -- "sandbox.yaml:5:1: docker_socket: true" &&
 	refused t2-aws "mounts:" "  - {source: ~/.aws, target: /a}" -- \
@@ -454,69 +502,71 @@ refused t1-mount "mounts:" "  - {source: $T/outside, target: /o}" -- \
 	refused t2-etc "mounts:" "  - {source: /etc, target: /e, readonly: true}" -- "sandbox.yaml:6:5: mount source '/etc' refused: it is /etc" &&
 	refused t2-root "mounts:" "  - {source: /, target: /host}" -- "refused: it is the host's root directory" &&
 	refused t2-home "mounts:" "  - {source: ~/, target: /h}" -- "refused: it is your home directory" &&
-	refused t2-socket "mounts:" "  - {source: $SOCKET, target: /s}" -- "refused: it is the engine's $SOCKET" &&
-	refused t2-dataroot "mounts:" "  - {source: $DATA_ROOT, target: /d}" -- "refused: it is the engine's $DATA_ROOT" &&
+	refused t2-socket "mounts:" "  - {source: $SOCKET, target: /s}" -- "sandbox.yaml:6:5: $socket_why" &&
+	refused t2-dataroot "mounts:" "  - {source: $DATA_ROOT, target: /d}" -- "sandbox.yaml:6:5: $data_root_why" &&
 	refused t2-sbx "mounts:" "  - {source: ~/.local/share/sbx, target: /t}" -- "refused: it is sbx's own" &&
 	refused t2-inside "mounts:" "  - {source: ./sub, target: /t}" -- \
-		"mount source './sub' refused: it lies inside the workspace" &&
-	ok
-t "ls lists the sandboxes; --json and -q agree"
-if run 0 "$SBX" ls; then
-	out_has "$(ins "$id" '{{.Name}}' | sed 's|^/||')" && out_has "$W2" &&
-		run 0 "$SBX" ls --json && jq -e --arg w "$W" 'map(select(.workspace == $w)) | length == 1' "$OUT" >/dev/null &&
-		run 0 "$SBX" ls -q && grep -qx "$(ins "$id2" '{{.Name}}' | sed 's|^/||')" "$OUT" && ok
-fi
+		"mount source './sub' refused: it lies inside the workspace"
+EOF
 
-t "inspect shows this workspace's sandbox and what it was made from"
-run 0 "$SBX" -C "$W" inspect --json && jq -e --arg w "$W" '.workspace == $w and .running and .spec["env.FOO"] == "two"' "$OUT" >/dev/null && ok
+t "ls lists the sandboxes; --json and -q agree" <<'EOF'
+n=$(name_of "$id") && n2=$(name_of "$id2") &&
+	run 0 "$SBX" ls && out_has "$n" && out_has "$W2" &&
+	run 0 "$SBX" ls --json && jq -e --arg w "$W" 'map(select(.workspace == $w)) | length == 1' "$OUT" >/dev/null &&
+	run 0 "$SBX" ls -q && { grep -qx "$n2" "$OUT" || fail "ls -q lacks '$n2'"; }
+EOF
 
-t "stop stops it; apply starts it again"
+t "inspect shows this workspace's sandbox and what it was made from" <<'EOF'
+run 0 "$SBX" -C "$W" inspect --json &&
+	jq -e --arg w "$W" '.workspace == $w and .running and .spec["env.FOO"] == "two"' "$OUT" >/dev/null
+EOF
+
+t "stop stops it; apply starts it again" <<'EOF'
 run 0 "$SBX" -C "$W" stop && eq "$(ins "$id" '{{.State.Running}}')" false "running" &&
-	run 0 "$SBX" -C "$W" apply && eq "$(ins "$id" '{{.State.Running}}')" true "running" && ok
+	run 0 "$SBX" -C "$W" apply && eq "$(ins "$id" '{{.State.Running}}')" true "running"
+EOF
 
-t "rm removes the sandbox and keeps its named volume; rm --volumes removes that too"
-n6=$(ins "$id6" '{{.Name}}' | sed 's|^/||')
-run 0 "$SBX" rm "$n6" && eq "$(count_of "$W6")" 0 "containers" &&
-	docker volume inspect "$vol" >/dev/null 2>&1 &&
+t "rm removes the sandbox and keeps its named volume; rm --volumes removes that too" <<'EOF'
+n6=$(name_of "$id6") && [ -n "$vol" ] &&
+	run 0 "$SBX" rm "$n6" && eq "$(count_of "$W6")" 0 "containers" &&
+	{ docker volume inspect "$vol" >/dev/null 2>&1 || fail "the volume is gone"; } &&
 	run 0 "$SBX" -C "$W6" apply && run 0 "$SBX" -C "$W6" rm --volumes &&
-	! docker volume inspect "$vol" >/dev/null 2>&1 && ok
+	{ ! docker volume inspect "$vol" >/dev/null 2>&1 || fail "the volume is still there"; }
+EOF
 
-t "a workspace re-created at the same path is a new workspace; ls marks the old one gone"
-W7="$T/ws-again"
-workspace "$W7"
-run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && rm -rf "$W7" && workspace "$W7" &&
+t "a workspace re-created at the same path is a new workspace; ls marks the old one gone" <<'EOF'
+workspace "$W7" && run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&
+	rm -rf "$W7" && workspace "$W7" &&
 	run 0 "$SBX" -C "$W7" apply && out_has "will be created" && eq "$(count_of "$W7")" 2 "containers" &&
-	run 0 "$SBX" ls && grep "$(ins "$old7" '{{.Name}}' | sed 's|^/||')" "$OUT" | grep -q "(gone)" && ok
+	run 0 "$SBX" ls && { grep "$n7" "$OUT" | grep -q "(gone)" || fail "ls does not mark '$n7' gone"; }
+EOF
 
-t "the kept capabilities are enough to install packages with sudo (Debian image, apt from the mirror)"
-WD="$T/ws-debian"
-if sbx_debian_image "$IMAGE-debian" >"$T/debian.log" 2>&1; then
-	mkdir -p "$WD"
-	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\ngit_identity: false\n' "$IMAGE-debian" >"$WD/sandbox.yaml"
-	if run 0 "$SBX" -C "$WD" apply; then
-		id=$(containers_of "$WD")
-		run 0 docker exec "$id" sh -c 'sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends iputils-ping' &&
-			eq "$(docker exec "$id" dpkg-query -W -f '${Status}' iputils-ping)" "install ok installed" "package status" &&
-			eq "$(docker exec "$id" sudo id -u)" 0 "sudo" &&
-			eq "$(docker exec "$id" sh -c 'grep ^CapEff /proc/self/status | cut -f2')" 0000000000000000 "the agent's own capabilities" &&
-			ok
-	fi
-else
-	fail "cannot make the Debian image: $(tail -3 "$T/debian.log")"
-fi
+t "the kept capabilities are enough to install packages with sudo (Debian image, apt from the mirror)" <<'EOF'
+{
+	sbx_debian_image "$IMAGE-debian" >"$T/debian.log" 2>&1 ||
+		fail "cannot make the Debian image: $(tail -3 "$T/debian.log")"
+} &&
+	mkdir -p "$WD" &&
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\ngit_identity: false\n' "$IMAGE-debian" >"$WD/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WD" apply && idd=$(containers_of "$WD") &&
+	run 0 docker exec "$idd" sh -c 'sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends iputils-ping' &&
+	eq "$(docker exec "$idd" dpkg-query -W -f '${Status}' iputils-ping)" "install ok installed" "package status" &&
+	eq "$(docker exec "$idd" sudo id -u)" 0 "sudo" &&
+	eq "$(docker exec "$idd" sh -c 'grep ^CapEff /proc/self/status | cut -f2')" 0000000000000000 "the agent's own capabilities"
+EOF
 
-t "an unreachable engine: exit 4, says the socket is missing"
-DOCKER_HOST="unix://$T/no-such.sock" run 4 "$SBX" -C "$W" apply && err_has "no-such.sock' is missing" && ok
+t "an unreachable engine: exit 4, says the socket is missing" <<'EOF'
+DOCKER_HOST="unix://$T/no-such.sock" run 4 "$SBX" -C "$W" apply && err_has "no-such.sock' is missing"
+EOF
 
-t "an engine socket nobody listens on: exit 4, says refused"
-python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$T/dead.sock"
-DOCKER_HOST="unix://$T/dead.sock" run 4 "$SBX" -C "$W" diff && err_has "refused" && ok
+t "an engine socket nobody listens on: exit 4, says refused" <<'EOF'
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$T/dead.sock" &&
+	DOCKER_HOST="unix://$T/dead.sock" run 4 "$SBX" -C "$W" diff && err_has "refused"
+EOF
 
-t "a missing image that cannot be pulled: a clear error, nothing created"
-workspace "$T/ws-noimg"
-sed -i "s|image: .*|image: 127.0.0.1:9/sbx-none/nothing:1|" "$T/ws-noimg/sandbox.yaml"
-run 1 "$SBX" -C "$T/ws-noimg" apply && err_has "pulling image" && eq "$(count_of "$T/ws-noimg")" 0 "containers" && ok
+t "a missing image that cannot be pulled: a clear error, nothing created" <<'EOF'
+workspace "$T/ws-noimg" && sed -i "s|image: .*|image: 127.0.0.1:9/sbx-none/nothing:1|" "$T/ws-noimg/sandbox.yaml" &&
+	run 1 "$SBX" -C "$T/ws-noimg" apply && err_has "pulling image" && eq "$(count_of "$T/ws-noimg")" 0 "containers"
+EOF
 
-ok
-echo "integration: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_done integration
