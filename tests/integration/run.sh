@@ -92,9 +92,11 @@ shared_ns() {
 	done
 }
 
-# The engine saw only reads: no request in the SBX_TRACE log but GETs.
+# The engine saw only reads: the SBX_TRACE log has requests, and none but GETs
+# (a run that never traced would otherwise pass).
 only_gets() {
-	! grep 'engine request' "$ERR" | grep -qv "GET '" || fail "a state-changing request was sent"
+	{ grep -q "engine request [0-9]*: GET '" "$ERR" || fail "no traced request: was SBX_TRACE set?"; } &&
+		{ ! grep 'engine request' "$ERR" | grep -qv "GET '" || fail "a state-changing request was sent"; }
 }
 
 # The engine's socket, by what it resolves to: /var/run is often a link to /run.
