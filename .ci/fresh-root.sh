@@ -62,6 +62,7 @@ trap cleanup EXIT
 
 if [ -z "$R" ]; then
 	R=$(mktemp -d /var/tmp/sbx-fresh.XXXXXX)
+	chmod 755 "$R" # it becomes /, which every user traverses
 	tar -C "$R" -xf "$base"
 	git clone -q --no-local "$src" "$R/root/sbx"
 fi

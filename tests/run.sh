@@ -50,6 +50,7 @@ for r in "$BUILD"/tests/fuzz_*_replay; do
 		tests/schema/invalid
 done
 suite "harness self-test" sh tests/harness/selftest.sh
+suite "deps (make deps's decisions)" sh tests/deps/run.sh
 suite "cli" sh tests/cli/run.sh "$SBX"
 suite "schema agreement" sh tests/schema/run.sh "$SBX"
 suite "integration (a real Docker engine)" sh tests/integration/run.sh "$SBX"
