@@ -32,6 +32,7 @@ if [ ! -s "$base" ]; then
 		exit 1
 	fi
 	rm -rf "$tmp"/var/cache/apt/archives/*.deb
+	chmod 755 "$tmp"
 	tar -C "$tmp" -cf "$base.tmp" . && mv "$base.tmp" "$base"
 	rm -rf "$tmp"
 fi
@@ -62,8 +63,8 @@ trap cleanup EXIT
 
 if [ -z "$R" ]; then
 	R=$(mktemp -d /var/tmp/sbx-fresh.XXXXXX)
-	chmod 755 "$R" # it becomes /, which every user traverses
 	tar -C "$R" -xf "$base"
+	chmod 755 "$R" # it becomes /, which every user traverses (after tar set its mode)
 	git clone -q --no-local "$src" "$R/root/sbx"
 fi
 cp /etc/resolv.conf "$R/etc/resolv.conf"
