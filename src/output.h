@@ -48,7 +48,7 @@ void sbx_out_warn(const char *fmt, ...) SBX_PRINTF(1, 2);
 /* The closing line of a successful apply. */
 void sbx_out_applied(const sbx_plan *plan);
 
-/* `sbx ls`: a table, names only, or a JSON array. */
+/* `sbx ls`: a table whose columns fit their widest cell, names only, or a JSON array. */
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);
 /* `sbx inspect`. */
 void sbx_out_inspect(const sbx_actual *a, bool json);
