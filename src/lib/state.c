@@ -39,23 +39,113 @@ void sbx_workspace_release(sbx_workspace *ws)
 	memset(ws, 0, sizeof(*ws));
 }
 
+/*
+ * Latin letters and the ASCII they are written with once their marks are
+ * dropped, by code point: U+00C0 to U+024F and U+1E00 to U+1EFF (French,
+ * German, the Nordic, Polish, Czech, Turkish, Romanian, Vietnamese ...).
+ * A space: not a letter; '*': a letter written with two (two_letters).
+ */
+static const char latin_00c0[] =
+    "AAAAAA*CEEEEIIIIDNOOOOO OUUUUY**aaaaaa*ceeeeiiiidnooooo ouuuuy*y" /* U+00C0 */
+    "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi**JjKkkLlLlLlL" /* U+0100 */
+    "lLlNnNnNnn**OoOoOo**RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs" /* U+0140 */
+    "b             EE  f    I  l     Oo             Uu    Zz         " /* U+0180 */
+    "    *********AaIiOoUuUuUuUuUueAaAa  GgGgKkOoOo  j***Gg  NnAa    " /* U+01C0 */
+    "AaAaEeEeIiIiOoOoRrRrUuUuSsTt  Hh d    AaEeOoOoOoOoYylntj        " /* U+0200 */
+    "                ";						       /* U+0240 */
+static const char latin_1e00[] =
+    "AaBbBbBbCcDdDdDdDdDdEeEeEeEeEeFfGgHhHhHhHhHhIiIiKkKkKkLlLlLlLlMm"	/* U+1E00 */
+    "MmMmNnNnNnNnOoOoOoOoPpPpRrRrRrRrSsSsSsSsSsTtTtTtTtUuUuUuUuUuVvVv"	/* U+1E40 */
+    "WwWwWwWwWwXxXxYyZzZzZzhtwy s  * AaAaAaAaAaAaAaAaAaAaAaAaEeEeEeEe"	/* U+1E80 */
+    "EeEeEeEeIiIiOoOoOoOoOoOoOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYy      "; /* U+1EC0 */
+static const struct {
+	uint32_t cp;
+	const char *ascii;
+} two_letters[] = {
+    {0xc6, "AE"},  {0xde, "TH"},  {0xdf, "ss"},	 {0xe6, "ae"},	{0xfe, "th"},  {0x132, "IJ"},
+    {0x133, "ij"}, {0x14a, "NG"}, {0x14b, "ng"}, {0x152, "OE"}, {0x153, "oe"}, {0x1c4, "DZ"},
+    {0x1c5, "Dz"}, {0x1c6, "dz"}, {0x1c7, "LJ"}, {0x1c8, "Lj"}, {0x1c9, "lj"}, {0x1ca, "NJ"},
+    {0x1cb, "Nj"}, {0x1cc, "nj"}, {0x1f1, "DZ"}, {0x1f2, "Dz"}, {0x1f3, "dz"}, {0x1e9e, "SS"},
+};
+
+/* The ASCII of a Latin letter (é: "e", ß: "ss"), in one (two bytes), or NULL. */
+static const char *latin_ascii(uint32_t cp, char one[2])
+{
+	char c = 0;
+	if (cp >= 0xc0 && cp - 0xc0 < sizeof(latin_00c0) - 1)
+		c = latin_00c0[cp - 0xc0];
+	else if (cp >= 0x1e00 && cp - 0x1e00 < sizeof(latin_1e00) - 1)
+		c = latin_1e00[cp - 0x1e00];
+	if (c == '*') {
+		for (size_t i = 0; i < SBX_ARRAY_SIZE(two_letters); i++)
+			if (two_letters[i].cp == cp)
+				return two_letters[i].ascii;
+		return NULL;
+	}
+	if (!c || c == ' ')
+		return NULL;
+	one[0] = c;
+	one[1] = '\0';
+	return one;
+}
+
+/*
+ * The readable part of a default name: the directory's name with the marks
+ * of its Latin letters dropped (é: e, ß: ss), combining marks too (a name
+ * in decomposed form), and every run of anything else a container name
+ * cannot hold (spaces, symbols, CJK, emoji, invalid bytes) one '-', none at
+ * either end: never a run of dashes. At most 40 characters; "" when nothing
+ * readable is left, and then the hash alone names the sandbox.
+ */
+static char *name_slug(const char *base)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	const unsigned char *u = (const unsigned char *)base;
+	size_t len = strlen(base), i = 0;
+	bool gap = false;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = sbx_utf8_decode(u + i, len - i, &cp);
+		char one[2];
+		const char *ascii = NULL;
+		if (n == 0) {
+			n = 1;
+		} else if (cp >= 0x300 && cp <= 0x36f) {
+			i += n;
+			continue;
+		} else if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+			   (cp >= '0' && cp <= '9') || cp == '_' || cp == '.') {
+			one[0] = (char)cp;
+			one[1] = '\0';
+			ascii = one;
+		} else {
+			ascii = latin_ascii(cp, one);
+		}
+		i += n;
+		if (!ascii) {
+			gap = true;
+			continue;
+		}
+		size_t need = strlen(ascii) + (gap && b.len ? 1 : 0);
+		if (b.len + need > 40)
+			break;
+		if (gap && b.len)
+			sbx_buf_addc(&b, '-');
+		gap = false;
+		sbx_buf_adds(&b, ascii);
+	}
+	return sbx_buf_detach(&b);
+}
+
 char *sbx_state_default_name(const sbx_workspace *ws)
 {
 	const char *base = strrchr(ws->path, '/');
 	base = base && base[1] ? base + 1 : "root";
-	sbx_buf b = SBX_BUF_INIT;
-	for (const char *p = base; *p && b.len < 40; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-		sbx_buf_addc(&b, ok ? c : '-');
-	}
+	_cleanup_free_ char *slug = name_slug(base);
 	_cleanup_free_ char *key = xasprintf("%s\n%s", ws->path, ws->id);
 	char hex[SBX_SHA256_HEX_LEN + 1];
 	sbx_sha256_hex(hex, key, strlen(key));
-	char *name = xasprintf("sbx-%s-%.8s", b.data ? b.data : "root", hex);
-	sbx_buf_release(&b);
-	return name;
+	return xasprintf("sbx-%s%s%.8s", slug, *slug ? "-" : "", hex);
 }
 
 static json_object *form_object(const sbx_fields *fields)

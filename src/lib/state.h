@@ -46,7 +46,10 @@ void sbx_workspace_release(sbx_workspace *ws);
 /*
  * sbx_state_default_name: "sbx-<directory>-<8 hex digits>" from the
  * workspace's path and identity: stable for a workspace, distinct for a
- * directory re-created at the same path. Caller frees.
+ * directory re-created at the same path. <directory> is its name made
+ * readable for a container name (Latin letters without their marks, any
+ * other run of characters one '-'), or left out when nothing is left:
+ * "sbx-<8 hex digits>". Caller frees.
  */
 char *sbx_state_default_name(const sbx_workspace *ws);
 
