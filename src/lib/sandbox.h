@@ -76,6 +76,14 @@ int sbx_desired_verify(const sbx_desired *d, sbx_error **err);
  */
 int sbx_actual_verify(const sbx_actual *a, sbx_error **err);
 
+/*
+ * sbx_desired_name_taken: the error for d's container name held by holder,
+ * another container: which one (name, id, image; whether its labels say
+ * sbx made it, and for which workspace) and what to do. The holder's
+ * labels may be anyone's: every value is escaped. Returns SBX_ECONFLICT.
+ */
+int sbx_desired_name_taken(const sbx_desired *d, const sbx_sandbox_info *holder, sbx_error **err);
+
 /* sbx_credentials_volume_name: the volume for an agent: shared, or one per workspace. */
 char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name);
 

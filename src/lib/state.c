@@ -268,7 +268,10 @@ static char *label_filter(const char *const *labels, size_t n, const char *name)
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, json_object_new_string(labels[i]));
-	json_object_object_add(f, "label", arr);
+	if (n)
+		json_object_object_add(f, "label", arr);
+	else
+		json_object_put(arr);
 	if (name) {
 		/* Narrow on the engine's side; find_one keeps the exact match. */
 		json_object *names = json_object_new_array();
@@ -365,6 +368,44 @@ static int cmp_info(const void *a, const void *b)
 	return strcmp(((const sbx_sandbox_info *)a)->name, ((const sbx_sandbox_info *)b)->name);
 }
 
+/* A container of the list endpoint into an `sbx ls` row; its labels are only claims. */
+static void decode_info(sbx_sandbox_info *s, json_object *c)
+{
+	json_object *labels_o = NULL, *names, *created;
+	json_object_object_get_ex(c, "Labels", &labels_o);
+	const char *name = NULL;
+	if (json_object_object_get_ex(c, "Names", &names) &&
+	    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0)
+		name = json_object_get_string(json_object_array_get_idx(names, 0));
+	s->id = dup_or(get_string(c, "Id"), "");
+	s->managed = get_string(labels_o, SBX_LABEL_MANAGED) != NULL;
+	const char *vol = get_string(labels_o, SBX_LABEL_VOLUME);
+	s->volume = vol && *vol ? xstrdup(vol) : NULL;
+	s->name = dup_or(name && name[0] == '/' ? name + 1 : name, "");
+	s->agent = dup_or(get_string(labels_o, SBX_LABEL_AGENT), "?");
+	s->workspace = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE), "?");
+	s->workspace_id = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE_ID), "");
+	s->status = dup_or(get_string(c, "State"), "?");
+	/* The image the file asked for, not the snapshot a recreate started from. */
+	json_object *form = json_tokener_parse(get_string(labels_o, SBX_LABEL_SPEC)
+						   ? get_string(labels_o, SBX_LABEL_SPEC)
+						   : "null"),
+		    *fields = NULL;
+	if (form)
+		json_object_object_get_ex(form, "fields", &fields);
+	const char *img = get_string(fields, "image");
+	s->image = dup_or(img ? img : get_string(c, "Image"), "?");
+	json_object_put(form);
+	if (json_object_object_get_ex(c, "Created", &created))
+		s->created = json_object_get_int64(created);
+	struct stat st;
+	_cleanup_free_ char *id = NULL;
+	if (stat(s->workspace, &st) == 0)
+		id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
+			       (unsigned long long)st.st_ino);
+	s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
+}
+
 int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
 {
 	*out = NULL;
@@ -376,47 +417,37 @@ int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error *
 		return rc;
 	size_t len = json_object_array_length(list);
 	sbx_sandbox_info *v = xcalloc(len, sizeof(*v));
-	for (size_t i = 0; i < len; i++) {
-		json_object *c = json_object_array_get_idx(list, i), *labels_o = NULL, *names,
-			    *created;
-		json_object_object_get_ex(c, "Labels", &labels_o);
-		const char *name = NULL;
-		if (json_object_object_get_ex(c, "Names", &names) &&
-		    json_object_is_type(names, json_type_array) &&
-		    json_object_array_length(names) > 0)
-			name = json_object_get_string(json_object_array_get_idx(names, 0));
-		sbx_sandbox_info *s = &v[i];
-		s->id = dup_or(get_string(c, "Id"), "");
-		const char *vol = get_string(labels_o, SBX_LABEL_VOLUME);
-		s->volume = vol && *vol ? xstrdup(vol) : NULL;
-		s->name = dup_or(name && name[0] == '/' ? name + 1 : name, "");
-		s->agent = dup_or(get_string(labels_o, SBX_LABEL_AGENT), "?");
-		s->workspace = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE), "?");
-		s->workspace_id = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE_ID), "");
-		s->status = dup_or(get_string(c, "State"), "?");
-		/* The image the file asked for, not the snapshot a recreate started from. */
-		json_object *form = json_tokener_parse(get_string(labels_o, SBX_LABEL_SPEC)
-							   ? get_string(labels_o, SBX_LABEL_SPEC)
-							   : "null"),
-			    *fields = NULL;
-		if (form)
-			json_object_object_get_ex(form, "fields", &fields);
-		const char *img = get_string(fields, "image");
-		s->image = dup_or(img ? img : get_string(c, "Image"), "?");
-		json_object_put(form);
-		if (json_object_object_get_ex(c, "Created", &created))
-			s->created = json_object_get_int64(created);
-		struct stat st;
-		_cleanup_free_ char *id = NULL;
-		if (stat(s->workspace, &st) == 0)
-			id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
-				       (unsigned long long)st.st_ino);
-		s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
-	}
+	for (size_t i = 0; i < len; i++)
+		decode_info(&v[i], json_object_array_get_idx(list, i));
 	json_object_put(list);
 	qsort(v, len, sizeof(*v), cmp_info);
 	*out = v;
 	*n = len;
+	return 0;
+}
+
+int sbx_state_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *name, sbx_error **err)
+{
+	*out = NULL;
+	json_object *list = NULL;
+	int rc = list_containers(&list, e, NULL, 0, name, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *c = json_object_array_get_idx(list, i), *names;
+		/* The engine's name filter is a pattern: keep the exact name only. */
+		const char *nm = NULL;
+		if (json_object_object_get_ex(c, "Names", &names) &&
+		    json_object_is_type(names, json_type_array) &&
+		    json_object_array_length(names) > 0)
+			nm = json_object_get_string(json_object_array_get_idx(names, 0));
+		if (!nm || strcmp(nm[0] == '/' ? nm + 1 : nm, name) != 0)
+			continue;
+		*out = xcalloc(1, sizeof(**out));
+		decode_info(*out, c);
+		break;
+	}
+	json_object_put(list);
 	return 0;
 }
 
