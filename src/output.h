@@ -31,8 +31,9 @@ typedef struct sbx_out_cmd {
 	const char *summary;
 } sbx_out_cmd;
 void sbx_out_commands(const sbx_out_cmd *cmds, size_t n);
-/* --help of one command. */
-void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts);
+/* --help of one command, and the global options (may be NULL) that work after it too. */
+void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts,
+		   const sbx_opt *globals);
 
 /* The plan, as sbx_plan_render writes it. */
 void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
