@@ -84,6 +84,17 @@ int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *
 	return rc;
 }
 
+/* Two mount targets the engine would take as one: trailing slashes aside. */
+static bool same_target(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
 int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err)
 {
 	const sbx_spec *spec = cfg->spec;
@@ -100,6 +111,27 @@ int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace
 					  "path)",
 					  cfg->path, spec->mounts[i].pos.line,
 					  spec->mounts[i].pos.col, q, strerror(e));
+			sbx_strv_free(v);
+			return rc;
+		}
+	}
+	/*
+	 * The loader refused two mounts with one written target; a mount
+	 * without one appears at its source's canonical path, known only now.
+	 */
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const char *ti = sbx_mount_target(&spec->mounts[i], v[i]);
+		for (size_t j = 0; j < i; j++) {
+			if (!same_target(ti, sbx_mount_target(&spec->mounts[j], v[j])))
+				continue;
+			_cleanup_free_ char *q = sbx_quotes(ti);
+			int rc = sbx_error_set(
+			    err, SBX_EINVALID,
+			    "%s:%d:%d: mount target %s%s is already used by the mount at line %d%s",
+			    cfg->path, spec->mounts[i].pos.line, spec->mounts[i].pos.col, q,
+			    spec->mounts[i].target ? "" : " (its source's path: no target given)",
+			    spec->mounts[j].pos.line,
+			    spec->mounts[j].target ? "" : " (its source's path: no target given)");
 			sbx_strv_free(v);
 			return rc;
 		}

@@ -56,7 +56,9 @@ void sbx_desired_release(sbx_desired *d);
 /*
  * sbx_resolve_mounts: the canonical host path of each mount source of cfg
  * (~ is the home, relative is the workspace's), NULL-terminated, into
- * *out. SBX_EINVALID (file:line:col) for a source that does not exist.
+ * *out. SBX_EINVALID (file:line:col) for a source that does not exist, and
+ * for two mounts at one target once a mount without one takes its
+ * source's path.
  */
 int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err);
 

@@ -628,10 +628,12 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	 */
 	if (c->ws->config && sbx_path_within(c->ws->config, c->ws->path))
 		add_mount(mounts, "bind", c->ws->config, c->ws->config, true);
-	for (size_t i = 0; i < spec->mounts_len; i++)
-		add_mount(mounts, "bind",
-			  facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source,
-			  spec->mounts[i].target, spec->mounts[i].readonly);
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const char *src =
+		    facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source;
+		add_mount(mounts, "bind", src, sbx_mount_target(&spec->mounts[i], src),
+			  spec->mounts[i].readonly);
+	}
 	if (spec->docker_socket && facts->docker_socket)
 		add_mount(mounts, "bind", facts->docker_socket, "/var/run/docker.sock", false);
 	if (facts->credentials_volume && spec->agent->credentials_dir)

@@ -18,6 +18,7 @@
 
 #include "lib/config.h"
 #include "lib/sandbox.h"
+#include "lib/trust.h"
 #include "lib/util.h"
 #include "tmpdir.h"
 
@@ -154,6 +155,73 @@ static void test_verify_actual(void **state)
 	sbx_actual_release(&a);
 }
 
+/* A mount without a target appears at its source's canonical path, and is counted as there. */
+static void test_mount_without_target(void **state)
+{
+	(void)state;
+	sh("cd '%s' && mkdir -p ws data other && rm -f ws/sandbox.yaml link && ln -s data link && "
+	   "printf 'version: 1\\nagent: shell\\nimage: x\\ngit_identity: false\\nmounts:\\n"
+	   "  - {source: ../link, readonly: true}\\n  - {source: ../ws/../data, target: /d}\\n' "
+	   ">ws/sandbox.yaml",
+	   tmp);
+	sbx_config *cfg = NULL;
+	sbx_desired d;
+	load(&cfg, &d);
+	_cleanup_free_ char *path = xasprintf("mounts.%s/data", tmp);
+	_cleanup_free_ char *value = xasprintf("%s/data (read-only)", tmp);
+	const sbx_fieldv *f = sbx_fields_get(&d.fields, path);
+	assert_non_null(f);
+	assert_string_equal(f->value, value);
+	assert_non_null(sbx_fields_get(&d.fields, "mounts./d"));
+	/* What trust asks about says where it appears. */
+	sbx_grants g = {0};
+	sbx_trust_grants(&g, cfg->spec, (const char *const *)d.mount_sources);
+	assert_int_equal(g.n, 2);
+	_cleanup_free_ char *grant = xasprintf(
+	    "mount of the host's '../link' ('%s/data') at the same path (read-only)", tmp);
+	assert_string_equal(g.v[0].what, grant);
+	sbx_grants_release(&g);
+	sbx_desired_release(&d);
+	sbx_config_free(cfg);
+
+	/* Two mounts at one path once the defaults are known: refused at the later one. */
+	static const char *const dups[][2] = {
+	    {"  - {source: ../data}\\n  - {source: ../link/}\\n",
+	     "sandbox.yaml:7:5: mount target '%s/data' (its source's path: no target given) is "
+	     "already used by the mount at line 6 (its source's path: no target given)"},
+	    {"  - {source: ../link}\\n  - {source: ../other, target: %s/data/}\\n",
+	     "sandbox.yaml:7:5: mount target '%s/data/' is already used by the mount at line 6 "
+	     "(its source's path: no target given)"},
+	    {"  - {source: ../data, target: %s/link}\\n  - {source: ../link}\\n", NULL},
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(dups); i++) {
+		_cleanup_free_ char *mounts = xasprintf(dups[i][0], tmp);
+		_cleanup_free_ char *cmd =
+		    xasprintf("cd '%%s' && rm -f ws/sandbox.yaml && printf 'version: 1\\nagent: "
+			      "shell\\nimage: x\\ngit_identity: false\\nmounts:\\n%s' "
+			      ">ws/sandbox.yaml",
+			      mounts);
+		sh(cmd, tmp);
+		_cleanup_free_ char *yaml = xasprintf("%s/ws/sandbox.yaml", tmp);
+		sbx_error *err = NULL;
+		assert_int_equal(sbx_config_load(&cfg, yaml, 0, &err), 0);
+		int rc = sbx_desired_init(&d, cfg, NULL, NULL, &err);
+		if (!dups[i][1]) {
+			/* link resolves to data: the default target is data's path, not /link */
+			if (rc < 0)
+				fail_msg("%s", err->msg);
+			sbx_desired_release(&d);
+		} else {
+			assert_int_equal(rc, SBX_EINVALID);
+			_cleanup_free_ char *want = xasprintf(dups[i][1], tmp);
+			if (!strstr(err->msg, want))
+				fail_msg("'%s' lacks '%s'", err->msg, want);
+			sbx_error_free(err);
+		}
+		sbx_config_free(cfg);
+	}
+}
+
 /* sbx_desired_name_taken's message for holder has each NULL-terminated text and no raw ESC. */
 static void taken_says(const sbx_desired *d, const sbx_sandbox_info *holder, ...)
 {
@@ -232,6 +300,7 @@ int main(void)
 	    cmocka_unit_test(test_verify_workspace_swapped),
 	    cmocka_unit_test(test_verify_actual),
 	    cmocka_unit_test(test_name_taken),
+	    cmocka_unit_test(test_mount_without_target),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
 }
