@@ -31,11 +31,16 @@ typedef struct sbx_ctx {
 	const char *dir;  /* -C DIR: run as if started there */
 	const char *file; /* -f FILE: this sandbox.yaml, no discovery */
 	bool no_color;	  /* --no-color */
+	bool version;	  /* --version: print it and exit */
 	bool entered;	  /* the chdir for -C is done */
 	bool color;	  /* colour on stdout: a terminal, no NO_COLOR, no --no-color */
 } sbx_ctx;
 
-/* The options every command that reads sandbox.yaml accepts, after the command too. */
+/*
+ * -C and -f, in main's global table and in the tables of the commands that
+ * read sandbox.yaml (so that their --help lists them). Every command takes
+ * all the global options after its name too (sbx_parse_args).
+ */
 #define SBX_OPTS_CONFIG(ctx)                                                                       \
 	{                                                                                          \
 	    'C',	 "directory", SBX_OPT_STRING,                                              \
@@ -53,10 +58,11 @@ int sbx_ctx_enter(sbx_ctx *ctx, sbx_error **err);
 /* sbx_ctx_load_config: -f FILE, or the sandbox.yaml found from the current directory up. */
 int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err);
 /*
- * sbx_parse_args: parse a command's options against its table. Returns 0 to
- * go on; otherwise the command returns *status at once: after printing
- * --help (synopsis, the table's summary, the options), or after a usage
- * error.
+ * sbx_parse_args: parse a command's options against its table and the
+ * global options (-C, -f, --no-color, --version; the table's own option of
+ * a name wins). Returns 0 to go on; otherwise the command returns *status
+ * at once: after printing --help (synopsis, the table's summary, the
+ * options) or the version, or after a usage error.
  */
 int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
 		   char **argv, int *nargs, int *status);

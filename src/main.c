@@ -89,21 +89,40 @@ int sbx_usage_error(const char *name, const char *fmt, ...)
 	return SBX_EXIT_USAGE;
 }
 
+/*
+ * The global options, bound to main's context. Every command takes them
+ * after its name too (`sbx validate --no-color`), as git and kubectl users
+ * expect; an option of the command's own with the same name wins (init's
+ * -C, and the -C and -f of the commands that read sandbox.yaml, set the
+ * very same fields).
+ */
+static const sbx_opt *global_opts;
+static sbx_ctx *global_ctx;
+
 int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
 		   char **argv, int *nargs, int *status)
 {
 	bool help;
 	sbx_error *err = NULL;
-	if (sbx_opt_parse(opts, argc, argv, nargs, &help, false, &err) < 0) {
+	_cleanup_free_ sbx_opt *all = sbx_opt_merge(opts, global_opts);
+	if (sbx_opt_parse(all, argc, argv, nargs, &help, false, &err) < 0) {
 		*status = sbx_usage_error(name, "%s", err->msg);
 		sbx_error_free(err);
 		return -1;
 	}
 	if (help) {
 		const sbx_command *cmd = sbx_command_find(name);
-		sbx_out_usage(name, synopsis, cmd ? cmd->summary : "", opts);
+		sbx_out_usage(name, synopsis, cmd ? cmd->summary : "", opts, global_opts);
 		*status = SBX_EXIT_OK;
 		return 1;
+	}
+	if (global_ctx) {
+		global_ctx->color = sbx_out_color(global_ctx->no_color);
+		if (global_ctx->version) {
+			sbx_out_version(NULL, false);
+			*status = SBX_EXIT_OK;
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -138,11 +157,10 @@ int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err)
 int main(int argc, char **argv)
 {
 	sbx_ctx ctx = {0};
-	bool version = false;
 	const sbx_opt global[] = {
 	    SBX_OPTS_CONFIG(&ctx),
 	    {0, "no-color", SBX_OPT_FLAG, &ctx.no_color, NULL, "never colour the output"},
-	    {0, "version", SBX_OPT_FLAG, &version, NULL, "print the version and exit"},
+	    {0, "version", SBX_OPT_FLAG, &ctx.version, NULL, "print the version and exit"},
 	    SBX_OPT_END,
 	};
 	int nargs;
@@ -157,7 +175,7 @@ int main(int argc, char **argv)
 		return status;
 	}
 	ctx.color = sbx_out_color(ctx.no_color);
-	if (version) {
+	if (ctx.version) {
 		sbx_out_version(NULL, false);
 		return SBX_EXIT_OK;
 	}
@@ -179,5 +197,7 @@ int main(int argc, char **argv)
 					       s);
 		return sbx_usage_error(NULL, "unknown command %s", q);
 	}
+	global_opts = global;
+	global_ctx = &ctx;
 	return cmd->fn(&ctx, nargs, argv + 1);
 }

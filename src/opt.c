@@ -19,6 +19,28 @@ static const sbx_opt *find_short(const sbx_opt *opts, char c)
 	return NULL;
 }
 
+/* opts has an option spelled as o, long or short. */
+static bool shadowed(const sbx_opt *opts, const sbx_opt *o)
+{
+	return (o->long_name && find_long(opts, o->long_name, strlen(o->long_name))) ||
+	       (o->short_name && find_short(opts, o->short_name));
+}
+
+sbx_opt *sbx_opt_merge(const sbx_opt *opts, const sbx_opt *more)
+{
+	size_t n = 0, m = 0;
+	while (opts[n].long_name || opts[n].short_name)
+		n++;
+	while (more && (more[m].long_name || more[m].short_name))
+		m++;
+	sbx_opt *v = xcalloc(n + m + 1, sizeof(*v));
+	memcpy(v, opts, n * sizeof(*v));
+	for (size_t i = 0, k = n; i < m; i++)
+		if (!shadowed(opts, &more[i]))
+			v[k++] = more[i];
+	return v;
+}
+
 static const char *suggest_long(const sbx_opt *opts, const char *name)
 {
 	const char *cands[64];
@@ -116,7 +138,7 @@ int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *
 }
 
 void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summary,
-		   const sbx_opt *opts)
+		   const sbx_opt *opts, const sbx_opt *globals)
 {
 	fprintf(f, "usage: sbx %s%s%s\n\n%s\n", name, args && *args ? " " : "", args ? args : "",
 		summary);
@@ -139,4 +161,18 @@ void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summ
 		fprintf(f, "  %-24s %s\n", left, o->help);
 	}
 	fprintf(f, "  %-24s %s\n", "-h, --help", "show this help");
+	size_t n = 0;
+	for (const sbx_opt *o = globals; o && (o->long_name || o->short_name); o++) {
+		if (opts && shadowed(opts, o))
+			continue;
+		fputs(n++ ? ", " : "\nglobal options, also after the command: ", f);
+		if (o->short_name)
+			fprintf(f, "-%c", o->short_name);
+		else
+			fprintf(f, "--%s", o->long_name);
+		if (o->type == SBX_OPT_STRING)
+			fprintf(f, " %s", o->arg_name);
+	}
+	if (n)
+		fputs(" (see sbx help)\n", f);
 }

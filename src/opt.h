@@ -41,8 +41,19 @@ typedef struct sbx_opt {
 int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *help,
 		  bool stop_at_operand, sbx_error **err);
 
-/* sbx_opt_usage: print "usage: sbx NAME ARGS", the summary, and the option table. */
+/*
+ * sbx_opt_merge: opts followed by each option of more (may be NULL) that
+ * opts has no option of the same long or short name for: a table's own
+ * option wins. Caller frees the table (not the options' strings).
+ */
+sbx_opt *sbx_opt_merge(const sbx_opt *opts, const sbx_opt *more);
+
+/*
+ * sbx_opt_usage: print "usage: sbx NAME ARGS", the summary, the option
+ * table, and a line naming the global options (may be NULL) that also
+ * work after the command, those opts does not have itself.
+ */
 void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summary,
-		   const sbx_opt *opts);
+		   const sbx_opt *opts, const sbx_opt *globals);
 
 #endif

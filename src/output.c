@@ -68,12 +68,15 @@ void sbx_out_commands(const sbx_out_cmd *cmds, size_t n)
 	       "workspace, from the sandbox.yaml the workspace commits.\n\ncommands:\n");
 	for (size_t i = 0; i < n; i++)
 		printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
-	printf("\nRun 'sbx help COMMAND' for a command's options.\n");
+	printf("\nGlobal options go before or after the command: -C DIR (run as if started in DIR),\n"
+	       "-f FILE (this sandbox.yaml), --no-color, --version.\n"
+	       "Run 'sbx help COMMAND' for a command's options.\n");
 }
 
-void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts)
+void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts,
+		   const sbx_opt *globals)
 {
-	sbx_opt_usage(stdout, name, args, summary, opts);
+	sbx_opt_usage(stdout, name, args, summary, opts, globals);
 }
 
 void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color)
@@ -149,8 +152,12 @@ void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet)
 		}
 		return;
 	}
-	printf("%-32s %-9s %-9s %-20s %-24s %s\n", "NAME", "AGENT", "STATUS", "CREATED", "IMAGE",
-	       "WORKSPACE");
+	/* Columns as wide as their widest cell: long names, images and paths stay aligned. */
+	enum { COLS = 6 };
+	char **cells = xcalloc((n + 1) * COLS, sizeof(char *));
+	const char *head[COLS] = {"NAME", "AGENT", "STATUS", "CREATED", "IMAGE", "WORKSPACE"};
+	for (size_t c = 0; c < COLS; c++)
+		cells[c] = xstrdup(head[c]);
 	for (size_t i = 0; i < n; i++) {
 		const sbx_sandbox_info *s = &list[i];
 		char when[32] = "?";
@@ -158,17 +165,22 @@ void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet)
 		struct tm tm;
 		if (localtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		_cleanup_free_ char *name = sbx_quotes(s->name);
-		_cleanup_free_ char *agent = sbx_quotes(s->agent);
-		_cleanup_free_ char *status = sbx_quotes(s->status);
-		_cleanup_free_ char *image = sbx_quotes(s->image);
-		_cleanup_free_ char *ws = sbx_quotes(s->workspace);
-		/* Strip the quotes in the table; the escapes stay. */
-		printf("%-32.*s %-9.*s %-9.*s %-20s %-24.*s %.*s%s\n", (int)strlen(name) - 2,
-		       name + 1, (int)strlen(agent) - 2, agent + 1, (int)strlen(status) - 2,
-		       status + 1, when, (int)strlen(image) - 2, image + 1, (int)strlen(ws) - 2,
-		       ws + 1, s->workspace_gone ? " (gone)" : "");
+		/* From the engine: escaped, without quotes in a table. */
+		_cleanup_free_ char *ws = sbx_escape(s->workspace);
+		char **row = &cells[(i + 1) * COLS];
+		row[0] = sbx_escape(s->name);
+		row[1] = sbx_escape(s->agent);
+		row[2] = sbx_escape(s->status);
+		row[3] = xstrdup(when);
+		row[4] = sbx_escape(s->image);
+		row[5] = xasprintf("%s%s", ws, s->workspace_gone ? " (gone)" : "");
 	}
+	char *text = sbx_table((const char *const *)cells, n + 1, COLS);
+	fputs(text, stdout);
+	free(text);
+	for (size_t i = 0; i < (n + 1) * COLS; i++)
+		free(cells[i]);
+	free(cells);
 }
 
 void sbx_out_inspect(const sbx_actual *a, bool json)

@@ -31,8 +31,9 @@ typedef struct sbx_out_cmd {
 	const char *summary;
 } sbx_out_cmd;
 void sbx_out_commands(const sbx_out_cmd *cmds, size_t n);
-/* --help of one command. */
-void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts);
+/* --help of one command, and the global options (may be NULL) that work after it too. */
+void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts,
+		   const sbx_opt *globals);
 
 /* The plan, as sbx_plan_render writes it. */
 void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
@@ -48,7 +49,7 @@ void sbx_out_warn(const char *fmt, ...) SBX_PRINTF(1, 2);
 /* The closing line of a successful apply. */
 void sbx_out_applied(const sbx_plan *plan);
 
-/* `sbx ls`: a table, names only, or a JSON array. */
+/* `sbx ls`: a table whose columns fit their widest cell, names only, or a JSON array. */
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);
 /* `sbx inspect`. */
 void sbx_out_inspect(const sbx_actual *a, bool json);

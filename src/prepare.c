@@ -26,6 +26,19 @@ static bool resources_differ(const sbx_fields *want, const sbx_fields *have)
 	return false;
 }
 
+/* The sandbox's name is free, or its own; else who holds it, as an error. */
+static int check_name_free(const sbx_prepared *p, sbx_error **err)
+{
+	sbx_sandbox_info *holder = NULL;
+	int rc = sbx_state_name_holder(&holder, p->engine, p->desired.name, err);
+	if (rc < 0 || !holder)
+		return rc;
+	if (!p->actual.exists || strcmp(holder->id, p->actual.id) != 0)
+		rc = sbx_desired_name_taken(&p->desired, holder, err);
+	sbx_sandbox_info_free(holder, 1);
+	return rc;
+}
+
 int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 {
 	memset(p, 0, sizeof(*p));
@@ -118,6 +131,15 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 	if (p->actual.exists && p->actual.form_version &&
 	    resources_differ(&p->desired.fields, &p->actual.fields) &&
 	    (rc = sbx_state_read_resources(&p->actual, p->engine, err)) < 0)
+		return rc;
+	/*
+	 * A create, a rename or a recreate under a new name needs the name
+	 * free: when another container holds it, say which now, not as the
+	 * engine's 409 halfway through. Asked only then, so a no-op apply
+	 * still costs the ping and one list.
+	 */
+	if ((!p->actual.exists || strcmp(p->actual.name, p->desired.name) != 0) &&
+	    (rc = check_name_free(p, err)) < 0)
 		return rc;
 	char *why = NULL;
 	rc = sbx_plan_make(&p->plan, &p->desired.fields, &p->actual, &why);

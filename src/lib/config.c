@@ -901,16 +901,16 @@ static void parse_mounts(ctx *c, sbx_spec *spec, const node *v)
 		walk_mapping(c, item, mount_keys, " in a mount", mount_field, &m, seen);
 		if (!seen[M_SOURCE])
 			report(c, item->pos, "mount is missing 'source' (the host path)");
-		if (!seen[M_TARGET])
-			report(c, item->pos, "mount is missing 'target' (the path in the sandbox)");
-		if (!m.source || !m.target) {
+		/* Without a target, the source's canonical path (sbx_mount_target), found later. */
+		if (!m.source || (seen[M_TARGET] && !m.target)) {
 			free(m.source);
 			free(m.target);
 			continue;
 		}
 		bool dup = false;
-		for (size_t j = 0; j < spec->mounts_len; j++) {
-			if (same_target(spec->mounts[j].target, m.target)) {
+		for (size_t j = 0; m.target && j < spec->mounts_len; j++) {
+			if (spec->mounts[j].target &&
+			    same_target(spec->mounts[j].target, m.target)) {
 				_cleanup_free_ char *q = sbx_quotes(m.target);
 				report(c, value_of(item, seen[M_TARGET])->pos,
 				       "mount target %s is already used by the mount at line %d", q,
@@ -1519,7 +1519,8 @@ char *sbx_config_template(const sbx_agent *agent, const char *schema_url)
 			 "docker_socket: false\n\n"
 			 "# Extra host paths, outside the workspace. Ask for 'sbx trust'.\n"
 			 "# mounts:\n"
-			 "#   - {source: ~/datasets, target: /data, readonly: true}\n\n"
+			 "#   - {source: ~/datasets, target: /data, readonly: true}\n"
+			 "#   - {source: ~/src/shared-lib}   # no target: at the same path\n\n"
 			 "# Give the sandbox your git user.name and user.email.\n"
 			 "git_identity: true\n\n");
 	if (agent->credentials_dir)

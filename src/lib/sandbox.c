@@ -84,6 +84,17 @@ int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *
 	return rc;
 }
 
+/* Two mount targets the engine would take as one: trailing slashes aside. */
+static bool same_target(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
 int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err)
 {
 	const sbx_spec *spec = cfg->spec;
@@ -100,6 +111,27 @@ int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace
 					  "path)",
 					  cfg->path, spec->mounts[i].pos.line,
 					  spec->mounts[i].pos.col, q, strerror(e));
+			sbx_strv_free(v);
+			return rc;
+		}
+	}
+	/*
+	 * The loader refused two mounts with one written target; a mount
+	 * without one appears at its source's canonical path, known only now.
+	 */
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const char *ti = sbx_mount_target(&spec->mounts[i], v[i]);
+		for (size_t j = 0; j < i; j++) {
+			if (!same_target(ti, sbx_mount_target(&spec->mounts[j], v[j])))
+				continue;
+			_cleanup_free_ char *q = sbx_quotes(ti);
+			int rc = sbx_error_set(
+			    err, SBX_EINVALID,
+			    "%s:%d:%d: mount target %s%s is already used by the mount at line %d%s",
+			    cfg->path, spec->mounts[i].pos.line, spec->mounts[i].pos.col, q,
+			    spec->mounts[i].target ? "" : " (its source's path: no target given)",
+			    spec->mounts[j].pos.line,
+			    spec->mounts[j].target ? "" : " (its source's path: no target given)");
 			sbx_strv_free(v);
 			return rc;
 		}
@@ -184,6 +216,44 @@ int sbx_actual_verify(const sbx_actual *a, sbx_error **err)
 				     qp, qs, now ? "to " : "nowhere", now ? qn : "");
 	}
 	return 0;
+}
+
+int sbx_desired_name_taken(const sbx_desired *d, const sbx_sandbox_info *holder, sbx_error **err)
+{
+	const sbx_spec *spec = d->cfg->spec;
+	_cleanup_free_ char *qname = sbx_quotes(d->name);
+	_cleanup_free_ char *qholder = sbx_quotes(holder->name);
+	_cleanup_free_ char *short_id = xstrndup(holder->id, 12);
+	_cleanup_free_ char *id = sbx_escape(short_id);
+	_cleanup_free_ char *image = sbx_quotes(holder->image);
+	_cleanup_free_ char *ws = sbx_quotes(holder->workspace);
+	_cleanup_free_ char *what = NULL, *hint = NULL;
+	const char *rename = spec->name ? "choose another name" : "set a 'name' in sandbox.yaml";
+	if (!holder->managed) {
+		what = xasprintf("container %s (id %s, image %s), which sbx did not make and "
+				 "does not touch",
+				 qholder, id, image);
+		hint = xasprintf("%s, or rename or remove that container with docker", rename);
+	} else if (strcmp(holder->workspace, d->ws.path) == 0) {
+		what = xasprintf("sandbox %s (id %s, image %s) of an earlier directory at this "
+				 "workspace's path",
+				 qholder, id, image);
+		hint = xasprintf("remove it (sbx rm %s) if you no longer need it, or %s", qname,
+				 rename);
+	} else {
+		what = xasprintf("sandbox %s (id %s, image %s) of the workspace %s", qholder, id,
+				 image, ws);
+		hint = xasprintf("%s, or remove that sandbox (sbx rm %s) if it is no longer needed",
+				 rename, qname);
+	}
+	if (spec->name)
+		return sbx_error_set(err, SBX_ECONFLICT, "%s:%d:%d: name %s is taken by the %s: %s",
+				     d->cfg->path, spec->pos[SBX_FIELD_NAME].line,
+				     spec->pos[SBX_FIELD_NAME].col, qname, what, hint);
+	_cleanup_free_ char *qws = sbx_quotes(d->ws.path);
+	return sbx_error_set(err, SBX_ECONFLICT,
+			     "the default name %s of the workspace %s is taken by the %s: %s",
+			     qname, qws, what, hint);
 }
 
 int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_socket,

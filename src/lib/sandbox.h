@@ -56,7 +56,9 @@ void sbx_desired_release(sbx_desired *d);
 /*
  * sbx_resolve_mounts: the canonical host path of each mount source of cfg
  * (~ is the home, relative is the workspace's), NULL-terminated, into
- * *out. SBX_EINVALID (file:line:col) for a source that does not exist.
+ * *out. SBX_EINVALID (file:line:col) for a source that does not exist, and
+ * for two mounts at one target once a mount without one takes its
+ * source's path.
  */
 int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err);
 
@@ -75,6 +77,14 @@ int sbx_desired_verify(const sbx_desired *d, sbx_error **err);
  * start that puts a previous sandbox back after a failed recreate.
  */
 int sbx_actual_verify(const sbx_actual *a, sbx_error **err);
+
+/*
+ * sbx_desired_name_taken: the error for d's container name held by holder,
+ * another container: which one (name, id, image; whether its labels say
+ * sbx made it, and for which workspace) and what to do. The holder's
+ * labels may be anyone's: every value is escaped. Returns SBX_ECONFLICT.
+ */
+int sbx_desired_name_taken(const sbx_desired *d, const sbx_sandbox_info *holder, sbx_error **err);
 
 /* sbx_credentials_volume_name: the volume for an agent: shared, or one per workspace. */
 char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name);

@@ -109,6 +109,11 @@ void sbx_spec_free(sbx_spec *spec)
 	free(spec);
 }
 
+const char *sbx_mount_target(const sbx_mount *m, const char *source)
+{
+	return m->target ? m->target : source ? source : m->source;
+}
+
 /* ---- the canonical form ---- */
 
 static size_t find_slot(const sbx_fields *f, const char *path, bool *found)
@@ -228,11 +233,12 @@ void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fiel
 		       false);
 	for (size_t i = 0; i < spec->mounts_len; i++) {
 		const sbx_mount *m = &spec->mounts[i];
-		size_t tl = strlen(m->target);
-		while (tl > 1 && m->target[tl - 1] == '/')
-			tl--;
-		char *p = xasprintf("mounts.%.*s", (int)tl, m->target);
 		const char *src = facts->mount_sources ? facts->mount_sources[i] : m->source;
+		const char *target = sbx_mount_target(m, src);
+		size_t tl = strlen(target);
+		while (tl > 1 && target[tl - 1] == '/')
+			tl--;
+		char *p = xasprintf("mounts.%.*s", (int)tl, target);
 		set_fmt(out, p, false, "%s (%s)", src, m->readonly ? "read-only" : "read-write");
 		free(p);
 	}

@@ -84,7 +84,8 @@ typedef struct sbx_pass_env {
 
 typedef struct sbx_mount {
 	char *source; /* as written: absolute, ~/..., or relative to the workspace */
-	char *target; /* absolute path inside the sandbox */
+	char
+	    *target; /* absolute path inside the sandbox; NULL: the source's own (canonical) path */
 	bool readonly;
 	sbx_pos pos;
 } sbx_mount;
@@ -160,6 +161,14 @@ typedef struct sbx_host_facts {
 	const char *config;		/* sandbox.yaml, mounted read-only over itself; or NULL */
 	const char *owner;		/* "uid:gid" owning the workspace, or NULL */
 } sbx_host_facts;
+
+/*
+ * sbx_mount_target: where m appears in the sandbox: its target, or without
+ * one the path of its source on the host (path matching, as the workspace):
+ * source is that canonical path, or NULL where it is not known (then the
+ * source as written). Borrowed.
+ */
+const char *sbx_mount_target(const sbx_mount *m, const char *source);
 
 /* sbx_spec_fields: the canonical form of spec on this host into out (which it resets). */
 void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fields *out);

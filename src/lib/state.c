@@ -39,23 +39,113 @@ void sbx_workspace_release(sbx_workspace *ws)
 	memset(ws, 0, sizeof(*ws));
 }
 
+/*
+ * Latin letters and the ASCII they are written with once their marks are
+ * dropped, by code point: U+00C0 to U+024F and U+1E00 to U+1EFF (French,
+ * German, the Nordic, Polish, Czech, Turkish, Romanian, Vietnamese ...).
+ * A space: not a letter; '*': a letter written with two (two_letters).
+ */
+static const char latin_00c0[] =
+    "AAAAAA*CEEEEIIIIDNOOOOO OUUUUY**aaaaaa*ceeeeiiiidnooooo ouuuuy*y" /* U+00C0 */
+    "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi**JjKkkLlLlLlL" /* U+0100 */
+    "lLlNnNnNnn**OoOoOo**RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs" /* U+0140 */
+    "b             EE  f    I  l     Oo             Uu    Zz         " /* U+0180 */
+    "    *********AaIiOoUuUuUuUuUueAaAa  GgGgKkOoOo  j***Gg  NnAa    " /* U+01C0 */
+    "AaAaEeEeIiIiOoOoRrRrUuUuSsTt  Hh d    AaEeOoOoOoOoYylntj        " /* U+0200 */
+    "                ";						       /* U+0240 */
+static const char latin_1e00[] =
+    "AaBbBbBbCcDdDdDdDdDdEeEeEeEeEeFfGgHhHhHhHhHhIiIiKkKkKkLlLlLlLlMm"	/* U+1E00 */
+    "MmMmNnNnNnNnOoOoOoOoPpPpRrRrRrRrSsSsSsSsSsTtTtTtTtUuUuUuUuUuVvVv"	/* U+1E40 */
+    "WwWwWwWwWwXxXxYyZzZzZzhtwy s  * AaAaAaAaAaAaAaAaAaAaAaAaEeEeEeEe"	/* U+1E80 */
+    "EeEeEeEeIiIiOoOoOoOoOoOoOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYy      "; /* U+1EC0 */
+static const struct {
+	uint32_t cp;
+	const char *ascii;
+} two_letters[] = {
+    {0xc6, "AE"},  {0xde, "TH"},  {0xdf, "ss"},	 {0xe6, "ae"},	{0xfe, "th"},  {0x132, "IJ"},
+    {0x133, "ij"}, {0x14a, "NG"}, {0x14b, "ng"}, {0x152, "OE"}, {0x153, "oe"}, {0x1c4, "DZ"},
+    {0x1c5, "Dz"}, {0x1c6, "dz"}, {0x1c7, "LJ"}, {0x1c8, "Lj"}, {0x1c9, "lj"}, {0x1ca, "NJ"},
+    {0x1cb, "Nj"}, {0x1cc, "nj"}, {0x1f1, "DZ"}, {0x1f2, "Dz"}, {0x1f3, "dz"}, {0x1e9e, "SS"},
+};
+
+/* The ASCII of a Latin letter (é: "e", ß: "ss"), in one (two bytes), or NULL. */
+static const char *latin_ascii(uint32_t cp, char one[2])
+{
+	char c = 0;
+	if (cp >= 0xc0 && cp - 0xc0 < sizeof(latin_00c0) - 1)
+		c = latin_00c0[cp - 0xc0];
+	else if (cp >= 0x1e00 && cp - 0x1e00 < sizeof(latin_1e00) - 1)
+		c = latin_1e00[cp - 0x1e00];
+	if (c == '*') {
+		for (size_t i = 0; i < SBX_ARRAY_SIZE(two_letters); i++)
+			if (two_letters[i].cp == cp)
+				return two_letters[i].ascii;
+		return NULL;
+	}
+	if (!c || c == ' ')
+		return NULL;
+	one[0] = c;
+	one[1] = '\0';
+	return one;
+}
+
+/*
+ * The readable part of a default name: the directory's name with the marks
+ * of its Latin letters dropped (é: e, ß: ss), combining marks too (a name
+ * in decomposed form), and every run of anything else a container name
+ * cannot hold (spaces, symbols, CJK, emoji, invalid bytes) one '-', none at
+ * either end: never a run of dashes. At most 40 characters; "" when nothing
+ * readable is left, and then the hash alone names the sandbox.
+ */
+static char *name_slug(const char *base)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	const unsigned char *u = (const unsigned char *)base;
+	size_t len = strlen(base), i = 0;
+	bool gap = false;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = sbx_utf8_decode(u + i, len - i, &cp);
+		char one[2];
+		const char *ascii = NULL;
+		if (n == 0) {
+			n = 1;
+		} else if (cp >= 0x300 && cp <= 0x36f) {
+			i += n;
+			continue;
+		} else if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+			   (cp >= '0' && cp <= '9') || cp == '_' || cp == '.') {
+			one[0] = (char)cp;
+			one[1] = '\0';
+			ascii = one;
+		} else {
+			ascii = latin_ascii(cp, one);
+		}
+		i += n;
+		if (!ascii) {
+			gap = true;
+			continue;
+		}
+		size_t need = strlen(ascii) + (gap && b.len ? 1 : 0);
+		if (b.len + need > 40)
+			break;
+		if (gap && b.len)
+			sbx_buf_addc(&b, '-');
+		gap = false;
+		sbx_buf_adds(&b, ascii);
+	}
+	return sbx_buf_detach(&b);
+}
+
 char *sbx_state_default_name(const sbx_workspace *ws)
 {
 	const char *base = strrchr(ws->path, '/');
 	base = base && base[1] ? base + 1 : "root";
-	sbx_buf b = SBX_BUF_INIT;
-	for (const char *p = base; *p && b.len < 40; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-		sbx_buf_addc(&b, ok ? c : '-');
-	}
+	_cleanup_free_ char *slug = name_slug(base);
 	_cleanup_free_ char *key = xasprintf("%s\n%s", ws->path, ws->id);
 	char hex[SBX_SHA256_HEX_LEN + 1];
 	sbx_sha256_hex(hex, key, strlen(key));
-	char *name = xasprintf("sbx-%s-%.8s", b.data ? b.data : "root", hex);
-	sbx_buf_release(&b);
-	return name;
+	return xasprintf("sbx-%s%s%.8s", slug, *slug ? "-" : "", hex);
 }
 
 static json_object *form_object(const sbx_fields *fields)
@@ -178,7 +268,10 @@ static char *label_filter(const char *const *labels, size_t n, const char *name)
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, json_object_new_string(labels[i]));
-	json_object_object_add(f, "label", arr);
+	if (n)
+		json_object_object_add(f, "label", arr);
+	else
+		json_object_put(arr);
 	if (name) {
 		/* Narrow on the engine's side; find_one keeps the exact match. */
 		json_object *names = json_object_new_array();
@@ -275,6 +368,44 @@ static int cmp_info(const void *a, const void *b)
 	return strcmp(((const sbx_sandbox_info *)a)->name, ((const sbx_sandbox_info *)b)->name);
 }
 
+/* A container of the list endpoint into an `sbx ls` row; its labels are only claims. */
+static void decode_info(sbx_sandbox_info *s, json_object *c)
+{
+	json_object *labels_o = NULL, *names, *created;
+	json_object_object_get_ex(c, "Labels", &labels_o);
+	const char *name = NULL;
+	if (json_object_object_get_ex(c, "Names", &names) &&
+	    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0)
+		name = json_object_get_string(json_object_array_get_idx(names, 0));
+	s->id = dup_or(get_string(c, "Id"), "");
+	s->managed = get_string(labels_o, SBX_LABEL_MANAGED) != NULL;
+	const char *vol = get_string(labels_o, SBX_LABEL_VOLUME);
+	s->volume = vol && *vol ? xstrdup(vol) : NULL;
+	s->name = dup_or(name && name[0] == '/' ? name + 1 : name, "");
+	s->agent = dup_or(get_string(labels_o, SBX_LABEL_AGENT), "?");
+	s->workspace = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE), "?");
+	s->workspace_id = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE_ID), "");
+	s->status = dup_or(get_string(c, "State"), "?");
+	/* The image the file asked for, not the snapshot a recreate started from. */
+	json_object *form = json_tokener_parse(get_string(labels_o, SBX_LABEL_SPEC)
+						   ? get_string(labels_o, SBX_LABEL_SPEC)
+						   : "null"),
+		    *fields = NULL;
+	if (form)
+		json_object_object_get_ex(form, "fields", &fields);
+	const char *img = get_string(fields, "image");
+	s->image = dup_or(img ? img : get_string(c, "Image"), "?");
+	json_object_put(form);
+	if (json_object_object_get_ex(c, "Created", &created))
+		s->created = json_object_get_int64(created);
+	struct stat st;
+	_cleanup_free_ char *id = NULL;
+	if (stat(s->workspace, &st) == 0)
+		id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
+			       (unsigned long long)st.st_ino);
+	s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
+}
+
 int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
 {
 	*out = NULL;
@@ -286,47 +417,37 @@ int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error *
 		return rc;
 	size_t len = json_object_array_length(list);
 	sbx_sandbox_info *v = xcalloc(len, sizeof(*v));
-	for (size_t i = 0; i < len; i++) {
-		json_object *c = json_object_array_get_idx(list, i), *labels_o = NULL, *names,
-			    *created;
-		json_object_object_get_ex(c, "Labels", &labels_o);
-		const char *name = NULL;
-		if (json_object_object_get_ex(c, "Names", &names) &&
-		    json_object_is_type(names, json_type_array) &&
-		    json_object_array_length(names) > 0)
-			name = json_object_get_string(json_object_array_get_idx(names, 0));
-		sbx_sandbox_info *s = &v[i];
-		s->id = dup_or(get_string(c, "Id"), "");
-		const char *vol = get_string(labels_o, SBX_LABEL_VOLUME);
-		s->volume = vol && *vol ? xstrdup(vol) : NULL;
-		s->name = dup_or(name && name[0] == '/' ? name + 1 : name, "");
-		s->agent = dup_or(get_string(labels_o, SBX_LABEL_AGENT), "?");
-		s->workspace = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE), "?");
-		s->workspace_id = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE_ID), "");
-		s->status = dup_or(get_string(c, "State"), "?");
-		/* The image the file asked for, not the snapshot a recreate started from. */
-		json_object *form = json_tokener_parse(get_string(labels_o, SBX_LABEL_SPEC)
-							   ? get_string(labels_o, SBX_LABEL_SPEC)
-							   : "null"),
-			    *fields = NULL;
-		if (form)
-			json_object_object_get_ex(form, "fields", &fields);
-		const char *img = get_string(fields, "image");
-		s->image = dup_or(img ? img : get_string(c, "Image"), "?");
-		json_object_put(form);
-		if (json_object_object_get_ex(c, "Created", &created))
-			s->created = json_object_get_int64(created);
-		struct stat st;
-		_cleanup_free_ char *id = NULL;
-		if (stat(s->workspace, &st) == 0)
-			id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
-				       (unsigned long long)st.st_ino);
-		s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
-	}
+	for (size_t i = 0; i < len; i++)
+		decode_info(&v[i], json_object_array_get_idx(list, i));
 	json_object_put(list);
 	qsort(v, len, sizeof(*v), cmp_info);
 	*out = v;
 	*n = len;
+	return 0;
+}
+
+int sbx_state_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *name, sbx_error **err)
+{
+	*out = NULL;
+	json_object *list = NULL;
+	int rc = list_containers(&list, e, NULL, 0, name, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *c = json_object_array_get_idx(list, i), *names;
+		/* The engine's name filter is a pattern: keep the exact name only. */
+		const char *nm = NULL;
+		if (json_object_object_get_ex(c, "Names", &names) &&
+		    json_object_is_type(names, json_type_array) &&
+		    json_object_array_length(names) > 0)
+			nm = json_object_get_string(json_object_array_get_idx(names, 0));
+		if (!nm || strcmp(nm[0] == '/' ? nm + 1 : nm, name) != 0)
+			continue;
+		*out = xcalloc(1, sizeof(**out));
+		decode_info(*out, c);
+		break;
+	}
+	json_object_put(list);
 	return 0;
 }
 
@@ -507,10 +628,12 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	 */
 	if (c->ws->config && sbx_path_within(c->ws->config, c->ws->path))
 		add_mount(mounts, "bind", c->ws->config, c->ws->config, true);
-	for (size_t i = 0; i < spec->mounts_len; i++)
-		add_mount(mounts, "bind",
-			  facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source,
-			  spec->mounts[i].target, spec->mounts[i].readonly);
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const char *src =
+		    facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source;
+		add_mount(mounts, "bind", src, sbx_mount_target(&spec->mounts[i], src),
+			  spec->mounts[i].readonly);
+	}
 	if (spec->docker_socket && facts->docker_socket)
 		add_mount(mounts, "bind", facts->docker_socket, "/var/run/docker.sock", false);
 	if (facts->credentials_volume && spec->agent->credentials_dir)

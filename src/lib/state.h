@@ -46,7 +46,10 @@ void sbx_workspace_release(sbx_workspace *ws);
 /*
  * sbx_state_default_name: "sbx-<directory>-<8 hex digits>" from the
  * workspace's path and identity: stable for a workspace, distinct for a
- * directory re-created at the same path. Caller frees.
+ * directory re-created at the same path. <directory> is its name made
+ * readable for a container name (Latin letters without their marks, any
+ * other run of characters one '-'), or left out when nothing is left:
+ * "sbx-<8 hex digits>". Caller frees.
  */
 char *sbx_state_default_name(const sbx_workspace *ws);
 
@@ -81,6 +84,7 @@ typedef struct sbx_sandbox_info {
 	char *image;
 	long long created;   /* unix seconds */
 	bool workspace_gone; /* the directory is missing or is another one now */
+	bool managed;	     /* it carries sbx's label (anyone may have put it there) */
 } sbx_sandbox_info;
 
 /* sbx_state_find_all: every container that claims ws (more than one after a crash). */
@@ -96,6 +100,13 @@ int sbx_state_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_er
 /* sbx_state_list: every sbx sandbox on the engine, sorted by name. */
 int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err);
 void sbx_sandbox_info_free(sbx_sandbox_info *list, size_t n);
+
+/*
+ * sbx_state_name_holder: the container called exactly name, sbx's or not,
+ * with one list request filtered by that name. *out is NULL when the name
+ * is free; free it with sbx_sandbox_info_free(*out, 1).
+ */
+int sbx_state_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *name, sbx_error **err);
 
 /* What creating a container needs beyond the canonical form. */
 typedef struct sbx_create {

@@ -26,7 +26,9 @@ void sbx_trust_grants(sbx_grants *out, const sbx_spec *spec, const char *const *
 			  xstrdup("docker_socket: true (the engine's socket: root on the host)"));
 	for (size_t i = 0; i < spec->mounts_len; i++) {
 		_cleanup_free_ char *src = sbx_quotes(spec->mounts[i].source);
-		_cleanup_free_ char *dst = sbx_quotes(spec->mounts[i].target);
+		_cleanup_free_ char *dst = spec->mounts[i].target
+					       ? sbx_quotes(spec->mounts[i].target)
+					       : xstrdup("the same path");
 		_cleanup_free_ char *real = NULL;
 		if (sources && sources[i] && strcmp(sources[i], spec->mounts[i].source) != 0) {
 			_cleanup_free_ char *q = sbx_quotes(sources[i]);

@@ -310,6 +310,85 @@ char *sbx_path_expand(const char *path, const char *base)
 	return xasprintf("%s/%s", strcmp(base, "/") == 0 ? "" : base, path);
 }
 
+/* Code points a terminal draws in two columns (East Asian Wide and Fullwidth, emoji). */
+static bool is_wide(uint32_t cp)
+{
+	static const uint32_t wide[][2] = {
+	    {0x1100, 0x115f},	{0x231a, 0x231b},   {0x2329, 0x232a},	{0x23e9, 0x23ec},
+	    {0x23f0, 0x23f0},	{0x23f3, 0x23f3},   {0x25fd, 0x25fe},	{0x2614, 0x2615},
+	    {0x2648, 0x2653},	{0x267f, 0x267f},   {0x2693, 0x2693},	{0x26a1, 0x26a1},
+	    {0x26aa, 0x26ab},	{0x26bd, 0x26be},   {0x26c4, 0x26c5},	{0x26ce, 0x26ce},
+	    {0x26d4, 0x26d4},	{0x26ea, 0x26ea},   {0x26f2, 0x26f3},	{0x26f5, 0x26f5},
+	    {0x26fa, 0x26fa},	{0x26fd, 0x26fd},   {0x2705, 0x2705},	{0x270a, 0x270b},
+	    {0x2728, 0x2728},	{0x274c, 0x274c},   {0x274e, 0x274e},	{0x2753, 0x2755},
+	    {0x2757, 0x2757},	{0x2795, 0x2797},   {0x27b0, 0x27b0},	{0x27bf, 0x27bf},
+	    {0x2b1b, 0x2b1c},	{0x2b50, 0x2b50},   {0x2b55, 0x2b55},	{0x2e80, 0x303e},
+	    {0x3041, 0x33ff},	{0x3400, 0x4dbf},   {0x4e00, 0x9fff},	{0xa000, 0xa4cf},
+	    {0xa960, 0xa97f},	{0xac00, 0xd7a3},   {0xf900, 0xfaff},	{0xfe10, 0xfe19},
+	    {0xfe30, 0xfe6f},	{0xff00, 0xff60},   {0xffe0, 0xffe6},	{0x16fe0, 0x16fe4},
+	    {0x17000, 0x18cff}, {0x1b000, 0x1b2ff}, {0x1f004, 0x1f004}, {0x1f0cf, 0x1f0cf},
+	    {0x1f18e, 0x1f18e}, {0x1f191, 0x1f19a}, {0x1f200, 0x1f251}, {0x1f300, 0x1f64f},
+	    {0x1f680, 0x1f6ff}, {0x1f7e0, 0x1f7eb}, {0x1f90c, 0x1f9ff}, {0x1fa70, 0x1faff},
+	    {0x20000, 0x2fffd}, {0x30000, 0x3fffd},
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(wide); i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return true;
+	return false;
+}
+
+/* Code points drawn on the character before them, or not at all. */
+static bool is_zero_width(uint32_t cp)
+{
+	return (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x1ab0 && cp <= 0x1aff) ||
+	       (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	       (cp >= 0xfe20 && cp <= 0xfe2f) || cp == 0xfeff || (cp >= 0xe0100 && cp <= 0xe01ef);
+}
+
+size_t sbx_text_width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, w = 0;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = sbx_utf8_decode(u + i, len - i, &cp);
+		if (n == 0) {
+			w++;
+			i++;
+			continue;
+		}
+		w += is_zero_width(cp) ? 0 : is_wide(cp) ? 2 : 1;
+		i += n;
+	}
+	return w;
+}
+
+char *sbx_table(const char *const *cells, size_t rows, size_t cols)
+{
+	size_t *width = xcalloc(cols ? cols : 1, sizeof(size_t));
+	for (size_t r = 0; r < rows; r++)
+		for (size_t c = 0; c < cols; c++) {
+			size_t w = sbx_text_width(cells[r * cols + c]);
+			if (w > width[c])
+				width[c] = w;
+		}
+	sbx_buf b = SBX_BUF_INIT;
+	for (size_t r = 0; r < rows; r++) {
+		for (size_t c = 0; c < cols; c++) {
+			const char *cell = cells[r * cols + c];
+			sbx_buf_adds(&b, cell);
+			if (c + 1 == cols)
+				break;
+			for (size_t pad = width[c] - sbx_text_width(cell) + 3; pad > 0; pad--)
+				sbx_buf_addc(&b, ' ');
+		}
+		sbx_buf_addc(&b, '\n');
+	}
+	free(width);
+	return sbx_buf_detach(&b);
+}
+
 size_t sbx_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

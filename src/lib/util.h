@@ -119,6 +119,21 @@ char *sbx_xdg_dir(const char *var, const char *fallback, const char *home);
  */
 char *sbx_path_expand(const char *path, const char *base);
 
+/*
+ * sbx_text_width: the terminal columns a printable UTF-8 string takes: East
+ * Asian wide and fullwidth characters and emoji two, combining marks and
+ * variation selectors none, everything else one (an invalid byte one).
+ */
+size_t sbx_text_width(const char *s);
+
+/*
+ * sbx_table: a table as text lines. cells holds rows x cols strings, row by
+ * row, the header first; each must be printable already (escaped). Every
+ * column is as wide as its widest cell (sbx_text_width), columns are three
+ * spaces apart, and the last one is not padded. Caller frees.
+ */
+char *sbx_table(const char *const *cells, size_t rows, size_t cols);
+
 /* sbx_edit_distance: optimal-string-alignment distance, for "did you mean" suggestions. */
 size_t sbx_edit_distance(const char *a, const char *b);
 /*

@@ -229,6 +229,40 @@ NO_COLOR=1 run 0 "$SBX" -C "$W" validate && ! LC_ALL=C grep -q "$(printf '\033')
 	run 0 "$SBX" --no-color -C "$W" validate && ! LC_ALL=C grep -q "$(printf '\033')" "$OUT"
 EOF
 
+t "global options after the command too: --no-color, -C, -f, --version" <<'EOF'
+# On a terminal (script gives one) validate colours its verdict; --no-color after the command stops it.
+run 0 script -qec "'$SBX' -C '$W' validate" /dev/null &&
+	{ LC_ALL=C grep -q "$(printf '\033')" "$OUT" || fail "no colour on a terminal to begin with"; } &&
+	run 0 script -qec "'$SBX' validate -C '$W' --no-color" /dev/null && out_has "is valid" &&
+	{ ! LC_ALL=C grep -q "$(printf '\033')" "$OUT" || fail "colour despite --no-color after the command"; } &&
+	run 0 "$SBX" validate --no-color -f "$W/sandbox.yaml" && out_has "is valid" &&
+	run 0 "$SBX" ls --version && out_has "^sbx [0-9]" &&
+	run 0 "$SBX" validate -q --version && out_has "^sbx [0-9]" &&
+	run 64 "$SBX" validate --no-colour && err_has "unknown option '--no-colour' (did you mean '--no-color'?)" &&
+	run 64 "$SBX" init -f x && err_has "-f does not apply"
+EOF
+t "a command's own option of a global name wins: init's -C after the command writes there" <<'EOF'
+mkdir -p "$T/init-after" && run 0 "$SBX" init --agent shell -C "$T/init-after" &&
+	[ -f "$T/init-after/sandbox.yaml" ] && run 0 "$SBX" validate -q -C "$T/init-after"
+EOF
+t "a command's --help names the global options it takes after it" <<'EOF'
+run 0 "$SBX" ls --help && out_has "global options, also after the command: -C DIR, -f FILE, --no-color, --version" &&
+	run 0 "$SBX" apply --help && out_has "global options, also after the command: --no-color, --version" &&
+	run 0 "$SBX" help && out_has "Global options go before or after the command"
+EOF
+t "examples do what they say: schema modelines that survive a copy, no unreachable PORT, no pip cache pip would ignore" <<'EOF'
+for f in "$ROOT"/examples/*.yaml; do
+	{ head -n 1 "$f" | grep -Eqx '# yaml-language-server: \$schema=[a-z]+://[^ ]*/sandbox\.schema\.json' ||
+		fail "$f: no schema modeline with an absolute URL"; } &&
+		{ ! grep -v '^[[:space:]]*#' "$f" | grep -Eq '^[[:space:]]+PORT:' ||
+			fail "$f: sets PORT, but sbx publishes no port"; } &&
+		{ ! grep -v '^[[:space:]]*#' "$f" | grep -q '\.cache/pip' ||
+			fail "$f: mounts a pip cache (pip turns off a cache it cannot write)"; } &&
+		mkdir -p "$T/copy" && cp "$f" "$T/copy/sandbox.yaml" && run 0 "$SBX" -C "$T/copy" validate -q ||
+		return 1
+done
+EOF
+
 t "trust asks on a terminal: no keeps nothing, yes records the approval; untrust withdraws it" <<'EOF'
 mkdir -p "$T/ask" && printf 'version: 1\nagent: shell\npass_env: [HOME]\n' >"$T/ask/sandbox.yaml" &&
 	store="$HOME/.local/share/sbx/trust" &&

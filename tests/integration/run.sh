@@ -321,6 +321,52 @@ mkdir -p "$T/data-ro" "$HOME/cache" && echo hello >"$T/data-ro/file" &&
 	eq "$(ins "$id4" '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Source}}{{end}}{{end}}')" "$T/data-ro" "canonical source"
 EOF
 
+t "a mount without a target appears at its source's canonical path, read through there" <<'EOF'
+mkdir -p "$T/data-pm" && echo matched >"$T/data-pm/file" && ln -s data-pm "$T/link-pm" &&
+	workspace "$T/ws-pathmatch" "mounts:" "  - {source: ../link-pm, readonly: true}" &&
+	run 0 "$SBX" -C "$T/ws-pathmatch" trust --yes && out_has "at the same path (read-only)" &&
+	run 0 "$SBX" -C "$T/ws-pathmatch" apply && out_has "mounts.$T/data-pm" &&
+	idpm=$(containers_of "$T/ws-pathmatch") &&
+	eq "$(ins "$idpm" '{{range .Mounts}}{{if eq .Source "'"$T/data-pm"'"}}{{.Destination}} {{.RW}}{{end}}{{end}}')" \
+		"$T/data-pm false" "mount at the source's canonical path" &&
+	eq "$(docker exec "$idpm" cat "$T/data-pm/file")" matched "read at the same path" &&
+	run 0 "$SBX" -C "$T/ws-pathmatch" apply && out_has "No changes"
+EOF
+
+t "a workspace directory with accented and non-Latin letters gets a readable default name" <<'EOF'
+workspace "$T/Café Straße 项目" && run 0 "$SBX" -C "$T/Café Straße 项目" apply &&
+	nm=$(name_of "$(containers_of "$T/Café Straße 项目")") &&
+	{ printf '%s\n' "$nm" | grep -Eqx 'sbx-Cafe-Strasse-[0-9a-f]{8}' || fail "name '$nm'"; } &&
+	workspace "$T/项目" && run 0 "$SBX" -C "$T/项目" apply &&
+	nm=$(name_of "$(containers_of "$T/项目")") &&
+	{ printf '%s\n' "$nm" | grep -Eqx 'sbx-[0-9a-f]{8}' || fail "name '$nm'"; }
+EOF
+
+t "a name another container holds: diff and apply say which, at plan time, and change nothing" <<'EOF'
+# A container sbx did not make, with a hostile label; then a workspace wanting W2's sandbox's name.
+taken="sbx-it-taken-$(basename "$T" | tr 'A-Z.' 'a-z-')" &&
+	when_finished "docker rm -f '$taken' >/dev/null 2>&1" &&
+	foreign=$(docker create --name "$taken" --label "dev.evil=$(printf '\033[31m')" "$IMAGE" sleep 1) &&
+	workspace "$T/ws-taken" "name: $taken" &&
+	run 1 "$SBX" -C "$T/ws-taken" diff &&
+	err_has "sandbox.yaml:5:1: name '$taken' is taken by the container '$taken' (id $(printf %.12s "$foreign"), image '$IMAGE'), which sbx did not make" &&
+	err_has "choose another name, or rename or remove that container with docker" &&
+	SBX_TRACE=1 run 1 "$SBX" -C "$T/ws-taken" apply && err_has "is taken by the container" && only_gets &&
+	{ ! grep -q 409 "$ERR" || fail "the engine's 409 reached the user"; } &&
+	eq "$(count_of "$T/ws-taken")" 0 "containers of the workspace" &&
+	eq "$(ins "$taken" '{{.Id}}')" "$foreign" "the other container, untouched" &&
+	n2=$(name_of "$id2") && workspace "$T/ws-taken2" "name: $n2" &&
+	run 1 "$SBX" -C "$T/ws-taken2" apply &&
+	err_has "name '$n2' is taken by the sandbox '$n2' (id [0-9a-f]*, image '$IMAGE') of the workspace '$W2'" &&
+	err_has "(sbx rm '$n2')" && eq "$(count_of "$T/ws-taken2")" 0 "containers of the second workspace" &&
+	when_finished "docker rm -f '$taken-forged' >/dev/null 2>&1" &&
+	docker create --name "$taken-forged" --label dev.sbx.managed=1 \
+		--label "dev.sbx.workspace=$T/forged$(printf '\033')[31m" "$IMAGE" sleep 1 >/dev/null &&
+	workspace "$T/ws-taken3" "name: $taken-forged" && run 1 "$SBX" -C "$T/ws-taken3" diff &&
+	{ grep -qF "of the workspace '$T/forged\x1b[31m'" "$ERR" || fail "the forged label, not escaped"; } &&
+	{ ! LC_ALL=C grep -q "$(printf '\033')" "$ERR" || fail "a raw escape on stderr"; }
+EOF
+
 t "a mount source swapped for a symlink while the sandbox was stopped: the start is refused until re-approved" <<'EOF'
 # The engine follows host symlinks at every start; the approval holds where the source led.
 mkdir -p "$T/swap/data" "$T/swap/elsewhere" &&
@@ -516,6 +562,21 @@ n=$(name_of "$id") && n2=$(name_of "$id2") &&
 	run 0 "$SBX" ls && out_has "$n" && out_has "$W2" &&
 	run 0 "$SBX" ls --json && jq -e --arg w "$W" 'map(select(.workspace == $w)) | length == 1' "$OUT" >/dev/null &&
 	run 0 "$SBX" ls -q && { grep -qx "$n2" "$OUT" || fail "ls -q lacks '$n2'"; }
+EOF
+
+t "ls: every column as wide as its widest cell, long names and paths included" <<'EOF'
+long="sbx-it-a-rather-long-sandbox-name-$(basename "$T" | tr 'A-Z.' 'a-z-')" &&
+	workspace "$T/ws-with-a-long-directory-name-for-ls" "name: $long" &&
+	run 0 "$SBX" -C "$T/ws-with-a-long-directory-name-for-ls" apply &&
+	run 0 "$SBX" ls && head -n 1 "$OUT" >"$T/ls-head" && grep "^$long " "$OUT" >"$T/ls-row" &&
+	for col in AGENT STATUS CREATED IMAGE WORKSPACE; do
+		# where a column starts in the header, a cell starts in the row, after a gap
+		at=$(awk -v c="$col" '{ print index($0, c) }' "$T/ls-head") && [ "$at" -gt 2 ] &&
+			{ cut -c "$((at - 2))-" "$T/ls-row" | grep -q '^  [^ ]' ||
+				fail "$col not aligned: $(cat "$T/ls-head" "$T/ls-row")"; } || return 1
+	done &&
+	at=$(awk '{ print index($0, "WORKSPACE") }' "$T/ls-head") &&
+	eq "$(cut -c "$at-" "$T/ls-row")" "$T/ws-with-a-long-directory-name-for-ls" "the workspace cell"
 EOF
 
 t "inspect shows this workspace's sandbox and what it was made from" <<'EOF'

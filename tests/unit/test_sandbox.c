@@ -1,7 +1,7 @@
 /*
  * Unit tests of sandbox: the check before every start, that each host path
  * a container mounts still leads where it did when the plan was made (the
- * engine follows host symlinks anew at each start).
+ * engine follows host symlinks anew at each start); what a taken name says.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 
 #include "lib/config.h"
 #include "lib/sandbox.h"
+#include "lib/trust.h"
 #include "lib/util.h"
 #include "tmpdir.h"
 
@@ -154,12 +155,152 @@ static void test_verify_actual(void **state)
 	sbx_actual_release(&a);
 }
 
+/* A mount without a target appears at its source's canonical path, and is counted as there. */
+static void test_mount_without_target(void **state)
+{
+	(void)state;
+	sh("cd '%s' && mkdir -p ws data other && rm -f ws/sandbox.yaml link && ln -s data link && "
+	   "printf 'version: 1\\nagent: shell\\nimage: x\\ngit_identity: false\\nmounts:\\n"
+	   "  - {source: ../link, readonly: true}\\n  - {source: ../ws/../data, target: /d}\\n' "
+	   ">ws/sandbox.yaml",
+	   tmp);
+	sbx_config *cfg = NULL;
+	sbx_desired d;
+	load(&cfg, &d);
+	_cleanup_free_ char *path = xasprintf("mounts.%s/data", tmp);
+	_cleanup_free_ char *value = xasprintf("%s/data (read-only)", tmp);
+	const sbx_fieldv *f = sbx_fields_get(&d.fields, path);
+	assert_non_null(f);
+	assert_string_equal(f->value, value);
+	assert_non_null(sbx_fields_get(&d.fields, "mounts./d"));
+	/* What trust asks about says where it appears. */
+	sbx_grants g = {0};
+	sbx_trust_grants(&g, cfg->spec, (const char *const *)d.mount_sources);
+	assert_int_equal(g.n, 2);
+	_cleanup_free_ char *grant = xasprintf(
+	    "mount of the host's '../link' ('%s/data') at the same path (read-only)", tmp);
+	assert_string_equal(g.v[0].what, grant);
+	sbx_grants_release(&g);
+	sbx_desired_release(&d);
+	sbx_config_free(cfg);
+
+	/* Two mounts at one path once the defaults are known: refused at the later one. */
+	static const char *const dups[][2] = {
+	    {"  - {source: ../data}\\n  - {source: ../link/}\\n",
+	     "sandbox.yaml:7:5: mount target '%s/data' (its source's path: no target given) is "
+	     "already used by the mount at line 6 (its source's path: no target given)"},
+	    {"  - {source: ../link}\\n  - {source: ../other, target: %s/data/}\\n",
+	     "sandbox.yaml:7:5: mount target '%s/data/' is already used by the mount at line 6 "
+	     "(its source's path: no target given)"},
+	    {"  - {source: ../data, target: %s/link}\\n  - {source: ../link}\\n", NULL},
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(dups); i++) {
+		_cleanup_free_ char *mounts = xasprintf(dups[i][0], tmp);
+		_cleanup_free_ char *cmd =
+		    xasprintf("cd '%%s' && rm -f ws/sandbox.yaml && printf 'version: 1\\nagent: "
+			      "shell\\nimage: x\\ngit_identity: false\\nmounts:\\n%s' "
+			      ">ws/sandbox.yaml",
+			      mounts);
+		sh(cmd, tmp);
+		_cleanup_free_ char *yaml = xasprintf("%s/ws/sandbox.yaml", tmp);
+		sbx_error *err = NULL;
+		assert_int_equal(sbx_config_load(&cfg, yaml, 0, &err), 0);
+		int rc = sbx_desired_init(&d, cfg, NULL, NULL, &err);
+		if (!dups[i][1]) {
+			/* link resolves to data: the default target is data's path, not /link */
+			if (rc < 0)
+				fail_msg("%s", err->msg);
+			sbx_desired_release(&d);
+		} else {
+			assert_int_equal(rc, SBX_EINVALID);
+			_cleanup_free_ char *want = xasprintf(dups[i][1], tmp);
+			if (!strstr(err->msg, want))
+				fail_msg("'%s' lacks '%s'", err->msg, want);
+			sbx_error_free(err);
+		}
+		sbx_config_free(cfg);
+	}
+}
+
+/* sbx_desired_name_taken's message for holder has each NULL-terminated text and no raw ESC. */
+static void taken_says(const sbx_desired *d, const sbx_sandbox_info *holder, ...)
+{
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_desired_name_taken(d, holder, &err), SBX_ECONFLICT);
+	assert_null(err->next);
+	va_list ap;
+	va_start(ap, holder);
+	for (const char *want; (want = va_arg(ap, const char *));)
+		if (!strstr(err->msg, want))
+			fail_msg("'%s' lacks '%s'", err->msg, want);
+	va_end(ap);
+	if (strchr(err->msg, '\033') || strstr(err->msg, "\xe2\x80\xae"))
+		fail_msg("raw control in '%s'", err->msg);
+	sbx_error_free(err);
+}
+
+static void test_name_taken(void **state)
+{
+	(void)state;
+	sh("cd '%s' && mkdir -p ws && rm -f ws/sandbox.yaml && "
+	   "printf 'version: 1\\nagent: shell\\nimage: x\\ngit_identity: false\\nname: web\\n' "
+	   ">ws/sandbox.yaml",
+	   tmp);
+	sbx_config *cfg = NULL;
+	sbx_desired d;
+	load(&cfg, &d);
+	/* Not sbx's, with a hostile image name: escaped. */
+	sbx_sandbox_info other = {
+	    .id = "0123456789abcdef0123",
+	    .name = "web",
+	    .image = "nginx\033[31m",
+	    .agent = "?",
+	    .workspace = "?",
+	};
+	taken_says(&d, &other,
+		   "sandbox.yaml:5:1: name 'web' is taken by the container 'web' (id "
+		   "0123456789ab, image 'nginx\\x1b[31m'), which sbx did not make",
+		   "choose another name, or rename or remove that container with docker", NULL);
+	/* sbx's, by its labels, for another workspace whose label is hostile. */
+	other.managed = true;
+	other.workspace = "/w/\u202eevil";
+	other.image = "busybox";
+	taken_says(&d, &other,
+		   "the sandbox 'web' (id 0123456789ab, image 'busybox') of the workspace "
+		   "'/w/\\u202eevil': choose another name, or remove that sandbox (sbx rm 'web')",
+		   NULL);
+	/* sbx's, for an earlier directory at this very path. */
+	other.workspace = d.ws.path;
+	taken_says(&d, &other, "of an earlier directory at this workspace's path",
+		   "remove it (sbx rm 'web') if you no longer need it, or choose another name",
+		   NULL);
+	other.workspace = "?";
+	sbx_desired_release(&d);
+	sbx_config_free(cfg);
+
+	/* The default name: no position, the workspace named, and how to pick one. */
+	sh("cd '%s' && printf 'version: 1\\nagent: shell\\nimage: x\\ngit_identity: false\\n' "
+	   ">ws/sandbox.yaml",
+	   tmp);
+	load(&cfg, &d);
+	other.managed = false;
+	other.name = d.name;
+	_cleanup_free_ char *want =
+	    xasprintf("the default name '%s' of the workspace '%s/ws' is taken by the container",
+		      d.name, tmp);
+	taken_says(&d, &other, want, "set a 'name' in sandbox.yaml, or rename or remove", NULL);
+	sbx_desired_release(&d);
+	sbx_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_verify_mount_swapped),
 	    cmocka_unit_test(test_verify_workspace_swapped),
 	    cmocka_unit_test(test_verify_actual),
+	    cmocka_unit_test(test_name_taken),
+	    cmocka_unit_test(test_mount_without_target),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
 }

@@ -317,6 +317,44 @@ static void test_buf(void **state)
 	sbx_buf_release(&b);
 }
 
+/* ---- sbx_text_width, sbx_table: the columns of `sbx ls` ---- */
+
+static void test_text_width(void **state)
+{
+	(void)state;
+	assert_int_equal(sbx_text_width(""), 0);
+	assert_int_equal(sbx_text_width("sbx-proj-1a2b3c4d"), 17);
+	assert_int_equal(sbx_text_width("/home/u/caf\xc3\xa9"), 12);	 /* é: one column */
+	assert_int_equal(sbx_text_width("cafe\xcc\x81"), 4);		 /* e + combining acute */
+	assert_int_equal(sbx_text_width("\xe9\xa1\xb9\xe7\x9b\xae"), 4); /* 项目: two each */
+	assert_int_equal(sbx_text_width("a\xf0\x9f\x9a\x80\x62"), 4);	 /* a, an emoji (two), b */
+	assert_int_equal(sbx_text_width("\xff"), 1);			 /* an invalid byte */
+}
+
+static void test_table(void **state)
+{
+	(void)state;
+	const char *cells[][3] = {
+	    {"NAME", "AGENT", "WORKSPACE"},
+	    {"a-rather-long-sandbox-name-over-32-characters", "claude", "/w/a"},
+	    {"b", "shell", "/w/\xe9\xa1\xb9\xe7\x9b\xae"},
+	    {"\xe9\xa1\xb9", "x", ""},
+	};
+	char *t = sbx_table(&cells[0][0], 4, 3);
+	/* Each column as wide as its widest cell plus three spaces; the last unpadded. */
+	assert_string_equal(
+	    t,
+	    "NAME                                            AGENT    WORKSPACE\n"
+	    "a-rather-long-sandbox-name-over-32-characters   claude   /w/a\n"
+	    "b                                               shell    /w/\xe9\xa1\xb9\xe7\x9b\xae\n"
+	    "\xe9\xa1\xb9                                              x        \n");
+	free(t);
+	/* Only a header. */
+	t = sbx_table(&cells[0][0], 1, 3);
+	assert_string_equal(t, "NAME   AGENT   WORKSPACE\n");
+	free(t);
+}
+
 /* ---- sbx_parse_memory ---- */
 
 static void test_parse_memory(void **state)
@@ -470,6 +508,8 @@ int main(void)
 	    cmocka_unit_test(test_edit_distance),
 	    cmocka_unit_test(test_suggest),
 	    cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_text_width),
+	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_parse_memory),
 	    cmocka_unit_test(test_parse_memory_not_a_size),
 	    cmocka_unit_test(test_parse_memory_overflow),
