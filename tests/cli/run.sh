@@ -224,17 +224,27 @@ for f in "$ROOT"/examples/*.yaml; do
 	run 0 "$SBX" validate -q "$f" || return 1
 done
 EOF
-t "NO_COLOR and --no-color: no escape sequences on stdout" <<'EOF'
-NO_COLOR=1 run 0 "$SBX" -C "$W" validate && ! LC_ALL=C grep -q "$(printf '\033')" "$OUT" &&
-	run 0 "$SBX" --no-color -C "$W" validate && ! LC_ALL=C grep -q "$(printf '\033')" "$OUT"
+# On a terminal (script gives one, TERM names one that has colours) validate
+# colours its verdict; each way of saying no colour stops it.
+coloured() { LC_ALL=C grep -q "$(printf '\033')" "$OUT"; }
+t "NO_COLOR, --no-color and TERM=dumb: no escape sequences on a terminal that would have them" <<'EOF'
+TERM=xterm run 0 script -qec "'$SBX' -C '$W' validate" /dev/null &&
+	{ coloured || fail "no colour on a terminal to begin with"; } &&
+	NO_COLOR=1 TERM=xterm run 0 script -qec "'$SBX' -C '$W' validate" /dev/null && out_has "is valid" &&
+	{ ! coloured || fail "colour despite NO_COLOR"; } &&
+	TERM=xterm run 0 script -qec "'$SBX' --no-color -C '$W' validate" /dev/null && out_has "is valid" &&
+	{ ! coloured || fail "colour despite --no-color"; } &&
+	TERM=dumb run 0 script -qec "'$SBX' -C '$W' validate" /dev/null && out_has "is valid" &&
+	{ ! coloured || fail "colour despite TERM=dumb"; } &&
+	run 0 "$SBX" -C "$W" validate && { ! coloured || fail "colour on a pipe"; }
 EOF
 
 t "global options after the command too: --no-color, -C, -f, --version" <<'EOF'
 # On a terminal (script gives one) validate colours its verdict; --no-color after the command stops it.
-run 0 script -qec "'$SBX' -C '$W' validate" /dev/null &&
-	{ LC_ALL=C grep -q "$(printf '\033')" "$OUT" || fail "no colour on a terminal to begin with"; } &&
-	run 0 script -qec "'$SBX' validate -C '$W' --no-color" /dev/null && out_has "is valid" &&
-	{ ! LC_ALL=C grep -q "$(printf '\033')" "$OUT" || fail "colour despite --no-color after the command"; } &&
+TERM=xterm run 0 script -qec "'$SBX' -C '$W' validate" /dev/null &&
+	{ coloured || fail "no colour on a terminal to begin with"; } &&
+	TERM=xterm run 0 script -qec "'$SBX' validate -C '$W' --no-color" /dev/null && out_has "is valid" &&
+	{ ! coloured || fail "colour despite --no-color after the command"; } &&
 	run 0 "$SBX" validate --no-color -f "$W/sandbox.yaml" && out_has "is valid" &&
 	run 0 "$SBX" ls --version && out_has "^sbx [0-9]" &&
 	run 0 "$SBX" validate -q --version && out_has "^sbx [0-9]" &&
