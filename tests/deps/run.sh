@@ -98,4 +98,16 @@ t "only what is missing is asked for" <<'EOF'
 machine $(echo $BASE | sed 's/ jq / /') busybox-static docker.io && deps && eq "$(asked)" jq "asked for"
 EOF
 
+# The Makefile asks pkg-config when a recipe first needs the flags, not when it
+# is read: deps runs before any -dev package is there. A stand-in pkg-config
+# that knows every module but libgit2.
+mkdir -p "$T/pc" &&
+	printf '#!/bin/sh\nfor a; do [ "$a" = libgit2 ] && exit 1; done\nexec %s "$@"\n' \
+		"$(command -v pkg-config)" >"$T/pc/pkg-config" && chmod +x "$T/pc/pkg-config"
+t "make deps reads no library flags; a build without a module stops, naming it" <<'EOF'
+PATH="$T/pc:$PATH" run 0 make -C "$ROOT" -n BUILD="$T/build" deps && out_has "install-deps.sh" &&
+	PATH="$T/pc:$PATH" run 2 make -C "$ROOT" -n BUILD="$T/build" "$T/build/sbx" &&
+	err_has "pkg-config cannot find libgit2: run 'make deps'" && ! grep -q yaml-0.1 "$ERR"
+EOF
+
 t_done deps
