@@ -263,7 +263,10 @@ void sbx_out_plan_json(const sbx_plan *plan)
 		    c->new_value ? jstr(c->sensitive ? "(sensitive)" : c->new_value) : NULL);
 		json_object_object_add(j, "effect", jstr(effect_name(c->effect)));
 		json_object_object_add(j, "sensitive", json_object_new_boolean(c->sensitive));
-		json_object_object_add(j, "security", json_object_new_boolean(c->security));
+		/* security: the change widens host access; host_access says which way it goes. */
+		json_object_object_add(j, "security",
+				       json_object_new_boolean(c->access == SBX_ACCESS_WIDENS));
+		json_object_object_add(j, "host_access", jstr(sbx_access_name(c->access)));
 		json_object_array_add(changes, j);
 	}
 	json_object_object_add(o, "changes", changes);

@@ -7,25 +7,180 @@
 #include "util.h"
 
 /*
- * What a change to each field costs. Resource limits change in place
- * through the update endpoint and the name through rename; the command is
- * only what `sbx run` starts, so it changes nothing on the container, and
- * preserve_state only says how a recreate is done. Everything else is fixed
- * when a container is created, so changing it forces a recreate.
+ * Host access, field by field. Each function is told a field's value before
+ * and after (NULL: absent) and says whether the sandbox then reaches more
+ * of the host, or less. They read the values the canonical form writes
+ * (spec.c, sbx_spec_fields), never the file's words.
  */
-sbx_effect sbx_effect_of(const char *path)
+
+/* docker_socket: "false", or the host path of the engine's socket. */
+static sbx_access socket_access(const char *was, const char *now)
 {
-	if (strncmp(path, "resources.", 10) == 0 || strcmp(path, "name") == 0)
-		return SBX_EFFECT_IN_PLACE;
-	if (strcmp(path, "command") == 0 || strcmp(path, "preserve_state") == 0)
-		return SBX_EFFECT_NONE;
-	return SBX_EFFECT_RECREATE;
+	bool a = was && strcmp(was, "false") != 0, b = now && strcmp(now, "false") != 0;
+	if (a != b)
+		return b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
+	/* Another engine's socket is another root on the host. */
+	return a && strcmp(was, now) != 0 ? SBX_ACCESS_WIDENS : SBX_ACCESS_SAME;
 }
 
-bool sbx_path_is_security(const char *path)
+/* A mount's value: "SOURCE (read-only)" or "SOURCE (read-write)". */
+static void mount_parts(const char *v, size_t *src_len, bool *writable)
 {
-	return strcmp(path, "docker_socket") == 0 || strncmp(path, "mounts.", 7) == 0 ||
-	       strncmp(path, "pass_env.", 9) == 0 || strcmp(path, "network") == 0;
+	static const char ro[] = " (read-only)", rw[] = " (read-write)";
+	size_t n = strlen(v);
+	if (n >= sizeof(rw) - 1 && strcmp(v + n - (sizeof(rw) - 1), rw) == 0) {
+		*src_len = n - (sizeof(rw) - 1);
+		*writable = true;
+		return;
+	}
+	if (n >= sizeof(ro) - 1 && strcmp(v + n - (sizeof(ro) - 1), ro) == 0) {
+		*src_len = n - (sizeof(ro) - 1);
+		*writable = false;
+		return;
+	}
+	/* Not sbx's words (a label someone wrote): assume the worst, a writable mount. */
+	*src_len = n;
+	*writable = true;
+}
+
+static sbx_access mount_access(const char *was, const char *now)
+{
+	if (!was)
+		return now ? SBX_ACCESS_WIDENS : SBX_ACCESS_SAME;
+	if (!now)
+		return SBX_ACCESS_NARROWS;
+	size_t la, lb;
+	bool wa, wb;
+	mount_parts(was, &la, &wa);
+	mount_parts(now, &lb, &wb);
+	/* Another host directory at the same target: the sandbox sees what it did not. */
+	if (la != lb || strncmp(was, now, la) != 0)
+		return SBX_ACCESS_WIDENS;
+	if (wa != wb)
+		return wb ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
+	return SBX_ACCESS_SAME;
+}
+
+/*
+ * pass_env: a host variable's value goes in only when the host has it (its
+ * digest, "sha256:..."); "(unset on the host)" passes nothing. A new value
+ * of a variable already passed is the same access.
+ */
+static sbx_access pass_env_access(const char *was, const char *now)
+{
+	bool a = was && strncmp(was, "sha256:", 7) == 0;
+	bool b = now && strncmp(now, "sha256:", 7) == 0;
+	return a == b ? SBX_ACCESS_SAME : b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
+}
+
+/* network: "none" reaches nothing; any other network reaches the host's networks. */
+static sbx_access network_access(const char *was, const char *now)
+{
+	bool a = was && strcmp(was, "none") != 0, b = now && strcmp(now, "none") != 0;
+	return a == b ? SBX_ACCESS_SAME : b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
+}
+
+/*
+ * credentials: "shared (volume ...)" is one volume for every sandbox of the
+ * agent, whatever their workspace: what one sandbox writes there (a token,
+ * the agent's settings and hooks) the others read. "workspace (...)" and
+ * "none" reach no other sandbox.
+ */
+static bool shared_credentials(const char *v)
+{
+	return v && strncmp(v, "shared", 6) == 0 && (v[6] == '\0' || v[6] == ' ');
+}
+
+static sbx_access credentials_access(const char *was, const char *now)
+{
+	bool a = shared_credentials(was), b = shared_credentials(now);
+	return a == b ? SBX_ACCESS_SAME : b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
+}
+
+/*
+ * The field table. Resource limits change in place through the update
+ * endpoint (but see sbx_change_effect) and the name through a rename; the
+ * command is only what `sbx run` starts and preserve_state only how a
+ * recreate is done, so neither is on the container. Everything else is
+ * fixed when a container is created: changing it forces a recreate.
+ */
+static const sbx_field_rule field_rules[] = {
+    {"agent", SBX_EFFECT_RECREATE, NULL, NULL},
+    {"command", SBX_EFFECT_NONE, NULL, NULL},
+    {"credentials", SBX_EFFECT_RECREATE, credentials_access, "shared"},
+    {"docker_socket", SBX_EFFECT_RECREATE, socket_access, "false"},
+    {"env.", SBX_EFFECT_RECREATE, NULL, NULL},
+    {"git.", SBX_EFFECT_RECREATE, NULL, NULL},
+    {"image", SBX_EFFECT_RECREATE, NULL, NULL},
+    {"mounts.", SBX_EFFECT_RECREATE, mount_access, NULL},
+    {"name", SBX_EFFECT_IN_PLACE, NULL, NULL},
+    {"network", SBX_EFFECT_RECREATE, network_access, "bridge"},
+    {"pass_env.", SBX_EFFECT_RECREATE, pass_env_access, NULL},
+    {"preserve_state", SBX_EFFECT_NONE, NULL, NULL},
+    {"resources.cpus", SBX_EFFECT_IN_PLACE, NULL, NULL},
+    {"resources.memory", SBX_EFFECT_IN_PLACE, NULL, NULL},
+    {"resources.pids", SBX_EFFECT_IN_PLACE, NULL, NULL},
+    {"security", SBX_EFFECT_RECREATE, NULL, NULL},
+    {"user", SBX_EFFECT_RECREATE, NULL, NULL},
+    {"workspace", SBX_EFFECT_RECREATE, NULL, NULL},
+    {"workspace.config", SBX_EFFECT_RECREATE, NULL, NULL},
+    {"workspace.owner", SBX_EFFECT_RECREATE, NULL, NULL},
+};
+
+/* A path the table does not know (a label from another sbx): fixed at create, as most are. */
+static const sbx_field_rule unknown_rule = {"", SBX_EFFECT_RECREATE, NULL, NULL};
+
+const sbx_field_rule *sbx_field_rules(size_t *n)
+{
+	*n = SBX_ARRAY_SIZE(field_rules);
+	return field_rules;
+}
+
+const sbx_field_rule *sbx_field_rule_of(const char *path)
+{
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(field_rules); i++) {
+		const char *r = field_rules[i].path;
+		size_t n = strlen(r);
+		bool family = r[n - 1] == '.';
+		if (family ? strncmp(path, r, n) == 0 && path[n] : strcmp(path, r) == 0)
+			return &field_rules[i];
+	}
+	return &unknown_rule;
+}
+
+/*
+ * The update endpoint sets limits but cannot lift one: a limit that goes
+ * to or from "unlimited" needs a new container.
+ */
+sbx_effect sbx_change_effect(const char *path, const char *was, const char *now)
+{
+	sbx_effect e = sbx_field_rule_of(path)->effect;
+	if (e == SBX_EFFECT_IN_PLACE && strncmp(path, "resources.", 10) == 0 &&
+	    ((was && strcmp(was, "unlimited") == 0) || (now && strcmp(now, "unlimited") == 0)))
+		return SBX_EFFECT_RECREATE;
+	return e;
+}
+
+sbx_access sbx_change_access(const char *path, const char *was, const char *now)
+{
+	const sbx_field_rule *r = sbx_field_rule_of(path);
+	if (!r->access)
+		return SBX_ACCESS_SAME;
+	/* An absent value is what a file that does not set the field gets. */
+	return r->access(was ? was : r->baseline, now ? now : r->baseline);
+}
+
+const char *sbx_access_name(sbx_access a)
+{
+	switch (a) {
+	case SBX_ACCESS_SAME:
+		return "same";
+	case SBX_ACCESS_WIDENS:
+		return "widens";
+	case SBX_ACCESS_NARROWS:
+		return "narrows";
+	}
+	return "?";
 }
 
 const char *sbx_action_name(sbx_action_type t)
@@ -54,19 +209,11 @@ static void add_action(sbx_plan *p, sbx_action_type t, char *reason)
 }
 
 /*
- * The update endpoint sets limits but cannot lift one: a limit that goes
- * to or from "unlimited" needs a new container.
+ * One changed path. On create there is no before: host access is judged
+ * against what a file that does not set the field gets (its baseline), so
+ * `network: none` narrows and a mount widens; and so is a field that an
+ * older sandbox's record lacks.
  */
-static sbx_effect change_effect(const char *path, const sbx_fieldv *was, const sbx_fieldv *now)
-{
-	sbx_effect e = sbx_effect_of(path);
-	if (e == SBX_EFFECT_IN_PLACE && strncmp(path, "resources.", 10) == 0 &&
-	    ((was && strcmp(was->value, "unlimited") == 0) ||
-	     (now && strcmp(now->value, "unlimited") == 0)))
-		return SBX_EFFECT_RECREATE;
-	return e;
-}
-
 static void add_change(sbx_plan *p, const char *path, const sbx_fieldv *was, const sbx_fieldv *now)
 {
 	p->changes = xreallocarray(p->changes, p->n_changes + 1, sizeof(sbx_change));
@@ -74,9 +221,9 @@ static void add_change(sbx_plan *p, const char *path, const sbx_fieldv *was, con
 	c->path = xstrdup(path);
 	c->old_value = was ? xstrdup(was->value) : NULL;
 	c->new_value = now ? xstrdup(now->value) : NULL;
-	c->effect = change_effect(path, was, now);
+	c->effect = sbx_change_effect(path, c->old_value, c->new_value);
+	c->access = sbx_change_access(path, c->old_value, c->new_value);
 	c->sensitive = (was && was->sensitive) || (now && now->sensitive);
-	c->security = sbx_path_is_security(path);
 }
 
 /* Walk both sorted sets at once: every path added, removed or changed. */
@@ -184,6 +331,14 @@ bool sbx_plan_has_changes(const sbx_plan *plan)
 	return !(plan->n_actions == 1 && plan->actions[0].type == SBX_ACTION_NONE);
 }
 
+bool sbx_plan_widens(const sbx_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_changes; i++)
+		if (plan->changes[i].access == SBX_ACCESS_WIDENS)
+			return true;
+	return false;
+}
+
 void sbx_plan_free(sbx_plan *plan)
 {
 	if (!plan)
@@ -283,9 +438,8 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 			add_path(&b, g, "+", reset, f->path);
 			sbx_buf_adds(&b, " = ");
 			value_text(&b, f->value, f->sensitive);
-			if (sbx_path_is_security(f->path) && strcmp(f->value, "false") != 0 &&
-			    strcmp(f->value, "bridge") != 0)
-				sbx_buf_adds(&b, "  # opens the host");
+			if (sbx_change_access(f->path, NULL, f->value) == SBX_ACCESS_WIDENS)
+				sbx_buf_addf(&b, "  %s# widens host access%s", r, reset);
 			sbx_buf_addc(&b, '\n');
 		}
 	} else {
@@ -317,8 +471,10 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 				sbx_buf_addf(&b, "  %s# forces recreate%s", r, reset);
 			else if (c->effect == SBX_EFFECT_NONE)
 				sbx_buf_adds(&b, "  # no change to the container");
-			if (c->security)
-				sbx_buf_adds(&b, "  # security");
+			if (c->access == SBX_ACCESS_WIDENS)
+				sbx_buf_addf(&b, "  %s# widens host access%s", r, reset);
+			else if (c->access == SBX_ACCESS_NARROWS)
+				sbx_buf_adds(&b, "  # narrows host access");
 			sbx_buf_addc(&b, '\n');
 		}
 	}

@@ -13,10 +13,30 @@
 #include "spec.h"
 
 typedef enum sbx_effect {
-	SBX_EFFECT_NONE,     /* recorded only (command: used by `sbx run`) */
+	SBX_EFFECT_NONE,     /* nothing on the container: read from the file when used */
 	SBX_EFFECT_IN_PLACE, /* the update endpoint, or a rename */
 	SBX_EFFECT_RECREATE, /* forces a new container */
 } sbx_effect;
+
+/* What a change does to what the sandbox can reach of the host (and of other sandboxes). */
+typedef enum sbx_access {
+	SBX_ACCESS_SAME,
+	SBX_ACCESS_WIDENS,
+	SBX_ACCESS_NARROWS,
+} sbx_access;
+
+/*
+ * One row of the field table: what a change to a field of the canonical
+ * form costs and what it does to host access. The plan, its renderings and
+ * the README's table of effects (checked by test_plan) all come from it.
+ */
+typedef struct sbx_field_rule {
+	const char *path; /* a field ("network"), or a family of them ("env.") */
+	sbx_effect effect;
+	/* was and now are values of the field, NULL when absent; NULL: never host access */
+	sbx_access (*access)(const char *was, const char *now);
+	const char *baseline; /* its value when the file does not set it; NULL: absent */
+} sbx_field_rule;
 
 typedef enum sbx_action_type {
 	SBX_ACTION_CREATE,
@@ -32,8 +52,8 @@ typedef struct sbx_change {
 	char *old_value; /* NULL: added */
 	char *new_value; /* NULL: removed */
 	sbx_effect effect;
-	bool sensitive; /* print neither value */
-	bool security;	/* opens the host: docker socket, mounts, pass_env, network */
+	sbx_access access; /* SBX_ACCESS_WIDENS: a security change, marked as such */
+	bool sensitive;	   /* print neither value */
 } sbx_change;
 
 typedef struct sbx_action {
@@ -74,15 +94,28 @@ void sbx_plan_free(sbx_plan *plan);
 
 /* sbx_plan_has_changes: anything to do at all. */
 bool sbx_plan_has_changes(const sbx_plan *plan);
-/* sbx_effect_of: the effect of a change to path. */
-sbx_effect sbx_effect_of(const char *path);
-/* sbx_path_is_security: a path that opens the host to the sandbox. */
-bool sbx_path_is_security(const char *path);
+/* sbx_plan_widens: some change of the plan widens host access. */
+bool sbx_plan_widens(const sbx_plan *plan);
+
+/* sbx_field_rules: the field table, *n rows. */
+const sbx_field_rule *sbx_field_rules(size_t *n);
+/* sbx_field_rule_of: the row that governs path; a path no row knows forces a recreate. */
+const sbx_field_rule *sbx_field_rule_of(const char *path);
+/* sbx_change_effect: the effect of path going from was to now (NULL: absent). */
+sbx_effect sbx_change_effect(const char *path, const char *was, const char *now);
+/*
+ * sbx_change_access: what path going from was to now does to host access;
+ * NULL is an absent value, taken as the field's baseline.
+ */
+sbx_access sbx_change_access(const char *path, const char *was, const char *now);
+const char *sbx_access_name(sbx_access a);
 const char *sbx_action_name(sbx_action_type t);
 
 /*
  * sbx_plan_render: the plan as text, Terraform's way: "+" create,
- * "~" in place, "-/+" recreate, "# forces recreate" markers, secrets as
+ * "~" in place, "-/+" recreate, "# forces recreate" markers, changes that
+ * widen host access marked "# widens host access" (those that narrow it,
+ * on an existing sandbox, "# narrows host access"), secrets as
  * (sensitive), a summary line. Untrusted values are escaped. Caller frees.
  */
 char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool color);

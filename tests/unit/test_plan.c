@@ -171,20 +171,71 @@ static void test_golden(void **state)
 static void test_effects(void **state)
 {
 	(void)state;
-	assert_int_equal(sbx_effect_of("resources.cpus"), SBX_EFFECT_IN_PLACE);
-	assert_int_equal(sbx_effect_of("name"), SBX_EFFECT_IN_PLACE);
-	assert_int_equal(sbx_effect_of("command"), SBX_EFFECT_NONE);
-	assert_int_equal(sbx_effect_of("preserve_state"), SBX_EFFECT_NONE);
+	assert_int_equal(sbx_change_effect("resources.cpus", "2", "4"), SBX_EFFECT_IN_PLACE);
+	assert_int_equal(sbx_change_effect("resources.cpus", "unlimited", "4"),
+			 SBX_EFFECT_RECREATE);
+	assert_int_equal(sbx_change_effect("resources.memory", "6291456", "unlimited"),
+			 SBX_EFFECT_RECREATE);
+	assert_int_equal(sbx_change_effect("resources.pids", "10", "20"), SBX_EFFECT_IN_PLACE);
+	assert_int_equal(sbx_change_effect("name", "a", "b"), SBX_EFFECT_IN_PLACE);
+	assert_int_equal(sbx_change_effect("command", "[\"a\"]", "[\"b\"]"), SBX_EFFECT_NONE);
+	assert_int_equal(sbx_change_effect("preserve_state", "true", "false"), SBX_EFFECT_NONE);
 	const char *recreate[] = {
-	    "image",	       "env.X",	     "mounts./a",   "docker_socket", "user", "network",
-	    "git.author_name", "pass_env.T", "credentials", "workspace",     "agent"};
+	    "image",   "env.X",		  "mounts./a",	     "docker_socket",	"user",
+	    "network", "git.author_name", "pass_env.T",	     "credentials",	"workspace",
+	    "agent",   "security",	  "workspace.owner", "from.a.newer.sbx"};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(recreate); i++)
-		assert_int_equal(sbx_effect_of(recreate[i]), SBX_EFFECT_RECREATE);
-	assert_true(sbx_path_is_security("docker_socket"));
-	assert_true(sbx_path_is_security("mounts./x"));
-	assert_true(sbx_path_is_security("pass_env.TOKEN"));
-	assert_true(sbx_path_is_security("network"));
-	assert_false(sbx_path_is_security("env.X"));
+		assert_int_equal(sbx_change_effect(recreate[i], "a", "b"), SBX_EFFECT_RECREATE);
+	/* A family needs a member: "env." alone is no env variable. */
+	assert_string_equal(sbx_field_rule_of("env.")->path, "");
+	assert_string_equal(sbx_field_rule_of("env.X")->path, "env.");
+	assert_string_equal(sbx_field_rule_of("workspace.owner")->path, "workspace.owner");
+}
+
+/* Host access comes from what each field's values mean, both ways. */
+static void test_access(void **state)
+{
+	(void)state;
+	const struct {
+		const char *path, *was, *now;
+		sbx_access want;
+	} cases[] = {
+	    {"docker_socket", "false", "/var/run/docker.sock", SBX_ACCESS_WIDENS},
+	    {"docker_socket", "/var/run/docker.sock", "false", SBX_ACCESS_NARROWS},
+	    {"docker_socket", "/var/run/docker.sock", "/run/user/1/docker.sock", SBX_ACCESS_WIDENS},
+	    {"docker_socket", "false", "false", SBX_ACCESS_SAME},
+	    {"network", "none", "bridge", SBX_ACCESS_WIDENS},
+	    {"network", "bridge", "none", SBX_ACCESS_NARROWS},
+	    {"mounts./d", NULL, "/src (read-only)", SBX_ACCESS_WIDENS},
+	    {"mounts./d", "/src (read-only)", NULL, SBX_ACCESS_NARROWS},
+	    {"mounts./d", "/src (read-only)", "/src (read-write)", SBX_ACCESS_WIDENS},
+	    {"mounts./d", "/src (read-write)", "/src (read-only)", SBX_ACCESS_NARROWS},
+	    {"mounts./d", "/a (read-write)", "/b (read-only)", SBX_ACCESS_WIDENS},
+	    {"mounts./d", "/a (read-only)", "/a (read-only)", SBX_ACCESS_SAME},
+	    {"mounts./d", "/a (read-only)", "/a", SBX_ACCESS_WIDENS},
+	    {"pass_env.T", NULL, "sha256:1", SBX_ACCESS_WIDENS},
+	    {"pass_env.T", "(unset on the host)", "sha256:1", SBX_ACCESS_WIDENS},
+	    {"pass_env.T", NULL, "(unset on the host)", SBX_ACCESS_SAME},
+	    {"pass_env.T", "sha256:1", "sha256:2", SBX_ACCESS_SAME},
+	    {"pass_env.T", "sha256:1", NULL, SBX_ACCESS_NARROWS},
+	    {"credentials", "none", "shared (volume v at /h)", SBX_ACCESS_WIDENS},
+	    {"credentials", "workspace (volume w at /h)", "shared (volume v at /h)",
+	     SBX_ACCESS_WIDENS},
+	    {"credentials", "shared (volume v at /h)", "workspace (volume w at /h)",
+	     SBX_ACCESS_NARROWS},
+	    {"credentials", "none", "workspace (volume w at /h)", SBX_ACCESS_SAME},
+	    {"credentials", "shared-ish", "shared (volume v at /h)", SBX_ACCESS_WIDENS},
+	    {"env.X", NULL, "1", SBX_ACCESS_SAME},
+	    {"image", "a", "b", SBX_ACCESS_SAME},
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(cases); i++) {
+		sbx_access got = sbx_change_access(cases[i].path, cases[i].was, cases[i].now);
+		if (got != cases[i].want)
+			fail_msg("%s: %s -> %s: %s, not %s", cases[i].path,
+				 cases[i].was ? cases[i].was : "(absent)",
+				 cases[i].now ? cases[i].now : "(absent)", sbx_access_name(got),
+				 sbx_access_name(cases[i].want));
+	}
 }
 
 static void test_fields_sorted(void **state)
@@ -252,9 +303,8 @@ int main(void)
 	char *dirs[100];
 	size_t n = 0, nd = 0;
 	const struct CMUnitTest rules[] = {
-	    cmocka_unit_test(test_effects),
-	    cmocka_unit_test(test_fields_sorted),
-	    cmocka_unit_test(test_newer_form_refused),
+	    cmocka_unit_test(test_effects),	    cmocka_unit_test(test_access),
+	    cmocka_unit_test(test_fields_sorted),   cmocka_unit_test(test_newer_form_refused),
 	    cmocka_unit_test(test_actions_ordered),
 	};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(rules); i++)
