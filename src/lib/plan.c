@@ -226,14 +226,32 @@ static void add_change(sbx_plan *p, const char *path, const sbx_fieldv *was, con
 	c->sensitive = (was && was->sensitive) || (now && now->sensitive);
 }
 
-/* Walk both sorted sets at once: every path added, removed or changed. */
-static void diff_fields(sbx_plan *p, const sbx_fields *want, const sbx_fields *have)
+/* Nothing on the container holds it: sbx reads it from the file when it uses it. */
+static bool off_container(const char *path)
+{
+	return sbx_field_rule_of(path)->effect == SBX_EFFECT_NONE;
+}
+
+/*
+ * Walk both sorted sets at once: every path added, removed or changed.
+ * Against an existing sandbox, a field that is not on the container is no
+ * change: there is nothing to apply, and a sandbox's record cannot be
+ * changed without a new container (the engine's labels are fixed at
+ * create), so counting it would show it as pending forever.
+ */
+static void diff_fields(sbx_plan *p, const sbx_fields *want, const sbx_fields *have, bool existing)
 {
 	size_t i = 0, j = 0;
 	while (i < want->n || j < have->n) {
 		int c = i == want->n   ? 1
 			: j == have->n ? -1
 				       : strcmp(want->v[i].path, have->v[j].path);
+		const char *path = c > 0 ? have->v[j].path : want->v[i].path;
+		if (existing && off_container(path)) {
+			i += c <= 0;
+			j += c >= 0;
+			continue;
+		}
 		if (c < 0) {
 			add_change(p, want->v[i].path, NULL, &want->v[i]);
 			i++;
@@ -276,7 +294,7 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 
 	if (!actual || !actual->exists) {
 		static const sbx_fields none = {NULL, 0};
-		diff_fields(p, desired, &none);
+		diff_fields(p, desired, &none, false);
 		add_action(p, SBX_ACTION_CREATE, xstrdup("no sandbox exists for this workspace"));
 		add_action(p, SBX_ACTION_START, xstrdup("a new sandbox is started"));
 		*out = p;
@@ -292,7 +310,7 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 		sbx_plan_free(p);
 		return SBX_ECONFLICT;
 	}
-	diff_fields(p, desired, &actual->fields);
+	diff_fields(p, desired, &actual->fields, true);
 
 	bool recreate = false, update = false, rename = false;
 	for (size_t i = 0; i < p->n_changes; i++) {
@@ -418,16 +436,6 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 
 	if (!sbx_plan_has_changes(plan)) {
 		sbx_buf_addf(&b, "No changes. Sandbox %s is up to date and running.\n", qname);
-		/* Changes that touch nothing on the container (command): shown, not applied. */
-		for (size_t i = 0; i < plan->n_changes; i++) {
-			const sbx_change *c = &plan->changes[i];
-			add_path(&b, y, "~", reset, c->path);
-			sbx_buf_adds(&b, ": ");
-			value_text(&b, c->old_value ? c->old_value : "", c->sensitive);
-			sbx_buf_adds(&b, " -> ");
-			value_text(&b, c->new_value ? c->new_value : "", c->sensitive);
-			sbx_buf_adds(&b, "  # no change to the container (used by sbx run)\n");
-		}
 		return sbx_buf_detach(&b);
 	}
 	if (create) {
@@ -449,9 +457,6 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 		else if (in_place)
 			sbx_buf_addf(&b, "%s  ~%s sandbox %s%s%s will be updated in place\n", y,
 				     reset, bold, qname, reset);
-		else if (plan->n_changes)
-			sbx_buf_addf(&b, "  sandbox %s%s%s: recorded changes only\n", bold, qname,
-				     reset);
 		for (size_t i = 0; i < plan->n_changes; i++) {
 			const sbx_change *c = &plan->changes[i];
 			const char *sym = !c->old_value ? "+" : !c->new_value ? "-" : "~";
@@ -469,8 +474,6 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 			}
 			if (c->effect == SBX_EFFECT_RECREATE)
 				sbx_buf_addf(&b, "  %s# forces recreate%s", r, reset);
-			else if (c->effect == SBX_EFFECT_NONE)
-				sbx_buf_adds(&b, "  # no change to the container");
 			if (c->access == SBX_ACCESS_WIDENS)
 				sbx_buf_addf(&b, "  %s# widens host access%s", r, reset);
 			else if (c->access == SBX_ACCESS_NARROWS)

@@ -85,7 +85,10 @@ typedef struct sbx_plan {
 
 /*
  * sbx_plan_make: compare desired (the canonical form, whose "name" field
- * names the container) with actual. SBX_ECONFLICT (in the return value
+ * names the container) with actual. Against an existing sandbox, a field
+ * whose effect is SBX_EFFECT_NONE (command, preserve_state) is no change:
+ * nothing on the container holds it, and sbx reads it from the file when it
+ * uses it. SBX_ECONFLICT (in the return value
  * only; the plan is pure and says why in *why) when the container was made
  * by a newer sbx whose canonical form this one cannot read.
  */

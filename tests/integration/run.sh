@@ -241,9 +241,14 @@ id=$(containers_of "$W") && printf 'resources: {pids: 321}\n' >>"$W/sandbox.yaml
 	run 0 "$SBX" -C "$W" diff --exit-code
 EOF
 
-t "a command change touches nothing on the container" <<'EOF'
+t "a command change is no change: nothing on the container, nothing listed, diff --exit-code 0" <<'EOF'
 printf 'command: [sh]\n' >>"$W/sandbox.yaml" &&
-	run 0 "$SBX" -C "$W" apply && eq "$(containers_of "$W")" "$id" "container id"
+	run 0 "$SBX" -C "$W" diff --exit-code && out_has "^No changes" &&
+	{ ! grep -q "command" "$OUT" || fail "the plan lists the command"; } &&
+	run 0 "$SBX" -C "$W" diff --json --exit-code &&
+	jq -e '.changes_present == false and (.changes | length) == 0' "$OUT" >/dev/null &&
+	run 0 "$SBX" -C "$W" apply && out_has "^No changes" &&
+	eq "$(containers_of "$W")" "$id" "container id"
 EOF
 
 t "a sub-directory is an entry point to the same sandbox" <<'EOF'

@@ -238,6 +238,45 @@ static void test_access(void **state)
 	}
 }
 
+/*
+ * command and preserve_state are not on the container: against an existing
+ * sandbox a change to them is no change at all (no line, nothing to apply,
+ * diff --exit-code 0); a new sandbox lists them with the rest.
+ */
+static void test_off_container_fields(void **state)
+{
+	(void)state;
+	sbx_fields want = {0}, have = {0};
+	sbx_fields_set(&want, "name", "x", false);
+	sbx_fields_set(&want, "command", "[\"b\"]", false);
+	sbx_fields_set(&want, "preserve_state", "false", false);
+	sbx_fields_set(&have, "name", "x", false);
+	sbx_fields_set(&have, "command", "[\"a\"]", false);
+	sbx_fields_set(&have, "preserve_state", "true", false);
+	sbx_actual a = {
+	    .exists = true, .name = "x", .running = true, .form_version = 1, .fields = have};
+	sbx_plan *p = NULL;
+	assert_int_equal(sbx_plan_make(&p, &want, &a, NULL), 0);
+	assert_int_equal(p->n_changes, 0);
+	assert_false(sbx_plan_has_changes(p));
+	sbx_plan_free(p);
+	/* A record that lacks them (an older sbx) is no change either. */
+	sbx_fields bare = {0};
+	sbx_fields_set(&bare, "name", "x", false);
+	a.fields = bare;
+	assert_int_equal(sbx_plan_make(&p, &want, &a, NULL), 0);
+	assert_int_equal(p->n_changes, 0);
+	sbx_plan_free(p);
+	assert_int_equal(sbx_plan_make(&p, &want, NULL, NULL), 0);
+	assert_int_equal(p->n_changes, 3);
+	assert_string_equal(p->changes[0].path, "command");
+	assert_int_equal(p->changes[0].effect, SBX_EFFECT_NONE);
+	sbx_plan_free(p);
+	sbx_fields_release(&want);
+	sbx_fields_release(&have);
+	sbx_fields_release(&bare);
+}
+
 static void test_fields_sorted(void **state)
 {
 	(void)state;
@@ -303,8 +342,11 @@ int main(void)
 	char *dirs[100];
 	size_t n = 0, nd = 0;
 	const struct CMUnitTest rules[] = {
-	    cmocka_unit_test(test_effects),	    cmocka_unit_test(test_access),
-	    cmocka_unit_test(test_fields_sorted),   cmocka_unit_test(test_newer_form_refused),
+	    cmocka_unit_test(test_effects),
+	    cmocka_unit_test(test_access),
+	    cmocka_unit_test(test_off_container_fields),
+	    cmocka_unit_test(test_fields_sorted),
+	    cmocka_unit_test(test_newer_form_refused),
 	    cmocka_unit_test(test_actions_ordered),
 	};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(rules); i++)
