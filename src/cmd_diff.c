@@ -1,6 +1,5 @@
 /* sbx diff: the plan apply would carry out, printed; nothing changes. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cmd.h"
 #include "output.h"
@@ -29,15 +28,15 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 	}
 	/*
 	 * The tamper guard's second half: the agent cannot write sandbox.yaml
-	 * from inside, but something did change it while the sandbox ran.
+	 * from inside, but something changed it while the sandbox ran, and the
+	 * change gives the sandbox more of the host.
 	 */
-	if (p.actual.exists && p.actual.running && p.actual.config_hash &&
-	    strcmp(p.actual.config_hash, p.desired.config_hash) != 0 &&
-	    sbx_plan_has_changes(p.plan)) {
+	if (sbx_plan_changed_while_running(p.plan, &p.actual, p.desired.config_hash)) {
 		_cleanup_free_ char *qf = sbx_quotes(p.cfg->path);
 		_cleanup_free_ char *qn = sbx_quotes(p.actual.name);
-		sbx_out_warn("warning: %s changed while %s was running: review who changed it and "
-			     "what it asks for (git diff, git log) before sbx apply\n",
+		sbx_out_warn("warning: %s changed while %s was running, and the change widens its "
+			     "host access (# widens host access below): review who changed it "
+			     "(git diff, git log) before sbx apply\n",
 			     qf, qn);
 	}
 	if (json)

@@ -357,6 +357,13 @@ bool sbx_plan_widens(const sbx_plan *plan)
 	return false;
 }
 
+bool sbx_plan_changed_while_running(const sbx_plan *plan, const sbx_actual *actual,
+				    const char *config_hash)
+{
+	return actual && actual->exists && actual->running && actual->config_hash && config_hash &&
+	       strcmp(actual->config_hash, config_hash) != 0 && sbx_plan_widens(plan);
+}
+
 void sbx_plan_free(sbx_plan *plan)
 {
 	if (!plan)

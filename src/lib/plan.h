@@ -100,6 +100,16 @@ bool sbx_plan_has_changes(const sbx_plan *plan);
 /* sbx_plan_widens: some change of the plan widens host access. */
 bool sbx_plan_widens(const sbx_plan *plan);
 
+/*
+ * sbx_plan_changed_while_running: the tamper guard's question. actual runs,
+ * its record names the sandbox.yaml bytes it was made from, the file's bytes
+ * now (config_hash) differ, and the plan widens host access: someone gave
+ * the sandbox more of the host while it ran. Edits that change anything
+ * else are the user's everyday work and do not ask.
+ */
+bool sbx_plan_changed_while_running(const sbx_plan *plan, const sbx_actual *actual,
+				    const char *config_hash);
+
 /* sbx_field_rules: the field table, *n rows. */
 const sbx_field_rule *sbx_field_rules(size_t *n);
 /* sbx_field_rule_of: the row that governs path; a path no row knows forces a recreate. */

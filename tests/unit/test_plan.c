@@ -277,6 +277,63 @@ static void test_off_container_fields(void **state)
 	sbx_fields_release(&bare);
 }
 
+/*
+ * The "changed while running" warning: only for a file that changed under
+ * a running sandbox in a way that widens its host access. The user's own
+ * env, image or limit edits after an apply do not cry wolf.
+ */
+static void test_changed_while_running(void **state)
+{
+	(void)state;
+	sbx_fields have = {0};
+	sbx_fields_set(&have, "name", "x", false);
+	sbx_fields_set(&have, "network", "none", false);
+	sbx_fields_set(&have, "env.A", "1", false);
+	sbx_actual a = {.exists = true,
+			.name = "x",
+			.running = true,
+			.form_version = 1,
+			.config_hash = "aaaa",
+			.fields = have};
+	struct {
+		const char *path, *value, *hash;
+		bool running, warn;
+	} cases[] = {
+	    {"env.A", "2", "bbbb", true, false},	 /* an everyday edit */
+	    {"network", "bridge", "bbbb", true, true},	 /* the sandbox reaches the network */
+	    {"network", "bridge", "aaaa", true, false},	 /* the same file: nothing changed it */
+	    {"network", "bridge", "bbbb", false, false}, /* not running: nothing ran meanwhile */
+	    {"network", "none", "bbbb", true, false},	 /* a comment: no change at all */
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(cases); i++) {
+		sbx_fields want = {0};
+		for (size_t j = 0; j < have.n; j++)
+			sbx_fields_set(&want, have.v[j].path, have.v[j].value, false);
+		sbx_fields_set(&want, cases[i].path, cases[i].value, false);
+		a.running = cases[i].running;
+		sbx_plan *p = NULL;
+		assert_int_equal(sbx_plan_make(&p, &want, &a, NULL), 0);
+		if (sbx_plan_changed_while_running(p, &a, cases[i].hash) != cases[i].warn)
+			fail_msg("case %zu: %s = %s: expected %s", i, cases[i].path, cases[i].value,
+				 cases[i].warn ? "a warning" : "none");
+		sbx_plan_free(p);
+		sbx_fields_release(&want);
+	}
+	/* A sandbox from before sbx labelled the file's hash: nothing to compare. */
+	a.config_hash = NULL;
+	a.running = true;
+	sbx_fields want = {0};
+	sbx_fields_set(&want, "name", "x", false);
+	sbx_fields_set(&want, "network", "bridge", false);
+	sbx_fields_set(&want, "env.A", "1", false);
+	sbx_plan *p = NULL;
+	assert_int_equal(sbx_plan_make(&p, &want, &a, NULL), 0);
+	assert_false(sbx_plan_changed_while_running(p, &a, "bbbb"));
+	sbx_plan_free(p);
+	sbx_fields_release(&want);
+	sbx_fields_release(&have);
+}
+
 static void test_fields_sorted(void **state)
 {
 	(void)state;
@@ -345,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_effects),
 	    cmocka_unit_test(test_access),
 	    cmocka_unit_test(test_off_container_fields),
+	    cmocka_unit_test(test_changed_while_running),
 	    cmocka_unit_test(test_fields_sorted),
 	    cmocka_unit_test(test_newer_form_refused),
 	    cmocka_unit_test(test_actions_ordered),
