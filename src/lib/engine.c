@@ -14,6 +14,7 @@
 #define DEFAULT_SOCKET	"/var/run/docker.sock"
 #define MAX_BODY	(64 * 1024 * 1024) /* an engine answer larger than this is refused */
 #define CONNECT_TIMEOUT 10L
+#define MAX_HEAD	4096 /* of a streamed answer, kept for its error message */
 
 struct sbx_engine {
 	CURL *curl;
@@ -30,8 +31,27 @@ typedef struct body_buf {
 	/* streaming: one JSON object per line */
 	void (*on_message)(json_object *msg, void *arg);
 	void *arg;
-	char *stream_error;
+	char *stream_error; /* the first error the stream reported */
+	sbx_buf head;	    /* its first bytes: an error status's message is handed on too */
 } body_buf;
+
+/*
+ * The engine's words in a streamed object that reports a failure (a pull
+ * whose registry cannot be reached): errorDetail.message, else error.
+ */
+static char *stream_error_of(json_object *msg)
+{
+	json_object *detail, *m;
+	if (json_object_object_get_ex(msg, "errorDetail", &detail) &&
+	    json_object_object_get_ex(detail, "message", &m) &&
+	    json_object_is_type(m, json_type_string))
+		return xstrdup(json_object_get_string(m));
+	if (json_object_object_get_ex(msg, "error", &m))
+		return xstrdup(json_object_is_type(m, json_type_string)
+				   ? json_object_get_string(m)
+				   : json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
+	return NULL;
+}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
@@ -44,15 +64,17 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	sbx_buf_add(&b->buf, data, n);
 	if (!b->on_message)
 		return n;
+	if (b->head.len < MAX_HEAD)
+		sbx_buf_add(&b->head, data,
+			    n < MAX_HEAD - b->head.len ? n : MAX_HEAD - b->head.len);
 	/* Hand over every complete line; keep the rest for the next chunk. */
 	char *start = b->buf.data, *nl;
 	while ((nl = memchr(start, '\n', b->buf.len - (size_t)(start - b->buf.data)))) {
 		*nl = '\0';
 		json_object *msg = json_tokener_parse(start);
 		if (msg) {
-			json_object *e;
-			if (json_object_object_get_ex(msg, "error", &e) && !b->stream_error)
-				b->stream_error = xstrdup(json_object_get_string(e));
+			if (!b->stream_error)
+				b->stream_error = stream_error_of(msg);
 			b->on_message(msg, b->arg);
 			json_object_put(msg);
 		}
@@ -188,17 +210,27 @@ static int transport_error(sbx_engine *e, CURLcode rc, int timeout, sbx_error **
 			     curl_easy_strerror(rc));
 }
 
-/* The engine's own words for a failed request, escaped for a terminal. */
+/*
+ * The engine's own words for a failed request, escaped for a terminal: the
+ * "message" of its JSON answer, else the answer's text, else a note that
+ * it gave none.
+ */
 static char *engine_message(const char *body, size_t len)
 {
-	json_object *o = json_tokener_parse(body);
+	json_tokener *tok = json_tokener_new();
+	json_object *o = tok ? json_tokener_parse_ex(tok, body, (int)len) : NULL;
+	json_tokener_free(tok);
 	json_object *m;
 	char *msg;
 	if (o && json_object_object_get_ex(o, "message", &m) &&
-	    json_object_is_type(m, json_type_string))
+	    json_object_is_type(m, json_type_string)) {
 		msg = sbx_quote(json_object_get_string(m), (size_t)json_object_get_string_len(m));
-	else
-		msg = sbx_quote(body, len > 200 ? 200 : len);
+	} else {
+		while (len &&
+		       (body[len - 1] == '\n' || body[len - 1] == '\r' || body[len - 1] == ' '))
+			len--;
+		msg = len ? sbx_quote(body, len > 200 ? 200 : len) : xstrdup("(no message)");
+	}
 	json_object_put(o);
 	return msg;
 }
@@ -288,11 +320,10 @@ static int perform(sbx_engine *e, const char *method, const char *url, const pay
 	return 0;
 }
 
-static int status_error(long status, const char *method, const char *path, body_buf *resp,
+static int status_error(long status, const char *method, const char *path, const sbx_buf *body,
 			sbx_error **err)
 {
-	_cleanup_free_ char *msg =
-	    engine_message(resp->buf.data ? resp->buf.data : "", resp->buf.len);
+	_cleanup_free_ char *msg = engine_message(body->data ? body->data : "", body->len);
 	int code = status == 404 ? SBX_ENOTFOUND : status == 409 ? SBX_ECONFLICT : SBX_ERROR;
 	/* The query string may hold user data; the path is enough to say what failed. */
 	size_t plen = strcspn(path, "?");
@@ -308,7 +339,7 @@ int sbx_engine_call(sbx_engine *e, const char *method, const char *path, json_ob
 	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
 	const char *text =
 	    body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
-	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL};
+	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL, SBX_BUF_INIT};
 	long st = 0;
 	payload pl = {text, text ? strlen(text) : 0, NULL};
 	int rc = perform(e, method, url, text ? &pl : NULL, timeout, &resp, NULL, &st, err);
@@ -319,7 +350,7 @@ int sbx_engine_call(sbx_engine *e, const char *method, const char *path, json_ob
 		return rc;
 	}
 	if (st < 200 || st > 299) {
-		rc = status_error(st, method, path, &resp, err);
+		rc = status_error(st, method, path, &resp.buf, err);
 		sbx_buf_release(&resp.buf);
 		return rc;
 	}
@@ -346,17 +377,23 @@ int sbx_engine_call_stream(sbx_engine *e, const char *method, const char *path, 
 			   sbx_error **err)
 {
 	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
-	body_buf resp = {SBX_BUF_INIT, false, on_message, arg, NULL};
+	body_buf resp = {SBX_BUF_INIT, false, on_message, arg, NULL, SBX_BUF_INIT};
 	long st = 0;
 	int rc = perform(e, method, url, NULL, timeout, &resp, NULL, &st, err);
+	/* The last object may end without a newline: it is part of the answer too. */
+	if (rc == 0 && resp.buf.len > 0)
+		on_body((char *)"\n", 1, 1, &resp);
+	/* An error status's answer went through the line splitter: its first bytes are kept. */
 	if (rc == 0 && (st < 200 || st > 299))
-		rc = status_error(st, method, path, &resp, err);
+		rc = status_error(st, method, path, &resp.head, err);
 	if (rc == 0 && resp.stream_error) {
 		_cleanup_free_ char *q = sbx_quotes(resp.stream_error);
-		rc = sbx_error_set(err, SBX_ERROR, "engine: %s", q);
+		rc = sbx_error_set(err, SBX_ERROR, "engine: %s %.*s: %s", method,
+				   (int)strcspn(path, "?"), path, q);
 	}
 	free(resp.stream_error);
 	sbx_buf_release(&resp.buf);
+	sbx_buf_release(&resp.head);
 	return rc;
 }
 
@@ -430,12 +467,12 @@ int sbx_engine_open(sbx_engine **out, const char *host, sbx_error **err)
 
 	/* Negotiate: the engine's version, capped at the newest sbx knows. */
 	_cleanup_free_ char *url = xasprintf("%s/_ping", e->base);
-	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL};
+	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL, SBX_BUF_INIT};
 	header_buf hdr = {{0}};
 	long st = 0;
 	rc = perform(e, "GET", url, NULL, SBX_ENGINE_TIMEOUT_SHORT, &resp, &hdr, &st, err);
 	if (rc == 0 && st != 200)
-		rc = status_error(st, "GET", "/_ping", &resp, err);
+		rc = status_error(st, "GET", "/_ping", &resp.buf, err);
 	sbx_buf_release(&resp.buf);
 	if (rc < 0) {
 		sbx_engine_free(e);
@@ -530,11 +567,11 @@ int sbx_engine_call_raw(sbx_engine *e, const char *method, const char *path, con
 		*out_len = 0;
 	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
 	payload pl = {body, len, type};
-	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL};
+	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL, SBX_BUF_INIT};
 	long st = 0;
 	int rc = perform(e, method, url, body ? &pl : NULL, timeout, &resp, NULL, &st, err);
 	if (rc == 0 && (st < 200 || st > 299))
-		rc = status_error(st, method, path, &resp, err);
+		rc = status_error(st, method, path, &resp.buf, err);
 	if (rc == 0 && out) {
 		if (out_len)
 			*out_len = resp.buf.len;

@@ -645,9 +645,13 @@ python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[
 	DOCKER_HOST="unix://$T/dead.sock" run 4 "$SBX" -C "$W" diff && err_has "refused"
 EOF
 
-t "a missing image that cannot be pulled: a clear error, nothing created" <<'EOF'
+t "a missing image that cannot be pulled: the engine's own message, nothing created" <<'EOF'
 workspace "$T/ws-noimg" && sed -i "s|image: .*|image: 127.0.0.1:9/sbx-none/nothing:1|" "$T/ws-noimg/sandbox.yaml" &&
-	run 1 "$SBX" -C "$T/ws-noimg" apply && err_has "pulling image" && eq "$(count_of "$T/ws-noimg")" 0 "containers"
+	run 1 "$SBX" -C "$T/ws-noimg" apply &&
+	err_has "pulling image '127.0.0.1:9/sbx-none/nothing:1': engine: POST /images/create: " &&
+	err_has "/images/create: .*127\.0\.0\.1:9.*'$" &&
+	{ ! grep -q ": ''$" "$ERR" || fail "an empty message"; } &&
+	eq "$(count_of "$T/ws-noimg")" 0 "containers"
 EOF
 
 t_done integration

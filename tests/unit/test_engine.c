@@ -1,0 +1,259 @@
+/*
+ * Unit tests of engine: what the user is told when the engine refuses a
+ * request. A fake engine on a unix socket in a private directory (a child
+ * process) answers /_ping and then the request under test with canned
+ * HTTP; the error must carry the engine's own message, escaped, whether it
+ * came as an error status with a JSON body, as a line of a 200 stream (a
+ * pull), or as plain text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/engine.h"
+#include "lib/util.h"
+#include "tmpdir.h"
+
+static char tmp[PATH_MAX];
+static char sock[PATH_MAX + 16];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (tmpdir_make(tmp, "engine") < 0)
+		return -1;
+	snprintf(sock, sizeof(sock), "%s/engine.sock", tmp);
+	unsetenv("SBX_TRACE");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return tmpdir_remove(tmp);
+}
+
+/* Read one request (headers and a Content-Length body) from fd; false at EOF. */
+static bool read_request(int fd)
+{
+	char buf[65536];
+	size_t len = 0;
+	char *end = NULL;
+	while (!end) {
+		if (len == sizeof(buf) - 1)
+			return false;
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			return false;
+		len += (size_t)n;
+		buf[len] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+	}
+	const char *cl = strcasestr(buf, "content-length:");
+	size_t want = cl && cl < end ? strtoul(cl + 15, NULL, 10) : 0;
+	size_t have = len - (size_t)(end + 4 - buf);
+	while (have < want) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return false;
+		have += (size_t)n;
+	}
+	return true;
+}
+
+/* An HTTP/1.1 answer that closes the connection. */
+static char *answer(int status, const char *type, const char *body)
+{
+	return xasprintf("HTTP/1.1 %d X\r\nApi-Version: 1.41\r\nContent-Type: %s\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 status, type, strlen(body), body);
+}
+
+/* A fake engine that answers the ping and then `reply`, once each; its pid. */
+static pid_t fake_engine(const char *reply)
+{
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	assert_true(strlen(sock) < sizeof(a.sun_path));
+	memcpy(a.sun_path, sock, strlen(sock) + 1);
+	unlink(sock);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 4), 0);
+	_cleanup_free_ char *ping = answer(200, "text/plain", "OK");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *replies[] = {ping, reply};
+		for (size_t i = 0; i < 2; i++) {
+			int c = accept(l, NULL, NULL);
+			if (c < 0)
+				_exit(1);
+			if (read_request(c)) {
+				size_t n = strlen(replies[i]);
+				if (write(c, replies[i], n) != (ssize_t)n)
+					_exit(1);
+			}
+			close(c);
+		}
+		_exit(0);
+	}
+	close(l);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+}
+
+static void ignore(json_object *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+}
+
+/* Open the fake engine and make one request; the error it gives, or NULL. */
+static sbx_error *request(const char *reply, bool stream, bool raw, int *rc)
+{
+	pid_t pid = fake_engine(reply);
+	_cleanup_free_ char *host = xasprintf("unix://%s", sock);
+	sbx_engine *e = NULL;
+	sbx_error *err = NULL;
+	*rc = sbx_engine_open(&e, host, &err);
+	if (*rc == 0) {
+		if (stream)
+			*rc = sbx_engine_call_stream(e, "POST", "/images/create?fromImage=x%3A1",
+						     60, ignore, NULL, &err);
+		else if (raw)
+			*rc = sbx_engine_call_raw(e, "GET", "/containers/c/archive?path=/etc", NULL,
+						  0, NULL, 60, NULL, NULL, &err);
+		else
+			*rc = sbx_engine_call(e, "POST", "/containers/create?name=x", NULL, 60,
+					      NULL, NULL, &err);
+	}
+	sbx_engine_free(e);
+	reap(pid);
+	return err;
+}
+
+static void has(const sbx_error *err, const char *want)
+{
+	assert_non_null(err);
+	if (!strstr(err->msg, want))
+		fail_msg("the error '%s' lacks '%s'", err->msg, want);
+}
+
+/* A pull the engine refuses before streaming: 500 and a JSON message (Docker 20.10). */
+static void test_pull_error_status(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *reply =
+	    answer(500, "application/json",
+		   "{\"message\":\"Get \\\"https://no-such.invalid/v2/\\\": dial tcp: lookup "
+		   "no-such.invalid: no such host\"}\n");
+	int rc;
+	sbx_error *err = request(reply, true, false, &rc);
+	assert_int_equal(rc, SBX_ERROR);
+	has(err, "engine: POST /images/create: 500: 'Get \"https://no-such.invalid/v2/\": dial "
+		 "tcp: lookup no-such.invalid: no such host'");
+	sbx_error_free(err);
+}
+
+/* A pull that fails mid-stream: 200, progress, then errorDetail. */
+static void test_pull_error_in_stream(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *reply = answer(
+	    200, "application/json",
+	    "{\"status\":\"Pulling from library/x\",\"id\":\"1\"}\r\n"
+	    "{\"errorDetail\":{\"message\":\"manifest for x:1 not found: manifest unknown\"},"
+	    "\"error\":\"manifest for x:1 not found\"}\r\n");
+	int rc;
+	sbx_error *err = request(reply, true, false, &rc);
+	assert_int_equal(rc, SBX_ERROR);
+	has(err, "engine: POST /images/create: 'manifest for x:1 not found: manifest unknown'");
+	sbx_error_free(err);
+}
+
+/* Only "error", no detail: that string. */
+static void test_stream_error_without_detail(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *reply = answer(
+	    200, "application/json", "{\"error\":\"unauthorized: authentication required\"}");
+	int rc;
+	sbx_error *err = request(reply, true, false, &rc);
+	/* The last line has no newline: it is still the engine's answer. */
+	assert_int_equal(rc, SBX_ERROR);
+	has(err, "'unauthorized: authentication required'");
+	sbx_error_free(err);
+}
+
+/* A message with a terminal escape is passed on escaped; the status keeps its code. */
+static void test_message_escaped(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *reply =
+	    answer(409, "application/json",
+		   "{\"message\":\"Conflict. The name \\\"/x\\u001b[2J\\\" is already in use\"}");
+	int rc;
+	sbx_error *err = request(reply, false, false, &rc);
+	assert_int_equal(rc, SBX_ECONFLICT);
+	has(err, "engine: POST /containers/create: 409: 'Conflict. The name \"/x\\x1b[2J\" is "
+		 "already in use'");
+	assert_null(strchr(err->msg, '\033'));
+	sbx_error_free(err);
+}
+
+/* Not JSON (a proxy, an old engine): the text itself, without its line end. */
+static void test_plain_text(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *reply = answer(404, "text/plain", "404 page not found\n");
+	int rc;
+	sbx_error *err = request(reply, false, true, &rc);
+	assert_int_equal(rc, SBX_ENOTFOUND);
+	has(err, "engine: GET /containers/c/archive: 404: '404 page not found'");
+	sbx_error_free(err);
+}
+
+/* Nothing at all: said so, not ''. */
+static void test_no_message(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *reply = answer(500, "application/json", "");
+	int rc;
+	sbx_error *err = request(reply, true, false, &rc);
+	assert_int_equal(rc, SBX_ERROR);
+	has(err, "engine: POST /images/create: 500: (no message)");
+	sbx_error_free(err);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pull_error_status),
+	    cmocka_unit_test(test_pull_error_in_stream),
+	    cmocka_unit_test(test_stream_error_without_detail),
+	    cmocka_unit_test(test_message_escaped),
+	    cmocka_unit_test(test_plain_text),
+	    cmocka_unit_test(test_no_message),
+	};
+	return cmocka_run_group_tests_name("engine", tests, setup, teardown);
+}
