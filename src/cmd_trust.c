@@ -62,16 +62,14 @@ int cmd_trust(sbx_ctx *ctx, int argc, char **argv)
 	sbx_config *cfg = NULL;
 	if (sbx_ctx_load_config(ctx, &cfg, &err) < 0)
 		return sbx_report(err);
-	/* What is approved is where each mount leads now: shown, and recorded. */
+	/*
+	 * What is approved is where each mount leads now: shown, and recorded.
+	 * Tier 2 is refused whatever the approval: say so now, not at apply.
+	 */
 	char **sources = NULL;
-	if (sbx_resolve_mounts(&sources, cfg, cfg->workspace, &err) < 0) {
-		sbx_config_free(cfg);
-		return sbx_report(err);
-	}
-	size_t ns = cfg->spec->mounts_len;
-	/* Tier 2 is refused whatever the approval: say so now, not at apply. */
 	_cleanup_free_ char *socket = sbx_engine_default_socket();
-	int rc = sbx_check_policy(cfg, cfg->workspace, sources, socket, NULL, &err);
+	int rc = sbx_check_host(&sources, cfg, socket, &err);
+	size_t ns = cfg->spec->mounts_len;
 	if (rc == 0)
 		rc = trust(cfg, (const char *const *)sources, ns, yes, &err);
 	sbx_strv_free(sources);

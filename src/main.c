@@ -62,8 +62,11 @@ int sbx_report(sbx_error *err)
 {
 	if (!err)
 		return SBX_EXIT_OK;
+	/* The first problem's status, but an invalid file whenever one problem says so. */
 	int status = exit_status(err->code);
 	for (sbx_error *e = err; e; e = e->next) {
+		if (e->code == SBX_EINVALID)
+			status = SBX_EXIT_CONFIG;
 		/* Config problems carry their own "file:line:col:" prefix. */
 		_cleanup_free_ char *msg = sbx_escape_text(e->msg);
 		if (e->code == SBX_EINVALID || e->code == SBX_EPOLICY)

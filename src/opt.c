@@ -158,7 +158,15 @@ void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summ
 		else
 			snprintf(left, sizeof(left), "-%c%s%s", o->short_name, arg ? " " : "",
 				 arg ? arg : "");
-		fprintf(f, "  %-24s %s\n", left, o->help);
+		/* A help text of several lines: the others under the first. */
+		const char *h = o->help;
+		size_t n = strcspn(h, "\n");
+		fprintf(f, "  %-24s %.*s\n", left, (int)n, h);
+		while (h[n] == '\n') {
+			h += n + 1;
+			n = strcspn(h, "\n");
+			fprintf(f, "  %-24s %.*s\n", "", (int)n, h);
+		}
 	}
 	fprintf(f, "  %-24s %s\n", "-h, --help", "show this help");
 	size_t n = 0;

@@ -23,7 +23,7 @@ typedef struct sbx_opt {
 	sbx_opt_type type;
 	void *value;
 	const char *arg_name; /* SBX_OPT_STRING: "DIR" */
-	const char *help;
+	const char *help;     /* one line, or several separated by '\n' */
 } sbx_opt;
 
 #define SBX_OPT_END                                                                                \

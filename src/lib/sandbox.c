@@ -24,8 +24,63 @@ char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_de
 	return NULL;
 }
 
-int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *sources,
-		     const char *engine_socket, const char *data_root, sbx_error **err)
+/* A problem of the file on this host, kept to be reported in file order. */
+typedef struct host_problem {
+	sbx_pos pos;
+	int code;
+	char *msg;
+} host_problem;
+
+typedef struct host_problems {
+	host_problem *v;
+	size_t n;
+} host_problems;
+
+static void add_problem(host_problems *ps, sbx_pos pos, int code, char *msg)
+{
+	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof(host_problem));
+	ps->v[ps->n++] = (host_problem){pos, code, msg};
+}
+
+static bool before(const host_problem *x, const host_problem *y)
+{
+	return x->pos.line != y->pos.line ? x->pos.line < y->pos.line : x->pos.col < y->pos.col;
+}
+
+/*
+ * Every problem into *err in file order (an insertion sort, so problems at
+ * one position keep the order they were found in), and free them. Returns
+ * SBX_EINVALID when any is one, else the first's code, else 0.
+ */
+static int report_problems(host_problems *ps, sbx_error **err)
+{
+	for (size_t i = 1; i < ps->n; i++)
+		for (size_t j = i; j > 0 && before(&ps->v[j], &ps->v[j - 1]); j--) {
+			host_problem t = ps->v[j];
+			ps->v[j] = ps->v[j - 1];
+			ps->v[j - 1] = t;
+		}
+	int rc = 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		sbx_error_set(err, ps->v[i].code, "%s", ps->v[i].msg);
+		if (rc == 0 || ps->v[i].code == SBX_EINVALID)
+			rc = ps->v[i].code;
+		free(ps->v[i].msg);
+	}
+	free(ps->v);
+	ps->v = NULL;
+	ps->n = 0;
+	return rc;
+}
+
+/*
+ * Tier 2 into ps: the workspace and the mount sources (canonical, parallel
+ * to spec->mounts; a NULL hole for one that does not exist, judged as
+ * written).
+ */
+static int policy_problems(host_problems *ps, const sbx_config *cfg, const char *workspace,
+			   char *const *sources, const char *engine_socket, const char *data_root,
+			   sbx_error **err)
 {
 	const sbx_spec *spec = cfg->spec;
 	const char *home_env = getenv("HOME");
@@ -72,16 +127,56 @@ int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *
 	for (size_t i = 0; i < r.n; i++) {
 		bool mount = strncmp(r.v[i].subject, "mount", 5) == 0 &&
 			     !strstr(r.v[i].why, "inside the workspace");
-		sbx_error_set(err, SBX_EPOLICY,
-			      "%s:%d:%d: %s refused: it %s; sbx never mounts that into a "
-			      "sandbox%s%s%s",
-			      cfg->path, r.v[i].pos.line, r.v[i].pos.col, r.v[i].subject,
-			      r.v[i].why, mount ? " (unless your own policy file " : "",
-			      mount ? qpf : "", mount ? " allows it for this workspace)" : "");
+		add_problem(ps, r.v[i].pos, SBX_EPOLICY,
+			    xasprintf("%s:%d:%d: %s refused: it %s; sbx never mounts that into a "
+				      "sandbox%s%s%s",
+				      cfg->path, r.v[i].pos.line, r.v[i].pos.col, r.v[i].subject,
+				      r.v[i].why, mount ? " (unless your own policy file " : "",
+				      mount ? qpf : "",
+				      mount ? " allows it for this workspace)" : ""));
 	}
-	rc = r.n ? SBX_EPOLICY : 0;
 	sbx_refusals_release(&r);
-	return rc;
+	return 0;
+}
+
+int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *sources,
+		     const char *engine_socket, const char *data_root, sbx_error **err)
+{
+	host_problems ps = {0};
+	int rc = policy_problems(&ps, cfg, workspace, sources, engine_socket, data_root, err);
+	int found = report_problems(&ps, err);
+	return rc < 0 ? rc : found;
+}
+
+/* A list with holes (a source that does not exist, an unset pass_env): freed by its length. */
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * The canonical host path of each mount source, with a NULL hole and a
+ * problem for each source that does not exist.
+ */
+static char **resolve_each(const sbx_config *cfg, const char *workspace, host_problems *ps)
+{
+	const sbx_spec *spec = cfg->spec;
+	char **v = xcalloc(spec->mounts_len + 1, sizeof(char *));
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		_cleanup_free_ char *abs = sbx_path_expand(spec->mounts[i].source, workspace);
+		v[i] = realpath(abs, NULL);
+		if (v[i])
+			continue;
+		int e = errno;
+		_cleanup_free_ char *q = sbx_quotes(spec->mounts[i].source);
+		add_problem(ps, spec->mounts[i].pos, SBX_EINVALID,
+			    xasprintf("%s:%d:%d: mount source %s: %s (create it, or fix the path)",
+				      cfg->path, spec->mounts[i].pos.line, spec->mounts[i].pos.col,
+				      q, strerror(e)));
+	}
+	return v;
 }
 
 /* Two mount targets the engine would take as one: trailing slashes aside. */
@@ -95,48 +190,79 @@ static bool same_target(const char *a, const char *b)
 	return la == lb && memcmp(a, b, la) == 0;
 }
 
-int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err)
+/*
+ * The loader refused two mounts with one written target; a mount without
+ * one appears at its source's canonical path, known only now: a problem
+ * for each mount whose target an earlier one has. A source that does not
+ * exist has no path to compare.
+ */
+static void target_problems(host_problems *ps, const sbx_config *cfg, char *const *v)
 {
 	const sbx_spec *spec = cfg->spec;
-	char **v = xcalloc(spec->mounts_len + 1, sizeof(char *));
 	for (size_t i = 0; i < spec->mounts_len; i++) {
-		_cleanup_free_ char *abs = sbx_path_expand(spec->mounts[i].source, workspace);
-		v[i] = realpath(abs, NULL);
-		if (!v[i]) {
-			int e = errno;
-			_cleanup_free_ char *q = sbx_quotes(spec->mounts[i].source);
-			int rc =
-			    sbx_error_set(err, SBX_EINVALID,
-					  "%s:%d:%d: mount source %s: %s (create it, or fix the "
-					  "path)",
-					  cfg->path, spec->mounts[i].pos.line,
-					  spec->mounts[i].pos.col, q, strerror(e));
-			sbx_strv_free(v);
-			return rc;
-		}
-	}
-	/*
-	 * The loader refused two mounts with one written target; a mount
-	 * without one appears at its source's canonical path, known only now.
-	 */
-	for (size_t i = 0; i < spec->mounts_len; i++) {
+		if (!v[i] && !spec->mounts[i].target)
+			continue;
 		const char *ti = sbx_mount_target(&spec->mounts[i], v[i]);
 		for (size_t j = 0; j < i; j++) {
-			if (!same_target(ti, sbx_mount_target(&spec->mounts[j], v[j])))
+			if ((!v[j] && !spec->mounts[j].target) ||
+			    !same_target(ti, sbx_mount_target(&spec->mounts[j], v[j])))
 				continue;
 			_cleanup_free_ char *q = sbx_quotes(ti);
-			int rc = sbx_error_set(
-			    err, SBX_EINVALID,
-			    "%s:%d:%d: mount target %s%s is already used by the mount at line %d%s",
-			    cfg->path, spec->mounts[i].pos.line, spec->mounts[i].pos.col, q,
-			    spec->mounts[i].target ? "" : " (its source's path: no target given)",
-			    spec->mounts[j].pos.line,
-			    spec->mounts[j].target ? "" : " (its source's path: no target given)");
-			sbx_strv_free(v);
-			return rc;
+			add_problem(
+			    ps, spec->mounts[i].pos, SBX_EINVALID,
+			    xasprintf(
+				"%s:%d:%d: mount target %s%s is already used by the mount at "
+				"line %d%s",
+				cfg->path, spec->mounts[i].pos.line, spec->mounts[i].pos.col, q,
+				spec->mounts[i].target ? ""
+						       : " (its source's path: no target given)",
+				spec->mounts[j].pos.line,
+				spec->mounts[j].target ? ""
+						       : " (its source's path: no target given)"));
+			break;
 		}
 	}
+}
+
+int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err)
+{
+	*out = NULL;
+	host_problems ps = {0};
+	char **v = resolve_each(cfg, workspace, &ps);
+	target_problems(&ps, cfg, v);
+	if (ps.n) {
+		free_list(v, cfg->spec->mounts_len);
+		return report_problems(&ps, err);
+	}
 	*out = v;
+	return 0;
+}
+
+int sbx_check_host(char ***sources, const sbx_config *cfg, const char *engine_socket,
+		   sbx_error **err)
+{
+	const sbx_spec *spec = cfg->spec;
+	if (sources)
+		*sources = NULL;
+	host_problems ps = {0};
+	char **v = resolve_each(cfg, cfg->workspace, &ps);
+	target_problems(&ps, cfg, v);
+	int rc = policy_problems(&ps, cfg, cfg->workspace, v, engine_socket, NULL, err);
+	if (spec->docker_socket && !engine_socket)
+		add_problem(&ps, spec->pos[SBX_FIELD_DOCKER_SOCKET], SBX_EINVALID,
+			    xasprintf("%s:%d:%d: docker_socket needs an engine on a unix socket; "
+				      "DOCKER_HOST names a TCP engine",
+				      cfg->path, spec->pos[SBX_FIELD_DOCKER_SOCKET].line,
+				      spec->pos[SBX_FIELD_DOCKER_SOCKET].col));
+	int found = report_problems(&ps, err);
+	if (rc < 0 || found < 0) {
+		free_list(v, spec->mounts_len);
+		return rc < 0 ? rc : found;
+	}
+	if (sources)
+		*sources = v;
+	else
+		sbx_strv_free(v);
 	return 0;
 }
 
@@ -344,14 +470,6 @@ fail:
 	sbx_buf_release(&warn);
 	sbx_desired_release(d);
 	return rc;
-}
-
-/* A list with holes (pass_env digests of unset variables): freed by its length. */
-static void free_list(char **v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 void sbx_desired_release(sbx_desired *d)

@@ -56,11 +56,26 @@ void sbx_desired_release(sbx_desired *d);
 /*
  * sbx_resolve_mounts: the canonical host path of each mount source of cfg
  * (~ is the home, relative is the workspace's), NULL-terminated, into
- * *out. SBX_EINVALID (file:line:col) for a source that does not exist, and
- * for two mounts at one target once a mount without one takes its
+ * *out. SBX_EINVALID (file:line:col) for each source that does not exist,
+ * and for two mounts at one target once a mount without one takes its
  * source's path.
  */
 int sbx_resolve_mounts(char ***out, const sbx_config *cfg, const char *workspace, sbx_error **err);
+
+/*
+ * sbx_check_host: what apply would refuse of cfg on this host before it
+ * asks the engine anything, all of it in file order: each mount source
+ * that does not exist, two mounts at one target (a mount without one is at
+ * its source's path) and docker_socket with a TCP engine (engine_socket
+ * NULL) are SBX_EINVALID; each tier-2 refusal of the workspace or a source
+ * is SBX_EPOLICY, with engine_socket as the engine's socket and its data
+ * root taken as /var/lib/docker (apply asks the engine for it). Returns
+ * SBX_EINVALID when any problem is one, else SBX_EPOLICY when there are
+ * refusals, else 0 and, when sources is not NULL, the canonical mount
+ * sources (NULL-terminated) in *sources. Contacts no engine.
+ */
+int sbx_check_host(char ***sources, const sbx_config *cfg, const char *engine_socket,
+		   sbx_error **err);
 
 /*
  * sbx_desired_verify: just before a start, every host path the container

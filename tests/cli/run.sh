@@ -149,6 +149,32 @@ t "-q prints nothing for a valid file" <<'EOF'
 run 0 "$SBX" -C "$W" validate -q && out_empty
 EOF
 
+# ---- what this host would refuse, found without an engine ----
+t "validate reports what apply would refuse on this host: every problem at its position, no engine asked" <<'EOF'
+mkdir -p "$T/vh/ws" "$HOME/.ssh" && touch "$T/vh/engine.sock" &&
+	printf 'version: 1\nagent: shell\nmounts:\n  - {source: ~/.ssh, target: /a}\n  - {source: ../nowhere, target: /b}\n  - {source: ~/, target: /c}\n  - {source: ../engine.sock, target: /d}\n  - {source: ./, target: /e}\n' >"$T/vh/ws/sandbox.yaml" &&
+	DOCKER_HOST="unix://$T/vh/engine.sock" SBX_TRACE=1 run 65 "$SBX" -C "$T/vh/ws" validate && out_empty &&
+	err_has "^$T/vh/ws/sandbox.yaml:4:5: mount source '~/.ssh' refused: it is ~/.ssh;" &&
+	err_has "^$T/vh/ws/sandbox.yaml:5:5: mount source '../nowhere': No such file or directory" &&
+	err_has "^$T/vh/ws/sandbox.yaml:6:5: mount source '~/' refused: it is your home directory" &&
+	err_has "^$T/vh/ws/sandbox.yaml:7:5: mount source '../engine.sock' refused: it is the engine's $T/vh/engine.sock" &&
+	err_has "^$T/vh/ws/sandbox.yaml:8:5: mount source './' refused: it lies inside the workspace" &&
+	eq "$(wc -l <"$ERR")" 5 "problems" &&
+	{ ! grep -q "engine request" "$ERR" || fail "an engine was asked"; }
+EOF
+t "validate: exit 3 when only this host's policy refuses the file; --no-host checks the language alone" <<'EOF'
+sed -i '/nowhere/d' "$T/vh/ws/sandbox.yaml" &&
+	DOCKER_HOST="unix://$T/vh/engine.sock" run 3 "$SBX" -C "$T/vh/ws" validate && out_empty &&
+	eq "$(wc -l <"$ERR")" 4 "problems" &&
+	run 0 "$SBX" -C "$T/vh/ws" validate --no-host && out_has "is valid"
+EOF
+t "validate: docker_socket with a TCP engine is refused as apply refuses it" <<'EOF'
+mkdir -p "$T/vt" && printf 'version: 1\nagent: shell\ndocker_socket: true\n' >"$T/vt/sandbox.yaml" &&
+	DOCKER_HOST="tcp://127.0.0.1:9" run 65 "$SBX" -C "$T/vt" validate &&
+	err_has "sandbox.yaml:3:1: docker_socket needs an engine on a unix socket" &&
+	run 0 "$SBX" -C "$T/vt" validate
+EOF
+
 # ---- files sbx will not read ----
 t "a FIFO named sandbox.yaml: refused at once, no hang" <<'EOF'
 mkdir -p "$T/fifo" && mkfifo "$T/fifo/sandbox.yaml" &&
@@ -219,9 +245,9 @@ bad=0 && n=0 &&
 	{ [ "$n" -gt 0 ] || fail "no invalid corpus files"; } &&
 	eq "$bad" 0 "files with a wrong status or an unpositioned problem"
 EOF
-t "every example validates" <<'EOF'
+t "every example validates (its language: --no-host)" <<'EOF'
 for f in "$ROOT"/examples/*.yaml; do
-	run 0 "$SBX" validate -q "$f" || return 1
+	run 0 "$SBX" validate -q --no-host "$f" || return 1
 done
 EOF
 # On a terminal (script gives one, TERM names one that has colours) validate
@@ -261,6 +287,8 @@ run 0 "$SBX" ls --help && out_has "global options, also after the command: -C DI
 	run 0 "$SBX" help && out_has "Global options go before or after the command"
 EOF
 t "examples do what they say: schema modelines that survive a copy, no unreachable PORT, no pip cache pip would ignore" <<'EOF'
+# validate checks the host too: the wheelhouse exists, as the example says to make it
+mkdir -p "$HOME/wheelhouse" &&
 for f in "$ROOT"/examples/*.yaml; do
 	{ head -n 1 "$f" | grep -Eqx '# yaml-language-server: \$schema=[a-z]+://[^ ]*/sandbox\.schema\.json' ||
 		fail "$f: no schema modeline with an absolute URL"; } &&

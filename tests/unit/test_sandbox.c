@@ -1,7 +1,9 @@
 /*
  * Unit tests of sandbox: the check before every start, that each host path
  * a container mounts still leads where it did when the plan was made (the
- * engine follows host symlinks anew at each start); what a taken name says.
+ * engine follows host symlinks anew at each start); what a taken name says;
+ * and the host checks validate and trust make without an engine
+ * (sbx_check_host).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,6 +295,115 @@ static void test_name_taken(void **state)
 	sbx_config_free(cfg);
 }
 
+/* err's chain, one message a line. */
+static char *messages(const sbx_error *err)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	for (; err; err = err->next)
+		sbx_buf_addf(&b, "%s\n", err->msg);
+	return sbx_buf_detach(&b);
+}
+
+/*
+ * Everything apply would refuse before asking an engine, all of it, in file
+ * order, each at its position: a missing source, ~/.ssh, the home itself,
+ * a source inside the workspace, the engine's socket as DOCKER_HOST names it.
+ */
+static void test_check_host_all_problems(void **state)
+{
+	(void)state;
+	sh("cd '%s' && rm -rf hw && mkdir -p hw/ws/sub home/.ssh home/data", tmp);
+	_cleanup_free_ char *sock = xasprintf("%s/hw/engine.sock", tmp);
+	sh("touch '%s'", sock);
+	_cleanup_free_ char *yaml =
+	    xasprintf("version: 1\nagent: shell\nimage: x\nmounts:\n"
+		      "  - {source: ~/.ssh, target: /a}\n"	   /* 5: tier 2 */
+		      "  - {source: ../nowhere, target: /b}\n"	   /* 6: missing */
+		      "  - {source: ~/data, target: /c}\n"	   /* 7: fine */
+		      "  - {source: ~/, target: /d}\n"		   /* 8: tier 2, the home */
+		      "  - {source: ./sub, target: /e}\n"	   /* 9: inside the workspace */
+		      "  - {source: %s, target: /f}\n"		   /* 10: the engine's socket */
+		      "  - {source: /also/nowhere, target: /g}\n", /* 11: missing */
+		      sock);
+	_cleanup_free_ char *path = xasprintf("%s/hw/ws/sandbox.yaml", tmp);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(yaml, f);
+	fclose(f);
+	sbx_config *cfg = NULL;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_config_load(&cfg, path, 0, &err), 0);
+	char **sources = (char **)1;
+	assert_int_equal(sbx_check_host(&sources, cfg, sock, &err), SBX_EINVALID);
+	assert_null(sources);
+	_cleanup_free_ char *got = messages(err);
+	const char *want[] = {":5:5: mount source '~/.ssh' refused: it is ~/.ssh",
+			      ":6:5: mount source '../nowhere': No such file or directory",
+			      ":8:5: mount source '~/' refused: it is your home directory",
+			      ":9:5: mount source './sub' refused: it lies inside the workspace",
+			      ":10:5: mount source",
+			      ":11:5: mount source '/also/nowhere': No such file"};
+	assert_int_equal(sbx_error_count(err), SBX_ARRAY_SIZE(want));
+	const sbx_error *e = err;
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(want); i++, e = e->next)
+		if (strncmp(e->msg, path, strlen(path)) != 0 || !strstr(e->msg, want[i]))
+			fail_msg("problem %zu is not '%s'; all:\n%s", i, want[i], got);
+	assert_non_null(strstr(got, "refused: it is the engine's"));
+	sbx_error_free(err);
+	sbx_config_free(cfg);
+}
+
+/* Only refusals: SBX_EPOLICY. A clean file: 0 and its canonical sources. */
+static void test_check_host_codes(void **state)
+{
+	(void)state;
+	sh("cd '%s' && rm -rf hc && mkdir -p hc/ws home/.aws home/data", tmp);
+	_cleanup_free_ char *path = xasprintf("%s/hc/ws/sandbox.yaml", tmp);
+	sh("printf 'version: 1\nagent: shell\nimage: x\nmounts:\n"
+	   "  - {source: ~/.aws, target: /a}\n' >'%s'",
+	   path);
+	sbx_config *cfg = NULL;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_config_load(&cfg, path, 0, &err), 0);
+	assert_int_equal(sbx_check_host(NULL, cfg, "/var/run/docker.sock", &err), SBX_EPOLICY);
+	assert_int_equal(sbx_error_count(err), 1);
+	sbx_error_free(err);
+	err = NULL;
+	sbx_config_free(cfg);
+
+	sh("printf 'version: 1\nagent: shell\nimage: x\ndocker_socket: true\nmounts:\n"
+	   "  - {source: ~/data, target: /a}\n' >'%s'",
+	   path);
+	assert_int_equal(sbx_config_load(&cfg, path, 0, &err), 0);
+	char **sources = NULL;
+	assert_int_equal(sbx_check_host(&sources, cfg, "/var/run/docker.sock", &err), 0);
+	assert_null(err);
+	_cleanup_free_ char *data = xasprintf("%s/home/data", tmp);
+	assert_string_equal(sources[0], data);
+	assert_null(sources[1]);
+	sbx_strv_free(sources);
+	sbx_config_free(cfg);
+	/* two mounts at one path once the defaults are known, as apply says */
+	sh("printf 'version: 1\nagent: shell\nimage: x\nmounts:\n"
+	   "  - {source: ~/data}\n  - {source: ~/data/}\n' >'%s'",
+	   path);
+	assert_int_equal(sbx_config_load(&cfg, path, 0, &err), 0);
+	assert_int_equal(sbx_check_host(NULL, cfg, NULL, &err), SBX_EINVALID);
+	if (!strstr(err->msg, ":6:5: mount target") || !strstr(err->msg, "already used"))
+		fail_msg("got %s", err->msg);
+	sbx_error_free(err);
+	err = NULL;
+	sbx_config_free(cfg);
+	sh("printf 'version: 1\nagent: shell\nimage: x\ndocker_socket: true\n' >'%s'", path);
+	assert_int_equal(sbx_config_load(&cfg, path, 0, &err), 0);
+	/* docker_socket with a TCP engine: nothing to mount, as apply says */
+	assert_int_equal(sbx_check_host(NULL, cfg, NULL, &err), SBX_EINVALID);
+	if (!strstr(err->msg, ":4:1: docker_socket needs an engine on a unix socket"))
+		fail_msg("got %s", err->msg);
+	sbx_error_free(err);
+	sbx_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +412,8 @@ int main(void)
 	    cmocka_unit_test(test_verify_actual),
 	    cmocka_unit_test(test_name_taken),
 	    cmocka_unit_test(test_mount_without_target),
+	    cmocka_unit_test(test_check_host_all_problems),
+	    cmocka_unit_test(test_check_host_codes),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
 }
