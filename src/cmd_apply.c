@@ -18,7 +18,10 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
 	    SBX_OPTS_CONFIG(ctx),
 	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
 	    {0, "exit-code", SBX_OPT_FLAG, &exit_code, NULL,
-	     "with --dry-run: exit 2 when there are changes"},
+	     "with --dry-run: exit 0 when there are no changes, 2 when there\n"
+	     "are; a failure exits with its own status, never 0 or 2: 1 error,\n"
+	     "3 refused by policy, 4 engine unreachable, 64 usage, 65 invalid\n"
+	     "sandbox.yaml"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;

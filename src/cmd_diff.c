@@ -11,7 +11,9 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
 	    {0, "exit-code", SBX_OPT_FLAG, &exit_code, NULL,
-	     "exit 2 when there are changes, 0 when there are none, 1 on errors"},
+	     "exit 0 when there are no changes, 2 when there are; a failure\n"
+	     "exits with its own status, never 0 or 2: 1 error, 3 refused by\n"
+	     "policy, 4 engine unreachable, 64 usage, 65 invalid sandbox.yaml"},
 	    {0, "json", SBX_OPT_FLAG, &json, NULL, "print the plan as JSON (format_version 1)"},
 	    SBX_OPT_END,
 	};

@@ -86,6 +86,22 @@ EOF
 t "DOCKER_HOST that sbx cannot use: a usage error" <<'EOF'
 DOCKER_HOST="ssh://host" run 64 "$SBX" ls && err_has "is not supported"
 EOF
+t "diff --exit-code and apply --dry-run --exit-code: the help gives the whole contract" <<'EOF'
+run 0 "$SBX" diff --help && out_has "exit 0 when there are no changes, 2 when there are" &&
+	out_has "never 0 or 2: 1 error, 3 refused by" && out_has "4 engine unreachable, 64 usage, 65 invalid sandbox.yaml" &&
+	{ ! grep -q "1 on errors" "$OUT" || fail "the old contract"; } &&
+	run 0 "$SBX" apply --help && out_has "with --dry-run: exit 0 when there are no changes, 2 when there" &&
+	out_has "4 engine unreachable, 64 usage, 65 invalid"
+EOF
+t "diff --exit-code and apply --dry-run --exit-code: a failure exits with its own status, never 0 or 2" <<'EOF'
+mkdir -p "$T/xc" && printf 'version: 1\nagent: shel\n' >"$T/xc/sandbox.yaml" &&
+	DOCKER_HOST="unix://$T/no-engine.sock" run 65 "$SBX" -C "$T/xc" diff --exit-code &&
+	DOCKER_HOST="unix://$T/no-engine.sock" run 65 "$SBX" -C "$T/xc" apply --dry-run --exit-code &&
+	printf 'version: 1\nagent: shell\n' >"$T/xc/sandbox.yaml" &&
+	DOCKER_HOST="unix://$T/no-engine.sock" run 4 "$SBX" -C "$T/xc" diff --exit-code &&
+	DOCKER_HOST="unix://$T/no-engine.sock" run 4 "$SBX" -C "$T/xc" apply --dry-run --exit-code &&
+	run 64 "$SBX" -C "$T/xc" diff --exit-code --bogus
+EOF
 
 # ---- init ----
 t "init writes a sandbox.yaml that validates" <<'EOF'

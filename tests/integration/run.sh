@@ -575,6 +575,13 @@ DATA_ROOT=$(docker info -f '{{.DockerRootDir}}') && [ -n "$DATA_ROOT" ] &&
 		"mount source './sub' refused: it lies inside the workspace"
 EOF
 
+t "diff --exit-code and apply --dry-run --exit-code: a refusal exits 3, not 0 or 2" <<'EOF'
+mkdir -p "$HOME/.aws" && workspace "$T/ws-xc3" "mounts:" "  - {source: ~/.aws, target: /a}" &&
+	run 3 "$SBX" -C "$T/ws-xc3" diff --exit-code && err_has "sandbox.yaml:6:5: mount source '~/.aws' refused" &&
+	run 3 "$SBX" -C "$T/ws-xc3" apply --dry-run --exit-code &&
+	eq "$(count_of "$T/ws-xc3")" 0 "containers"
+EOF
+
 t "ls lists the sandboxes; --json and -q agree" <<'EOF'
 n=$(name_of "$id") && n2=$(name_of "$id2") &&
 	run 0 "$SBX" ls && out_has "$n" && out_has "$W2" &&
