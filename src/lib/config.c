@@ -871,17 +871,6 @@ static const node *value_of(const node *m, const node *k)
 	return k;
 }
 
-/* Compare mount targets as the engine would, ignoring trailing slashes. */
-static bool same_target(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	while (la > 1 && a[la - 1] == '/')
-		la--;
-	while (lb > 1 && b[lb - 1] == '/')
-		lb--;
-	return la == lb && memcmp(a, b, la) == 0;
-}
-
 static void parse_mounts(ctx *c, sbx_spec *spec, const node *v)
 {
 	if (!expect_type(c, v, N_SEQ, "mounts"))
@@ -910,7 +899,7 @@ static void parse_mounts(ctx *c, sbx_spec *spec, const node *v)
 		bool dup = false;
 		for (size_t j = 0; m.target && j < spec->mounts_len; j++) {
 			if (spec->mounts[j].target &&
-			    same_target(spec->mounts[j].target, m.target)) {
+			    sbx_mount_same_target(spec->mounts[j].target, m.target)) {
 				_cleanup_free_ char *q = sbx_quotes(m.target);
 				report(c, value_of(item, seen[M_TARGET])->pos,
 				       "mount target %s is already used by the mount at line %d", q,

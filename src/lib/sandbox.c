@@ -179,17 +179,6 @@ static char **resolve_each(const sbx_config *cfg, const char *workspace, host_pr
 	return v;
 }
 
-/* Two mount targets the engine would take as one: trailing slashes aside. */
-static bool same_target(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	while (la > 1 && a[la - 1] == '/')
-		la--;
-	while (lb > 1 && b[lb - 1] == '/')
-		lb--;
-	return la == lb && memcmp(a, b, la) == 0;
-}
-
 /*
  * The loader refused two mounts with one written target; a mount without
  * one appears at its source's canonical path, known only now: a problem
@@ -205,7 +194,7 @@ static void target_problems(host_problems *ps, const sbx_config *cfg, char *cons
 		const char *ti = sbx_mount_target(&spec->mounts[i], v[i]);
 		for (size_t j = 0; j < i; j++) {
 			if ((!v[j] && !spec->mounts[j].target) ||
-			    !same_target(ti, sbx_mount_target(&spec->mounts[j], v[j])))
+			    !sbx_mount_same_target(ti, sbx_mount_target(&spec->mounts[j], v[j])))
 				continue;
 			_cleanup_free_ char *q = sbx_quotes(ti);
 			add_problem(

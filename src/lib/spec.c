@@ -114,6 +114,16 @@ const char *sbx_mount_target(const sbx_mount *m, const char *source)
 	return m->target ? m->target : source ? source : m->source;
 }
 
+bool sbx_mount_same_target(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
 /* ---- the canonical form ---- */
 
 static size_t find_slot(const sbx_fields *f, const char *path, bool *found)

@@ -170,6 +170,9 @@ typedef struct sbx_host_facts {
  */
 const char *sbx_mount_target(const sbx_mount *m, const char *source);
 
+/* sbx_mount_same_target: whether the engine takes two targets as one (trailing slashes aside). */
+bool sbx_mount_same_target(const char *a, const char *b);
+
 /* sbx_spec_fields: the canonical form of spec on this host into out (which it resets). */
 void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fields *out);
 

@@ -31,22 +31,10 @@
 #include "lib/sandbox.h"
 #include "lib/state.h"
 #include "lib/util.h"
+#include "slurp.h"
 
 #define CASES "tests/cases"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	sbx_buf b = SBX_BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		sbx_buf_add(&b, chunk, n);
-	fclose(f);
-	return sbx_buf_detach(&b);
-}
 
 static void spit(const char *path, const char *text)
 {

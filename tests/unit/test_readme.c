@@ -22,24 +22,12 @@
 
 #include "lib/plan.h"
 #include "lib/util.h"
+#include "slurp.h"
 
 #define README "README.md"
 #define ABSENT "\xe2\x80\x94" /* — */
 #define ARROW  "\xe2\x86\x92" /* → */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	sbx_buf b = SBX_BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		sbx_buf_add(&b, chunk, n);
-	fclose(f);
-	return sbx_buf_detach(&b);
-}
 
 static const char *skip_spaces(const char *p)
 {
