@@ -110,4 +110,12 @@ PATH="$T/pc:$PATH" run 0 make -C "$ROOT" -n BUILD="$T/build" deps && out_has "in
 	err_has "pkg-config cannot find libgit2: run 'make deps'" && ! grep -q yaml-0.1 "$ERR"
 EOF
 
+t "no package mirror or registry host is named in the scripts and the build: the tools' defaults reach them" <<'EOF'
+{ git -C "$ROOT" grep -nE 'https?://|(^|[^a-z])(deb|ftp[.a-z0-9]*|security|archive)\.(debian|ubuntu)\.(org|com)|registry-1\.docker|ghcr\.io|quay\.io' \
+	-- .ci contrib tests Makefile ':!tests/fuzz/corpus' ':!tests/schema/invalid' ':!tests/schema/valid' >"$OUT"
+	[ $? -le 1 ]; } && [ -s "$OUT" ] &&
+	{ ! grep -v -e 'http://engine/' -e '127\.0\.0\.1' -e '\.invalid' -e '^tests/deps/run.sh:' "$OUT" ||
+		fail "a host is named there"; }
+EOF
+
 t_done deps
