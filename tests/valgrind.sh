@@ -4,10 +4,17 @@
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 passed=0
 failed=0
-run() {
+# run CMD...: CMD under valgrind; any memory error or leak fails.
+# want STATUS CMD...: the same, and CMD must exit STATUS (an engine path that
+# stopped early would otherwise prove nothing).
+run() { want any "$@"; }
+want() {
+	_want=$1
+	shift
 	if $VG "$@" >/dev/null 2>"$BUILD/valgrind.log"; then
 		rc=0
 	else
@@ -15,6 +22,10 @@ run() {
 	fi
 	if [ "$rc" -eq 99 ] || grep -q "==[0-9]*==" "$BUILD/valgrind.log"; then
 		echo "FAIL valgrind: $*"
+		cat "$BUILD/valgrind.log"
+		failed=$((failed + 1))
+	elif [ "$_want" != any ] && [ "$rc" -ne "$_want" ]; then
+		echo "FAIL valgrind: $* (exit $rc, expected $_want)"
 		cat "$BUILD/valgrind.log"
 		failed=$((failed + 1))
 	else
@@ -46,17 +57,27 @@ vg_cleanup() {
 	rm -rf "$T"
 }
 trap vg_cleanup EXIT
+export HOME="$T/home" XDG_STATE_HOME="$T/state"
 if engine_up "$T/engine" && sbx_test_image "$T" "$IMAGE"; then
-	mkdir -p "$T/ws"
-	printf 'version: 1\nagent: claude\nimage: %s\ncredentials: workspace\nenv: {A: 1}\npass_env: [HOME]\nmounts: [{source: /tmp, target: /hosttmp, readonly: true}]\n' \
-		"$IMAGE" >"$T/ws/sandbox.yaml"
-	for cmd in apply apply "diff --json" ls "ls --json" inspect stop apply; do
-		# shellcheck disable=SC2086
-		run ./sbx -C "$T/ws" $cmd
-	done
+	mkdir -p "$T/ws" "$T/data" "$HOME"
+	printf 'version: 1\nagent: claude\nimage: %s\ncredentials: workspace\nenv: {A: 1}\npass_env: [HOME]\nmounts: [{source: %s, target: /data, readonly: true}]\n' \
+		"$IMAGE" "$T/data" >"$T/ws/sandbox.yaml"
+	want 3 ./sbx -C "$T/ws" apply # not approved yet
+	want 0 ./sbx -C "$T/ws" trust --yes
+	want 0 ./sbx -C "$T/ws" apply   # create
+	want 0 ./sbx -C "$T/ws" apply   # no-op
+	want 0 ./sbx -C "$T/ws" diff --json
+	want 0 ./sbx -C "$T/ws" ls
+	want 0 ./sbx -C "$T/ws" ls --json
+	want 0 ./sbx -C "$T/ws" inspect
+	want 0 ./sbx -C "$T/ws" inspect --json
+	want 0 ./sbx -C "$T/ws" stop
+	want 0 ./sbx -C "$T/ws" apply   # start
 	sed -i 's/A: 1/A: 2/' "$T/ws/sandbox.yaml"
-	run ./sbx -C "$T/ws" apply
-	run ./sbx -C "$T/ws" rm --volumes
+	want 0 ./sbx -C "$T/ws" trust --yes
+	want 2 ./sbx -C "$T/ws" diff --exit-code
+	want 0 ./sbx -C "$T/ws" apply   # recreate, installed state kept
+	want 0 ./sbx -C "$T/ws" rm --volumes
 else
 	echo "FAIL valgrind: no engine for the engine paths"
 	failed=$((failed + 1))
