@@ -1,6 +1,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,44 @@ char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_de
 		break;
 	}
 	return NULL;
+}
+
+int sbx_check_limits(const sbx_spec *spec, const char *path, const sbx_host_limits *host,
+		     sbx_error **err)
+{
+	const sbx_resources *r = &spec->resources;
+	sbx_pos pos = spec->pos[SBX_FIELD_RESOURCES];
+	int rc = 0;
+	if (host->ncpu > 0 && r->cpus > (double)host->ncpu)
+		rc = sbx_error_set(err, SBX_EINVALID,
+				   "%s:%d:%d: resources.cpus %g is more than the engine's %ld CPUs; "
+				   "lower it for this host",
+				   path, pos.line, pos.col, r->cpus, host->ncpu);
+	if (host->memory > 0 && r->memory > host->memory)
+		rc = sbx_error_set(err, SBX_EINVALID,
+				   "%s:%d:%d: resources.memory %lld bytes is more than the engine's "
+				   "%lld (%.1f GiB); lower it for this host",
+				   path, pos.line, pos.col, (long long)r->memory,
+				   (long long)host->memory, (double)host->memory / (1 << 30));
+	if (host->pid_max > 0 && r->pids > host->pid_max)
+		rc = sbx_error_set(err, SBX_EINVALID,
+				   "%s:%d:%d: resources.pids %lld is more than the kernel's pid_max "
+				   "(%lld), a limit that limits nothing; lower it for this host",
+				   path, pos.line, pos.col, (long long)r->pids,
+				   (long long)host->pid_max);
+	return rc;
+}
+
+int64_t sbx_host_pid_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	long long v = 0;
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lld", &v) != 1 || v < 0)
+		v = 0;
+	fclose(f);
+	return (int64_t)v;
 }
 
 /* A problem of the file on this host, kept to be reported in file order. */

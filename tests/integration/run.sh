@@ -643,6 +643,21 @@ t "the kept capabilities are enough to install packages with sudo (Debian image,
 	eq "$(docker exec "$idd" sh -c 'grep ^CapEff /proc/self/status | cut -f2')" 0000000000000000 "the agent's own capabilities"
 EOF
 
+t "limits above the host's (pids over pid_max, more CPUs or memory than the engine has): exit 65, nothing created" <<'EOF'
+workspace "$T/ws-limits" "resources: {cpus: 1024, memory: 1024g, pids: 4194304}" &&
+	ncpu=$(docker info -f '{{.NCPU}}') && pid_max=$(cat /proc/sys/kernel/pid_max) &&
+	{ [ "$pid_max" -lt 4194304 ] || fail "this host's pid_max is 4194304: nothing to refuse"; } &&
+	run 65 "$SBX" -C "$T/ws-limits" apply &&
+	err_has "sandbox.yaml:5:1: resources.cpus 1024 is more than the engine's $ncpu CPUs" &&
+	err_has "resources.memory 1099511627776 bytes is more than the engine's" &&
+	err_has "resources.pids 4194304 is more than the kernel's pid_max ($pid_max)" &&
+	eq "$(count_of "$T/ws-limits")" 0 "containers" &&
+	run 65 "$SBX" -C "$T/ws-limits" diff && err_has "pid_max" &&
+	workspace "$T/ws-limits" "resources: {pids: $pid_max}" &&
+	run 0 "$SBX" -C "$T/ws-limits" apply &&
+	eq "$(ins "$(containers_of "$T/ws-limits")" '{{.HostConfig.PidsLimit}}')" "$pid_max" "pids limit"
+EOF
+
 t "an unreachable engine: exit 4, says the socket is missing" <<'EOF'
 DOCKER_HOST="unix://$T/no-such.sock" run 4 "$SBX" -C "$W" apply && err_has "no-such.sock' is missing"
 EOF
