@@ -23,6 +23,7 @@ typedef struct sbx_desired {
 	char **pass_env_digests; /* parallel to spec->pass_env; NULL entries: unset */
 	char **pass_env;	 /* "NAME=value", NULL-terminated: never printed */
 	char *credentials_volume;
+	char *tokens_volume;
 	char *docker_socket;
 	char *owner; /* "uid:gid" */
 	sbx_host_facts facts;
@@ -121,7 +122,17 @@ int sbx_check_limits(const sbx_spec *spec, const char *path, const sbx_host_limi
 /* sbx_host_pid_max: the kernel's pid_max (/proc/sys/kernel/pid_max), or 0. */
 int64_t sbx_host_pid_max(void);
 
-/* sbx_credentials_volume_name: the volume for an agent: shared, or one per workspace. */
+/*
+ * sbx_credentials_volume_name: the workspace's own volume at the agent's
+ * directory ("<default name>-credentials"), or NULL for credentials: none
+ * or an agent without one. Caller frees.
+ */
 char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name);
+/*
+ * sbx_tokens_volume_name: for credentials: shared, the agent's volume of
+ * login files every workspace shares ("sbx-tokens-<agent>"), or NULL (not
+ * shared, or the agent has no file that is the login alone). Caller frees.
+ */
+char *sbx_tokens_volume_name(const sbx_spec *spec);
 
 #endif

@@ -419,7 +419,7 @@ static void test_limits_above_the_host(void **state)
 	assert_string_equal(err->msg, "sandbox.yaml:3:1: resources.cpus 4 is more than the "
 				      "engine's 2 CPUs; lower it for this host");
 	assert_non_null(strstr(err->next->msg, "resources.memory 68719476736 bytes is more than "
-						"the engine's 17179869184 (16.0 GiB)"));
+					       "the engine's 17179869184 (16.0 GiB)"));
 	assert_non_null(strstr(err->next->next->msg,
 			       "resources.pids 4194304 is more than the kernel's pid_max (32768)"));
 	sbx_error_free(err);
