@@ -3,8 +3,17 @@
 
 #include "cmd.h"
 #include "lib/apply.h"
+#include "lib/state.h"
 #include "output.h"
 #include "prepare.h"
+
+static void left(const char *what, const char *name)
+{
+	_cleanup_free_ char *q = sbx_quotes(name);
+	sbx_out_warn("sbx: left the %s %s: its labels do not say sbx made it for this "
+		     "sandbox's workspace\n",
+		     what, q);
+}
 
 static int rm_one(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err)
 {
@@ -14,23 +23,28 @@ static int rm_one(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err
 		return rc;
 	sbx_out_done("removed", a->name);
 	/*
-	 * The shared credentials volume of an agent serves every sandbox of
-	 * that agent: --volumes removes only a workspace's own.
+	 * The container's labels may be anyone's: a volume or snapshot it
+	 * names is removed only when its own labels say sbx made it for that
+	 * workspace. An agent's shared tokens volume belongs to no workspace
+	 * and stays.
 	 */
-	if (volumes && a->volume && strncmp(a->volume, "sbx-credentials-", 16) != 0) {
-		_cleanup_free_ char *ev = sbx_engine_escape(a->volume);
-		_cleanup_free_ char *path = xasprintf("/volumes/%s", ev);
-		rc = sbx_engine_call(e, "DELETE", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL,
-				     err);
-		if (rc == SBX_ENOTFOUND) {
-			sbx_error_free(*err);
-			*err = NULL;
-			rc = 0;
-		}
-		if (rc == 0)
-			sbx_out_done("removed volume", a->volume);
-	}
-	return rc;
+	sbx_removal r;
+	_cleanup_free_ char *snap = xasprintf("%s:%s", SBX_SNAPSHOT_REPO, a->name);
+	if ((rc = sbx_state_remove_snapshot(&r, e, a, err)) < 0)
+		return rc;
+	if (r == SBX_REMOVAL_REMOVED)
+		sbx_out_done("removed image", snap);
+	else if (r == SBX_REMOVAL_NOT_OURS)
+		left("image", snap);
+	if (!volumes || !a->volume)
+		return 0;
+	if ((rc = sbx_state_remove_volume(&r, e, a, err)) < 0)
+		return rc;
+	if (r == SBX_REMOVAL_REMOVED)
+		sbx_out_done("removed volume", a->volume);
+	else if (r == SBX_REMOVAL_NOT_OURS)
+		left("volume", a->volume);
+	return 0;
 }
 
 int cmd_rm(sbx_ctx *ctx, int argc, char **argv)

@@ -68,9 +68,10 @@ void sbx_out_commands(const sbx_out_cmd *cmds, size_t n)
 	       "workspace, from the sandbox.yaml the workspace commits.\n\ncommands:\n");
 	for (size_t i = 0; i < n; i++)
 		printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
-	printf("\nGlobal options go before or after the command: -C DIR (run as if started in DIR),\n"
-	       "-f FILE (this sandbox.yaml), --no-color, --version.\n"
-	       "Run 'sbx help COMMAND' for a command's options.\n");
+	printf(
+	    "\nGlobal options go before or after the command: -C DIR (run as if started in DIR),\n"
+	    "-f FILE (this sandbox.yaml), --no-color, --version.\n"
+	    "Run 'sbx help COMMAND' for a command's options.\n");
 }
 
 void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts,

@@ -39,6 +39,38 @@ static int check_name_free(const sbx_prepared *p, sbx_error **err)
 	return rc;
 }
 
+static bool plan_sets_limits(const sbx_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_actions; i++)
+		if (plan->actions[i].type == SBX_ACTION_CREATE ||
+		    plan->actions[i].type == SBX_ACTION_RECREATE ||
+		    plan->actions[i].type == SBX_ACTION_UPDATE)
+			return true;
+	return false;
+}
+
+/*
+ * Limits above what the host has are refused, not clamped: a clamped
+ * limit would differ from the file at every diff. Checked only when the
+ * plan sets limits (a create, recreate or update), so a no-op apply still
+ * costs the ping and one list; the engine's /info only when the file
+ * limits CPUs or memory; pid_max only for an engine on this host.
+ */
+static int check_limits(const sbx_prepared *p, sbx_error **err)
+{
+	const sbx_spec *spec = p->cfg->spec;
+	if (!plan_sets_limits(p->plan))
+		return 0;
+	sbx_host_limits host = {0};
+	int rc;
+	if ((spec->resources.cpus > 0 || spec->resources.memory > 0) &&
+	    (rc = sbx_engine_capacity(p->engine, &host.ncpu, &host.memory, err)) < 0)
+		return rc;
+	if (sbx_engine_socket_path(p->engine))
+		host.pid_max = sbx_host_pid_max();
+	return sbx_check_limits(spec, p->cfg->path, &host, err);
+}
+
 int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 {
 	memset(p, 0, sizeof(*p));
@@ -148,7 +180,7 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 		free(why);
 		return rc;
 	}
-	return 0;
+	return check_limits(p, err);
 }
 
 void sbx_prepared_release(sbx_prepared *p)

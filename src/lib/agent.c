@@ -11,21 +11,33 @@ static const char *const opencode_cmd[] = {"opencode", NULL};
 static const char *const shell_cmd[] = {"bash", "-l", NULL};
 
 /*
+ * The login files, by what each agent writes: Claude Code's OAuth tokens,
+ * Gemini CLI's OAuth credentials, Codex's and OpenCode's auth.json. Their
+ * settings, hooks, plugins and histories sit beside them and are never
+ * shared. Copilot CLI keeps its token in config.json with its settings
+ * (trusted folders among them): nothing of it is shared.
+ */
+static const char *const claude_tokens[] = {".credentials.json", NULL};
+static const char *const gemini_tokens[] = {"oauth_creds.json", NULL};
+static const char *const auth_json[] = {"auth.json", NULL};
+
+/*
  * The agents run as the templates' non-root `agent` user, so their
  * credentials live under /home/agent. The agent runs with its own
  * approval prompts off: the sandbox is the boundary.
  */
 static const sbx_agent agents[] = {
     {"claude", "Claude Code", "docker/sandbox-templates:claude-code", claude_cmd,
-     "/home/agent/.claude"},
-    {"gemini", "Gemini CLI", "docker/sandbox-templates:gemini", gemini_cmd, "/home/agent/.gemini"},
-    {"codex", "OpenAI Codex CLI", "docker/sandbox-templates:codex", codex_cmd,
-     "/home/agent/.codex"},
+     "/home/agent/.claude", claude_tokens},
+    {"gemini", "Gemini CLI", "docker/sandbox-templates:gemini", gemini_cmd, "/home/agent/.gemini",
+     gemini_tokens},
+    {"codex", "OpenAI Codex CLI", "docker/sandbox-templates:codex", codex_cmd, "/home/agent/.codex",
+     auth_json},
     {"copilot", "GitHub Copilot CLI", "docker/sandbox-templates:copilot", copilot_cmd,
-     "/home/agent/.copilot"},
+     "/home/agent/.copilot", NULL},
     {"opencode", "OpenCode", "docker/sandbox-templates:opencode", opencode_cmd,
-     "/home/agent/.local/share/opencode"},
-    {"shell", "a login shell, no agent", "docker/sandbox-templates:shell", shell_cmd, NULL},
+     "/home/agent/.local/share/opencode", auth_json},
+    {"shell", "a login shell, no agent", "docker/sandbox-templates:shell", shell_cmd, NULL, NULL},
 };
 
 #define N_AGENTS (sizeof(agents) / sizeof(agents[0]))

@@ -2,7 +2,9 @@
  * agent: the one table of agents sbx knows, with what each defaults to:
  * the image (Docker's public sandbox templates), the command `sbx run`
  * starts, and the directory inside the sandbox where the agent keeps its
- * credentials (the mount point of the credentials volume). Every default
+ * credentials (the mount point of the workspace's credentials volume),
+ * with the files in it that are the login alone (what credentials: shared
+ * shares). Every default
  * that depends on the agent comes from here.
  */
 #ifndef SBX_AGENT_H
@@ -16,6 +18,12 @@ typedef struct sbx_agent {
 	const char *image;
 	const char *const *command;  /* NULL-terminated argv */
 	const char *credentials_dir; /* NULL: the agent keeps no credentials */
+	/*
+	 * The files in credentials_dir that hold the login and nothing else,
+	 * NULL-terminated; NULL when the agent has none apart from its
+	 * settings. Only these are shared between workspaces.
+	 */
+	const char *const *token_files;
 } sbx_agent;
 
 /* sbx_agent_find: the agent called name, or NULL. Borrowed from the static table. */

@@ -240,6 +240,61 @@ static void chown_home(owner_map *m, sbx_engine *e, const char *id, const sbx_de
 	m->home = NULL;
 }
 
+/*
+ * Inside, as root, with the agent's directory ($1), the shared tokens
+ * directory ($2, "" when nothing is shared) and the token file names: each
+ * token in the agent's directory becomes a link to the shared one. A real
+ * file there (a login made before, or by an agent that replaced the link
+ * by renaming a new file over it) first moves to the shared directory, so
+ * the newest login carries over. Without a shared directory, a link left
+ * from shared days goes. Only these names are touched: whatever else a
+ * workspace puts in the shared volume is never linked, so never read.
+ * The script is constant; paths are arguments (no value in a shell line).
+ */
+static const char link_script[] =
+    "d=$1 s=$2; shift 2\n"
+    "for f; do\n"
+    "  if [ -z \"$s\" ]; then\n"
+    "    if [ -L \"$d/$f\" ]; then rm -f \"$d/$f\"; fi\n"
+    "    continue\n"
+    "  fi\n"
+    "  if [ -L \"$d/$f\" ] && [ \"$(readlink \"$d/$f\")\" = \"$s/$f\" ]; then continue; fi\n"
+    "  if [ -f \"$d/$f\" ] && [ ! -L \"$d/$f\" ]; then mv -f \"$d/$f\" \"$s/$f\" || exit 1; fi\n"
+    "  rm -f \"$d/$f\" && ln -s \"$s/$f\" \"$d/$f\" || exit 1\n"
+    "done\n"
+    "if [ -n \"$s\" ]; then chown -h \"$(stat -c %u:%g \"$d\")\" \"$s\"; fi\n";
+
+/* After a start: the agent's token files lead to the shared volume (or no longer do). */
+static void link_tokens(sbx_engine *e, const char *id, const sbx_desired *d, sbx_apply_note note,
+			void *arg)
+{
+	const sbx_agent *agent = d->cfg->spec->agent;
+	if (!d->credentials_volume || !agent->credentials_dir || !agent->token_files)
+		return;
+	size_t n = 0;
+	while (agent->token_files[n])
+		n++;
+	const char **argv = xcalloc(n + 7, sizeof(char *));
+	size_t k = 0;
+	argv[k++] = "sh";
+	argv[k++] = "-c";
+	argv[k++] = link_script;
+	argv[k++] = "sh";
+	argv[k++] = agent->credentials_dir;
+	argv[k++] = d->tokens_volume ? SBX_TOKENS_DIR : "";
+	for (size_t i = 0; i < n; i++)
+		argv[k++] = agent->token_files[i];
+	int code = -1;
+	sbx_error *err = NULL;
+	if (sbx_state_exec(&code, e, id, argv, "root", &err) < 0 || code != 0)
+		notef(note, arg,
+		      "warning: could not link the agent's login to the shared tokens volume (%s); "
+		      "the login stays in this workspace",
+		      err ? err->msg : "the link script failed");
+	sbx_error_free(err);
+	free(argv);
+}
+
 static bool plan_has(const sbx_plan *p, sbx_action_type t)
 {
 	for (size_t i = 0; i < p->n_actions; i++)
@@ -316,7 +371,8 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 			if (strncmp(old->fields.v[i].path, "pass_env.", 9) == 0 &&
 			    env_name_ok(old->fields.v[i].path + 9))
 				blank[nb++] = old->fields.v[i].path + 9;
-		rc = sbx_state_commit(&snapshot, e, old->id, "sbx-snapshot", d->name, blank, err);
+		rc =
+		    sbx_state_commit(&snapshot, e, old->id, SBX_SNAPSHOT_REPO, d->name, blank, err);
 		free(blank);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", qname);
@@ -365,6 +421,7 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	if ((rc = sbx_desired_verify(d, err)) < 0 || (rc = sbx_container_start(e, new_id, err)) < 0)
 		goto rollback;
 	chown_home(&om, e, new_id, d, note, arg);
+	link_tokens(e, new_id, d, note, arg);
 	notef(note, arg, "replaced %s (new container %.12s)", qname, new_id);
 	sbx_error *rm_err = NULL;
 	if (sbx_container_remove(e, old->id, true, &rm_err) < 0) {
@@ -427,6 +484,7 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 			return rc;
 		}
 		chown_home(&om, e, id, d, note, arg);
+		link_tokens(e, id, d, note, arg);
 		notef(note, arg, "started %s", qname);
 		return 0;
 	}
@@ -447,6 +505,7 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 		if ((rc = sbx_desired_verify(d, err)) < 0 ||
 		    (rc = sbx_container_start(e, actual->id, err)) < 0)
 			return rc;
+		link_tokens(e, actual->id, d, note, arg);
 		notef(note, arg, "started %s", qname);
 	}
 	return 0;

@@ -547,6 +547,25 @@ int sbx_engine_data_root(sbx_engine *e, char **out, sbx_error **err)
 	return 0;
 }
 
+int sbx_engine_capacity(sbx_engine *e, long *ncpu, int64_t *memory, sbx_error **err)
+{
+	*ncpu = 0;
+	*memory = 0;
+	json_object *info = NULL, *v;
+	int rc =
+	    sbx_engine_call(e, "GET", "/info", NULL, SBX_ENGINE_TIMEOUT_SHORT, &info, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (json_object_object_get_ex(info, "NCPU", &v) && json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) > 0)
+		*ncpu = (long)json_object_get_int64(v);
+	if (json_object_object_get_ex(info, "MemTotal", &v) &&
+	    json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0)
+		*memory = json_object_get_int64(v);
+	json_object_put(info);
+	return 0;
+}
+
 const char *sbx_engine_api_version(const sbx_engine *e)
 {
 	return e->api;

@@ -389,6 +389,7 @@ void sbx_actual_release(sbx_actual *a)
 	free(a->name);
 	free(a->status);
 	free(a->workspace);
+	free(a->workspace_id);
 	free(a->volume);
 	free(a->config_hash);
 	sbx_fields_release(&a->fields);

@@ -67,11 +67,12 @@ typedef struct sbx_actual {
 	char *id;
 	char *name;
 	bool running;
-	char *status;	   /* the engine's word: running, exited, created, ... */
-	int form_version;  /* of the canonical form in its label; 0: none */
-	char *workspace;   /* its workspace label */
-	char *volume;	   /* its credentials volume label, or NULL */
-	char *config_hash; /* sha256 of the sandbox.yaml bytes it was made from, or NULL */
+	char *status;	    /* the engine's word: running, exited, created, ... */
+	int form_version;   /* of the canonical form in its label; 0: none */
+	char *workspace;    /* its workspace label */
+	char *workspace_id; /* its workspace-id label */
+	char *volume;	    /* its credentials volume label, or NULL */
+	char *config_hash;  /* sha256 of the sandbox.yaml bytes it was made from, or NULL */
 	sbx_fields fields;
 } sbx_actual;
 

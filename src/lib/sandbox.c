@@ -1,6 +1,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,19 +10,66 @@
 #include "policy.h"
 #include "util.h"
 
+/*
+ * The agent's directory is the workspace's own volume whatever the mode:
+ * settings, hooks, plugins and histories there run with this workspace's
+ * trust and reach no other. credentials: shared adds one volume per agent
+ * that holds only the login (sbx_tokens_volume_name), so a workspace can
+ * plant nothing there that another workspace's agent runs.
+ */
 char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name)
 {
-	if (!spec->agent->credentials_dir)
+	if (!spec->agent->credentials_dir || spec->credentials == SBX_CREDENTIALS_NONE)
 		return NULL;
-	switch (spec->credentials) {
-	case SBX_CREDENTIALS_SHARED:
-		return xasprintf("sbx-credentials-%s", spec->agent->name);
-	case SBX_CREDENTIALS_WORKSPACE:
-		return xasprintf("%s-credentials", container_default_name);
-	case SBX_CREDENTIALS_NONE:
-		break;
-	}
-	return NULL;
+	return xasprintf("%s-credentials", container_default_name);
+}
+
+char *sbx_tokens_volume_name(const sbx_spec *spec)
+{
+	if (spec->credentials != SBX_CREDENTIALS_SHARED || !spec->agent->credentials_dir ||
+	    !spec->agent->token_files)
+		return NULL;
+	return xasprintf("sbx-tokens-%s", spec->agent->name);
+}
+
+int sbx_check_limits(const sbx_spec *spec, const char *path, const sbx_host_limits *host,
+		     sbx_error **err)
+{
+	const sbx_resources *r = &spec->resources;
+	sbx_pos pos = spec->pos[SBX_FIELD_RESOURCES];
+	int rc = 0;
+	if (host->ncpu > 0 && r->cpus > (double)host->ncpu)
+		rc =
+		    sbx_error_set(err, SBX_EINVALID,
+				  "%s:%d:%d: resources.cpus %g is more than the engine's %ld CPUs; "
+				  "lower it for this host",
+				  path, pos.line, pos.col, r->cpus, host->ncpu);
+	if (host->memory > 0 && r->memory > host->memory)
+		rc =
+		    sbx_error_set(err, SBX_EINVALID,
+				  "%s:%d:%d: resources.memory %lld bytes is more than the engine's "
+				  "%lld (%.1f GiB); lower it for this host",
+				  path, pos.line, pos.col, (long long)r->memory,
+				  (long long)host->memory, (double)host->memory / (1 << 30));
+	if (host->pid_max > 0 && r->pids > host->pid_max)
+		rc = sbx_error_set(
+		    err, SBX_EINVALID,
+		    "%s:%d:%d: resources.pids %lld is more than the kernel's pid_max "
+		    "(%lld), a limit that limits nothing; lower it for this host",
+		    path, pos.line, pos.col, (long long)r->pids, (long long)host->pid_max);
+	return rc;
+}
+
+int64_t sbx_host_pid_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	long long v = 0;
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lld", &v) != 1 || v < 0)
+		v = 0;
+	fclose(f);
+	return (int64_t)v;
 }
 
 /* A problem of the file on this host, kept to be reported in file order. */
@@ -420,6 +468,7 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 	}
 
 	d->credentials_volume = sbx_credentials_volume_name(spec, default_name);
+	d->tokens_volume = sbx_tokens_volume_name(spec);
 	if (spec->docker_socket) {
 		if (!engine_socket) {
 			rc = sbx_error_set(
@@ -449,6 +498,7 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 	    .mount_sources = (const char *const *)d->mount_sources,
 	    .pass_env_digests = (const char *const *)d->pass_env_digests,
 	    .credentials_volume = d->credentials_volume,
+	    .tokens_volume = d->tokens_volume,
 	    .docker_socket = d->docker_socket,
 	};
 	sbx_spec_fields(spec, &d->facts, &d->fields);
@@ -480,6 +530,7 @@ void sbx_desired_release(sbx_desired *d)
 		free(d->pass_env);
 	}
 	free(d->credentials_volume);
+	free(d->tokens_volume);
 	free(d->docker_socket);
 	free(d->owner);
 	free(d->config_hash);

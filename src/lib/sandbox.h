@@ -23,6 +23,7 @@ typedef struct sbx_desired {
 	char **pass_env_digests; /* parallel to spec->pass_env; NULL entries: unset */
 	char **pass_env;	 /* "NAME=value", NULL-terminated: never printed */
 	char *credentials_volume;
+	char *tokens_volume;
 	char *docker_socket;
 	char *owner; /* "uid:gid" */
 	sbx_host_facts facts;
@@ -101,7 +102,37 @@ int sbx_actual_verify(const sbx_actual *a, sbx_error **err);
  */
 int sbx_desired_name_taken(const sbx_desired *d, const sbx_sandbox_info *holder, sbx_error **err);
 
-/* sbx_credentials_volume_name: the volume for an agent: shared, or one per workspace. */
+/* What the host has, for the resource limits a file may ask for; 0: not known. */
+typedef struct sbx_host_limits {
+	long ncpu;	 /* the engine's CPUs (/info NCPU) */
+	int64_t memory;	 /* the engine's memory in bytes (/info MemTotal) */
+	int64_t pid_max; /* the kernel's pid_max, for an engine on this host */
+} sbx_host_limits;
+
+/*
+ * sbx_check_limits: the resource limits of spec against what the host has:
+ * a limit above it (more CPUs or memory than the engine has, more pids
+ * than the kernel can number) would limit nothing, and the file reads as
+ * if it did. Pure. Every limit above is one SBX_EINVALID message
+ * "path:line:col: ..." at the file's resources.
+ */
+int sbx_check_limits(const sbx_spec *spec, const char *path, const sbx_host_limits *host,
+		     sbx_error **err);
+
+/* sbx_host_pid_max: the kernel's pid_max (/proc/sys/kernel/pid_max), or 0. */
+int64_t sbx_host_pid_max(void);
+
+/*
+ * sbx_credentials_volume_name: the workspace's own volume at the agent's
+ * directory ("<default name>-credentials"), or NULL for credentials: none
+ * or an agent without one. Caller frees.
+ */
 char *sbx_credentials_volume_name(const sbx_spec *spec, const char *container_default_name);
+/*
+ * sbx_tokens_volume_name: for credentials: shared, the agent's volume of
+ * login files every workspace shares ("sbx-tokens-<agent>"), or NULL (not
+ * shared, or the agent has no file that is the login alone). Caller frees.
+ */
+char *sbx_tokens_volume_name(const sbx_spec *spec);
 
 #endif

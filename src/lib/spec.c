@@ -261,7 +261,12 @@ void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fiel
 			if (ids[i][1])
 				sbx_fields_set(out, ids[i][0], ids[i][1], false);
 	}
-	if (facts->credentials_volume)
+	if (facts->credentials_volume && facts->tokens_volume)
+		set_fmt(out, "credentials", false,
+			"%s (tokens in volume %s at %s; volume %s at %s)",
+			sbx_credentials_name(spec->credentials), facts->tokens_volume,
+			SBX_TOKENS_DIR, facts->credentials_volume, spec->agent->credentials_dir);
+	else if (facts->credentials_volume)
 		set_fmt(out, "credentials", false, "%s (volume %s at %s)",
 			sbx_credentials_name(spec->credentials), facts->credentials_volume,
 			spec->agent->credentials_dir);

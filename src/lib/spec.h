@@ -156,7 +156,8 @@ typedef struct sbx_host_facts {
 	const char *const *mount_sources; /* canonical host paths, parallel to spec->mounts */
 	const char *const
 	    *pass_env_digests;		/* "sha256:...", parallel to spec->pass_env; NULL: unset */
-	const char *credentials_volume; /* NULL when credentials: none */
+	const char *credentials_volume; /* the workspace's own; NULL when credentials: none */
+	const char *tokens_volume;	/* the agent's shared login files; NULL: none shared */
 	const char *docker_socket;	/* host path of the engine socket, when asked for */
 	const char *config;		/* sandbox.yaml, mounted read-only over itself; or NULL */
 	const char *owner;		/* "uid:gid" owning the workspace, or NULL */
@@ -199,5 +200,12 @@ const char *sbx_network_name(sbx_network n);
  * (sbx_state_create) and the README's "Security model".
  */
 #define SBX_SECURITY_PROFILE "hardened-1"
+
+/*
+ * Where credentials: shared mounts the agent's shared volume: outside the
+ * agent's directory, which is the workspace's own. Only the agent's token
+ * files are linked from there into its directory.
+ */
+#define SBX_TOKENS_DIR "/opt/sbx/tokens"
 
 #endif

@@ -235,8 +235,10 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	out->status = xstrdup(state);
 	out->running = strcmp(state, "running") == 0;
 	const char *ws = get_string(labels, SBX_LABEL_WORKSPACE);
+	const char *wsid = get_string(labels, SBX_LABEL_WORKSPACE_ID);
 	const char *vol = get_string(labels, SBX_LABEL_VOLUME);
 	out->workspace = ws ? xstrdup(ws) : NULL;
+	out->workspace_id = wsid ? xstrdup(wsid) : NULL;
 	out->volume = vol && *vol ? xstrdup(vol) : NULL;
 	const char *ch = get_string(labels, SBX_LABEL_CONFIG_HASH);
 	out->config_hash = ch && *ch ? xstrdup(ch) : NULL;
@@ -542,6 +544,117 @@ static void harden(json_object *host)
 	json_object_object_add(host, "ReadonlyRootfs", json_object_new_boolean(false));
 }
 
+/*
+ * Make the named volume with sbx's labels before a container names it (the
+ * engine would make it unlabelled): for a workspace's own volume, that
+ * workspace's path and identity; for an agent's shared tokens, the agent.
+ * A volume of that name that exists already is kept as it is, labels and
+ * all; only one whose labels say sbx made it for the workspace is ever
+ * removed (sbx_state_remove_volume).
+ */
+static int ensure_volume(sbx_engine *e, const char *name, const sbx_workspace *ws,
+			 const char *tokens_of, sbx_error **err)
+{
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "Name", json_object_new_string(name));
+	json_object *labels = json_object_new_object();
+	json_object_object_add(labels, SBX_LABEL_MANAGED, json_object_new_string("1"));
+	if (ws) {
+		json_object_object_add(labels, SBX_LABEL_WORKSPACE,
+				       json_object_new_string(ws->path));
+		json_object_object_add(labels, SBX_LABEL_WORKSPACE_ID,
+				       json_object_new_string(ws->id));
+	}
+	if (tokens_of)
+		json_object_object_add(labels, SBX_LABEL_TOKENS, json_object_new_string(tokens_of));
+	json_object_object_add(body, "Labels", labels);
+	int rc = sbx_engine_call(e, "POST", "/volumes/create", body, SBX_ENGINE_TIMEOUT_SHORT, NULL,
+				 NULL, err);
+	json_object_put(body);
+	return rc;
+}
+
+/* Do labels (borrowed) say sbx made the object for a's workspace? */
+static bool labels_match(json_object *labels, const sbx_actual *a)
+{
+	const char *m = get_string(labels, SBX_LABEL_MANAGED);
+	const char *ws = get_string(labels, SBX_LABEL_WORKSPACE);
+	const char *id = get_string(labels, SBX_LABEL_WORKSPACE_ID);
+	return m && strcmp(m, "1") == 0 && ws && a->workspace && strcmp(ws, a->workspace) == 0 &&
+	       id && a->workspace_id && strcmp(id, a->workspace_id) == 0;
+}
+
+/* Inspect path, and say whether the labels at its key (Labels, Config.Labels) match a. */
+static int owned_by(bool *owned, sbx_engine *e, const char *path, bool image, const sbx_actual *a,
+		    sbx_error **err)
+{
+	*owned = false;
+	json_object *o = NULL, *labels = NULL, *config = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &o, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (image)
+		json_object_object_get_ex(o, "Config", &config);
+	json_object_object_get_ex(image ? config : o, "Labels", &labels);
+	*owned = labels && json_object_is_type(labels, json_type_object) && labels_match(labels, a);
+	json_object_put(o);
+	return 0;
+}
+
+int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+{
+	*out = SBX_REMOVAL_ABSENT;
+	if (!a->volume)
+		return 0;
+	_cleanup_free_ char *ev = sbx_engine_escape(a->volume);
+	_cleanup_free_ char *path = xasprintf("/volumes/%s", ev);
+	bool owned;
+	int rc = owned_by(&owned, e, path, false, a, err);
+	if (rc == SBX_ENOTFOUND) {
+		sbx_error_free(*err);
+		*err = NULL;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (!owned) {
+		*out = SBX_REMOVAL_NOT_OURS;
+		return 0;
+	}
+	if ((rc = sbx_engine_call(e, "DELETE", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL,
+				  err)) < 0)
+		return rc;
+	*out = SBX_REMOVAL_REMOVED;
+	return 0;
+}
+
+int sbx_state_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+{
+	*out = SBX_REMOVAL_ABSENT;
+	_cleanup_free_ char *ref = xasprintf("%s:%s", SBX_SNAPSHOT_REPO, a->name);
+	_cleanup_free_ char *eref = sbx_engine_escape(ref);
+	_cleanup_free_ char *path = xasprintf("/images/%s/json", eref);
+	bool owned;
+	int rc = owned_by(&owned, e, path, true, a, err);
+	if (rc == SBX_ENOTFOUND) {
+		sbx_error_free(*err);
+		*err = NULL;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (!owned) {
+		*out = SBX_REMOVAL_NOT_OURS;
+		return 0;
+	}
+	_cleanup_free_ char *del = xasprintf("/images/%s", eref);
+	if ((rc = sbx_engine_call(e, "DELETE", del, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL,
+				  err)) < 0)
+		return rc;
+	*out = SBX_REMOVAL_REMOVED;
+	return 0;
+}
+
 int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
 {
 	*id = NULL;
@@ -639,6 +752,8 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	if (facts->credentials_volume && spec->agent->credentials_dir)
 		add_mount(mounts, "volume", facts->credentials_volume, spec->agent->credentials_dir,
 			  false);
+	if (facts->tokens_volume)
+		add_mount(mounts, "volume", facts->tokens_volume, SBX_TOKENS_DIR, false);
 	json_object_object_add(host, "Mounts", mounts);
 	if (spec->resources.cpus > 0)
 		json_object_object_add(
@@ -649,9 +764,15 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	json_object_object_add(host, "PidsLimit", json_object_new_int64(spec->resources.pids));
 	json_object_object_add(body, "HostConfig", host);
 
+	int rc = 0;
+	if (facts->credentials_volume && spec->agent->credentials_dir)
+		rc = ensure_volume(e, facts->credentials_volume, c->ws, NULL, err);
+	if (rc == 0 && facts->tokens_volume)
+		rc = ensure_volume(e, facts->tokens_volume, NULL, spec->agent->name, err);
 	_cleanup_free_ char *ename = sbx_engine_escape(c->name);
 	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", ename);
-	int rc = post_for_id(id, e, path, body, SBX_ENGINE_TIMEOUT_SHORT, "a container", err);
+	if (rc == 0)
+		rc = post_for_id(id, e, path, body, SBX_ENGINE_TIMEOUT_SHORT, "a container", err);
 	json_object_put(body);
 	return rc;
 }

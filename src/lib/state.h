@@ -29,6 +29,10 @@
 #define SBX_LABEL_VERSION      "dev.sbx.version"
 #define SBX_LABEL_VOLUME       "dev.sbx.credentials-volume"
 #define SBX_LABEL_CONFIG_HASH  "dev.sbx.config-sha256"
+#define SBX_LABEL_TOKENS       "dev.sbx.tokens-of" /* a volume of an agent's shared login */
+
+/* The repository of the snapshot images a recreate with preserve_state commits. */
+#define SBX_SNAPSHOT_REPO "sbx-snapshot"
 
 /* The workspace a sandbox belongs to. */
 typedef struct sbx_workspace {
@@ -120,7 +124,33 @@ typedef struct sbx_create {
 	const char *config_hash; /* sha256 hex of the sandbox.yaml bytes, or NULL */
 } sbx_create;
 
-/* sbx_state_create: create the container; *id gets its id. Caller frees *id. */
+/* What happened to a volume or image removal. */
+typedef enum sbx_removal {
+	SBX_REMOVAL_ABSENT,   /* nothing of that name */
+	SBX_REMOVAL_REMOVED,  /* removed */
+	SBX_REMOVAL_NOT_OURS, /* left: its labels do not say sbx made it for this workspace */
+} sbx_removal;
+
+/*
+ * sbx_state_remove_volume: remove a's own credentials volume (its label
+ * names it), but only when the volume's own labels say sbx made it for the
+ * workspace a claims (managed, workspace path and identity): a container's
+ * labels may be anyone's, and name any volume.
+ */
+int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err);
+
+/*
+ * sbx_state_remove_snapshot: remove a's snapshot image (sbx-snapshot:<its
+ * name>) when the image's labels say sbx made it for a's workspace.
+ */
+int sbx_state_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a,
+			      sbx_error **err);
+
+/*
+ * sbx_state_create: create the container, and first the named volumes it
+ * mounts with sbx's labels (an existing one is kept as it is); *id gets
+ * its id. Caller frees *id.
+ */
 int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err);
 
 /*

@@ -622,6 +622,56 @@ n6=$(name_of "$id6") && [ -n "$vol" ] &&
 	{ ! docker volume inspect "$vol" >/dev/null 2>&1 || fail "the volume is still there"; }
 EOF
 
+t "rm touches only what sbx made: a hand-made container's labels name a foreign volume and snapshot; both stay" <<'EOF'
+fv="sbx-it-foreign-$$" && fv2="sbx-it-foreign2-$$" && hn="sbx-it-handmade-$$" &&
+	docker volume create "$fv" >/dev/null && when_finished docker volume rm -f "$fv" ">/dev/null" &&
+	docker volume create --label dev.sbx.managed=1 --label "dev.sbx.workspace=$T/ws-other" \
+		--label dev.sbx.workspace-id=3:4 "$fv2" >/dev/null && when_finished docker volume rm -f "$fv2" ">/dev/null" &&
+	docker tag "$IMAGE" "sbx-snapshot:$hn" && when_finished docker rmi "sbx-snapshot:$hn" ">/dev/null" &&
+	for v in "$fv" "$fv2"; do
+		docker create --name "$hn" --label dev.sbx.managed=1 --label "dev.sbx.workspace=$T/ws-handmade" \
+			--label dev.sbx.workspace-id=1:2 --label "dev.sbx.credentials-volume=$v" "$IMAGE" sleep 1 >/dev/null &&
+		run 0 "$SBX" rm --volumes "$hn" && err_has "left the volume '$v': its labels do not say sbx made it" &&
+		err_has "left the image 'sbx-snapshot:$hn'" &&
+		{ docker volume inspect "$v" >/dev/null 2>&1 || fail "the volume '$v' was deleted"; } || return 1
+	done &&
+	{ docker image inspect "sbx-snapshot:$hn" >/dev/null 2>&1 || fail "the foreign image was deleted"; }
+EOF
+
+t "rm removes the sandbox's own snapshot image; its volumes carry sbx's labels" <<'EOF'
+WS="$T/ws-snap" && workspace "$WS" "env: {V: 1}" && sed -i 's/agent: shell/agent: claude/; s/credentials: none/credentials: workspace/' "$WS/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WS" apply && sed -i 's/V: 1/V: 2/' "$WS/sandbox.yaml" && run 0 "$SBX" -C "$WS" apply &&
+	ids=$(containers_of "$WS") && ns=$(name_of "$ids") &&
+	vs=$(ins "$ids" '{{index .Config.Labels "dev.sbx.credentials-volume"}}') &&
+	eq "$(docker volume inspect -f '{{index .Labels "dev.sbx.workspace"}} {{index .Labels "dev.sbx.managed"}}' "$vs")" "$WS 1" "the volume's labels" &&
+	{ docker image inspect "sbx-snapshot:$ns" >/dev/null 2>&1 || fail "no snapshot was made"; } &&
+	run 0 "$SBX" -C "$WS" rm --volumes && out_has "sbx-snapshot:$ns" &&
+	{ ! docker image inspect "sbx-snapshot:$ns" >/dev/null 2>&1 || fail "the snapshot is still there"; } &&
+	{ ! docker volume inspect "$vs" >/dev/null 2>&1 || fail "the volume is still there"; }
+EOF
+
+t "credentials: shared carries the login to another workspace, never its settings, hooks or plugins" <<'EOF'
+WA="$T/ws-share-a" WB="$T/ws-share-b" C=/home/agent/.claude &&
+	{ ! docker volume inspect sbx-tokens-claude >/dev/null 2>&1 ||
+		fail "this engine has a real sbx-tokens-claude volume; run the suite where it has none"; } &&
+	when_finished 'for w in "$WA" "$WB"; do for c in $(containers_of "$w"); do v=$(ins "$c" "{{index .Config.Labels \"dev.sbx.credentials-volume\"}}"); docker rm -f "$c" >/dev/null; docker volume rm "$v" >/dev/null; done; done; docker volume rm sbx-tokens-claude >/dev/null' &&
+	mkdir -p "$WA" "$WB" &&
+	for w in "$WA" "$WB"; do printf 'version: 1\nagent: claude\nimage: %s\n' "$IMAGE" >"$w/sandbox.yaml" || return 1; done &&
+	run 0 "$SBX" -C "$WA" apply && ida=$(containers_of "$WA") &&
+	docker exec "$ida" sh -c "mkdir -p $C/hooks $C/plugins && echo '{\"hooks\":{}}' >$C/settings.json && echo x >$C/hooks/h.sh && echo x >$C/plugins/p && echo token-a >$C/.credentials.json" &&
+	run 0 "$SBX" -C "$WB" apply && idb=$(containers_of "$WB") &&
+	eq "$(docker exec "$idb" cat $C/.credentials.json)" token-a "the login in the other workspace" &&
+	for f in settings.json hooks plugins; do
+		{ ! docker exec "$idb" test -e "$C/$f" || fail "$f reached the other workspace"; } || return 1
+	done &&
+	docker exec "$idb" sh -c "echo token-b >$C/.credentials.json" &&
+	eq "$(docker exec "$ida" cat $C/.credentials.json)" token-b "a later login, back in the first" &&
+	eq "$(docker volume inspect -f '{{index .Labels "dev.sbx.tokens-of"}}' sbx-tokens-claude)" claude "the tokens volume's label" &&
+	docker exec "$idb" sh -c "rm $C/.credentials.json && echo token-c >$C/.credentials.tmp && mv $C/.credentials.tmp $C/.credentials.json" &&
+	docker stop "$idb" >/dev/null && run 0 "$SBX" -C "$WB" apply &&
+	eq "$(docker exec "$ida" cat $C/.credentials.json)" token-c "a login written by rename, shared again at the next start"
+EOF
+
 t "a workspace re-created at the same path is a new workspace; ls marks the old one gone" <<'EOF'
 workspace "$W7" && run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&
 	rm -rf "$W7" && workspace "$W7" &&
@@ -641,6 +691,21 @@ t "the kept capabilities are enough to install packages with sudo (Debian image,
 	eq "$(docker exec "$idd" dpkg-query -W -f '${Status}' iputils-ping)" "install ok installed" "package status" &&
 	eq "$(docker exec "$idd" sudo id -u)" 0 "sudo" &&
 	eq "$(docker exec "$idd" sh -c 'grep ^CapEff /proc/self/status | cut -f2')" 0000000000000000 "the agent's own capabilities"
+EOF
+
+t "limits above the host's (pids over pid_max, more CPUs or memory than the engine has): exit 65, nothing created" <<'EOF'
+workspace "$T/ws-limits" "resources: {cpus: 1024, memory: 1024g, pids: 4194304}" &&
+	ncpu=$(docker info -f '{{.NCPU}}') && pid_max=$(cat /proc/sys/kernel/pid_max) &&
+	{ [ "$pid_max" -lt 4194304 ] || fail "this host's pid_max is 4194304: nothing to refuse"; } &&
+	run 65 "$SBX" -C "$T/ws-limits" apply &&
+	err_has "sandbox.yaml:5:1: resources.cpus 1024 is more than the engine's $ncpu CPUs" &&
+	err_has "resources.memory 1099511627776 bytes is more than the engine's" &&
+	err_has "resources.pids 4194304 is more than the kernel's pid_max ($pid_max)" &&
+	eq "$(count_of "$T/ws-limits")" 0 "containers" &&
+	run 65 "$SBX" -C "$T/ws-limits" diff && err_has "pid_max" &&
+	workspace "$T/ws-limits" "resources: {pids: $pid_max}" &&
+	run 0 "$SBX" -C "$T/ws-limits" apply &&
+	eq "$(ins "$(containers_of "$T/ws-limits")" '{{.HostConfig.PidsLimit}}')" "$pid_max" "pids limit"
 EOF
 
 t "an unreachable engine: exit 4, says the socket is missing" <<'EOF'

@@ -35,7 +35,6 @@
 
 #define CASES "tests/cases"
 
-
 static void spit(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "wb");
@@ -60,12 +59,14 @@ static sbx_spec *fields_of(const char *yaml_path, sbx_fields *out)
 	for (size_t i = 0; i < spec->pass_env_len; i++)
 		digests[i] = xasprintf("sha256:%s", spec->pass_env[i].name);
 	char *volume = sbx_credentials_volume_name(spec, "sbx-ws-00000000");
+	char *tokens = sbx_tokens_volume_name(spec);
 	sbx_host_facts facts = {
 	    .workspace = "/work/ws",
 	    .name = spec->name ? spec->name : "sbx-ws-00000000",
 	    .mount_sources = sources,
 	    .pass_env_digests = (const char *const *)digests,
 	    .credentials_volume = volume,
+	    .tokens_volume = tokens,
 	    .docker_socket = "/var/run/docker.sock",
 	};
 	sbx_spec_fields(spec, &facts, out);
@@ -74,6 +75,7 @@ static sbx_spec *fields_of(const char *yaml_path, sbx_fields *out)
 		free(digests[i]);
 	free(digests);
 	free(volume);
+	free(tokens);
 	return spec;
 }
 

@@ -28,7 +28,6 @@
 #define ABSENT "\xe2\x80\x94" /* — */
 #define ARROW  "\xe2\x86\x92" /* → */
 
-
 static const char *skip_spaces(const char *p)
 {
 	while (*p == ' ')

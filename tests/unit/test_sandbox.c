@@ -404,6 +404,35 @@ static void test_check_host_codes(void **state)
 	sbx_config_free(cfg);
 }
 
+/* Limits above what the host has are refused, each at the file's resources. */
+static void test_limits_above_the_host(void **state)
+{
+	(void)state;
+	static const char yaml[] = "version: 1\nagent: shell\n"
+				   "resources: {cpus: 4, memory: 64g, pids: 4194304}\n";
+	sbx_spec *spec = NULL;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_config_parse(&spec, yaml, sizeof(yaml) - 1, "sandbox.yaml", &err), 0);
+	sbx_host_limits small = {2, INT64_C(16) << 30, 32768};
+	assert_int_equal(sbx_check_limits(spec, "sandbox.yaml", &small, &err), SBX_EINVALID);
+	assert_int_equal(sbx_error_count(err), 3);
+	assert_string_equal(err->msg, "sandbox.yaml:3:1: resources.cpus 4 is more than the "
+				      "engine's 2 CPUs; lower it for this host");
+	assert_non_null(strstr(err->next->msg, "resources.memory 68719476736 bytes is more than "
+					       "the engine's 17179869184 (16.0 GiB)"));
+	assert_non_null(strstr(err->next->next->msg,
+			       "resources.pids 4194304 is more than the kernel's pid_max (32768)"));
+	sbx_error_free(err);
+	err = NULL;
+	/* At the host's own size, and where the host is not known: allowed. */
+	sbx_host_limits big = {4, INT64_C(64) << 30, 4194304};
+	assert_int_equal(sbx_check_limits(spec, "sandbox.yaml", &big, &err), 0);
+	sbx_host_limits unknown = {0, 0, 0};
+	assert_int_equal(sbx_check_limits(spec, "sandbox.yaml", &unknown, &err), 0);
+	assert_null(err);
+	sbx_spec_free(spec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +443,7 @@ int main(void)
 	    cmocka_unit_test(test_mount_without_target),
 	    cmocka_unit_test(test_check_host_all_problems),
 	    cmocka_unit_test(test_check_host_codes),
+	    cmocka_unit_test(test_limits_above_the_host),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
 }
