@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "lib/engine.h"
+#include "lib/hostfacts.h"
 #include "lib/sandbox.h"
 #include "lib/trust.h"
 #include "output.h"
@@ -20,11 +21,35 @@ static bool ask(const char *workspace)
 	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
 }
 
+/*
+ * A unix socket in a mount source is a door out of the sandbox (an agent,
+ * an engine, a session bus): the listing says so where the mount is, from
+ * a bounded look that follows no links.
+ */
+static void note_sockets(sbx_grants *g, const sbx_spec *spec, const char *const *sources)
+{
+	for (size_t i = 0; sources && i < spec->mounts_len; i++) {
+		_cleanup_free_ char *sock = sources[i] ? sbx_find_socket(sources[i], 10000) : NULL;
+		for (size_t k = 0; sock && k < g->n; k++) {
+			if (g->v[k].pos.line != spec->mounts[i].pos.line ||
+			    g->v[k].pos.col != spec->mounts[i].pos.col)
+				continue;
+			_cleanup_free_ char *q = sbx_quotes(sock);
+			char *what = xasprintf("%s; it holds the unix socket %s: the sandbox can "
+					       "talk to whatever listens there",
+					       g->v[k].what, q);
+			free(g->v[k].what);
+			g->v[k].what = what;
+		}
+	}
+}
+
 static int trust(const sbx_config *cfg, const char *const *sources, size_t ns, bool yes,
 		 sbx_error **err)
 {
 	sbx_grants g = {0};
 	sbx_trust_grants(&g, cfg->spec, sources);
+	note_sockets(&g, cfg->spec, sources);
 	sbx_out_grants(cfg->path, &g);
 	size_t n = g.n;
 	sbx_grants_release(&g);

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "allow.h"
 #include "hash.h"
+#include "hostfacts.h"
 #include "policy.h"
 #include "util.h"
 
@@ -121,6 +123,14 @@ static int report_problems(host_problems *ps, sbx_error **err)
 	return rc;
 }
 
+/* A list with holes (a source that does not exist, an unset pass_env): freed by its length. */
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /*
  * Tier 2 into ps: the workspace and the mount sources (canonical, parallel
  * to spec->mounts; a NULL hole for one that does not exist, judged as
@@ -131,35 +141,33 @@ static int policy_problems(host_problems *ps, const sbx_config *cfg, const char 
 			   sbx_error **err)
 {
 	const sbx_spec *spec = cfg->spec;
-	const char *home_env = getenv("HOME");
-	_cleanup_free_ char *home = home_env && *home_env ? realpath(home_env, NULL) : NULL;
-	if (!home && home_env && *home_env)
-		home = xstrdup(home_env);
-	_cleanup_free_ char *socket = engine_socket ? realpath(engine_socket, NULL) : NULL;
-	_cleanup_free_ char *root = realpath(data_root ? data_root : "/var/lib/docker", NULL);
-	_cleanup_free_ char *data =
-	    home ? sbx_xdg_dir("XDG_DATA_HOME", ".local/share", home) : NULL;
-	_cleanup_free_ char *conf = home ? sbx_xdg_dir("XDG_CONFIG_HOME", ".config", home) : NULL;
-	_cleanup_free_ char *state =
-	    home ? sbx_xdg_dir("XDG_STATE_HOME", ".local/state", home) : NULL;
-	/* The engine's paths, as given and as they resolve: either may be the one mounted. */
-	const char *engine_paths[5];
-	size_t ne = 0;
-	if (engine_socket)
-		engine_paths[ne++] = engine_socket;
-	if (socket && (!engine_socket || strcmp(socket, engine_socket) != 0))
-		engine_paths[ne++] = socket;
-	engine_paths[ne++] = data_root ? data_root : "/var/lib/docker";
-	if (root && strcmp(root, engine_paths[ne - 1]) != 0)
-		engine_paths[ne++] = root;
-	engine_paths[ne] = NULL;
-	const char *sbx_paths[] = {data, conf, state, NULL};
+	/*
+	 * The protected places: $HOME's and the real user's (the password
+	 * database's, whatever $HOME says), each also where its links lead.
+	 */
+	_cleanup_free_ char *pw_home = sbx_home_passwd();
+	sbx_protected prot;
+	sbx_protected_init(&prot, getenv("HOME"), pw_home, engine_socket, data_root);
 	char **allowed = NULL;
 	int rc = 0;
-	if (spec->mounts_len && (rc = sbx_allow_load(&allowed, workspace, err)) < 0)
+	if (spec->mounts_len && (rc = sbx_allow_load(&allowed, workspace, err)) < 0) {
+		sbx_protected_release(&prot);
 		return rc;
-	sbx_policy_host host = {home, engine_paths, home ? sbx_paths : NULL,
-				(const char *const *)allowed};
+	}
+	sbx_policy_host host = sbx_protected_host(&prot);
+	host.allowed = (const char *const *)allowed;
+	/*
+	 * Who else could swap a directory on the way of each source, or of
+	 * the workspace (mounted read-write at every start). The workspace
+	 * directory's own owner is left to discovery, which trusts only the
+	 * user's own files.
+	 */
+	char **swappable = xcalloc(spec->mounts_len + 1, sizeof(char *));
+	for (size_t i = 0; sources && i < spec->mounts_len; i++)
+		swappable[i] = sources[i] ? sbx_path_swappable(sources[i], getuid()) : NULL;
+	_cleanup_free_ char *ws_swap = sbx_path_swappable(workspace, getuid());
+	host.swappable = (const char *const *)swappable;
+	host.ws_swappable = ws_swap;
 	char **lexical = xcalloc(spec->mounts_len + 1, sizeof(char *));
 	for (size_t i = 0; i < spec->mounts_len; i++) {
 		_cleanup_free_ char *abs = sbx_path_expand(spec->mounts[i].source, workspace);
@@ -170,11 +178,14 @@ static int policy_problems(host_problems *ps, const sbx_config *cfg, const char 
 			 (const char *const *)lexical, &host);
 	sbx_strv_free(lexical);
 	sbx_strv_free(allowed);
+	free_list(swappable, spec->mounts_len);
+	sbx_protected_release(&prot);
 	_cleanup_free_ char *policy_file = sbx_allow_path();
 	_cleanup_free_ char *qpf = sbx_quotes(policy_file);
 	for (size_t i = 0; i < r.n; i++) {
 		bool mount = strncmp(r.v[i].subject, "mount", 5) == 0 &&
-			     !strstr(r.v[i].why, "inside the workspace");
+			     !strstr(r.v[i].why, "inside the workspace") &&
+			     !strstr(r.v[i].why, ", the read-write mount at line");
 		add_problem(ps, r.v[i].pos, SBX_EPOLICY,
 			    xasprintf("%s:%d:%d: %s refused: it %s; sbx never mounts that into a "
 				      "sandbox%s%s%s",
@@ -194,14 +205,6 @@ int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *
 	int rc = policy_problems(&ps, cfg, workspace, sources, engine_socket, data_root, err);
 	int found = report_problems(&ps, err);
 	return rc < 0 ? rc : found;
-}
-
-/* A list with holes (a source that does not exist, an unset pass_env): freed by its length. */
-static void free_list(char **v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /*
@@ -344,7 +347,13 @@ int sbx_desired_verify(const sbx_desired *d, sbx_error **err)
 				      err)) < 0)
 			return rc;
 	}
-	return 0;
+	/*
+	 * The paths are the same; the host around them may not be: ~/.ssh
+	 * made a link into a mounted directory since, or a directory on a
+	 * source's way opened to others.
+	 */
+	return sbx_check_policy(cfg, d->ws.path, d->mount_sources, d->engine_socket, d->data_root,
+				err);
 }
 
 /* The host path of a canonical form's value: "PATH" or "PATH (read-only)". */
@@ -424,6 +433,8 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
+	d->engine_socket = engine_socket ? xstrdup(engine_socket) : NULL;
+	d->data_root = data_root ? xstrdup(data_root) : NULL;
 	const sbx_spec *spec = cfg->spec;
 	int rc = sbx_workspace_init(&d->ws, cfg->workspace, cfg->path, err);
 	if (rc < 0)
@@ -536,5 +547,7 @@ void sbx_desired_release(sbx_desired *d)
 	free(d->config_hash);
 	sbx_fields_release(&d->fields);
 	free(d->warnings);
+	free(d->engine_socket);
+	free(d->data_root);
 	memset(d, 0, sizeof(*d));
 }

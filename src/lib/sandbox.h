@@ -28,8 +28,10 @@ typedef struct sbx_desired {
 	char *owner; /* "uid:gid" */
 	sbx_host_facts facts;
 	sbx_fields fields;
-	char *config_hash; /* sha256 hex of the file's bytes, labelled on the container */
-	char *warnings;	   /* for the user, one per line; NULL: none */
+	char *config_hash;   /* sha256 hex of the file's bytes, labelled on the container */
+	char *warnings;	     /* for the user, one per line; NULL: none */
+	char *engine_socket; /* as given to sbx_desired_init, for the check before each start */
+	char *data_root;
 } sbx_desired;
 
 /*
@@ -82,7 +84,9 @@ int sbx_check_host(char ***sources, const sbx_config *cfg, const char *engine_so
  * sbx_desired_verify: just before a start, every host path the container
  * mounts (workspace, sandbox.yaml, mount sources) still leads where it did
  * when d was made and is still canonical; the engine follows host symlinks
- * anew at each start. SBX_EPOLICY, naming what moved, otherwise.
+ * anew at each start. Then tier 2 again, as the host is now (a protected
+ * place's link, a directory others may write on a source's way).
+ * SBX_EPOLICY, naming what moved or what is refused, otherwise.
  */
 int sbx_desired_verify(const sbx_desired *d, sbx_error **err);
 

@@ -1,8 +1,10 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static SBX_NORETURN void oom(void)
 {
@@ -287,20 +289,30 @@ char *sbx_escape_text(const char *s)
 	return escape(s, strlen(s), ESC_TEXT);
 }
 
+/* $HOME, or when it is unset or empty the real user's home from the password database. */
+static const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	if (home && *home)
+		return home;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+}
+
 char *sbx_xdg_dir(const char *var, const char *fallback, const char *home)
 {
 	const char *v = getenv(var);
 	if (v && v[0] == '/')
 		return xasprintf("%s/sbx", v);
 	if (!home)
-		home = getenv("HOME");
+		home = home_dir();
 	return xasprintf("%s/%s/sbx", home ? home : "", fallback);
 }
 
 char *sbx_path_expand(const char *path, const char *base)
 {
 	if (strcmp(path, "~") == 0 || strncmp(path, "~/", 2) == 0) {
-		const char *home = getenv("HOME");
+		const char *home = home_dir();
 		return xasprintf("%s%s", home ? home : "", path + 1);
 	}
 	if (path[0] == '/')

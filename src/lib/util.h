@@ -108,14 +108,15 @@ char *sbx_escape_text(const char *s);
 /*
  * sbx_xdg_dir: sbx's directory under an XDG base directory: "$var/sbx" when
  * $var is an absolute path (the spec ignores relative ones), else
- * "<home>/<fallback>/sbx". home NULL: $HOME. Caller frees.
+ * "<home>/<fallback>/sbx". home NULL: $HOME, or the password database's home
+ * when $HOME is unset or empty. Caller frees.
  */
 char *sbx_xdg_dir(const char *var, const char *fallback, const char *home);
 
 /*
  * sbx_path_expand: a host path as a file writes it, made absolute: "~" and
- * "~/..." are $HOME's, "/..." stays, anything else lies under base (NULL:
- * relative paths are not allowed, and the answer is NULL). Caller frees.
+ * "~/..." are $HOME's (unset: the password database's home), "/..." stays, anything else lies under
+ * base (NULL: relative paths are not allowed, and the answer is NULL). Caller frees.
  */
 char *sbx_path_expand(const char *path, const char *base);
 

@@ -575,6 +575,76 @@ DATA_ROOT=$(docker info -f '{{.DockerRootDir}}') && [ -n "$DATA_ROOT" ] &&
 		"mount source './sub' refused: it lies inside the workspace"
 EOF
 
+t "tier 2 by what it is: a dotfile link makes ~/dotfiles hold ~/.ssh and ~/sync hold sbx's store; refused, nothing made" <<'EOF'
+H="$T/home-dl" && mkdir -p "$H/dotfiles/ssh/proj" "$H/sync/share" "$H/.local" &&
+	ln -s dotfiles/ssh "$H/.ssh" && ln -s ../sync/share "$H/.local/share" &&
+	workspace "$T/ws-dl1" "mounts:" "  - {source: ~/dotfiles, target: /d, readonly: true}" &&
+	SBX_TRACE=1 run 3 env HOME="$H" "$SBX" -C "$T/ws-dl1" apply &&
+	err_has "sandbox.yaml:6:5: mount source '~/dotfiles' refused: it holds ~/.ssh (which leads to '$H/dotfiles/ssh')" &&
+	err_has "policy.yaml' allows it" && only_gets && eq "$(count_of "$T/ws-dl1")" 0 "containers" &&
+	workspace "$T/ws-dl2" "mounts:" "  - {source: ~/sync, target: /s}" &&
+	run 3 env HOME="$H" "$SBX" -C "$T/ws-dl2" trust --yes && err_has "refused: it holds sbx's own $H/sync/share/sbx" &&
+	SBX_TRACE=1 run 3 env HOME="$H" "$SBX" -C "$T/ws-dl2" apply && only_gets &&
+	{ [ ! -e "$H/sync/share/sbx" ] || fail "a trust store was made in the synced directory"; } &&
+	eq "$(count_of "$T/ws-dl2")" 0 "containers" &&
+	workspace "$H/dotfiles/ssh/proj" && SBX_TRACE=1 run 3 env HOME="$H" "$SBX" -C "$H/dotfiles/ssh/proj" apply &&
+	err_has "the workspace '$H/dotfiles/ssh/proj' refused: it lies inside ~/.ssh (which leads to" && only_gets &&
+	eq "$(count_of "$H/dotfiles/ssh/proj")" 0 "containers of a workspace in ~/.ssh"
+EOF
+
+t "tier 2: a sandbox.yaml in ~/.aws or ~/.config is a mount of it: refused, nothing made" <<'EOF'
+mkdir -p "$HOME/.aws" "$HOME/.config" && when_finished 'rm -f "$HOME/.aws/sandbox.yaml" "$HOME/.config/sandbox.yaml"' &&
+	workspace "$HOME/.aws" && SBX_TRACE=1 run 3 "$SBX" -C "$HOME/.aws" apply &&
+	err_has "the workspace '$HOME/.aws' refused: it is ~/.aws" && only_gets &&
+	workspace "$HOME/.config" && SBX_TRACE=1 run 3 "$SBX" -C "$HOME/.config" apply &&
+	err_has "the workspace '$HOME/.config' refused: it holds ~/.config/gh" && only_gets &&
+	eq "$(count_of "$HOME/.aws")$(count_of "$HOME/.config")" 00 "containers"
+EOF
+
+t "HOME unset: ~ is the password database's home, protected as the home" <<'EOF'
+workspace "$T/ws-nohome" "mounts:" "  - {source: ~/, target: /h, readonly: true}" &&
+	SBX_TRACE=1 run 3 env -u HOME "$SBX" -C "$T/ws-nohome" apply &&
+	err_has "sandbox.yaml:6:5: mount source '~/' refused: it is your home directory" && only_gets &&
+	eq "$(count_of "$T/ws-nohome")" 0 "containers"
+EOF
+
+t "engine-equivalent sockets: the runtime directory's engines and the ssh agent's directory are tier 2" <<'EOF'
+mkdir -p "$T/rt/podman" "$T/agent" &&
+	workspace "$T/ws-rt" "mounts:" "  - {source: $T/rt/podman, target: /p}" "  - {source: $T/agent, target: /a}" &&
+	SBX_TRACE=1 run 3 env XDG_RUNTIME_DIR="$T/rt" SSH_AUTH_SOCK="$T/agent/S.ssh" "$SBX" -C "$T/ws-rt" apply &&
+	err_has "sandbox.yaml:6:5: mount source '$T/rt/podman' refused: it lies inside the container engines' runtime directory $T/rt" &&
+	err_has "sandbox.yaml:7:5: mount source '$T/agent' refused: it is your ssh agent's $T/agent" &&
+	only_gets && eq "$(count_of "$T/ws-rt")" 0 "containers"
+EOF
+
+t "sbx trust says when a mount source holds a unix socket" <<'EOF'
+mkdir -p "$T/socksrc/a" &&
+	python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$T/socksrc/a/agent.sock" &&
+	workspace "$T/ws-sock" "mounts:" "  - {source: $T/socksrc, target: /s, readonly: true}" &&
+	run 0 "$SBX" -C "$T/ws-sock" trust --yes &&
+	out_has "line 6: mount of the host's '$T/socksrc'.*it holds the unix socket '$T/socksrc/a/agent.sock'"
+EOF
+
+t "the swap race: a mount source below a directory others can write is refused, nothing made; a sticky one with your own entry is fine" <<'EOF'
+mkdir -p "$T/shared/data" "$T/stick/data" && chmod 0777 "$T/shared" && chmod 1777 "$T/stick" &&
+	workspace "$T/ws-race" "mounts:" "  - {source: $T/shared/data, target: /d}" &&
+	SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-race" apply &&
+	err_has "sandbox.yaml:6:5: mount source '$T/shared/data' refused: it lies below '$T/shared', which others can write (mode 0777)" &&
+	err_has "chmod go-w" && only_gets && eq "$(count_of "$T/ws-race")" 0 "containers" &&
+	workspace "$T/ws-race2" "mounts:" "  - {source: $T/stick/data, target: /d}" &&
+	run 0 "$SBX" -C "$T/ws-race2" trust --yes && run 0 "$SBX" -C "$T/ws-race2" apply &&
+	idr=$(containers_of "$T/ws-race2") && eq "$(ins "$idr" '{{.State.Running}}')" true "running" &&
+	run 0 "$SBX" -C "$T/ws-race2" stop && chown 65534 "$T/stick/data" &&
+	SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-race2" apply && err_has "and the entry is not yours" && only_gets &&
+	eq "$(ins "$idr" '{{.State.Running}}')" false "not started again" &&
+	workspace "$T/ws-race3" "mounts:" "  - {source: $T/stick, target: /s}" "  - {source: $T/stick/data, target: /d}" &&
+	SBX_TRACE=1 run 3 "$SBX" -C "$T/ws-race3" apply &&
+	err_has "sandbox.yaml:7:5: mount source '$T/stick/data' refused: it lies inside '$T/stick', the read-write mount at line 6" &&
+	only_gets && eq "$(count_of "$T/ws-race3")" 0 "containers" &&
+	mkdir -p "$T/shared/ws" && workspace "$T/shared/ws" && SBX_TRACE=1 run 3 "$SBX" -C "$T/shared/ws" apply &&
+	err_has "the workspace '$T/shared/ws' refused: it lies below '$T/shared', which others can write" && only_gets
+EOF
+
 t "diff --exit-code and apply --dry-run --exit-code: a refusal exits 3, not 0 or 2" <<'EOF'
 mkdir -p "$HOME/.aws" && workspace "$T/ws-xc3" "mounts:" "  - {source: ~/.aws, target: /a}" &&
 	run 3 "$SBX" -C "$T/ws-xc3" diff --exit-code && err_has "sandbox.yaml:6:5: mount source '~/.aws' refused" &&

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/hostfacts.h"
 #include "lib/sandbox.h"
 #include "lib/trust.h"
 #include "lib/util.h"
@@ -37,6 +38,8 @@ static int setup(void **state)
 	unsetenv("XDG_DATA_HOME");
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("XDG_STATE_HOME");
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("SSH_AUTH_SOCK");
 	return 0;
 }
 
@@ -433,6 +436,219 @@ static void test_limits_above_the_host(void **state)
 	sbx_spec_free(spec);
 }
 
+/* sbx_check_host of a sandbox.yaml at DIR (under tmp) with mounts: each wanted text, or 0. */
+static void host_says(const char *dir, const char *mounts, ...)
+{
+	_cleanup_free_ char *d = xasprintf("%s/%s", tmp, dir);
+	_cleanup_free_ char *mk = xasprintf("mkdir -p '%s'", d);
+	assert_int_equal(system(mk), 0);
+	_cleanup_free_ char *path = xasprintf("%s/sandbox.yaml", d);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "version: 1\nagent: shell\nimage: x\n%s", mounts);
+	fclose(f);
+	sbx_config *cfg = NULL;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_config_load(&cfg, path, 0, &err), 0);
+	int rc = sbx_check_host(NULL, cfg, NULL, &err);
+	va_list ap;
+	va_start(ap, mounts);
+	const char *want = va_arg(ap, const char *);
+	if (!want && rc != 0)
+		fail_msg("%s: refused: %s", dir, err->msg);
+	if (want && rc != SBX_EPOLICY)
+		fail_msg("%s: not refused (rc %d), expected '%s'", dir, rc, want);
+	_cleanup_free_ char *got = err ? messages(err) : NULL;
+	for (; want; want = va_arg(ap, const char *))
+		if (!strstr(got, want))
+			fail_msg("%s: '%s' lacks '%s'", dir, got, want);
+	va_end(ap);
+	sbx_error_free(err);
+	sbx_config_free(cfg);
+}
+
+/*
+ * Dotfile setups: ~/.ssh a link into ~/dotfiles, ~/.local/share one into
+ * ~/sync (sbx's trust store not made yet). Mounting the link targets'
+ * directories exposes the keys, and hands the agent the trust store.
+ */
+static void test_protected_links_resolved(void **state)
+{
+	(void)state;
+	sh("cd '%s/home' && rm -rf .ssh .local && mkdir -p dotfiles/ssh sync/share .local && ln -s "
+	   "dotfiles/ssh "
+	   ".ssh && ln -s ../sync/share .local/share && mkdir -p ../dl",
+	   tmp);
+	host_says("dl/ws1", "mounts:\n  - {source: ~/dotfiles, target: /d}\n",
+		  "sandbox.yaml:5:5: mount source '~/dotfiles' refused: it holds ~/.ssh (which "
+		  "leads to '",
+		  "/home/dotfiles/ssh')", NULL);
+	host_says("dl/ws2", "mounts:\n  - {source: ~/sync, target: /s, readonly: true}\n",
+		  "mount source '~/sync' refused: it holds sbx's own", "/home/sync/share/sbx",
+		  NULL);
+	sh("mkdir -p '%s/home/dotfiles/vim'", tmp);
+	host_says("dl/ws3", "mounts:\n  - {source: ~/dotfiles/vim, target: /v}\n", NULL);
+	/* a workspace in the dotfiles directory's secret part, or holding it */
+	host_says("home/dotfiles/ssh/proj", "", "the workspace", "refused: it lies inside ~/.ssh",
+		  NULL);
+	host_says("home/sync", "", "the workspace", "refused: it holds sbx's own", NULL);
+	sh("cd '%s/home' && rm -f .ssh .local/share && rm -rf sync/share/sbx dotfiles/ssh/proj "
+	   "sync/sandbox.yaml",
+	   tmp);
+}
+
+/* A sandbox.yaml inside ~/.ssh, ~/.aws or ~/.config: refused like a mount of it. */
+static void test_workspace_in_protected(void **state)
+{
+	(void)state;
+	host_says("home/.ssh/p", "", "the workspace '",
+		  "/home/.ssh/p' refused: it lies inside ~/.ssh", NULL);
+	host_says("home/.aws", "", "refused: it is ~/.aws", NULL);
+	host_says("home/.config", "", "refused: it holds ~/.config/gh", NULL);
+	host_says("home/.config/myproj", "", NULL);
+	sh("rm -rf '%s/home/.ssh' '%s/home/.aws' '%s/home/.config'", tmp);
+}
+
+/*
+ * The home is also the password database's: with $HOME unset or elsewhere,
+ * the real ~/.ssh is protected, and ~ still means the real home.
+ */
+static void test_passwd_home(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *pw = xasprintf("%s/pwhome", tmp);
+	_cleanup_free_ char *ssh = xasprintf("%s/pwhome/.ssh", tmp);
+	_cleanup_free_ char *elsewhere = xasprintf("%s/elsewhere", tmp);
+	sh("mkdir -p '%s/pwhome/.ssh' '%s/elsewhere'", tmp);
+	const char *envs[] = {NULL, elsewhere};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(envs); i++) {
+		sbx_protected p;
+		sbx_protected_init(&p, envs[i], pw, NULL, NULL);
+		sbx_policy_host h = sbx_protected_host(&p);
+		char *why = sbx_policy_path(ssh, &h);
+		assert_non_null(why);
+		assert_true(strstr(why, ".ssh") != NULL);
+		free(why);
+		why = sbx_policy_path(pw, &h);
+		assert_non_null(why);
+		free(why);
+		/* sbx's own store under the real home too */
+		_cleanup_free_ char *store = xasprintf("%s/pwhome/.local/share/sbx", tmp);
+		why = sbx_policy_path(store, &h);
+		assert_non_null(why);
+		free(why);
+		sbx_protected_release(&p);
+	}
+	/* $HOME unset: ~ is the password database's home, not "" */
+	_cleanup_free_ char *saved = xstrdup(getenv("HOME"));
+	unsetenv("HOME");
+	_cleanup_free_ char *real = sbx_home_passwd();
+	_cleanup_free_ char *x = sbx_path_expand("~/.ssh", NULL);
+	setenv("HOME", saved, 1);
+	assert_non_null(real);
+	_cleanup_free_ char *want = xasprintf("%s/.ssh", real);
+	assert_string_equal(x, want);
+}
+
+/* Engine-equivalent sockets of this host: the rootless engines' and the ssh agent's. */
+static void test_runtime_sockets(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *rt = xasprintf("%s/rt", tmp);
+	_cleanup_free_ char *agent = xasprintf("%s/agent/S.sock", tmp);
+	sh("mkdir -p '%s/rt/podman' '%s/agent' '%s/sw'", tmp);
+	setenv("XDG_RUNTIME_DIR", rt, 1);
+	setenv("SSH_AUTH_SOCK", agent, 1);
+	host_says("sw/ws1", "mounts:\n  - {source: ../../rt/podman, target: /p}\n",
+		  "refused: it lies inside the container engines' runtime directory", NULL);
+	host_says("sw/ws2", "mounts:\n  - {source: ../../agent, target: /a}\n",
+		  "refused: it is your ssh agent's", NULL);
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("SSH_AUTH_SOCK");
+	host_says("sw/ws3", "mounts:\n  - {source: ../../agent, target: /a}\n", NULL);
+}
+
+/*
+ * The swap race: a directory on a source's way that someone else may write
+ * lets them exchange it for a link between the check and the mount. Sticky
+ * directories as the kernel judges them; the check is made again at start.
+ */
+static void test_swappable_paths(void **state)
+{
+	(void)state;
+	sh("cd '%s' && mkdir -p sp/open/data sp/sticky/data sp/sticky/theirs/data sp/other/data "
+	   "sp/grp/data && chmod 0777 sp/open && chmod 1777 sp/sticky && chown 65534 "
+	   "sp/sticky/theirs sp/other && chmod 0775 sp/grp && chgrp 65534 sp/grp",
+	   tmp);
+	host_says("sp/ws1", "mounts:\n  - {source: ../open/data, target: /d}\n",
+		  "mount source '../open/data' refused: it lies below '",
+		  "/sp/open', which others "
+		  "can write (mode 0777)",
+		  "chmod go-w", NULL);
+	host_says("sp/ws2", "mounts:\n  - {source: ../sticky/data, target: /d}\n", NULL);
+	host_says("sp/ws3", "mounts:\n  - {source: ../sticky/theirs/data, target: /d}\n",
+		  "refused: it lies below '",
+		  "/sp/sticky', which others can write (mode 1777, and "
+		  "the entry is not yours)",
+		  NULL);
+	host_says("sp/ws4", "mounts:\n  - {source: ../other/data, target: /d}\n",
+		  "/sp/other', which belongs to uid 65534", NULL);
+	host_says("sp/ws5", "mounts:\n  - {source: ../grp/data, target: /d}\n",
+		  "/sp/grp', which others can write (mode 0775)", NULL);
+	/* a workspace in a directory others can write, its sandbox.yaml included */
+	host_says("sp/open/ws", "", "the workspace '", "refused: it lies below '", NULL);
+	host_says("sp/sticky/ws", "", NULL);
+	/* inside another read-write mount's source */
+	host_says("sp/ws6",
+		  "mounts:\n  - {source: ../sticky, target: /s}\n  - {source: ../sticky/data, "
+		  "target: /d}\n",
+		  "sandbox.yaml:6:5: mount source '../sticky/data' refused: it lies inside '",
+		  "the read-write mount at line 5", NULL);
+
+	/* checked again before each start: a directory on the way opened since */
+	sh("cd '%s' && rm -rf ws && mkdir -p ws later/data && printf 'version: 1\\nagent: shell\\n"
+	   "image: x\\ngit_identity: false\\nmounts:\\n  - {source: ../later/data, target: /d}\\n' "
+	   ">ws/sandbox.yaml",
+	   tmp);
+	sbx_config *cfg = NULL;
+	sbx_desired d;
+	load(&cfg, &d);
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_desired_verify(&d, &err), 0);
+	sh("chmod 0777 '%s/later'", tmp);
+	verify_refuses(&d, "sandbox.yaml:6:5: mount source '../later/data' refused: it lies below",
+		       NULL);
+	sh("chmod 0755 '%s/later'", tmp);
+	assert_int_equal(sbx_desired_verify(&d, &err), 0);
+	/* and a protected place's link made into a mounted directory since */
+	sh("ln -s '%s/later/data' '%s/home/.aws'", tmp);
+	verify_refuses(&d, "refused: it is ~/.aws (which leads to", NULL);
+	sh("rm '%s/home/.aws'", tmp);
+	sbx_desired_release(&d);
+	sbx_config_free(cfg);
+}
+
+/* A unix socket under a mount source is found, within a budget. */
+static void test_find_socket(void **state)
+{
+	(void)state;
+	sh("mkdir -p '%s/sock/a/b' && python3 -c 'import socket,sys; "
+	   "socket.socket(socket.AF_UNIX).bind(sys.argv[1])' '%s/sock/a/b/agent.sock'",
+	   tmp);
+	_cleanup_free_ char *dir = xasprintf("%s/sock", tmp);
+	_cleanup_free_ char *want = xasprintf("%s/sock/a/b/agent.sock", tmp);
+	_cleanup_free_ char *got = sbx_find_socket(dir, 1000);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	_cleanup_free_ char *none = sbx_find_socket(dir, 1);
+	assert_null(none);
+	_cleanup_free_ char *self = sbx_find_socket(want, 1);
+	assert_string_equal(self, want);
+	_cleanup_free_ char *home = xasprintf("%s/home", tmp);
+	_cleanup_free_ char *nothing = sbx_find_socket(home, 1000);
+	assert_null(nothing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +660,12 @@ int main(void)
 	    cmocka_unit_test(test_check_host_all_problems),
 	    cmocka_unit_test(test_check_host_codes),
 	    cmocka_unit_test(test_limits_above_the_host),
+	    cmocka_unit_test(test_protected_links_resolved),
+	    cmocka_unit_test(test_workspace_in_protected),
+	    cmocka_unit_test(test_passwd_home),
+	    cmocka_unit_test(test_runtime_sockets),
+	    cmocka_unit_test(test_swappable_paths),
+	    cmocka_unit_test(test_find_socket),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
 }
