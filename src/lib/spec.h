@@ -198,6 +198,6 @@ const char *sbx_network_name(sbx_network n);
  * as a change and is recreated. What the name stands for is in state.c
  * (sbx_state_create) and the README's "Security model".
  */
-#define SBX_SECURITY_PROFILE "hardened-1"
+#define SBX_SECURITY_PROFILE "hardened-2"
 
 #endif
