@@ -377,6 +377,21 @@ printf '# a comment is an edit too\n' >>"$W10/sandbox.yaml" &&
 	run 3 "$SBX" -C "$W10" apply
 EOF
 
+t "sbx trust shows what changed since the last approval: grants and lines" <<'EOF'
+WTD="$T/ws-trust-diff" && mkdir -p "$T/trust-diff-src" &&
+	workspace "$WTD" "pass_env: [HOME]" &&
+	run 0 "$SBX" -C "$WTD" trust --yes && { ! grep -q "Changed since" "$OUT" || fail "a diff on first approval"; } &&
+	sed -i 's|^pass_env: .*$|mounts: [{source: "'"$T/trust-diff-src"'", target: /d}]|' "$WTD/sandbox.yaml" &&
+	printf 'docker_socket: true\n# a comment\n' >>"$WTD/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WTD" trust --yes && out_has "Changed since your last approval:" &&
+	out_has "^  - no longer line 5: pass_env HOME" &&
+	out_has "^  + asks now  line 6: docker_socket: true" &&
+	out_has "^  + asks now  line 5: mount of the host's '$T/trust-diff-src' at '/d'" &&
+	out_has "^  -   5 | pass_env: \[HOME\]" && out_has "^  +   6 | docker_socket: true" &&
+	out_has '^  +   7 | # a comment' &&
+	run 0 "$SBX" -C "$WTD" trust --yes && { ! grep -q "Changed since" "$OUT" || fail "a diff with no change"; }
+EOF
+
 t "a file that asks for nothing needs no trust" <<'EOF'
 run 0 "$SBX" -C "$W2" trust && out_has "nothing to trust"
 EOF
