@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "lib/config.h"
 #include "lib/engine.h"
 #include "lib/hostfacts.h"
 #include "lib/sandbox.h"
@@ -44,6 +45,41 @@ static void note_sockets(sbx_grants *g, const sbx_spec *spec, const char *const 
 	}
 }
 
+/*
+ * What changed since this workspace's file was last approved: its grants
+ * and its lines. An edit voids an approval, and a prompt that shows only
+ * the grants now would hide which of them are new.
+ */
+static int show_changes(const sbx_config *cfg, sbx_error **err)
+{
+	_cleanup_free_ char *old = NULL;
+	size_t old_len = 0;
+	int rc = sbx_trust_last(&old, &old_len, cfg->workspace, err);
+	if (rc < 0)
+		return rc;
+	/* none, or only approvals by an sbx that kept no text: nothing to compare with */
+	if (!old)
+		return 0;
+	if (old_len == cfg->len && memcmp(old, cfg->bytes, old_len) == 0)
+		return 0;
+	sbx_spec *was_spec = NULL;
+	sbx_error *perr = NULL;
+	sbx_grants was = {0}, now = {0};
+	/* the approved bytes parsed then; a stricter sbx may refuse them now */
+	if (sbx_config_parse(&was_spec, old, old_len, cfg->path, &perr) == 0)
+		sbx_trust_grants(&was, was_spec, NULL);
+	sbx_error_free(perr);
+	sbx_trust_grants(&now, cfg->spec, NULL);
+	sbx_diff d = {0};
+	sbx_trust_diff(&d, &was, &now, old, old_len, cfg->bytes, cfg->len);
+	sbx_out_trust_diff(&d);
+	sbx_diff_release(&d);
+	sbx_grants_release(&was);
+	sbx_grants_release(&now);
+	sbx_spec_free(was_spec);
+	return 0;
+}
+
 static int trust(const sbx_config *cfg, const char *const *sources, size_t ns, bool yes,
 		 sbx_error **err)
 {
@@ -55,6 +91,9 @@ static int trust(const sbx_config *cfg, const char *const *sources, size_t ns, b
 	sbx_grants_release(&g);
 	if (n == 0)
 		return 0;
+	int rc = show_changes(cfg, err);
+	if (rc < 0)
+		return rc;
 	if (!yes) {
 		if (!isatty(STDIN_FILENO))
 			return sbx_error_set(err, SBX_EPOLICY,
@@ -63,8 +102,7 @@ static int trust(const sbx_config *cfg, const char *const *sources, size_t ns, b
 		if (!ask(cfg->workspace))
 			return sbx_error_set(err, SBX_EPOLICY, "not approved");
 	}
-	int rc =
-	    sbx_trust_record(cfg->workspace, cfg->path, cfg->bytes, cfg->len, sources, ns, err);
+	rc = sbx_trust_record(cfg->workspace, cfg->path, cfg->bytes, cfg->len, sources, ns, err);
 	if (rc == 0)
 		sbx_out_done("trusted", cfg->path);
 	return rc;

@@ -274,6 +274,26 @@ void sbx_out_plan_json(const sbx_plan *plan)
 	put_json(o);
 }
 
+void sbx_out_trust_diff(const sbx_diff *d)
+{
+	if (d->n == 0)
+		return;
+	printf("Changed since your last approval:\n");
+	for (size_t i = 0; i < d->n; i++) {
+		if (!d->v[i].grant)
+			continue;
+		_cleanup_free_ char *e = sbx_escape(d->v[i].text);
+		printf("  %s line %d: %s\n", d->v[i].op == '+' ? "+ asks now " : "- no longer",
+		       d->v[i].line, e);
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->v[i].grant)
+			continue;
+		_cleanup_free_ char *e = sbx_escape(d->v[i].text);
+		printf("  %c%4d | %s\n", d->v[i].op, d->v[i].line, e);
+	}
+}
+
 void sbx_out_grants(const char *path, const sbx_grants *g)
 {
 	_cleanup_free_ char *q = sbx_quotes(path);

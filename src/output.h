@@ -54,6 +54,11 @@ void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);
 /* `sbx inspect`. */
 void sbx_out_inspect(const sbx_actual *a, bool json);
 /* `sbx trust`: what the file asks for. */
+/*
+ * sbx_out_trust_diff: what changed since the last approval (sbx_trust_diff),
+ * grants first, then the file's lines, escaped.
+ */
+void sbx_out_trust_diff(const sbx_diff *d);
 void sbx_out_grants(const char *path, const sbx_grants *g);
 /* "stopped 'name'" and the like. */
 void sbx_out_done(const char *what, const char *name);

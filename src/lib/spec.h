@@ -199,7 +199,7 @@ const char *sbx_network_name(sbx_network n);
  * as a change and is recreated. What the name stands for is in state.c
  * (sbx_state_create) and the README's "Security model".
  */
-#define SBX_SECURITY_PROFILE "hardened-1"
+#define SBX_SECURITY_PROFILE "hardened-2"
 
 /*
  * Where credentials: shared mounts the agent's shared volume: outside the

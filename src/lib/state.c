@@ -8,6 +8,7 @@
 
 #include "hash.h"
 #include "policy.h"
+#include "seccomp.h"
 #include "util.h"
 #include "version.h"
 
@@ -486,6 +487,51 @@ static void add_mount(json_object *mounts, const char *type, const char *source,
 	json_object_array_add(mounts, m);
 }
 
+/*
+ * The tamper guard through every mount. A read-write mount whose source
+ * holds sandbox.yaml (the workspace's parent, a monorepo root) shows the
+ * file a second time, at the mount's target plus the file's path below the
+ * source, and there the agent could rewrite it. So the file is bound
+ * read-only at each such path too: the engine mounts deeper targets after
+ * shallower ones, so the read-only bind covers the file in the writable
+ * mount. A rename, link or replacement of the file through that path fails
+ * (the path is a mount point; links across mounts are EXDEV). guards holds
+ * the container paths already bound (no second mount at one target).
+ * Read-only mounts need no guard.
+ */
+typedef struct guard_list {
+	char **v; /* NULL-terminated, room for every mount twice */
+	size_t n;
+} guard_list;
+
+static void add_guards(json_object *mounts, guard_list *guards, const sbx_create *c,
+		       const sbx_host_facts *facts)
+{
+	const sbx_spec *spec = c->spec;
+	const char *config = c->ws->config;
+	if (!config)
+		return;
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const char *src =
+		    facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source;
+		if (spec->mounts[i].readonly || strcmp(src, config) == 0 ||
+		    !sbx_path_within(config, src))
+			continue;
+		const char *target = sbx_mount_target(&spec->mounts[i], src);
+		const char *below = strcmp(src, "/") == 0 ? config : config + strlen(src);
+		_cleanup_free_ char *at = strcmp(target, "/") == 0
+					      ? xstrdup(below)
+					      : xasprintf("%s%s", target, below);
+		bool seen = false;
+		for (size_t k = 0; k < guards->n; k++)
+			seen = seen || sbx_mount_same_target(guards->v[k], at);
+		if (seen)
+			continue;
+		add_mount(mounts, "bind", config, at, true);
+		guards->v[guards->n++] = xstrdup(at);
+	}
+}
+
 /* POST a body (borrowed, may be NULL) to path and take the "Id" of what the engine made. */
 static int post_for_id(char **id, sbx_engine *e, const char *path, json_object *body, int timeout,
 		       const char *what, sbx_error **err)
@@ -505,7 +551,7 @@ static int post_for_id(char **id, sbx_engine *e, const char *path, json_object *
 }
 
 /*
- * The capabilities a sandbox keeps (SBX_SECURITY_PROFILE "hardened-1"): what
+ * The capabilities a sandbox keeps (SBX_SECURITY_PROFILE "hardened-2"): what
  * an agent needs to install packages with sudo and apt/dpkg (change owners
  * and modes, read and write past file modes as root, switch users, keep
  * setuid bits, signal its own processes, log through PAM's audit hook) and
@@ -519,9 +565,10 @@ static const char *const kept_caps[] = {
 
 /*
  * sbx's defaults over the image's and the daemon's: every capability
- * dropped but kept_caps, not privileged, no devices, the engine's default
- * seccomp profile (no SecurityOpt unconfines it), private IPC, PID, UTS
- * and cgroup namespaces. no-new-privileges stays off: it would disarm
+ * dropped but kept_caps, not privileged, no devices, sbx's own seccomp
+ * profile (the engine's default allowlist, less every call that could put
+ * a set-id bit on a file the host can reach: seccomp.c), private IPC, PID,
+ * UTS and cgroup namespaces. no-new-privileges stays off: it would disarm
  * sudo, the way an agent installs packages.
  */
 static void harden(json_object *host)
@@ -534,7 +581,11 @@ static void harden(json_object *host)
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(kept_caps); i++)
 		json_object_array_add(add, json_object_new_string(kept_caps[i]));
 	json_object_object_add(host, "CapAdd", add);
-	json_object_object_add(host, "SecurityOpt", json_object_new_array());
+	json_object *opts = json_object_new_array();
+	_cleanup_free_ char *profile = sbx_seccomp_profile_json();
+	_cleanup_free_ char *opt = xasprintf("seccomp=%s", profile);
+	json_object_array_add(opts, json_object_new_string(opt));
+	json_object_object_add(host, "SecurityOpt", opts);
 	json_object_object_add(host, "Devices", json_object_new_array());
 	json_object_object_add(host, "DeviceCgroupRules", json_object_new_array());
 	json_object_object_add(host, "IpcMode", json_object_new_string("private"));
@@ -739,14 +790,26 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	 * the agent cannot grant itself more on the next apply. (A file inside
 	 * the workspace mount: the engine mounts the shallower path first.)
 	 */
-	if (c->ws->config && sbx_path_within(c->ws->config, c->ws->path))
+	/* the container paths where sandbox.yaml is bound read-only: at most one per mount */
+	guard_list guards = {xcalloc(2 * spec->mounts_len + 2, sizeof(char *)), 0};
+	if (c->ws->config && sbx_path_within(c->ws->config, c->ws->path)) {
 		add_mount(mounts, "bind", c->ws->config, c->ws->config, true);
+		guards.v[guards.n++] = xstrdup(c->ws->config);
+	}
 	for (size_t i = 0; i < spec->mounts_len; i++) {
 		const char *src =
 		    facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source;
-		add_mount(mounts, "bind", src, sbx_mount_target(&spec->mounts[i], src),
-			  spec->mounts[i].readonly);
+		const char *target = sbx_mount_target(&spec->mounts[i], src);
+		bool ro = spec->mounts[i].readonly;
+		/* A mount of sandbox.yaml itself is read-only whatever it says. */
+		if (c->ws->config && strcmp(src, c->ws->config) == 0) {
+			ro = true;
+			guards.v[guards.n++] = xstrdup(target);
+		}
+		add_mount(mounts, "bind", src, target, ro);
 	}
+	add_guards(mounts, &guards, c, facts);
+	sbx_strv_free(guards.v);
 	if (spec->docker_socket && facts->docker_socket)
 		add_mount(mounts, "bind", facts->docker_socket, "/var/run/docker.sock", false);
 	if (facts->credentials_volume && spec->agent->credentials_dir)

@@ -6,7 +6,8 @@
  * once), so any edit voids it. The approval also keeps where each mount
  * source led when it was given (its canonical path): the engine follows host
  * symlinks anew at every start, so a source that leads elsewhere now is no
- * longer approved either. Written atomically (temp file, fsync,
+ * longer approved either. It keeps the approved bytes too (escaped, on one
+ * line), so that `sbx trust` shows what changed since. Written atomically (temp file, fsync,
  * rename), 0600 in 0700 directories; a store that others can write is
  * refused.
  */
@@ -55,6 +56,37 @@ int sbx_trust_check(sbx_trust_verdict *v, const char *workspace, const char *byt
 /* sbx_trust_record: approve them, the mounts leading to sources[0..n). */
 int sbx_trust_record(const char *workspace, const char *config, const char *bytes, size_t len,
 		     const char *const *sources, size_t n, sbx_error **err);
+/*
+ * sbx_trust_last: the bytes of the workspace's file as last approved (the
+ * newest record), in *bytes (NUL-terminated, caller frees) and *len; NULL
+ * when nothing was approved, or only by an sbx that kept no text.
+ */
+int sbx_trust_last(char **bytes, size_t *len, const char *workspace, sbx_error **err);
+
+/* One line of what changed since the last approval. */
+typedef struct sbx_diff_line {
+	char op;    /* '-': as approved, '+': now */
+	bool grant; /* a grant (text is its description) rather than a line of the file */
+	int line;   /* its line in the approved file ('-') or in the file now ('+') */
+	char *text; /* raw, from the file: escape before printing */
+} sbx_diff_line;
+
+typedef struct sbx_diff {
+	sbx_diff_line *v;
+	size_t n;
+} sbx_diff;
+
+/*
+ * sbx_trust_diff: what changed from the approved file to the file now
+ * (pure): first the grants removed and added (compared by description,
+ * file order), then the file's lines removed and added (a line diff on
+ * the longest common subsequence; past a size bound, every differing
+ * line between the common head and tail). Appends to out.
+ */
+void sbx_trust_diff(sbx_diff *out, const sbx_grants *was, const sbx_grants *now,
+		    const char *old_bytes, size_t old_len, const char *new_bytes, size_t new_len);
+void sbx_diff_release(sbx_diff *d);
+
 /* sbx_trust_remove: withdraw every approval for the workspace; *removed counts them. */
 int sbx_trust_remove(size_t *removed, const char *workspace, sbx_error **err);
 

@@ -160,6 +160,26 @@ t "tamper guard: inside, sandbox.yaml is read-only; the rest of the workspace is
 	{ ! grep -q docker_socket "$W/sandbox.yaml" || fail "sandbox.yaml was changed"; }
 EOF
 
+t "tamper guard through every mount: a read-write mount of the workspace's parent cannot rewrite sandbox.yaml" <<'EOF'
+# The parent at another path (/parent) and at its own path: the file shows
+# through both, and through the workspace; read-only at each.
+WG_P="$T/tamper-parent" && WG="$WG_P/ws" && mkdir -p "$WG_P" &&
+	workspace "$WG" "mounts:" "  - {source: '$WG_P', target: /parent}" "  - {source: '$WG_P'}" &&
+	cp "$WG/sandbox.yaml" "$T/tamper-before" &&
+	run 0 "$SBX" -C "$WG" trust --yes && run 0 "$SBX" -C "$WG" apply && idg=$(containers_of "$WG") &&
+	for p in /parent/ws/sandbox.yaml "$WG/sandbox.yaml"; do
+		{ ! docker exec "$idg" sh -c "echo 'docker_socket: true' >>'$p'" 2>/dev/null ||
+			fail "'$p' was writable inside"; } &&
+			{ ! docker exec "$idg" sh -c "echo x >'$p.new' && mv -f '$p.new' '$p'" 2>/dev/null ||
+				fail "'$p' could be replaced inside"; } &&
+			{ ! docker exec "$idg" rm -f "$p" 2>/dev/null || fail "'$p' could be removed inside"; } ||
+			return 1
+	done &&
+	docker exec "$idg" touch /parent/written-inside "$WG/written-inside" &&
+	[ -e "$WG_P/written-inside" ] && [ -e "$WG/written-inside" ] &&
+	{ cmp -s "$T/tamper-before" "$WG/sandbox.yaml" || fail "sandbox.yaml changed on the host"; }
+EOF
+
 t "hardening, seen from inside: capabilities, seccomp, namespaces, devices, mounts" <<'EOF'
 # CapEff: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID NET_BIND_SERVICE AUDIT_WRITE
 # (bits 0 1 3 4 5 6 7 10 29): the set the README documents, nothing more.
@@ -179,8 +199,58 @@ docker exec "$first_id" cat /proc/self/status >"$T/status" &&
 	eq "$(awk '{print $5}' "$T/mountinfo" | grep -v -E '^/$|^/(proc|dev|sys)(/|$)|^/etc/(resolv.conf|hostname|hosts)$|^/sbin/docker-init$' | sort | tr '\n' ' ')" \
 		"$W $W/sandbox.yaml " "host mounts" &&
 	eq "$(awk -v p="$W/sandbox.yaml" '$5 == p {print substr($6, 1, 2)}' "$T/mountinfo")" ro "sandbox.yaml mount" &&
-	eq "$(ins "$first_id" '{{.HostConfig.Privileged}} {{json .HostConfig.CapDrop}} {{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}|{{.HostConfig.UTSMode}}|{{.HostConfig.NetworkMode}}|{{.HostConfig.CgroupnsMode}} {{json .HostConfig.Devices}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.PidsLimit}}')" \
-		'false ["ALL"] |private||bridge|private [] [] no 4096' "engine's view"
+	eq "$(ins "$first_id" '{{.HostConfig.Privileged}} {{json .HostConfig.CapDrop}} {{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}|{{.HostConfig.UTSMode}}|{{.HostConfig.NetworkMode}}|{{.HostConfig.CgroupnsMode}} {{json .HostConfig.Devices}} {{len .HostConfig.SecurityOpt}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.PidsLimit}}')" \
+		'false ["ALL"] |private||bridge|private [] 1 no 4096' "engine's view" &&
+	ins "$first_id" '{{index .HostConfig.SecurityOpt 0}}' >"$T/secopt" &&
+	eq "$(python3 -c 'import json,sys
+o = open(sys.argv[1]).read().rstrip("\n")
+assert o.startswith("seccomp="), o[:40]
+p = json.loads(o[len("seccomp="):])
+names = [n for r in p["syscalls"] if r["action"] == "SCMP_ACT_ALLOW" and not r.get("args") for n in r["names"]]
+print(p["defaultAction"], p["defaultErrnoRet"], "chmod" in names, "setxattr" in names)' "$T/secopt")" \
+		"SCMP_ACT_ERRNO 1 False True" "sbx's seccomp profile, seen by the engine"
+EOF
+
+t "nothing planted on the host: as root (user 0) no call sets a set-id bit or a file capability" <<'EOF'
+# The kernel answers each call (a static probe, raw system calls), then the
+# host looks: no file under the workspace has a set-id bit.
+WS_ID="$T/ws-setid" &&
+	{ workspace "$WS_ID" 'user: "0"' && mkdir "$WS_ID/p" &&
+		cc -static -O1 -o "$WS_ID/probe" "$ROOT/tests/integration/setid-probe.c" ||
+		fail "cannot build the probe"; } &&
+	run 0 "$SBX" -C "$WS_ID" apply && ids=$(containers_of "$WS_ID") &&
+	eq "$(docker exec "$ids" id -u)" 0 "uid inside" &&
+	docker exec "$ids" "$WS_ID/probe" "$WS_ID/p" >"$T/probe.out" &&
+	eq "$(cat "$T/probe.out")" "control-open-creat-0755 ok
+control-chown-0:0 ok
+control-chmod-0700 ok
+control-open-rdonly-junk-mode ok
+control-mkdir-0755 ok
+chmod-4755 EPERM
+chmod-2755 EPERM
+fchmod-4755 EPERM
+fchmodat-6755 EPERM
+open-creat-4755 EPERM
+openat-creat-2755 EPERM
+openat-tmpfile-4755 EPERM
+creat-4755 EPERM
+mknod-4755 EPERM
+mknodat-2755 EPERM
+mkdir-2755 EPERM
+mkdirat-2755 EPERM
+openat2 ENOSYS
+fchmodat2 ENOSYS
+clone3 ENOSYS
+io_uring_setup EPERM
+setxattr-security.capability EPERM" "the kernel's answers inside" &&
+	docker exec "$ids" sh -c "cd '$WS_ID' && touch b && chown 0:0 b && chmod 755 b && mkdir -m 755 d" &&
+	{ ! docker exec "$ids" chmod 4755 "$WS_ID/b" 2>/dev/null || fail "chmod 4755 worked"; } &&
+	{ ! docker exec "$ids" chmod g+s "$WS_ID/b" 2>/dev/null || fail "chmod g+s worked"; } &&
+	{ ! docker exec "$ids" chmod g+s "$WS_ID/d" 2>/dev/null || fail "chmod g+s on a directory worked"; } &&
+	{ ! docker exec "$ids" install -m 4755 /bin/busybox "$WS_ID/i" 2>/dev/null || fail "install -m 4755 worked"; } &&
+	{ ! docker exec "$ids" mkdir -m 2755 "$WS_ID/d2" 2>/dev/null || fail "mkdir -m 2755 worked"; } &&
+	eq "$(find "$WS_ID" -perm /6000)" "" "set-id files on the host" &&
+	eq "$(stat -c '%u %a' "$WS_ID/b")" "0 755" "the file root made inside"
 EOF
 
 t "a second apply changes nothing and reuses the same container" <<'EOF'
@@ -305,6 +375,21 @@ printf '# a comment is an edit too\n' >>"$W10/sandbox.yaml" &&
 	run 0 "$SBX" -C "$W10" trust --yes && run 0 "$SBX" -C "$W10" apply &&
 	run 0 "$SBX" -C "$W10" untrust && out_has "withdrew the approvals" &&
 	run 3 "$SBX" -C "$W10" apply
+EOF
+
+t "sbx trust shows what changed since the last approval: grants and lines" <<'EOF'
+WTD="$T/ws-trust-diff" && mkdir -p "$T/trust-diff-src" &&
+	workspace "$WTD" "pass_env: [HOME]" &&
+	run 0 "$SBX" -C "$WTD" trust --yes && { ! grep -q "Changed since" "$OUT" || fail "a diff on first approval"; } &&
+	sed -i 's|^pass_env: .*$|mounts: [{source: "'"$T/trust-diff-src"'", target: /d}]|' "$WTD/sandbox.yaml" &&
+	printf 'docker_socket: true\n# a comment\n' >>"$WTD/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WTD" trust --yes && out_has "Changed since your last approval:" &&
+	out_has "^  - no longer line 5: pass_env HOME" &&
+	out_has "^  + asks now  line 6: docker_socket: true" &&
+	out_has "^  + asks now  line 5: mount of the host's '$T/trust-diff-src' at '/d'" &&
+	out_has "^  -   5 | pass_env: \[HOME\]" && out_has "^  +   6 | docker_socket: true" &&
+	out_has '^  +   7 | # a comment' &&
+	run 0 "$SBX" -C "$WTD" trust --yes && { ! grep -q "Changed since" "$OUT" || fail "a diff with no change"; }
 EOF
 
 t "a file that asks for nothing needs no trust" <<'EOF'
@@ -757,9 +842,16 @@ t "the kept capabilities are enough to install packages with sudo (Debian image,
 	mkdir -p "$WD" &&
 	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\ngit_identity: false\n' "$IMAGE-debian" >"$WD/sandbox.yaml" &&
 	run 0 "$SBX" -C "$WD" apply && idd=$(containers_of "$WD") &&
-	run 0 docker exec "$idd" sh -c 'sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends iputils-ping' &&
-	eq "$(docker exec "$idd" dpkg-query -W -f '${Status}' iputils-ping)" "install ok installed" "package status" &&
+	run 0 docker exec "$idd" sh -c 'sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends tree' &&
+	eq "$(docker exec "$idd" dpkg-query -W -f '${Status}' tree)" "install ok installed" "package status" &&
+	run 0 docker exec "$idd" tree -d /etc/apt &&
 	eq "$(docker exec "$idd" sudo id -u)" 0 "sudo" &&
+	docker exec "$idd" bash -c 'cd /tmp && printf "x\n" >f && test -s f && rm f' &&
+	docker exec "$idd" sudo sh -c "printf x >'$WD/f' && chown 0:0 '$WD/f' && chmod 755 '$WD/f'" &&
+	{ ! docker exec "$idd" sudo chmod u+s "$WD/f" 2>/dev/null || fail "sudo chmod u+s worked"; } &&
+	{ ! docker exec "$idd" sudo perl -e 'use Fcntl; sysopen(my $h, $ARGV[0], O_CREAT|O_WRONLY, 02755) or exit 1' "$WD/g" ||
+		fail "perl's sysopen with 02755 worked"; } &&
+	eq "$(find "$WD" -perm /6000)" "" "set-id files on the host (sudo)" &&
 	eq "$(docker exec "$idd" sh -c 'grep ^CapEff /proc/self/status | cut -f2')" 0000000000000000 "the agent's own capabilities"
 EOF
 

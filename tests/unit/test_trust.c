@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "lib/config.h"
 #include "lib/trust.h"
@@ -149,12 +150,87 @@ static void test_store_mounts(void **state)
 	assert_int_equal(removed, 1);
 }
 
+/* The last approval keeps its bytes; a newer one of the workspace wins, another's never. */
+static void test_last_approval(void **state)
+{
+	(void)state;
+	sbx_error *err = NULL;
+	char *b = NULL;
+	size_t n = 0;
+	assert_int_equal(sbx_trust_last(&b, &n, "/v", &err), 0);
+	assert_null(b);
+	const char *one = "version: 1\nmounts: [a]\n";
+	const char *two = "version: 1\r\n# 100%% \x1b[2J\nmounts: [b]\n";
+	assert_int_equal(sbx_trust_record("/v", "/v/sandbox.yaml", one, strlen(one), NULL, 0, &err),
+			 0);
+	assert_int_equal(sbx_trust_record("/v2", "/v2/sandbox.yaml", two, strlen(two), NULL, 0,
+					  &err),
+			 0);
+	assert_int_equal(sbx_trust_last(&b, &n, "/v", &err), 0);
+	assert_non_null(b);
+	assert_string_equal(b, one);
+	assert_int_equal(n, strlen(one));
+	free(b);
+	struct timespec pause = {0, 20 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	assert_int_equal(sbx_trust_record("/v", "/v/sandbox.yaml", two, strlen(two), NULL, 0, &err),
+			 0);
+	assert_int_equal(sbx_trust_last(&b, &n, "/v", &err), 0);
+	assert_string_equal(b, two);
+	free(b);
+	size_t removed;
+	assert_int_equal(sbx_trust_remove(&removed, "/v", &err), 0);
+	assert_int_equal(sbx_trust_remove(&removed, "/v2", &err), 0);
+}
+
+static sbx_grant grant(int line, const char *what)
+{
+	sbx_grant g = {{0}, (char *)what};
+	g.pos.line = line;
+	return g;
+}
+
+/* What changed: grants removed and added by description, then the lines. */
+static void test_diff(void **state)
+{
+	(void)state;
+	sbx_grant wv[] = {grant(3, "pass_env HOME"), grant(4, "mount of /a")};
+	sbx_grant nv[] = {grant(3, "mount of /a"), grant(5, "docker_socket: true")};
+	sbx_grants was = {wv, 2}, now = {nv, 2};
+	const char *old = "version: 1\npass_env: [HOME]\nmounts: [/a]\nnetwork: none\n";
+	const char *new = "version: 1\nmounts: [/a]\ndocker_socket: true\nnetwork: none";
+	sbx_diff d = {0};
+	sbx_trust_diff(&d, &was, &now, old, strlen(old), new, strlen(new));
+	assert_int_equal(d.n, 4);
+	assert_true(d.v[0].grant);
+	assert_int_equal(d.v[0].op, '-');
+	assert_string_equal(d.v[0].text, "pass_env HOME");
+	assert_true(d.v[1].grant);
+	assert_int_equal(d.v[1].op, '+');
+	assert_int_equal(d.v[1].line, 5);
+	assert_string_equal(d.v[1].text, "docker_socket: true");
+	assert_false(d.v[2].grant);
+	assert_int_equal(d.v[2].op, '-');
+	assert_int_equal(d.v[2].line, 2);
+	assert_string_equal(d.v[2].text, "pass_env: [HOME]");
+	assert_int_equal(d.v[3].op, '+');
+	assert_int_equal(d.v[3].line, 3);
+	assert_string_equal(d.v[3].text, "docker_socket: true");
+	sbx_diff_release(&d);
+	/* the same bytes: nothing */
+	sbx_trust_diff(&d, &now, &now, new, strlen(new), new, strlen(new));
+	assert_int_equal(d.n, 0);
+	sbx_diff_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_grants),
 	    cmocka_unit_test(test_store),
 	    cmocka_unit_test(test_store_mounts),
+	    cmocka_unit_test(test_last_approval),
+	    cmocka_unit_test(test_diff),
 	};
 	return cmocka_run_group_tests_name("trust", tests, setup, teardown);
 }
