@@ -218,6 +218,17 @@ run 2 "$SBX" -C "$W" diff --json --exit-code &&
 	jq -e '.format_version == 1 and .changes_present and .actions[0].action == "recreate" and (.changes[] | select(.path == "env.FOO") | .old == "one" and .new == "two" and .effect == "forces recreate")' "$OUT" >/dev/null
 EOF
 
+t "diff --json: C1 controls and bidi overrides from the file are written as \\u escapes, never raw" <<'EOF'
+workspace "$T/ws-json" 'env: {X: "a\x9b2Jb\u202ec\u2028d\x7fe"}' &&
+	run 2 "$SBX" -C "$T/ws-json" diff --json --exit-code &&
+	{ ! LC_ALL=C grep -q "$(printf '\302\233')" "$OUT" || fail "raw U+009B (CSI) in the JSON"; } &&
+	{ ! LC_ALL=C grep -q "$(printf '\342\200\256')" "$OUT" || fail "raw U+202E in the JSON"; } &&
+	{ ! LC_ALL=C grep -q "$(printf '\342\200\250')" "$OUT" || fail "raw U+2028 in the JSON"; } &&
+	{ ! LC_ALL=C grep -q "$(printf '\177')" "$OUT" || fail "raw DEL in the JSON"; } &&
+	out_has 'a\\u009b2Jb\\u202ec\\u2028d\\u007fe' &&
+	eq "$(jq -r '.changes[] | select(.path == "env.X") | .new' "$OUT")" "$(printf 'a\302\2332Jb\342\200\256c\342\200\250d\177e')" "the value, decoded"
+EOF
+
 t "apply recreates: exactly one container, new env, installed state kept" <<'EOF'
 run 0 "$SBX" -C "$W" apply && out_has "must be replaced" &&
 	new_id=$(containers_of "$W") &&
