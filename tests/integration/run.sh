@@ -472,6 +472,26 @@ t "no git identity is a warning, not an error" <<'EOF'
 run 0 "$SBX" -C "$W2" diff && err_has "no git identity"
 EOF
 
+t "a FIFO as the workspace's .git/config, or as a file it includes, hangs nothing" <<'EOF'
+workspace "$T/ws-fifo" && mkdir -p "$T/ws-fifo/.git" && mkfifo "$T/ws-fifo/.git/config" &&
+	run 0 timeout 20 "$SBX" -C "$T/ws-fifo" diff && err_has "config' is not a regular file" &&
+	rm "$T/ws-fifo/.git/config" && mkfifo "$T/fifo-include" &&
+	printf '[include]\n\tpath = %s\n[user]\n\tname = Ada Fifo\n\temail = ada@example.org\n' "$T/fifo-include" >"$T/ws-fifo/.git/config" &&
+	run 0 timeout 20 "$SBX" -C "$T/ws-fifo" diff && out_has "Ada Fifo" &&
+	rm -r "$T/ws-fifo/.git" && mkfifo "$T/ws-fifo/.git" &&
+	run 0 timeout 20 "$SBX" -C "$T/ws-fifo" diff && err_has "ws-fifo/.git' is not a regular file"
+EOF
+
+t "the image's home is given to the workspace owner by /bin/chown, not by the chown the file's PATH finds" <<'EOF'
+W6p="$T/ws-path" && mkdir -p "$W6p/bin" &&
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\nenv: {PATH: "%s/bin:/bin", LD_PRELOAD: /nonexistent.so}\n' "$IMAGE_AGENT" "$W6p" >"$W6p/sandbox.yaml" &&
+	printf '#!/bin/sh\necho planted >/tmp/planted\n' >"$W6p/bin/chown" && chmod 755 "$W6p/bin/chown" &&
+	chown -R 4242:4343 "$W6p" &&
+	run 0 "$SBX" -C "$W6p" apply && idp6=$(containers_of "$W6p") &&
+	eq "$(docker exec "$idp6" stat -c %u /home/agent)" 4242 "home" &&
+	{ ! docker exec "$idp6" test -e /tmp/planted || fail "the workspace's chown ran as root"; }
+EOF
+
 t "credentials: workspace mounts a named volume at the agent's directory" <<'EOF'
 mkdir -p "$W6" &&
 	printf 'version: 1\nagent: claude\nimage: %s\ncredentials: workspace\n' "$IMAGE" >"$W6/sandbox.yaml" &&
