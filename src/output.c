@@ -232,8 +232,11 @@ void sbx_out_inspect(const sbx_actual *a, bool json)
 		json_object_object_add(o, "form_version", json_object_new_int(a->form_version));
 		json_object *f = json_object_new_object();
 		for (size_t i = 0; i < a->fields.n; i++)
+			/* Secrets' digests are not shown either: "(sensitive)". */
 			json_object_object_add(f, a->fields.v[i].path,
-					       json_object_new_string(a->fields.v[i].value));
+					       json_object_new_string(a->fields.v[i].sensitive
+									  ? "(sensitive)"
+									  : a->fields.v[i].value));
 		json_object_object_add(o, "spec", f);
 		put_json(o);
 		return;

@@ -423,9 +423,10 @@ mkdir -p "$HOME/.ssh" && rm -f "$T/swap/data" && ln -s "$HOME/.ssh" "$T/swap/dat
 	eq "$(count_of "$T/ws-swap")" 1 "containers"
 EOF
 
-t "pass_env: the host's value is copied in, never printed, labelled only as a sha256 digest, blanked in snapshots' config" <<'EOF'
+t "pass_env: the host's value is copied in, never printed, labelled only as a keyed digest (never shown), blanked in snapshots' config" <<'EOF'
 workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
 	digest=$(printf 'SBX_IT_SECRET=%s' "$SECRET" | sha256sum | cut -d' ' -f1) &&
+	key="$HOME/.local/share/sbx/digest-key" &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
 	out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
@@ -434,8 +435,14 @@ workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
 	idp=$(containers_of "$WP") &&
 	eq "$(docker exec "$idp" sh -c 'echo $SBX_IT_SECRET')" "$SECRET" "the value inside" &&
 	{ ! ins "$idp" '{{json .Config.Labels}}' | grep -q "$SECRET" || fail "a label holds the value"; } &&
-	{ ins "$idp" '{{json .Config.Labels}}' | grep -q "sha256:$digest" || fail "no label holds the digest"; } &&
+	{ ! ins "$idp" '{{json .Config.Labels}}' | grep -q "$digest" || fail "a label holds the unkeyed sha256 digest"; } &&
+	hmac=$(printf 'SBX_IT_SECRET=%s' "$SECRET" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(od -An -tx1 -v "$key" | tr -d ' \n')" | sed 's/.*= //') &&
+	{ ins "$idp" '{{json .Config.Labels}}' | grep -q "hmac-sha256:$hmac" || fail "no label holds the keyed digest"; } &&
+	eq "$(stat -c %a "$(dirname "$key")" "$key")" "700
+600" "modes of the key and its directory" &&
 	run 0 "$SBX" -C "$WP" inspect && no_secret && run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
+	{ ! grep -q "$hmac" "$OUT" || fail "inspect --json prints the digest"; } &&
+	eq "$(jq -r '.spec["pass_env.SBX_IT_SECRET"]' "$OUT")" "(sensitive)" "inspect --json" &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" diff --exit-code &&
 	SBX_IT_SECRET=changed-$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
 	out_has "~ pass_env.SBX_IT_SECRET: (sensitive) -> (sensitive)" &&
