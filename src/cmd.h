@@ -30,6 +30,7 @@ enum {
 typedef struct sbx_ctx {
 	const char *dir;  /* -C DIR: run as if started there */
 	const char *file; /* -f FILE: this sandbox.yaml, no discovery */
+	bool follow;	  /* --follow-link: -f FILE (and validate's FILE) may be a symbolic link */
 	bool no_color;	  /* --no-color */
 	bool version;	  /* --version: print it and exit */
 	bool entered;	  /* the chdir for -C is done */
@@ -45,9 +46,11 @@ typedef struct sbx_ctx {
 	{                                                                                          \
 	    'C',	 "directory", SBX_OPT_STRING,                                              \
 	    &(ctx)->dir, "DIR",	      "run as if sbx was started in DIR"},                         \
+	    {'f',	   "file", SBX_OPT_STRING,                                                 \
+	     &(ctx)->file, "FILE", "use this sandbox.yaml instead of searching for one"},          \
 	{                                                                                          \
-		'f', "file", SBX_OPT_STRING, &(ctx)->file, "FILE",                                 \
-		    "use this sandbox.yaml instead of searching for one"                           \
+		0, "follow-link", SBX_OPT_FLAG, &(ctx)->follow, NULL,                              \
+		    "read -f FILE even when it is a symbolic link (refused otherwise)"             \
 	}
 
 /*

@@ -40,7 +40,8 @@ int cmd_validate(sbx_ctx *ctx, int argc, char **argv)
 		sbx_config *cfg = NULL;
 		int rc;
 		if (nargs > 0) {
-			rc = sbx_config_load(&cfg, argv[1 + i], 0, &err);
+			rc = sbx_config_load(&cfg, argv[1 + i],
+					     ctx->follow ? 0 : SBX_CONFIG_NOFOLLOW, &err);
 		} else {
 			rc = sbx_ctx_load_config(ctx, &cfg, &err);
 		}

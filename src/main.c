@@ -68,7 +68,8 @@ int sbx_report(sbx_error *err)
 		if (e->code == SBX_EINVALID)
 			status = SBX_EXIT_CONFIG;
 		/* Config problems carry their own "file:line:col:" prefix. */
-		_cleanup_free_ char *msg = sbx_escape_text(e->msg);
+		/* One line per problem: a newline inside one is escaped, never printed. */
+		_cleanup_free_ char *msg = sbx_escape_line(e->msg);
 		if (e->code == SBX_EINVALID || e->code == SBX_EPOLICY)
 			fprintf(stderr, "%s\n", msg);
 		else
@@ -149,8 +150,13 @@ int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err)
 	int rc = sbx_ctx_enter(ctx, err);
 	if (rc < 0)
 		return rc;
+	/*
+	 * -f FILE is read through a symbolic link only when asked: a link in a
+	 * repository can name any file of the user's (~/.git-credentials), and
+	 * error messages would then be about that file.
+	 */
 	if (ctx->file)
-		return sbx_config_load(out, ctx->file, 0, err);
+		return sbx_config_load(out, ctx->file, ctx->follow ? 0 : SBX_CONFIG_NOFOLLOW, err);
 	_cleanup_free_ char *path = NULL;
 	if ((rc = sbx_config_find(&path, ".", err)) < 0)
 		return rc;

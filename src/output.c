@@ -90,7 +90,7 @@ void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color)
 
 void sbx_out_note(const char *line)
 {
-	_cleanup_free_ char *safe = sbx_escape_text(line);
+	_cleanup_free_ char *safe = sbx_escape_line(line);
 	printf("  %s\n", safe);
 	fflush(stdout);
 }
@@ -101,8 +101,13 @@ void sbx_out_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	_cleanup_free_ char *safe = sbx_escape_text(msg);
-	fputs(safe, stderr);
+	/* One line: only its own final newline is printed as one. */
+	size_t len = strlen(msg);
+	bool nl = len > 0 && msg[len - 1] == '\n';
+	if (nl)
+		msg[len - 1] = '\0';
+	_cleanup_free_ char *safe = sbx_escape_line(msg);
+	fprintf(stderr, "%s%s", safe, nl ? "\n" : "");
 }
 
 void sbx_out_applied(const sbx_plan *plan)
@@ -116,10 +121,41 @@ static json_object *jstr(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+/*
+ * json-c escapes the C0 controls but passes DEL, the C1 controls (U+0080 to
+ * U+009F: an 8-bit CSI is U+009B), the bidi overrides and the line and
+ * paragraph separators through raw: a terminal or an editor that shows the
+ * JSON then obeys them. Outside strings JSON is ASCII, so each of these can
+ * be written as \u00XX wherever it appears in the text.
+ */
+static void put_json_text(const char *text)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	const unsigned char *u = (const unsigned char *)text;
+	size_t len = strlen(text);
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = sbx_utf8_decode(u + i, len - i, &cp);
+		if (n == 0) {
+			/* json-c writes strings as given; sbx's are UTF-8, but say so if not. */
+			sbx_buf_adds(&b, "\\ufffd");
+			i++;
+			continue;
+		}
+		if (cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || sbx_is_hidden_control(cp))
+			sbx_buf_addf(&b, "\\u%04x", (unsigned)cp);
+		else
+			sbx_buf_add(&b, u + i, n);
+		i += n;
+	}
+	_cleanup_free_ char *safe = sbx_buf_detach(&b);
+	puts(safe);
+}
+
 static void put_json(json_object *o)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	put_json_text(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -196,8 +232,11 @@ void sbx_out_inspect(const sbx_actual *a, bool json)
 		json_object_object_add(o, "form_version", json_object_new_int(a->form_version));
 		json_object *f = json_object_new_object();
 		for (size_t i = 0; i < a->fields.n; i++)
+			/* Secrets' digests are not shown either: "(sensitive)". */
 			json_object_object_add(f, a->fields.v[i].path,
-					       json_object_new_string(a->fields.v[i].value));
+					       json_object_new_string(a->fields.v[i].sensitive
+									  ? "(sensitive)"
+									  : a->fields.v[i].value));
 		json_object_object_add(o, "spec", f);
 		put_json(o);
 		return;

@@ -87,8 +87,11 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 	if ((rc = sbx_desired_init(&p->desired, p->cfg, sbx_engine_socket_path(p->engine),
 				   data_root, err)) < 0)
 		return rc;
-	if (p->desired.warnings)
-		sbx_out_warn("%s", p->desired.warnings);
+	/* sbx's own lines, each with its untrusted parts quoted: printed one by one. */
+	for (char *w = p->desired.warnings, *nl; w && *w; w = nl ? nl + 1 : w + strlen(w)) {
+		nl = strchr(w, '\n');
+		sbx_out_warn("%.*s\n", nl ? (int)(nl - w) : (int)strlen(w), w);
+	}
 	/*
 	 * Tier 1: what a file may ask for only with the user's approval of its
 	 * exact bytes. apply refuses without it; diff, which grants nothing,

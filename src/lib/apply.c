@@ -226,7 +226,12 @@ static void chown_home(owner_map *m, sbx_engine *e, const char *id, const sbx_de
 	if (m->chown) {
 		char owner[32];
 		snprintf(owner, sizeof(owner), "%u:%u", d->ws.uid, d->ws.gid);
-		const char *argv[] = {"chown", "-R", owner, m->home, NULL};
+		/*
+		 * By its absolute path, in an environment of sbx's: found through
+		 * PATH, "chown" would be whatever the file's env.PATH names first
+		 * (the workspace, which the agent writes), run as root.
+		 */
+		const char *argv[] = {"/bin/chown", "-R", owner, m->home, NULL};
 		int code = -1;
 		sbx_error *err = NULL;
 		if (sbx_state_exec(&code, e, id, argv, "root", &err) < 0 || code != 0) {

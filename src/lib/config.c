@@ -80,6 +80,8 @@ int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sb
 	*out = NULL;
 	*out_len = 0;
 	_cleanup_free_ char *qp = sbx_quotes(path);
+	/* The path in "FILE:LINE:COL:" form: escaped, so a newline in it forges no line. */
+	_cleanup_free_ char *fp = sbx_escape(path);
 	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	if (flags & SBX_CONFIG_NOFOLLOW)
 		oflags |= O_NOFOLLOW;
@@ -91,8 +93,9 @@ int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sb
 		if (e == ELOOP && (flags & SBX_CONFIG_NOFOLLOW))
 			return sbx_error_set(err, SBX_EINVALID,
 					     "%s:1:1: is a symbolic link; sbx reads only a regular "
-					     "sandbox.yaml (name a link's target with -f)",
-					     path);
+					     "sandbox.yaml (name the link's target, or pass "
+					     "--follow-link)",
+					     fp);
 		return sbx_error_set(err, SBX_ERROR, "cannot open %s: %s", qp, strerror(e));
 	}
 	struct stat st;
@@ -103,13 +106,13 @@ int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sb
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return sbx_error_set(err, SBX_EINVALID, "%s:1:1: is %s, not a regular file", path,
+		return sbx_error_set(err, SBX_EINVALID, "%s:1:1: is %s, not a regular file", fp,
 				     file_kind(st.st_mode));
 	}
 	if (st.st_size > SBX_CONFIG_MAX_BYTES) {
 		close(fd);
 		return sbx_error_set(err, SBX_EINVALID,
-				     "%s:1:1: file is %lld bytes, over the limit of %d bytes", path,
+				     "%s:1:1: file is %lld bytes, over the limit of %d bytes", fp,
 				     (long long)st.st_size, SBX_CONFIG_MAX_BYTES);
 	}
 	/* Read at most one byte past the cap, in case the file grew since fstat. */
@@ -125,7 +128,7 @@ int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sb
 				close(fd);
 				return sbx_error_set(err, SBX_EINVALID,
 						     "%s:1:1: file is over the limit of %d bytes",
-						     path, SBX_CONFIG_MAX_BYTES);
+						     fp, SBX_CONFIG_MAX_BYTES);
 			}
 			cap = SBX_CONFIG_MAX_BYTES + 1;
 			buf = xrealloc(buf, cap + 1);
@@ -147,7 +150,7 @@ int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sb
 	if (len > SBX_CONFIG_MAX_BYTES) {
 		free(buf);
 		return sbx_error_set(err, SBX_EINVALID,
-				     "%s:1:1: file is over the limit of %d bytes", path,
+				     "%s:1:1: file is over the limit of %d bytes", fp,
 				     SBX_CONFIG_MAX_BYTES);
 	}
 	buf[len] = '\0';
@@ -170,9 +173,65 @@ typedef struct ctx {
 	size_t len;
 	problem *probs;
 	size_t nprobs;
-	bool fatal;  /* stop: the event stream cannot be trusted any further */
-	sbx_pos doc; /* where the document starts (its '---', or its first node) */
+	bool fatal;   /* stop: the event stream cannot be trusted any further */
+	sbx_pos doc;  /* where the document starts (its '---', or its first node) */
+	char **shown; /* what messages would quote of the file: see hide() */
+	size_t nshown;
 } ctx;
+
+/*
+ * Content of the file enters a message only through hide(), which keeps
+ * the quoted text aside and puts a marker ("\x01N\x02") in the message.
+ * Once the whole file is read, sbx_config_parse puts the text back only if
+ * the file is plausibly a sandbox.yaml (a mapping with a 'version' or an
+ * 'agent' key);
+ * otherwise the marker becomes "(not shown)". sbx reads what -f, an operand
+ * of validate or a link in a repository names: ~/.git-credentials must not
+ * end up in a CI log as "found the string 'https://user:token@...'".
+ * Quoted text is escaped, so it never holds the marker's bytes.
+ */
+static char *hide(ctx *c, char *text)
+{
+	c->shown = xreallocarray(c->shown, c->nshown + 1, sizeof(char *));
+	c->shown[c->nshown] = text;
+	return xasprintf("\x01%zu\x02", c->nshown++);
+}
+
+/* The file's text s[0..len), quoted and escaped, behind a marker. Caller frees. */
+static char *cq(ctx *c, const char *s, size_t len)
+{
+	return hide(c, sbx_quote(s, len));
+}
+
+static char *cqs(ctx *c, const char *s)
+{
+	return hide(c, sbx_quotes(s));
+}
+
+/* A number as written in the file (JSON number syntax: nothing to escape). */
+static char *craw(ctx *c, const char *s)
+{
+	return hide(c, xstrdup(s));
+}
+
+/* msg with every marker replaced by what it hides, or by "(not shown)". */
+static char *unhide(const ctx *c, const char *msg, bool show, bool *hidden)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	for (const char *m = msg; *m;) {
+		char *end;
+		unsigned long long i;
+		if (*m == '\x01' && (i = strtoull(m + 1, &end, 10), *end == '\x02') &&
+		    i < c->nshown) {
+			sbx_buf_adds(&b, show ? c->shown[i] : "(not shown)");
+			*hidden |= !show;
+			m = end + 1;
+			continue;
+		}
+		sbx_buf_addc(&b, *m++);
+	}
+	return sbx_buf_detach(&b);
+}
 
 static void report(ctx *c, sbx_pos pos, const char *fmt, ...) SBX_PRINTF(3, 4);
 
@@ -274,6 +333,20 @@ typedef struct node {
 	size_t n;
 } node;
 
+/* A document worth quoting from: a mapping with a top-level 'version' or 'agent' key. */
+static bool plausible(const node *root)
+{
+	if (!root || root->type != N_MAP)
+		return false;
+	for (size_t i = 0; i + 1 < root->n; i += 2) {
+		const node *k = root->items[i];
+		if (k->type == N_SCALAR &&
+		    (strcmp(k->text, "version") == 0 || strcmp(k->text, "agent") == 0))
+			return true;
+	}
+	return false;
+}
+
 static void node_free(node *n)
 {
 	if (!n)
@@ -342,7 +415,7 @@ static bool check_props(ctx *c, const yaml_event_t *ev, const yaml_char_t *ancho
 	bool ok = true;
 	sbx_pos p = mark_pos(ev->start_mark);
 	if (anchor) {
-		_cleanup_free_ char *q = sbx_quotes((const char *)anchor);
+		_cleanup_free_ char *q = cqs(c, (const char *)anchor);
 		report(c, p, "anchor %s: anchors and aliases are not allowed; write the value out",
 		       q);
 		ok = false;
@@ -354,7 +427,7 @@ static bool check_props(ctx *c, const yaml_event_t *ev, const yaml_char_t *ancho
 		    strncmp((const char *)tag, core, sizeof(core) - 1) == 0
 			? xasprintf("!!%s", (const char *)tag + sizeof(core) - 1)
 			: xstrdup((const char *)tag);
-		_cleanup_free_ char *q = sbx_quotes(shown);
+		_cleanup_free_ char *q = cqs(c, shown);
 		report(c, p, "tag %s: explicit tags are not allowed", q);
 		ok = false;
 	}
@@ -446,6 +519,13 @@ static bool check_bytes(ctx *c)
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n = sbx_utf8_decode(u + i, len - i, &cp);
+		/* A lone CR is a line break to YAML but not to most editors and diffs: the same. */
+		if (cp == '\r' && (i + 1 >= len || u[i + 1] != '\n')) {
+			report(c, pos_of_offset(c->buf, len, i),
+			       "a carriage return without a line feed: YAML breaks the line here "
+			       "but editors do not; end lines with LF or CRLF");
+			return false;
+		}
 		if (cp == 0x85 || cp == 0x2028 || cp == 0x2029) {
 			report(
 			    c, pos_of_offset(c->buf, len, i),
@@ -501,7 +581,7 @@ static node *build_tree(ctx *c)
 			}
 			break;
 		case YAML_ALIAS_EVENT: {
-			_cleanup_free_ char *q = sbx_quotes((const char *)ev.data.alias.anchor);
+			_cleanup_free_ char *q = cqs(c, (const char *)ev.data.alias.anchor);
 			report(c, p,
 			       "alias %s: anchors and aliases are not allowed; write the value out",
 			       q);
@@ -576,7 +656,7 @@ static bool is_yaml11_bool(const char *s)
 }
 
 /* describe: "a mapping", "the string 'x'", ... for "found ..." in messages. Caller frees. */
-static char *describe(const node *n)
+static char *describe(ctx *c, const node *n)
 {
 	switch (n->type) {
 	case N_MAP:
@@ -592,15 +672,17 @@ static char *describe(const node *n)
 	size_t len = n->len > 64 ? 64 : n->len;
 	while (len < n->len && len > 0 && ((unsigned char)n->text[len] & 0xc0) == 0x80)
 		len--; /* do not cut a character in two */
-	q = sbx_quote(n->text, len);
+	q = cq(c, n->text, len);
 	const char *more = len < n->len ? "..." : "";
 	switch (n->st) {
 	case S_NULL:
 		return xstrdup("no value");
 	case S_BOOL:
 		return xasprintf("the boolean %s", n->text);
-	case S_NUMBER:
-		return xasprintf("the number %s", n->text);
+	case S_NUMBER: {
+		_cleanup_free_ char *num = craw(c, n->text);
+		return xasprintf("the number %s", num);
+	}
 	case S_STRING:
 		break;
 	}
@@ -611,7 +693,7 @@ static void wrong_type(ctx *c, const node *n, const char *what, const char *expe
 {
 	if (n->reported)
 		return;
-	_cleanup_free_ char *d = describe(n);
+	_cleanup_free_ char *d = describe(c, n);
 	report(c, n->pos, "%s must be %s, found %s", what, expected, d);
 }
 
@@ -624,7 +706,7 @@ static bool get_bool(ctx *c, const node *n, const char *what, bool *out)
 		return true;
 	}
 	if (n->type == N_SCALAR && n->st == S_STRING && is_yaml11_bool(n->text)) {
-		_cleanup_free_ char *q = sbx_quote(n->text, n->len);
+		_cleanup_free_ char *q = cq(c, n->text, n->len);
 		report(c, n->pos,
 		       "%s must be true or false, found %s (booleans are spelled true or false)",
 		       what, q);
@@ -656,7 +738,7 @@ static bool get_string(ctx *c, const node *n, const char *what, size_t maxlen, b
 			bool c1 =
 			    u[i] == 0xc2 && i + 1 < n->len && u[i + 1] >= 0x80 && u[i + 1] < 0xa0;
 			if (u[i] < 0x20 || u[i] == 0x7f || c1) {
-				_cleanup_free_ char *q = sbx_quote(n->text, n->len);
+				_cleanup_free_ char *q = cq(c, n->text, n->len);
 				report(c, n->pos, "%s %s contains a control character", what, q);
 				return false;
 			}
@@ -704,13 +786,14 @@ static bool get_integer(ctx *c, const node *n, const char *what, double min, dou
 	double v;
 	if (!get_number(c, n, what, "an integer", &v))
 		return false;
+	_cleanup_free_ char *num = craw(c, n->text);
 	if (!isfinite(v) || v != floor(v)) {
-		report(c, n->pos, "%s must be an integer, found %s", what, n->text);
+		report(c, n->pos, "%s must be an integer, found %s", what, num);
 		return false;
 	}
 	if (v < min || v > max) {
 		report(c, n->pos, "%s must be between %.0f and %.0f, found %s", what, min, max,
-		       n->text);
+		       num);
 		return false;
 	}
 	*out = (int64_t)v;
@@ -740,11 +823,11 @@ static void walk_mapping(ctx *c, const node *m, const char *const *keys, const c
 		if (k->reported)
 			continue;
 		if (k->type != N_SCALAR || k->st == S_NULL) {
-			_cleanup_free_ char *d = describe(k);
+			_cleanup_free_ char *d = describe(c, k);
 			report(c, k->pos, "keys must be strings, found %s", d);
 			continue;
 		}
-		_cleanup_free_ char *qk = sbx_quote(k->text, k->len);
+		_cleanup_free_ char *qk = cq(c, k->text, k->len);
 		if (strcmp(k->text, "<<") == 0 && k->st == S_STRING) {
 			report(c, k->pos, "merge keys ('<<') are not allowed; write the keys out");
 			continue;
@@ -789,7 +872,7 @@ static bool valid_env_name(ctx *c, const node *n, const char *what)
 		return false;
 	}
 	if (!matches(P_ENV_NAME, n->text)) {
-		_cleanup_free_ char *q = sbx_quote(n->text, n->len);
+		_cleanup_free_ char *q = cq(c, n->text, n->len);
 		report(c, n->pos,
 		       "invalid %s %s: letters, digits and '_', not starting with a digit", what,
 		       q);
@@ -847,7 +930,7 @@ static void mount_field(ctx *c, void *obj, int key, const node *k, const node *v
 		if (!get_string(c, v, "mount target", SBX_SPEC_MAX_PATH, true, &s))
 			return;
 		if (!valid_target(s)) {
-			_cleanup_free_ char *q = sbx_quotes(s);
+			_cleanup_free_ char *q = cqs(c, s);
 			report(c, v->pos,
 			       "mount target %s must be an absolute path in the sandbox other than "
 			       "'/', without '.', '..' or empty components",
@@ -900,7 +983,7 @@ static void parse_mounts(ctx *c, sbx_spec *spec, const node *v)
 		for (size_t j = 0; m.target && j < spec->mounts_len; j++) {
 			if (spec->mounts[j].target &&
 			    sbx_mount_same_target(spec->mounts[j].target, m.target)) {
-				_cleanup_free_ char *q = sbx_quotes(m.target);
+				_cleanup_free_ char *q = cqs(c, m.target);
 				report(c, value_of(item, seen[M_TARGET])->pos,
 				       "mount target %s is already used by the mount at line %d", q,
 				       spec->mounts[j].pos.line);
@@ -965,8 +1048,9 @@ static void resource_field(ctx *c, void *obj, int key, const node *k, const node
 		 * which it reads as no limit at all.
 		 */
 		if (!(d >= 0.01) || d > SBX_SPEC_MAX_CPUS) {
+			_cleanup_free_ char *num = craw(c, v->text);
 			report(c, v->pos, "resources.cpus must be between 0.01 and %d, found %s",
-			       SBX_SPEC_MAX_CPUS, v->text);
+			       SBX_SPEC_MAX_CPUS, num);
 			return;
 		}
 		r->cpus = d;
@@ -977,10 +1061,11 @@ static void resource_field(ctx *c, void *obj, int key, const node *k, const node
 		if (v->type == N_SCALAR && v->st == S_NUMBER) {
 			double d = strtod(v->text, NULL);
 			if (!isfinite(d) || d != floor(d)) {
+				_cleanup_free_ char *num = craw(c, v->text);
 				report(c, v->pos,
 				       "resources.memory must be a whole number of bytes, "
 				       "found %s",
-				       v->text);
+				       num);
 				return;
 			}
 			/* Out of range, it is refused below without a cast that overflows. */
@@ -990,7 +1075,7 @@ static void resource_field(ctx *c, void *obj, int key, const node *k, const node
 		} else if (v->type == N_SCALAR && v->st == S_STRING) {
 			bytes = sbx_parse_memory(v->text);
 			if (bytes < 0) {
-				_cleanup_free_ char *q = sbx_quote(v->text, v->len);
+				_cleanup_free_ char *q = cq(c, v->text, v->len);
 				report(c, v->pos,
 				       "resources.memory %s is not a size: write bytes or a number "
 				       "with k, m or g (512m, 4g)",
@@ -1002,8 +1087,9 @@ static void resource_field(ctx *c, void *obj, int key, const node *k, const node
 			return;
 		}
 		if (bytes < SBX_SPEC_MIN_MEMORY || bytes > SBX_SPEC_MAX_MEMORY) {
+			_cleanup_free_ char *num = craw(c, v->text);
 			report(c, v->pos, "resources.memory must be between 6m and 1 PiB, found %s",
-			       v->text);
+			       num);
 			return;
 		}
 		r->memory = bytes;
@@ -1039,7 +1125,7 @@ static bool get_enum(ctx *c, const node *v, const char *what, const char *const 
 			return true;
 		}
 	}
-	_cleanup_free_ char *q = sbx_quote(v->text, v->len);
+	_cleanup_free_ char *q = cq(c, v->text, v->len);
 	sbx_buf list = SBX_BUF_INIT;
 	for (int i = 0; values[i]; i++)
 		sbx_buf_addf(&list, "%s%s", i ? ", " : "", values[i]);
@@ -1068,7 +1154,7 @@ static void parse_env(ctx *c, sbx_spec *spec, const node *v)
 		if (k->reported)
 			continue;
 		if (k->type != N_SCALAR || k->st == S_NULL) {
-			_cleanup_free_ char *d = describe(k);
+			_cleanup_free_ char *d = describe(c, k);
 			report(c, k->pos, "env names must be strings, found %s", d);
 			continue;
 		}
@@ -1082,7 +1168,7 @@ static void parse_env(ctx *c, sbx_spec *spec, const node *v)
 			const node *pk = v->items[j];
 			if (pk->type == N_SCALAR && !pk->reported && pk->len == k->len &&
 			    memcmp(pk->text, k->text, k->len) == 0) {
-				_cleanup_free_ char *q = sbx_quote(k->text, k->len);
+				_cleanup_free_ char *q = cq(c, k->text, k->len);
 				report(c, k->pos, "duplicate key %s (first at line %d, column %d)",
 				       q, pk->pos.line, pk->pos.col);
 				dup = true;
@@ -1190,7 +1276,7 @@ static void top_field(ctx *c, void *obj, int key, const node *k, const node *v)
 			return;
 		spec->agent = sbx_agent_find(s);
 		if (!spec->agent) {
-			_cleanup_free_ char *q = sbx_quote(v->text, v->len);
+			_cleanup_free_ char *q = cq(c, v->text, v->len);
 			const char *sug = sbx_suggest(s, sbx_agent_names());
 			if (sug)
 				report(c, v->pos,
@@ -1206,7 +1292,7 @@ static void top_field(ctx *c, void *obj, int key, const node *k, const node *v)
 		if (!get_string(c, v, "image", SBX_SPEC_MAX_IMAGE, false, &s))
 			return;
 		if (!matches(P_IMAGE, s)) {
-			_cleanup_free_ char *q = sbx_quote(v->text, v->len);
+			_cleanup_free_ char *q = cq(c, v->text, v->len);
 			report(
 			    c, v->pos,
 			    "invalid image reference %s: expected [registry/]name[:tag][@digest] "
@@ -1223,7 +1309,7 @@ static void top_field(ctx *c, void *obj, int key, const node *k, const node *v)
 		if (!get_string(c, v, "name", SBX_SPEC_MAX_NAME, false, &s))
 			return;
 		if (!matches(P_NAME, s)) {
-			_cleanup_free_ char *q = sbx_quote(v->text, v->len);
+			_cleanup_free_ char *q = cq(c, v->text, v->len);
 			report(c, v->pos,
 			       "invalid container name %s: at least two of letters, digits, '_', "
 			       "'.' and '-', starting with a letter or digit",
@@ -1234,16 +1320,17 @@ static void top_field(ctx *c, void *obj, int key, const node *k, const node *v)
 		break;
 	case SBX_FIELD_USER:
 		if (v->type == N_SCALAR && v->st == S_NUMBER) {
+			_cleanup_free_ char *num = craw(c, v->text);
 			report(c, v->pos,
 			       "user must be a string, found the number %s (quote a uid: "
 			       "user: \"%s\")",
-			       v->text, v->text);
+			       num, num);
 			return;
 		}
 		if (!get_string(c, v, "user", SBX_SPEC_MAX_USER, false, &s))
 			return;
 		if (!matches(P_USER, s)) {
-			_cleanup_free_ char *q = sbx_quote(v->text, v->len);
+			_cleanup_free_ char *q = cq(c, v->text, v->len);
 			report(c, v->pos,
 			       "invalid user %s: expected name, uid, name:group or uid:gid", q);
 			return;
@@ -1313,7 +1400,7 @@ static void build_spec(ctx *c, const node *root, sbx_spec *spec)
 			       "empty document: sandbox.yaml needs at least 'version' and 'agent'");
 			return;
 		}
-		_cleanup_free_ char *d = describe(root);
+		_cleanup_free_ char *d = describe(c, root);
 		report(c, root->pos, "sandbox.yaml must be a mapping of keys to values, found %s",
 		       d);
 		return;
@@ -1346,25 +1433,43 @@ int sbx_config_parse(sbx_spec **out, const char *buf, size_t len, const char *fi
 		if (root && !c.fatal)
 			build_spec(&c, root, spec);
 	}
+	bool show = plausible(root);
 	node_free(root);
 
 	if (c.nprobs == 0) {
+		for (size_t i = 0; i < c.nshown; i++)
+			free(c.shown[i]);
+		free(c.shown);
 		sbx_spec_fill_defaults(spec);
 		*out = spec;
 		return 0;
 	}
 	sbx_spec_free(spec);
 	qsort(c.probs, c.nprobs, sizeof(problem), cmp_problem);
+	/* The path as a message shows it: a newline in a directory's name forges no line. */
+	_cleanup_free_ char *fn = sbx_escape(filename);
+	bool hidden = false;
 	for (size_t i = 0; i < c.nprobs; i++) {
-		if (i < SBX_CONFIG_MAX_ERRORS)
-			sbx_error_set(err, SBX_EINVALID, "%s:%d:%d: %s", filename,
-				      c.probs[i].pos.line, c.probs[i].pos.col, c.probs[i].msg);
-		else if (i == SBX_CONFIG_MAX_ERRORS)
-			sbx_error_set(err, SBX_EINVALID, "%s: too many errors; stopping here",
-				      filename);
+		if (i < SBX_CONFIG_MAX_ERRORS) {
+			_cleanup_free_ char *msg = unhide(&c, c.probs[i].msg, show, &hidden);
+			sbx_error_set(err, SBX_EINVALID, "%s:%d:%d: %s", fn, c.probs[i].pos.line,
+				      c.probs[i].pos.col, msg);
+		} else if (i == SBX_CONFIG_MAX_ERRORS) {
+			sbx_error_set(err, SBX_EINVALID, "%s: too many errors; stopping here", fn);
+		}
 		free(c.probs[i].msg);
 	}
 	free(c.probs);
+	for (size_t i = 0; i < c.nshown; i++)
+		free(c.shown[i]);
+	free(c.shown);
+	/* Said once, within the cap on lines (a file past it has said "too many" instead). */
+	if (hidden && c.nprobs <= SBX_CONFIG_MAX_ERRORS)
+		sbx_error_set(
+		    err, SBX_EINVALID,
+		    "%s:1:1: this file does not look like a sandbox.yaml (no mapping with "
+		    "'version' or 'agent'), so sbx quotes nothing of it",
+		    fn);
 	return SBX_EINVALID;
 }
 

@@ -8,6 +8,9 @@
 #ifndef SBX_GITID_H
 #define SBX_GITID_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "error.h"
 
 #define SBX_GITID_MAX 256
@@ -28,6 +31,14 @@ typedef struct sbx_gitid {
  */
 int sbx_gitid_read(sbx_gitid *id, const char *workspace, sbx_error **err);
 void sbx_gitid_release(sbx_gitid *id);
+
+/*
+ * sbx_gitid_parse_user: the value of user.<key> (key: "name", "email") in
+ * git config text[0..len), the last one winning, as git reads it (quotes,
+ * escapes, comments, continued lines); includes are not followed. NULL when
+ * absent. Caller frees.
+ */
+char *sbx_gitid_parse_user(const char *text, size_t len, const char *key);
 
 /* sbx_gitid_valid: a single printable line: UTF-8, no control characters, not empty, capped. */
 bool sbx_gitid_valid(const char *s);

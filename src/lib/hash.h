@@ -13,4 +13,8 @@
 /* sbx_sha256_hex: out receives 64 hex digits and a NUL. */
 void sbx_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *data, size_t len);
 
+/* sbx_hmac_sha256_hex: HMAC-SHA256 of data under key, as 64 hex digits and a NUL. */
+void sbx_hmac_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *key, size_t keylen,
+			 const void *data, size_t len);
+
 #endif

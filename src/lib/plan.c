@@ -63,13 +63,19 @@ static sbx_access mount_access(const char *was, const char *now)
 
 /*
  * pass_env: a host variable's value goes in only when the host has it (its
- * digest, "sha256:..."); "(unset on the host)" passes nothing. A new value
+ * keyed digest, "hmac-sha256:..."); "(unset on the host)" passes nothing. A new value
  * of a variable already passed is the same access.
  */
+static bool passed(const char *v)
+{
+	/* "sha256:" is what sbx labelled before its digests were keyed. */
+	return v && (strncmp(v, "hmac-sha256:", 12) == 0 || strncmp(v, "sha256:", 7) == 0);
+}
+
 static sbx_access pass_env_access(const char *was, const char *now)
 {
-	bool a = was && strncmp(was, "sha256:", 7) == 0;
-	bool b = now && strncmp(now, "sha256:", 7) == 0;
+	bool a = passed(was);
+	bool b = passed(now);
 	return a == b ? SBX_ACCESS_SAME : b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
 }
 

@@ -1,4 +1,5 @@
 #include "sandbox.h"
+#include "seckey.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -457,6 +458,8 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 				   err)) < 0)
 		goto fail;
 
+	unsigned char key[SBX_SECKEY_LEN];
+	bool have_key = false;
 	d->pass_env_digests = xcalloc(spec->pass_env_len + 1, sizeof(char *));
 	d->pass_env = xcalloc(spec->pass_env_len + 1, sizeof(char *));
 	size_t np = 0;
@@ -470,11 +473,18 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 				     name);
 			continue;
 		}
+		/*
+		 * Keyed with the user's secret key (seckey.h): a digest in a label
+		 * or a plan cannot be reversed by trying values. The name is
+		 * hashed with the value: equal secrets under two names differ.
+		 */
+		if (!have_key && (rc = sbx_seckey_load(key, NULL, err)) < 0)
+			goto fail;
+		have_key = true;
 		char hex[SBX_SHA256_HEX_LEN + 1];
-		/* The name is hashed with the value: equal secrets under two names differ. */
 		_cleanup_free_ char *kv = xasprintf("%s=%s", name, v);
-		sbx_sha256_hex(hex, kv, strlen(kv));
-		d->pass_env_digests[i] = xasprintf("sha256:%s", hex);
+		sbx_hmac_sha256_hex(hex, key, sizeof(key), kv, strlen(kv));
+		d->pass_env_digests[i] = xasprintf("hmac-sha256:%s", hex);
 		d->pass_env[np++] = xstrdup(kv);
 	}
 

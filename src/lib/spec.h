@@ -124,7 +124,7 @@ typedef struct sbx_spec {
  * flattened to sorted (path, value) pairs: "image", "env.NODE_ENV",
  * "mounts./data", "resources.cpus". The engine keeps it in a label; the
  * plan diffs two of them path by path. Secret values appear only as
- * "sha256:" digests and are marked sensitive.
+ * "hmac-sha256:" digests (keyed: seckey.h) and are marked sensitive.
  */
 #define SBX_SPEC_FORM_VERSION 1
 
@@ -155,7 +155,7 @@ typedef struct sbx_host_facts {
 	const char *git_committer_email;
 	const char *const *mount_sources; /* canonical host paths, parallel to spec->mounts */
 	const char *const
-	    *pass_env_digests;		/* "sha256:...", parallel to spec->pass_env; NULL: unset */
+	    *pass_env_digests;		/* "hmac-sha256:...", parallel to spec->pass_env; NULL: unset */
 	const char *credentials_volume; /* the workspace's own; NULL when credentials: none */
 	const char *tokens_volume;	/* the agent's shared login files; NULL: none shared */
 	const char *docker_socket;	/* host path of the engine socket, when asked for */

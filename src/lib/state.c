@@ -989,6 +989,13 @@ int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *co
 		json_object_array_add(cmd, json_object_new_string(argv[i]));
 	json_object_object_add(body, "Cmd", cmd);
 	json_object_object_add(body, "User", json_object_new_string(user));
+	/* Not the container's PATH or loader variables, which the file's env sets. */
+	static const char *const clean_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LD_PRELOAD=",
+						"LD_LIBRARY_PATH=", "LD_AUDIT=", NULL};
+	json_object *env = json_object_new_array();
+	for (size_t i = 0; clean_env[i]; i++)
+		json_object_array_add(env, json_object_new_string(clean_env[i]));
+	json_object_object_add(body, "Env", env);
 	json_object_object_add(body, "AttachStdout", json_object_new_boolean(true));
 	json_object_object_add(body, "AttachStderr", json_object_new_boolean(true));
 	_cleanup_free_ char *eid = sbx_engine_escape(id);

@@ -184,7 +184,8 @@ int sbx_state_image_user(char **user, sbx_engine *e, const char *image, sbx_erro
 
 /*
  * sbx_state_exec: run argv in the running container id as user, wait for it,
- * and give its exit status. Its output is discarded.
+ * and give its exit status. Its output is discarded. argv runs with sbx's own
+ * PATH and no loader variables, not the container's (the file sets those).
  */
 int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
 		   const char *user, sbx_error **err);

@@ -213,17 +213,23 @@ static bool is_bidi_control(uint32_t cp)
 	       cp == 0x200f || cp == 0x061c;
 }
 
-enum escape_mode { ESC_QUOTED, ESC_BARE, ESC_TEXT };
+bool sbx_is_hidden_control(uint32_t cp)
+{
+	return is_bidi_control(cp) || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff;
+}
+
+enum escape_mode { ESC_QUOTED, ESC_BARE, ESC_TEXT, ESC_LINE };
 
 /*
  * ESC_QUOTED: '...' with \ and ' escaped too; ESC_BARE: the same without
  * quotes; ESC_TEXT: a message, whose newlines and tabs stay and whose
- * backslashes are left alone (its quoted parts are escaped already).
+ * backslashes are left alone (its quoted parts are escaped already);
+ * ESC_LINE: ESC_TEXT for a message of one line, whose newlines are escaped.
  */
 static char *escape(const char *s, size_t len, enum escape_mode mode)
 {
 	bool quoted = mode == ESC_QUOTED;
-	bool text = mode == ESC_TEXT;
+	bool text = mode == ESC_TEXT || mode == ESC_LINE;
 	sbx_buf b = SBX_BUF_INIT;
 	const unsigned char *u = (const unsigned char *)s;
 	if (quoted)
@@ -239,7 +245,7 @@ static char *escape(const char *s, size_t len, enum escape_mode mode)
 		}
 		switch (cp) {
 		case '\n':
-			sbx_buf_adds(&b, text ? "\n" : "\\n");
+			sbx_buf_adds(&b, mode == ESC_TEXT ? "\n" : "\\n");
 			break;
 		case '\t':
 			sbx_buf_adds(&b, text ? "\t" : "\\t");
@@ -287,6 +293,11 @@ char *sbx_escape(const char *s)
 char *sbx_escape_text(const char *s)
 {
 	return escape(s, strlen(s), ESC_TEXT);
+}
+
+char *sbx_escape_line(const char *s)
+{
+	return escape(s, strlen(s), ESC_LINE);
 }
 
 /* $HOME, or when it is unset or empty the real user's home from the password database. */

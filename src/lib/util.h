@@ -104,6 +104,18 @@ char *sbx_escape(const char *s);
  * and tabs kept. The last line of defence before stderr. Caller frees.
  */
 char *sbx_escape_text(const char *s);
+/*
+ * sbx_escape_line: sbx_escape_text for a message of one line: a newline in
+ * it (from a directory's name, say) is written \n, so that it cannot forge a
+ * second "FILE:LINE:COL:" line. Caller frees.
+ */
+char *sbx_escape_line(const char *s);
+/*
+ * sbx_is_hidden_control: a code point that reorders or hides text on a
+ * terminal or in an editor without being a control character: the bidi
+ * embeddings, overrides, isolates and marks, U+2028, U+2029, U+FEFF.
+ */
+bool sbx_is_hidden_control(uint32_t cp);
 
 /*
  * sbx_xdg_dir: sbx's directory under an XDG base directory: "$var/sbx" when

@@ -204,8 +204,34 @@ t "a discovered sandbox.yaml that is a symbolic link is refused" <<'EOF'
 mkdir -p "$T/sym" && cp "$W/sandbox.yaml" "$T/sym/real.yaml" && ln -s real.yaml "$T/sym/sandbox.yaml" &&
 	run 65 "$SBX" -C "$T/sym" validate && err_has "is a symbolic link"
 EOF
-t "... and followed when named with -f" <<'EOF'
-run 0 "$SBX" -C "$T/sym" validate -f sandbox.yaml && out_has "'$T/sym/real.yaml'"
+t "... and with -f too, unless --follow-link asks to follow it" <<'EOF'
+run 65 "$SBX" -C "$T/sym" validate -f sandbox.yaml && err_has "is a symbolic link" &&
+	run 0 "$SBX" -C "$T/sym" validate --follow-link -f sandbox.yaml && out_has "'$T/sym/real.yaml'"
+EOF
+t "a link to a secret: validate FILE and -f refuse it, and nothing of it is quoted when followed" <<'EOF'
+mkdir -p "$T/leak" && printf 'https://me:ghp_S3CR3T@git.example.invalid\n' >"$HOME/.git-credentials" &&
+	printf 'apiVersion: v1\ntoken: ghp_S3CR3T\n' >"$T/leak/kube" &&
+	ln -s "$HOME/.git-credentials" "$T/leak/sandbox.yaml" &&
+	run 65 "$SBX" validate "$T/leak/sandbox.yaml" && err_has "is a symbolic link" &&
+	run 65 "$SBX" validate -f "$T/leak/sandbox.yaml" && err_has "is a symbolic link" &&
+	run 65 "$SBX" -C "$T/leak" diff -f sandbox.yaml && err_has "is a symbolic link" &&
+	run 65 "$SBX" validate --follow-link "$T/leak/sandbox.yaml" &&
+	{ ! grep -q S3CR3T "$ERR" || fail "the secret is in the message"; } &&
+	err_has "does not look like a sandbox.yaml" &&
+	run 65 "$SBX" validate "$T/leak/kube" && { ! grep -q S3CR3T "$ERR" || fail "the secret is in the message"; }
+EOF
+t "a directory name with newlines forges no FILE:LINE:COL line" <<'EOF'
+D="$T/nl/$(printf 'a\n/x/sandbox.yaml:1:1: forged\nb')" && mkdir -p "$D" &&
+	printf 'version: 1\nagent: nope\n' >"$D/sandbox.yaml" &&
+	run 65 "$SBX" -C "$D" validate && eq "$(wc -l <"$ERR")" 1 "lines of stderr" &&
+	err_has 'a\\n/x/sandbox.yaml:1:1: forged\\nb/sandbox.yaml:2:8: unknown agent' &&
+	run 65 "$SBX" validate "$D/sandbox.yaml" && eq "$(wc -l <"$ERR")" 1 "lines of stderr" &&
+	mkfifo "$D/fifo.yaml" && run 65 "$SBX" validate "$D/fifo.yaml" && eq "$(wc -l <"$ERR")" 1 "lines of stderr"
+EOF
+t "a lone carriage return is refused like NEL, LS and PS; CRLF is fine" <<'EOF'
+mkdir -p "$T/cr" && printf 'version: 1\ragent: shell\n' >"$T/cr/sandbox.yaml" &&
+	run 65 "$SBX" -C "$T/cr" validate --no-host && err_has "sandbox.yaml:1:11: a carriage return without a line feed" &&
+	printf 'version: 1\r\nagent: shell\r\n' >"$T/cr/sandbox.yaml" && run 0 "$SBX" -C "$T/cr" validate -q --no-host
 EOF
 t "a file over the size cap, refused before parsing" <<'EOF'
 mkdir -p "$T/big" && head -c 300000 /dev/zero | tr '\0' '#' >"$T/big/sandbox.yaml" &&
@@ -298,7 +324,7 @@ mkdir -p "$T/init-after" && run 0 "$SBX" init --agent shell -C "$T/init-after" &
 	[ -f "$T/init-after/sandbox.yaml" ] && run 0 "$SBX" validate -q -C "$T/init-after"
 EOF
 t "a command's --help names the global options it takes after it" <<'EOF'
-run 0 "$SBX" ls --help && out_has "global options, also after the command: -C DIR, -f FILE, --no-color, --version" &&
+run 0 "$SBX" ls --help && out_has "global options, also after the command: -C DIR, -f FILE, --follow-link, --no-color, --version" &&
 	run 0 "$SBX" apply --help && out_has "global options, also after the command: --no-color, --version" &&
 	run 0 "$SBX" help && out_has "Global options go before or after the command"
 EOF

@@ -288,6 +288,17 @@ run 2 "$SBX" -C "$W" diff --json --exit-code &&
 	jq -e '.format_version == 1 and .changes_present and .actions[0].action == "recreate" and (.changes[] | select(.path == "env.FOO") | .old == "one" and .new == "two" and .effect == "forces recreate")' "$OUT" >/dev/null
 EOF
 
+t "diff --json: C1 controls and bidi overrides from the file are written as \\u escapes, never raw" <<'EOF'
+workspace "$T/ws-json" 'env: {X: "a\x9b2Jb\u202ec\u2028d\x7fe"}' &&
+	run 2 "$SBX" -C "$T/ws-json" diff --json --exit-code &&
+	{ ! LC_ALL=C grep -q "$(printf '\302\233')" "$OUT" || fail "raw U+009B (CSI) in the JSON"; } &&
+	{ ! LC_ALL=C grep -q "$(printf '\342\200\256')" "$OUT" || fail "raw U+202E in the JSON"; } &&
+	{ ! LC_ALL=C grep -q "$(printf '\342\200\250')" "$OUT" || fail "raw U+2028 in the JSON"; } &&
+	{ ! LC_ALL=C grep -q "$(printf '\177')" "$OUT" || fail "raw DEL in the JSON"; } &&
+	out_has 'a\\u009b2Jb\\u202ec\\u2028d\\u007fe' &&
+	eq "$(jq -r '.changes[] | select(.path == "env.X") | .new' "$OUT")" "$(printf 'a\302\2332Jb\342\200\256c\342\200\250d\177e')" "the value, decoded"
+EOF
+
 t "apply recreates: exactly one container, new env, installed state kept" <<'EOF'
 run 0 "$SBX" -C "$W" apply && out_has "must be replaced" &&
 	new_id=$(containers_of "$W") &&
@@ -497,9 +508,10 @@ mkdir -p "$HOME/.ssh" && rm -f "$T/swap/data" && ln -s "$HOME/.ssh" "$T/swap/dat
 	eq "$(count_of "$T/ws-swap")" 1 "containers"
 EOF
 
-t "pass_env: the host's value is copied in, never printed, labelled only as a sha256 digest, blanked in snapshots' config" <<'EOF'
+t "pass_env: the host's value is copied in, never printed, labelled only as a keyed digest (never shown), blanked in snapshots' config" <<'EOF'
 workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
 	digest=$(printf 'SBX_IT_SECRET=%s' "$SECRET" | sha256sum | cut -d' ' -f1) &&
+	key="$HOME/.local/share/sbx/digest-key" &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
 	out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
@@ -508,8 +520,14 @@ workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
 	idp=$(containers_of "$WP") &&
 	eq "$(docker exec "$idp" sh -c 'echo $SBX_IT_SECRET')" "$SECRET" "the value inside" &&
 	{ ! ins "$idp" '{{json .Config.Labels}}' | grep -q "$SECRET" || fail "a label holds the value"; } &&
-	{ ins "$idp" '{{json .Config.Labels}}' | grep -q "sha256:$digest" || fail "no label holds the digest"; } &&
+	{ ! ins "$idp" '{{json .Config.Labels}}' | grep -q "$digest" || fail "a label holds the unkeyed sha256 digest"; } &&
+	hmac=$(printf 'SBX_IT_SECRET=%s' "$SECRET" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(od -An -tx1 -v "$key" | tr -d ' \n')" | sed 's/.*= //') &&
+	{ ins "$idp" '{{json .Config.Labels}}' | grep -q "hmac-sha256:$hmac" || fail "no label holds the keyed digest"; } &&
+	eq "$(stat -c %a "$(dirname "$key")" "$key")" "700
+600" "modes of the key and its directory" &&
 	run 0 "$SBX" -C "$WP" inspect && no_secret && run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
+	{ ! grep -q "$hmac" "$OUT" || fail "inspect --json prints the digest"; } &&
+	eq "$(jq -r '.spec["pass_env.SBX_IT_SECRET"]' "$OUT")" "(sensitive)" "inspect --json" &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" diff --exit-code &&
 	SBX_IT_SECRET=changed-$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
 	out_has "~ pass_env.SBX_IT_SECRET: (sensitive) -> (sensitive)" &&
@@ -544,6 +562,26 @@ EOF
 
 t "no git identity is a warning, not an error" <<'EOF'
 run 0 "$SBX" -C "$W2" diff && err_has "no git identity"
+EOF
+
+t "a FIFO as the workspace's .git/config, or as a file it includes, hangs nothing" <<'EOF'
+workspace "$T/ws-fifo" && mkdir -p "$T/ws-fifo/.git" && mkfifo "$T/ws-fifo/.git/config" &&
+	run 0 timeout 20 "$SBX" -C "$T/ws-fifo" diff && err_has "config' is not a regular file" &&
+	rm "$T/ws-fifo/.git/config" && mkfifo "$T/fifo-include" &&
+	printf '[include]\n\tpath = %s\n[user]\n\tname = Ada Fifo\n\temail = ada@example.org\n' "$T/fifo-include" >"$T/ws-fifo/.git/config" &&
+	run 0 timeout 20 "$SBX" -C "$T/ws-fifo" diff && out_has "Ada Fifo" &&
+	rm -r "$T/ws-fifo/.git" && mkfifo "$T/ws-fifo/.git" &&
+	run 0 timeout 20 "$SBX" -C "$T/ws-fifo" diff && err_has "ws-fifo/.git' is not a regular file"
+EOF
+
+t "the image's home is given to the workspace owner by /bin/chown, not by the chown the file's PATH finds" <<'EOF'
+W6p="$T/ws-path" && mkdir -p "$W6p/bin" &&
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\nenv: {PATH: "%s/bin:/bin", LD_PRELOAD: /nonexistent.so}\n' "$IMAGE_AGENT" "$W6p" >"$W6p/sandbox.yaml" &&
+	printf '#!/bin/sh\necho planted >/tmp/planted\n' >"$W6p/bin/chown" && chmod 755 "$W6p/bin/chown" &&
+	chown -R 4242:4343 "$W6p" &&
+	run 0 "$SBX" -C "$W6p" apply && idp6=$(containers_of "$W6p") &&
+	eq "$(docker exec "$idp6" stat -c %u /home/agent)" 4242 "home" &&
+	{ ! docker exec "$idp6" test -e /tmp/planted || fail "the workspace's chown ran as root"; }
 EOF
 
 t "credentials: workspace mounts a named volume at the agent's directory" <<'EOF'

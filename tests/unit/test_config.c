@@ -644,8 +644,10 @@ static void test_refused_root_reported_once(void **state)
 	 * values, found an alias" / "found the string 'a\x00b'". Every other
 	 * check stays silent on an already refused node.
 	 */
-	expect_only(Y("*a\n"), "sandbox.yaml:1:1: alias 'a': anchors and aliases are not allowed; "
-			       "write the value out");
+	expect_count(Y("*a\n"), 2);
+	expect_error(Y("*a\n"), 0,
+		     "sandbox.yaml:1:1: alias (not shown): anchors and aliases are not allowed; "
+		     "write the value out");
 	expect_only(Y("\"a\\0b\"\n"), "sandbox.yaml:1:1: NUL character in a value: not allowed");
 }
 
@@ -1252,18 +1254,98 @@ static void test_empty_document(void **state)
 		    "'agent'");
 }
 
+/*
+ * A file that is not plausibly a sandbox.yaml (a link to ~/.git-credentials,
+ * a kubeconfig named with -f) has nothing of it quoted in any message; one
+ * that is keeps its helpful quotes.
+ */
+static void test_no_content_quoted(void **state)
+{
+	(void)state;
+	const char *const secrets[] = {
+	    "https://user:s3cr3t-token@git.example.invalid\n",
+	    "apiVersion: v1\ntoken: s3cr3t-token\n",
+	    "password: s3cr3t-token\nimage: s3cr3t-token\n",
+	    "- s3cr3t-token\n",
+	    "&s3cr3t-token x: 1\n",
+	    "!s3cr3t-token x\n",
+	    "*s3cr3t-token\n",
+	    "[1, 2, s3cr3t-token: 4]\n",
+	    "pin: 4711\nresources: {pids: 4711, cpus: 4711, memory: 4711.5}\nuser: 4711\n",
+	    "s3cr3t-token: [\n",
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(secrets); i++) {
+		sbx_error *err = parse_bad(secrets[i], strlen(secrets[i]));
+		bool noted = false;
+		for (const sbx_error *e = err; e; e = e->next) {
+			if (strstr(e->msg, "s3cr3t") || strstr(e->msg, "4711"))
+				fail_msg("case %zu quotes the file: %s", i, e->msg);
+			noted |= strstr(e->msg, "does not look like a sandbox.yaml") != NULL;
+		}
+		if (i == 0 && !noted) {
+			print_errors(err);
+			fail_msg("case %zu: no note that nothing is quoted", i);
+		}
+		sbx_error_free(err);
+	}
+	/* A sandbox.yaml, even a broken one, is quoted as before. */
+	expect_only(Y("version: 1\nagent: shell\nimage: Bad\n"),
+		    "sandbox.yaml:3:8: invalid image reference 'Bad': expected "
+		    "[registry/]name[:tag][@digest] with a lowercase name");
+}
+
+/* A lone CR breaks a YAML line where editors do not, as NEL, LS and PS do: refused. CRLF is fine.
+ */
+static void test_lone_cr_refused(void **state)
+{
+	(void)state;
+	expect_only(Y("version: 1\ragent: shell\n"),
+		    "sandbox.yaml:1:11: a carriage return without a line feed: YAML breaks the "
+		    "line here but editors do not; end lines with LF or CRLF");
+	expect_only(Y("version: 1\nagent: shell # x\rdocker_socket: true\n"),
+		    "sandbox.yaml:2:17: a carriage return without a line feed: YAML breaks the "
+		    "line here but editors do not; end lines with LF or CRLF");
+	expect_only(Y("version: 1\nagent: shell\r"),
+		    "sandbox.yaml:2:13: a carriage return without a line feed: YAML breaks the "
+		    "line here but editors do not; end lines with LF or CRLF");
+	sbx_spec *spec = parse_ok(Y("version: 1\r\nagent: shell\r\n"));
+	sbx_spec_free(spec);
+}
+
+/* A newline in the file's path is escaped in every message: it forges no FILE:LINE:COL line. */
+static void test_path_escaped_in_messages(void **state)
+{
+	(void)state;
+	sbx_spec *spec = NULL;
+	sbx_error *err = NULL;
+	const char y[] = "version: 1\nagent: nope\n";
+	assert_int_equal(
+	    sbx_config_parse(&spec, y, strlen(y), "/w/a\nsandbox.yaml:9:9: b/sandbox.yaml", &err),
+	    SBX_EINVALID);
+	for (const sbx_error *e = err; e; e = e->next)
+		assert_null(strchr(e->msg, '\n'));
+	assert_non_null(strstr(err->msg, "/w/a\\nsandbox.yaml:9:9: b/sandbox.yaml:2:8: "));
+	sbx_error_free(err);
+}
+
 static void test_root_not_a_mapping(void **state)
 {
 	(void)state;
 	expect_only(Y("- version: 1\n"),
 		    "sandbox.yaml:1:1: sandbox.yaml must be a mapping of keys to values, found a "
 		    "sequence");
-	expect_only(Y("hello\n"), "sandbox.yaml:1:1: sandbox.yaml must be a mapping of keys to "
-				  "values, found the string 'hello'");
-	expect_only(Y("# a comment\n"
-		      "42\n"),
-		    "sandbox.yaml:2:1: sandbox.yaml must be a mapping of keys to values, found the "
-		    "number 42");
+	/* Not plausibly a sandbox.yaml: nothing of it is quoted (see test_no_content_quoted). */
+	expect_count(Y("hello\n"), 2);
+	expect_error(
+	    Y("hello\n"), 0,
+	    "sandbox.yaml:1:1: sandbox.yaml must be a mapping of keys to values, found the "
+	    "string (not shown)");
+	expect_error(
+	    Y("# a comment\n"
+	      "42\n"),
+	    0,
+	    "sandbox.yaml:2:1: sandbox.yaml must be a mapping of keys to values, found the "
+	    "number (not shown)");
 }
 
 /* ---- mounts ---- */
@@ -2065,7 +2147,8 @@ static void test_read_symlink(void **state)
 			 SBX_EINVALID);
 	_cleanup_free_ char *want =
 	    xasprintf("%s:1:1: is a symbolic link; sbx reads only a regular "
-		      "sandbox.yaml (name a link's target with -f)",
+		      "sandbox.yaml (name the link's target, or pass "
+		      "--follow-link)",
 		      link);
 	assert_string_equal(err->msg, want);
 	assert_null(buf);
@@ -2379,6 +2462,9 @@ int main(void)
 	    T(test_comments_only),
 	    T(test_empty_document),
 	    T(test_root_not_a_mapping),
+	    T(test_no_content_quoted),
+	    T(test_lone_cr_refused),
+	    T(test_path_escaped_in_messages),
 	    T(test_mount_missing_source_or_target),
 	    T(test_mount_target_relative),
 	    T(test_mount_target_dot_dot),
