@@ -71,6 +71,14 @@ ins() { docker inspect -f "$2" "$1"; }
 # name_of ID: the container's name without the leading slash; fails when it has none
 name_of() { _n=$(ins "$1" '{{.Name}}') && [ -n "$_n" ] && echo "${_n#/}"; }
 
+# safe_directory DIR: the user's policy file lets discovery use DIR's sandbox.yaml,
+# whoever owns it, until the check ends (call it in the chain)
+safe_directory() {
+	mkdir -p "$HOME/.config/sbx" &&
+		printf 'version: 1\nallow:\n  - workspace: %s\n    safe_directory: true\n' "$1" >"$HOME/.config/sbx/policy.yaml" &&
+		when_finished 'rm -f "$HOME/.config/sbx/policy.yaml"'
+}
+
 # workspace DIR [extra yaml...]: a workspace with a sandbox.yaml on the test image
 workspace() {
 	_wd=$1
@@ -579,6 +587,8 @@ W6p="$T/ws-path" && mkdir -p "$W6p/bin" &&
 	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\nenv: {PATH: "%s/bin:/bin", LD_PRELOAD: /nonexistent.so}\n' "$IMAGE_AGENT" "$W6p" >"$W6p/sandbox.yaml" &&
 	printf '#!/bin/sh\necho planted >/tmp/planted\n' >"$W6p/bin/chown" && chmod 755 "$W6p/bin/chown" &&
 	chown -R 4242:4343 "$W6p" &&
+	# root on another user's checkout: discovery wants the user's own word for it
+	safe_directory "$W6p" &&
 	run 0 "$SBX" -C "$W6p" apply && idp6=$(containers_of "$W6p") &&
 	eq "$(docker exec "$idp6" stat -c %u /home/agent)" 4242 "home" &&
 	{ ! docker exec "$idp6" test -e /tmp/planted || fail "the workspace's chown ran as root"; }
@@ -597,6 +607,10 @@ t "the image's user acts as the workspace owner, a uid the image does not have" 
 mkdir -p "$W8" &&
 	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE_AGENT" >"$W8/sandbox.yaml" &&
 	chown -R 4242:4343 "$W8" &&
+	# root on uid 4242's checkout is another user's file: refused, then allowed by root's policy
+	run 3 "$SBX" -C "$W8" apply && err_has "$W8/sandbox.yaml:1:1: not used: the file belongs to uid 4242" &&
+	err_has "safe_directory: true" && eq "$(count_of "$W8")" 0 "containers before the policy entry" &&
+	safe_directory "$W8" &&
 	run 0 "$SBX" -C "$W8" apply && out_has "acts as the workspace owner, uid 4242 gid 4343" &&
 	id8=$(containers_of "$W8") &&
 	eq "$(docker exec "$id8" id -u)" 4242 "uid" &&
