@@ -358,6 +358,25 @@ mkdir -p "$W/src/deep" &&
 	run 0 "$SBX" -C "$W/src/deep" apply && eq "$(containers_of "$W")" "$id" "container id"
 EOF
 
+t "a sandbox.yaml an agent writes inside its workspace is not silently a new sandbox" <<'EOF'
+WNE="$T/ws-nest" && workspace "$WNE" && run 0 "$SBX" -C "$WNE" apply && idne=$(containers_of "$WNE") &&
+	# the agent, inside, writes a file asking for no host access at all
+	docker exec "$idne" sh -c "mkdir -p '$WNE/src' && printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' '$IMAGE' >'$WNE/src/sandbox.yaml'" &&
+	SBX_TRACE=1 run 3 "$SBX" -C "$WNE/src" apply &&
+	err_has "$WNE/src/sandbox.yaml:1:1: this sandbox.yaml sits inside the workspace '$WNE'" &&
+	err_has "an agent in that sandbox could have written it" && err_has "sbx trust" && only_gets &&
+	eq "$(count_of "$WNE/src")" 0 "containers before the approval" &&
+	run 0 "$SBX" -C "$WNE/src" diff && err_has "warning: .*sits inside the workspace '$WNE'" &&
+	run 0 "$SBX" -C "$WNE/src" trust --yes && out_has "sits inside the workspace '$WNE'" &&
+	run 0 "$SBX" -C "$WNE/src" apply && eq "$(count_of "$WNE/src")" 1 "containers after it" &&
+	SBX_TRACE=1 run 0 "$SBX" -C "$WNE/src" apply && out_has "No changes" &&
+	eq "$(grep -c 'engine request' "$ERR")" 2 "requests of a no-op apply" &&
+	# any edit asks again; the enclosing workspace itself needs nothing
+	docker exec "$idne" sh -c "echo 'env: {X: y}' >>'$WNE/src/sandbox.yaml'" &&
+	run 3 "$SBX" -C "$WNE/src" apply && err_has "sits inside the workspace" &&
+	run 0 "$SBX" -C "$WNE" apply && out_has "No changes"
+EOF
+
 t "a symlinked entry point is the same sandbox, labelled with the canonical path" <<'EOF'
 ln -s "$W" "$T/link-to-ws" &&
 	(cd "$T/link-to-ws/src" && run 0 "$SBX" apply) && eq "$(containers_of "$W")" "$id" "container id" &&
