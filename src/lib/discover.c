@@ -19,6 +19,25 @@ static char *parent_of(const char *path)
 }
 
 /*
+ * dir (from[0..j), strictly between the workspace and from) is sticky,
+ * yours or root's, and the entry below it on the way is yours: as for /tmp,
+ * the kernel lets no one else rename or remove that entry, and a
+ * sandbox.yaml others put in dir is theirs, which discovery refuses.
+ */
+static bool kept_by_sticky(const char *dir, const char *from, size_t j, uid_t uid)
+{
+	if (!from[j])
+		return false; /* the caller's own directory has no entry below it on the way */
+	size_t k = j + 1;
+	while (from[k] && from[k] != '/')
+		k++;
+	_cleanup_free_ char *below = xstrndup(from, k);
+	struct stat d, e;
+	return lstat(dir, &d) == 0 && lstat(below, &e) == 0 && (d.st_mode & S_ISVTX) &&
+	       (d.st_uid == uid || d.st_uid == 0) && e.st_uid == uid;
+}
+
+/*
  * The first of the file, the workspace, and the directories from the
  * workspace down to from, that is not uid's own: *what names it, the
  * return value says why. NULL when all are.
@@ -48,7 +67,11 @@ static char *first_not_own(char **what, char **which, const char *file, const ch
 		while (from[j] && from[j] != '/')
 			j++;
 		_cleanup_free_ char *dir = xstrndup(from, j);
-		if ((why = sbx_path_not_own(dir, uid))) {
+		if ((why = sbx_path_not_own(dir, uid)) && kept_by_sticky(dir, from, j, uid)) {
+			free(why);
+			why = NULL;
+		}
+		if (why) {
 			_cleanup_free_ char *q = sbx_quotes(dir);
 			*what = xasprintf("the directory %s (between here and the workspace)", q);
 			*which = steal_pointer(&dir);

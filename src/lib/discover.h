@@ -19,7 +19,9 @@
  * sbx_discover_check: file is the canonical path of a sandbox.yaml, from
  * the caller's canonical directory (at or below the file's directory; NULL
  * for a file named with -f: then only the file and its directory). 0 when
- * each is uid's own (sbx_path_not_own), or when the user's policy file lists
+ * each is uid's own (sbx_path_not_own; a directory strictly between them may
+ * instead be a sticky one of uid's or root's whose entry on the way is
+ * uid's, as /tmp), or when the user's policy file lists
  * the workspace with safe_directory: true; else SBX_EPOLICY naming the
  * first one that is not, its owner and mode, and the way out. A file that
  * cannot be inspected is left to the loader, which says why. Errors of the

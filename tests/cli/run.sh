@@ -267,11 +267,14 @@ mkdir -p "$T/gw/sub" && cp "$W/sandbox.yaml" "$T/gw/" && chmod 666 "$T/gw/sandbo
 	run 3 "$SBX" -f "$T/gw/sandbox.yaml" validate && err_has "not used: the file can be written"
 EOF
 t "a directory between here and the workspace that others can write: not used" <<'EOF'
-chmod 644 "$T/gw/sandbox.yaml" && mkdir -p "$T/gw/sub/deep" && chmod 1777 "$T/gw/sub" &&
+chmod 644 "$T/gw/sandbox.yaml" && mkdir -p "$T/gw/sub/deep" && chmod 777 "$T/gw/sub" &&
 	when_finished 'chmod 755 "$T/gw/sub"' &&
 	run 3 "$SBX" -C "$T/gw/sub/deep" validate &&
-	err_has "the directory '$T/gw/sub' (between here and the workspace) can be written by others (mode 1777" &&
-	run 0 "$SBX" -C "$T/gw" validate && run 0 "$SBX" -C "$T/gw/sub/deep" -f "$T/gw/sandbox.yaml" validate
+	err_has "the directory '$T/gw/sub' (between here and the workspace) can be written by others (mode 0777" &&
+	run 0 "$SBX" -C "$T/gw" validate && run 0 "$SBX" -C "$T/gw/sub/deep" -f "$T/gw/sandbox.yaml" validate &&
+	# a sticky one, as /tmp, is fine when the entry below it on the way is yours
+	chmod 1777 "$T/gw/sub" && run 0 "$SBX" -C "$T/gw/sub/deep" validate &&
+	run 3 "$SBX" -C "$T/gw/sub" validate && err_has "(mode 1777"
 EOF
 t "another user's sandbox.yaml or workspace is not used, unless the policy file says safe_directory" <<'EOF'
 if [ "$(id -u)" -eq 0 ]; then

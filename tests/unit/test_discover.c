@@ -116,13 +116,18 @@ static void test_writable_by_others(void **state)
 	_cleanup_free_ char *want = xasprintf("its directory '%s' can be written by others", ws);
 	check(f, deep, getuid(), want);
 	chmod(ws, 0755);
-	/* a directory between the caller and the workspace, even a sticky one */
-	chmod(sub, 01777);
+	/* a directory between the caller and the workspace */
+	chmod(sub, 0777);
 	_cleanup_free_ char *want2 =
 	    xasprintf("the directory '%s' (between here and the workspace) can be written", sub);
 	check(f, deep, getuid(), want2);
 	check(f, ws, getuid(), NULL); /* not between the workspace and the caller */
 	check(f, NULL, getuid(), NULL);
+	/* a sticky one, as /tmp, with the entry below it yours: fine */
+	chmod(sub, 01777);
+	check(f, deep, getuid(), NULL);
+	/* ...but not as the caller's own directory, nor when the entry below is another's */
+	check(f, sub, getuid(), want2);
 	chmod(sub, 0755);
 }
 
