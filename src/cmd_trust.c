@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "lib/config.h"
+#include "lib/discover.h"
 #include "lib/engine.h"
 #include "lib/hostfacts.h"
 #include "lib/sandbox.h"
@@ -86,10 +87,12 @@ static int trust(const sbx_config *cfg, const char *const *sources, size_t ns, b
 	sbx_grants g = {0};
 	sbx_trust_grants(&g, cfg->spec, sources);
 	note_sockets(&g, cfg->spec, sources);
-	sbx_out_grants(cfg->path, &g);
+	/* A file inside another workspace needs approval even when it asks for nothing. */
+	_cleanup_free_ char *enclosing = sbx_discover_enclosing(cfg->workspace);
+	sbx_out_grants(cfg->path, &g, enclosing);
 	size_t n = g.n;
 	sbx_grants_release(&g);
-	if (n == 0)
+	if (n == 0 && !enclosing)
 		return 0;
 	int rc = show_changes(cfg, err);
 	if (rc < 0)

@@ -333,11 +333,19 @@ void sbx_out_trust_diff(const sbx_diff *d)
 	}
 }
 
-void sbx_out_grants(const char *path, const sbx_grants *g)
+void sbx_out_grants(const char *path, const sbx_grants *g, const char *enclosing)
 {
 	_cleanup_free_ char *q = sbx_quotes(path);
+	if (enclosing) {
+		_cleanup_free_ char *qe = sbx_quotes(enclosing);
+		printf(
+		    "%s sits inside the workspace %s, which has a sandbox.yaml of its own: an "
+		    "agent in that sandbox could have written it; trusting it makes it a sandbox "
+		    "of its own\n",
+		    q, qe);
+	}
 	if (g->n == 0) {
-		printf("%s asks for no host access: nothing to trust\n", q);
+		printf("%s asks for no host access%s\n", q, enclosing ? "" : ": nothing to trust");
 		return;
 	}
 	printf("%s asks for host access:\n", q);

@@ -59,7 +59,7 @@ void sbx_out_inspect(const sbx_actual *a, bool json);
  * grants first, then the file's lines, escaped.
  */
 void sbx_out_trust_diff(const sbx_diff *d);
-void sbx_out_grants(const char *path, const sbx_grants *g);
+void sbx_out_grants(const char *path, const sbx_grants *g, const char *enclosing);
 /* "stopped 'name'" and the like. */
 void sbx_out_done(const char *what, const char *name);
 

@@ -1,5 +1,6 @@
 #include "prepare.h"
 
+#include "lib/discover.h"
 #include "lib/trust.h"
 #include "output.h"
 
@@ -101,9 +102,18 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 	const char *const *sources = (const char *const *)p->desired.mount_sources;
 	sbx_grants g = {0};
 	sbx_trust_grants(&g, spec, sources);
+	/*
+	 * A workspace inside another one (a sandbox.yaml in one of its
+	 * parents) may be a file an agent in that sandbox wrote, in its own
+	 * workspace, to get a sandbox of its own making: it needs approval
+	 * even when it asks for no host access. Judged from the file system
+	 * alone, so a no-op apply asks the engine nothing more.
+	 */
+	_cleanup_free_ char *enclosing = sbx_discover_enclosing(p->cfg->workspace);
 	sbx_trust_verdict v = {.trusted = true};
-	if (g.n && (rc = sbx_trust_check(&v, p->cfg->workspace, p->cfg->bytes, p->cfg->len, sources,
-					 spec->mounts_len, err)) < 0) {
+	if ((g.n || enclosing) &&
+	    (rc = sbx_trust_check(&v, p->cfg->workspace, p->cfg->bytes, p->cfg->len, sources,
+				  spec->mounts_len, err)) < 0) {
 		sbx_grants_release(&g);
 		return rc;
 	}
@@ -125,6 +135,20 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 		else
 			sbx_out_warn("warning: %s\n", msg);
 	} else {
+		_cleanup_free_ char *qe = enclosing ? sbx_quotes(enclosing) : NULL;
+		if (!v.trusted && enclosing && lock)
+			sbx_error_set(
+			    err, SBX_EPOLICY,
+			    "%s:1:1: this sandbox.yaml sits inside the workspace %s, "
+			    "which has a sandbox.yaml of its own: an agent in that sandbox "
+			    "could have written it; review the file, then run 'sbx trust' "
+			    "to make it a sandbox of its own (any edit asks again)",
+			    p->cfg->path, qe);
+		else if (!v.trusted && enclosing)
+			sbx_out_warn("warning: %s:1:1: this sandbox.yaml sits inside the "
+				     "workspace %s, where an agent in that sandbox could have "
+				     "written it; apply will refuse it until 'sbx trust'\n",
+				     p->cfg->path, qe);
 		for (size_t i = 0; !v.trusted && i < g.n; i++) {
 			if (lock)
 				sbx_error_set(err, SBX_EPOLICY,

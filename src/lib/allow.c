@@ -21,6 +21,7 @@ typedef struct parse_ctx {
 	yaml_document_t *doc;
 	const char *filename;
 	sbx_error **err;
+	bool safe; /* an entry of the workspace says safe_directory: true */
 } parse_ctx;
 
 static int bad(parse_ctx *c, const yaml_node_t *n, const char *what)
@@ -53,7 +54,7 @@ static int entry(parse_ctx *c, const yaml_node_t *e, const char *workspace, char
 	if (e->type != YAML_MAPPING_NODE)
 		return bad(c, e,
 			   "an entry of allow is a mapping: {workspace: PATH, paths: [PATH...]}");
-	const yaml_node_t *ws = NULL, *paths = NULL;
+	const yaml_node_t *ws = NULL, *paths = NULL, *safe = NULL;
 	for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top;
 	     p++) {
 		const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
@@ -63,19 +64,30 @@ static int entry(parse_ctx *c, const yaml_node_t *e, const char *workspace, char
 			ws = v;
 		else if (key && strcmp(key, "paths") == 0)
 			paths = v;
+		else if (key && strcmp(key, "safe_directory") == 0)
+			safe = v;
 		else
-			return bad(c, k, "unknown key (an entry has workspace and paths)");
+			return bad(c, k,
+				   "unknown key (an entry has workspace, paths and "
+				   "safe_directory)");
 	}
-	if (!ws || !paths)
-		return bad(c, e, "an entry of allow needs both workspace and paths");
-	if (paths->type != YAML_SEQUENCE_NODE)
+	if (!ws || (!paths && !safe))
+		return bad(c, e,
+			   "an entry of allow needs both workspace and paths (or "
+			   "safe_directory)");
+	if (paths && paths->type != YAML_SEQUENCE_NODE)
 		return bad(c, paths, "paths is a list of host paths");
+	if (safe && (!scalar(safe) ||
+		     (strcmp(scalar(safe), "true") != 0 && strcmp(scalar(safe), "false") != 0)))
+		return bad(c, safe, "safe_directory is true or false");
 	_cleanup_free_ char *real_ws = NULL;
 	int rc = resolve(&real_ws, c, ws);
 	if (rc < 0)
 		return rc;
-	for (yaml_node_item_t *i = paths->data.sequence.items.start;
-	     i < paths->data.sequence.items.top; i++) {
+	if (safe && strcmp(scalar(safe), "true") == 0 && real_ws && strcmp(real_ws, workspace) == 0)
+		c->safe = true;
+	for (yaml_node_item_t *i = paths ? paths->data.sequence.items.start : NULL;
+	     paths && i < paths->data.sequence.items.top; i++) {
 		char *real = NULL;
 		if ((rc = resolve(&real, c, yaml_document_get_node(c->doc, *i))) < 0)
 			return rc;
@@ -90,9 +102,10 @@ static int entry(parse_ctx *c, const yaml_node_t *e, const char *workspace, char
 	return 0;
 }
 
-int sbx_allow_parse(char ***out, const char *buf, size_t len, const char *filename,
-		    const char *workspace, sbx_error **err)
+static int parse(char ***out, bool *safe, const char *buf, size_t len, const char *filename,
+		 const char *workspace, sbx_error **err)
 {
+	*safe = false;
 	*out = xcalloc(1, sizeof(char *));
 	size_t n = 0;
 	yaml_parser_t parser;
@@ -109,7 +122,7 @@ int sbx_allow_parse(char ***out, const char *buf, size_t len, const char *filena
 		return rc;
 	}
 	yaml_parser_delete(&parser);
-	parse_ctx c = {&doc, filename, err};
+	parse_ctx c = {&doc, filename, err, false};
 	int rc = 0;
 	const yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root)
@@ -149,6 +162,23 @@ out:
 		sbx_strv_free(*out);
 		*out = NULL;
 	}
+	*safe = rc == 0 && c.safe;
+	return rc;
+}
+
+int sbx_allow_parse(char ***out, const char *buf, size_t len, const char *filename,
+		    const char *workspace, sbx_error **err)
+{
+	bool safe;
+	return parse(out, &safe, buf, len, filename, workspace, err);
+}
+
+int sbx_allow_safe_parse(bool *out, const char *buf, size_t len, const char *filename,
+			 const char *workspace, sbx_error **err)
+{
+	char **paths = NULL;
+	int rc = parse(&paths, out, buf, len, filename, workspace, err);
+	sbx_strv_free(paths);
 	return rc;
 }
 
@@ -169,16 +199,20 @@ static int private_to_user(const char *path, const struct stat *st, sbx_error **
 	return 0;
 }
 
-int sbx_allow_load(char ***out, const char *workspace, sbx_error **err)
+/*
+ * The user's policy file, read only when it is theirs and no one else can
+ * write it or its directory; *buf NULL when there is none.
+ */
+static int read_policy(char **buf, size_t *len, char **path_out, sbx_error **err)
 {
-	*out = NULL;
-	_cleanup_free_ char *path = sbx_allow_path();
+	*buf = NULL;
+	*len = 0;
+	*path_out = sbx_allow_path();
+	const char *path = *path_out;
 	struct stat st;
 	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR) {
-			*out = xcalloc(1, sizeof(char *));
+		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		}
 		_cleanup_free_ char *q = sbx_quotes(path);
 		return sbx_error_set(err, SBX_ERROR, "cannot read %s: %s", q, strerror(errno));
 	}
@@ -191,10 +225,34 @@ int sbx_allow_load(char ***out, const char *workspace, sbx_error **err)
 	if ((rc = private_to_user(dir, &dst, err)) < 0 ||
 	    (rc = private_to_user(path, &st, err)) < 0)
 		return rc;
+	/* Not a symbolic link, not a FIFO, not huge: sandbox.yaml's reader. */
+	return sbx_config_read(buf, len, path, SBX_CONFIG_NOFOLLOW, err);
+}
+
+int sbx_allow_load(char ***out, const char *workspace, sbx_error **err)
+{
+	*out = NULL;
+	_cleanup_free_ char *path = NULL;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	/* Not a symbolic link, not a FIFO, not huge: sandbox.yaml's reader. */
-	if ((rc = sbx_config_read(&buf, &len, path, SBX_CONFIG_NOFOLLOW, err)) < 0)
+	int rc = read_policy(&buf, &len, &path, err);
+	if (rc < 0)
 		return rc;
+	if (!buf) {
+		*out = xcalloc(1, sizeof(char *));
+		return 0;
+	}
 	return sbx_allow_parse(out, buf, len, path, workspace, err);
+}
+
+int sbx_allow_safe(bool *out, const char *workspace, sbx_error **err)
+{
+	*out = false;
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int rc = read_policy(&buf, &len, &path, err);
+	if (rc < 0 || !buf)
+		return rc;
+	return sbx_allow_safe_parse(out, buf, len, path, workspace, err);
 }

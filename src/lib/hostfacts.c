@@ -327,6 +327,35 @@ char *sbx_path_swappable(const char *canonical, uid_t uid)
 	return NULL;
 }
 
+/* "uid 4242 ('alice')", or "uid 4242" when the password database has no name for it. */
+static char *describe_uid(uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+	if (!pw || !pw->pw_name)
+		return xasprintf("uid %u", (unsigned)uid);
+	_cleanup_free_ char *q = sbx_quotes(pw->pw_name);
+	return xasprintf("uid %u (%s)", (unsigned)uid, q);
+}
+
+char *sbx_path_not_own(const char *path, uid_t uid)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return xasprintf("cannot be inspected: %s", strerror(errno));
+	unsigned mode = (unsigned)(st.st_mode & 07777);
+	if (st.st_uid != uid) {
+		_cleanup_free_ char *who = describe_uid(st.st_uid);
+		return xasprintf("belongs to %s, not to you (uid %u; mode %04o)", who,
+				 (unsigned)uid, mode);
+	}
+	/* A link's own mode bits mean nothing. */
+	if (!S_ISLNK(st.st_mode) &&
+	    ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && !own_group(st.st_gid, uid))))
+		return xasprintf("can be written by others (mode %04o, group gid %u)", mode,
+				 (unsigned)st.st_gid);
+	return NULL;
+}
+
 /* Depth-first over dirfd's entries; *budget counts down the entries seen. */
 static char *scan(int dfd, const char *path, int depth, size_t *budget)
 {

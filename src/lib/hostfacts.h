@@ -64,6 +64,16 @@ sbx_policy_host sbx_protected_host(const sbx_protected *p);
 char *sbx_path_swappable(const char *canonical, uid_t uid);
 
 /*
+ * sbx_path_not_own: why path itself (a link not followed) is not uid's
+ * own, or NULL: another user owns it (root too, unless uid is root), or
+ * others may write it (group or other write bits; a group's write bit is
+ * harmless only for the user's own primary group with no other members, as
+ * in sbx_path_swappable). The reason names the owner and the mode. Caller
+ * frees.
+ */
+char *sbx_path_not_own(const char *path, uid_t uid);
+
+/*
  * sbx_find_socket: the first unix socket at or below path (symbolic links
  * not followed), looking at no more than budget entries and 8 levels
  * down; NULL when none was seen. Caller frees.

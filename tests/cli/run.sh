@@ -244,14 +244,57 @@ EOF
 t "an unreadable file: exit 1, says why" <<'EOF'
 mkdir -p "$T/unr" && cp "$W/sandbox.yaml" "$T/unr/" && chmod 000 "$T/unr/sandbox.yaml" &&
 	if [ "$(id -u)" -eq 0 ]; then
-		# root reads everything: check as nobody
+		# root reads everything: check as nobody, in nobody's own directory
+		# (discovery uses only the caller's own files)
 		# (a copy of sbx that nobody can run: the clone may sit in root's 0700 home)
-		chmod 755 "$T" "$T/unr" && cp "$SBX" "$T/sbx-copy" && chmod 755 "$T/sbx-copy" &&
+		chmod 755 "$T" "$T/unr" && chown -R 65534 "$T/unr" &&
+			cp "$SBX" "$T/sbx-copy" && chmod 755 "$T/sbx-copy" &&
 			run 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$T/sbx-copy" -C "$T/unr" validate &&
 			err_has "cannot open '$T/unr/sandbox.yaml': Permission denied"
 	else
 		run 1 "$SBX" -C "$T/unr" validate && err_has "cannot open"
 	fi
+EOF
+
+# ---- discovery trusts only the user's own files ----
+t "a sandbox.yaml others can write is not used: exit 3, its path, mode and the way out" <<'EOF'
+mkdir -p "$T/gw/sub" && cp "$W/sandbox.yaml" "$T/gw/" && chmod 666 "$T/gw/sandbox.yaml" &&
+	when_finished 'chmod 644 "$T/gw/sandbox.yaml"' &&
+	run 3 "$SBX" -C "$T/gw/sub" validate &&
+	err_has "^$T/gw/sandbox.yaml:1:1: not used: the file can be written by others (mode 0666" &&
+	err_has "chmod go-w it ('$T/gw/sandbox.yaml')" &&
+	err_has "{workspace: $T/gw, safe_directory: true}" &&
+	run 3 "$SBX" -f "$T/gw/sandbox.yaml" validate && err_has "not used: the file can be written"
+EOF
+t "a directory between here and the workspace that others can write: not used" <<'EOF'
+chmod 644 "$T/gw/sandbox.yaml" && mkdir -p "$T/gw/sub/deep" && chmod 777 "$T/gw/sub" &&
+	when_finished 'chmod 755 "$T/gw/sub"' &&
+	run 3 "$SBX" -C "$T/gw/sub/deep" validate &&
+	err_has "the directory '$T/gw/sub' (between here and the workspace) can be written by others (mode 0777" &&
+	run 0 "$SBX" -C "$T/gw" validate && run 0 "$SBX" -C "$T/gw/sub/deep" -f "$T/gw/sandbox.yaml" validate &&
+	# a sticky one, as /tmp, is fine when the entry below it on the way is yours
+	chmod 1777 "$T/gw/sub" && run 0 "$SBX" -C "$T/gw/sub/deep" validate &&
+	run 3 "$SBX" -C "$T/gw/sub" validate && err_has "(mode 1777"
+EOF
+t "another user's sandbox.yaml or workspace is not used, unless the policy file says safe_directory" <<'EOF'
+if [ "$(id -u)" -eq 0 ]; then
+	mkdir -p "$T/theirs" "$HOME/.config/sbx" && cp "$W/sandbox.yaml" "$T/theirs/" &&
+		chown 4242 "$T/theirs/sandbox.yaml" &&
+		run 3 "$SBX" -C "$T/theirs" validate &&
+		err_has "not used: the file belongs to uid 4242, not to you (uid 0; mode 0644)" &&
+		run 3 "$SBX" -f "$T/theirs/sandbox.yaml" validate &&
+		chown 0 "$T/theirs/sandbox.yaml" && chown 65534 "$T/theirs" &&
+		run 3 "$SBX" -C "$T/theirs" validate && err_has "its directory '$T/theirs' belongs to uid 65534" &&
+		when_finished 'rm -f "$HOME/.config/sbx/policy.yaml"' &&
+		printf 'version: 1\nallow:\n  - workspace: %s\n    safe_directory: true\n' "$T/theirs" >"$HOME/.config/sbx/policy.yaml" &&
+		chmod 600 "$HOME/.config/sbx/policy.yaml" &&
+		run 0 "$SBX" -C "$T/theirs" validate &&
+		chmod 666 "$HOME/.config/sbx/policy.yaml" && run 3 "$SBX" -C "$T/theirs" validate &&
+		err_has "policy.yaml' is writable by others"
+else
+	# another owner takes root to make; the mode cases above run for every user
+	true
+fi
 EOF
 
 # ---- problems are positioned and escaped ----

@@ -71,6 +71,14 @@ ins() { docker inspect -f "$2" "$1"; }
 # name_of ID: the container's name without the leading slash; fails when it has none
 name_of() { _n=$(ins "$1" '{{.Name}}') && [ -n "$_n" ] && echo "${_n#/}"; }
 
+# safe_directory DIR: the user's policy file lets discovery use DIR's sandbox.yaml,
+# whoever owns it, until the check ends (call it in the chain)
+safe_directory() {
+	mkdir -p "$HOME/.config/sbx" &&
+		printf 'version: 1\nallow:\n  - workspace: %s\n    safe_directory: true\n' "$1" >"$HOME/.config/sbx/policy.yaml" &&
+		when_finished 'rm -f "$HOME/.config/sbx/policy.yaml"'
+}
+
 # workspace DIR [extra yaml...]: a workspace with a sandbox.yaml on the test image
 workspace() {
 	_wd=$1
@@ -350,6 +358,25 @@ mkdir -p "$W/src/deep" &&
 	run 0 "$SBX" -C "$W/src/deep" apply && eq "$(containers_of "$W")" "$id" "container id"
 EOF
 
+t "a sandbox.yaml an agent writes inside its workspace is not silently a new sandbox" <<'EOF'
+WNE="$T/ws-nest" && workspace "$WNE" && run 0 "$SBX" -C "$WNE" apply && idne=$(containers_of "$WNE") &&
+	# the agent, inside, writes a file asking for no host access at all
+	docker exec "$idne" sh -c "mkdir -p '$WNE/src' && printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' '$IMAGE' >'$WNE/src/sandbox.yaml'" &&
+	SBX_TRACE=1 run 3 "$SBX" -C "$WNE/src" apply &&
+	err_has "$WNE/src/sandbox.yaml:1:1: this sandbox.yaml sits inside the workspace '$WNE'" &&
+	err_has "an agent in that sandbox could have written it" && err_has "sbx trust" && only_gets &&
+	eq "$(count_of "$WNE/src")" 0 "containers before the approval" &&
+	run 0 "$SBX" -C "$WNE/src" diff && err_has "warning: .*sits inside the workspace '$WNE'" &&
+	run 0 "$SBX" -C "$WNE/src" trust --yes && out_has "sits inside the workspace '$WNE'" &&
+	run 0 "$SBX" -C "$WNE/src" apply && eq "$(count_of "$WNE/src")" 1 "containers after it" &&
+	SBX_TRACE=1 run 0 "$SBX" -C "$WNE/src" apply && out_has "No changes" &&
+	eq "$(grep -c 'engine request' "$ERR")" 2 "requests of a no-op apply" &&
+	# any edit asks again; the enclosing workspace itself needs nothing
+	docker exec "$idne" sh -c "echo 'env: {X: y}' >>'$WNE/src/sandbox.yaml'" &&
+	run 3 "$SBX" -C "$WNE/src" apply && err_has "sits inside the workspace" &&
+	run 0 "$SBX" -C "$WNE" apply && out_has "No changes"
+EOF
+
 t "a symlinked entry point is the same sandbox, labelled with the canonical path" <<'EOF'
 ln -s "$W" "$T/link-to-ws" &&
 	(cd "$T/link-to-ws/src" && run 0 "$SBX" apply) && eq "$(containers_of "$W")" "$id" "container id" &&
@@ -579,6 +606,8 @@ W6p="$T/ws-path" && mkdir -p "$W6p/bin" &&
 	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\nenv: {PATH: "%s/bin:/bin", LD_PRELOAD: /nonexistent.so}\n' "$IMAGE_AGENT" "$W6p" >"$W6p/sandbox.yaml" &&
 	printf '#!/bin/sh\necho planted >/tmp/planted\n' >"$W6p/bin/chown" && chmod 755 "$W6p/bin/chown" &&
 	chown -R 4242:4343 "$W6p" &&
+	# root on another user's checkout: discovery wants the user's own word for it
+	safe_directory "$W6p" &&
 	run 0 "$SBX" -C "$W6p" apply && idp6=$(containers_of "$W6p") &&
 	eq "$(docker exec "$idp6" stat -c %u /home/agent)" 4242 "home" &&
 	{ ! docker exec "$idp6" test -e /tmp/planted || fail "the workspace's chown ran as root"; }
@@ -597,6 +626,10 @@ t "the image's user acts as the workspace owner, a uid the image does not have" 
 mkdir -p "$W8" &&
 	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\n' "$IMAGE_AGENT" >"$W8/sandbox.yaml" &&
 	chown -R 4242:4343 "$W8" &&
+	# root on uid 4242's checkout is another user's file: refused, then allowed by root's policy
+	run 3 "$SBX" -C "$W8" apply && err_has "$W8/sandbox.yaml:1:1: not used: the file belongs to uid 4242" &&
+	err_has "safe_directory: true" && eq "$(count_of "$W8")" 0 "containers before the policy entry" &&
+	safe_directory "$W8" &&
 	run 0 "$SBX" -C "$W8" apply && out_has "acts as the workspace owner, uid 4242 gid 4343" &&
 	id8=$(containers_of "$W8") &&
 	eq "$(docker exec "$id8" id -u)" 4242 "uid" &&

@@ -71,6 +71,48 @@ static void test_parse(void **state)
 	sbx_strv_free(paths);
 }
 
+static void test_safe_directory(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *ws = xasprintf("%s/ws", tmp);
+	_cleanup_free_ char *other = xasprintf("%s/other", tmp);
+	const char *text = "version: 1\n"
+			   "allow:\n"
+			   "  - workspace: ~/ws\n"
+			   "    safe_directory: true\n"
+			   "  - workspace: ~/other\n"
+			   "    paths: [~/.kube]\n"
+			   "    safe_directory: false\n";
+	bool safe = false;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_allow_safe_parse(&safe, text, strlen(text), "policy.yaml", ws, &err),
+			 0);
+	assert_true(safe);
+	assert_int_equal(
+	    sbx_allow_safe_parse(&safe, text, strlen(text), "policy.yaml", other, &err), 0);
+	assert_false(safe);
+	/* the paths of an entry with safe_directory still count; a safe entry alone allows none */
+	char **paths = NULL;
+	assert_int_equal(sbx_allow_parse(&paths, text, strlen(text), "policy.yaml", other, &err),
+			 0);
+	assert_non_null(paths[0]);
+	sbx_strv_free(paths);
+	assert_int_equal(sbx_allow_parse(&paths, text, strlen(text), "policy.yaml", ws, &err), 0);
+	assert_null(paths[0]);
+	sbx_strv_free(paths);
+	/* a subdirectory of a safe workspace is another workspace */
+	_cleanup_free_ char *sub = xasprintf("%s/ws/sub", tmp);
+	assert_int_equal(sbx_allow_safe_parse(&safe, text, strlen(text), "policy.yaml", sub, &err),
+			 0);
+	assert_false(safe);
+	/* only true or false */
+	const char *yes = "version: 1\nallow:\n  - {workspace: /w, safe_directory: yes}\n";
+	assert_int_equal(sbx_allow_safe_parse(&safe, yes, strlen(yes), "policy.yaml", "/w", &err),
+			 SBX_EINVALID);
+	assert_non_null(strstr(err->msg, "safe_directory is true or false"));
+	sbx_error_free(err);
+}
+
 static void bad(const char *text, const char *want)
 {
 	char **paths = NULL;
@@ -154,6 +196,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_safe_directory),
 	    cmocka_unit_test(test_load),
 	};
 	return cmocka_run_group_tests_name("allow", tests, setup, teardown);
