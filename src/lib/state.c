@@ -652,15 +652,15 @@ static int owned_by(bool *owned, sbx_engine *e, const char *path, bool image, co
 	return 0;
 }
 
-int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+/*
+ * Removes the object at path (inspected at inspect) when its own labels say
+ * sbx made it for a's workspace; else says why it was left.
+ */
+static int remove_if_ours(sbx_removal *out, sbx_engine *e, const char *inspect, bool image,
+			  const char *path, const sbx_actual *a, sbx_error **err)
 {
-	*out = SBX_REMOVAL_ABSENT;
-	if (!a->volume)
-		return 0;
-	_cleanup_free_ char *ev = sbx_engine_escape(a->volume);
-	_cleanup_free_ char *path = xasprintf("/volumes/%s", ev);
 	bool owned;
-	int rc = owned_by(&owned, e, path, false, a, err);
+	int rc = owned_by(&owned, e, inspect, image, a, err);
 	if (rc == SBX_ENOTFOUND) {
 		sbx_error_free(*err);
 		*err = NULL;
@@ -679,31 +679,24 @@ int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a
 	return 0;
 }
 
+int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+{
+	*out = SBX_REMOVAL_ABSENT;
+	if (!a->volume)
+		return 0;
+	_cleanup_free_ char *ev = sbx_engine_escape(a->volume);
+	_cleanup_free_ char *path = xasprintf("/volumes/%s", ev);
+	return remove_if_ours(out, e, path, false, path, a, err);
+}
+
 int sbx_state_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
 {
 	*out = SBX_REMOVAL_ABSENT;
 	_cleanup_free_ char *ref = xasprintf("%s:%s", SBX_SNAPSHOT_REPO, a->name);
 	_cleanup_free_ char *eref = sbx_engine_escape(ref);
-	_cleanup_free_ char *path = xasprintf("/images/%s/json", eref);
-	bool owned;
-	int rc = owned_by(&owned, e, path, true, a, err);
-	if (rc == SBX_ENOTFOUND) {
-		sbx_error_free(*err);
-		*err = NULL;
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	if (!owned) {
-		*out = SBX_REMOVAL_NOT_OURS;
-		return 0;
-	}
-	_cleanup_free_ char *del = xasprintf("/images/%s", eref);
-	if ((rc = sbx_engine_call(e, "DELETE", del, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL,
-				  err)) < 0)
-		return rc;
-	*out = SBX_REMOVAL_REMOVED;
-	return 0;
+	_cleanup_free_ char *inspect = xasprintf("/images/%s/json", eref);
+	_cleanup_free_ char *path = xasprintf("/images/%s", eref);
+	return remove_if_ours(out, e, inspect, true, path, a, err);
 }
 
 int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)

@@ -296,24 +296,39 @@ int sbx_trust_record(const char *workspace, const char *config, const char *byte
 	return 0;
 }
 
-int sbx_trust_remove(size_t *removed, const char *workspace, sbx_error **err)
+/*
+ * The store opened for reading the records of one workspace: *d is NULL when
+ * there is no store yet; *want is the first line each of its records has.
+ */
+static int open_records(DIR **d, char **dir, char **want, const char *workspace, sbx_error **err)
 {
-	*removed = 0;
-	_cleanup_free_ char *dir = store_dir();
-	int rc = check_dir(dir, false, err);
+	*d = NULL;
+	*want = NULL;
+	*dir = store_dir();
+	int rc = check_dir(*dir, false, err);
 	if (rc == SBX_ENOTFOUND)
 		return 0;
 	if (rc < 0)
 		return rc;
-	DIR *d = opendir(dir);
-	if (!d)
+	if (!(*d = opendir(*dir)))
 		return sbx_error_set(err, SBX_ERROR, "cannot read the trust store: %s",
 				     strerror(errno));
 	sbx_buf wb = SBX_BUF_INIT;
 	sbx_buf_adds(&wb, "workspace ");
 	add_encoded(&wb, workspace);
 	sbx_buf_addc(&wb, '\n');
-	_cleanup_free_ char *want = sbx_buf_detach(&wb);
+	*want = sbx_buf_detach(&wb);
+	return 0;
+}
+
+int sbx_trust_remove(size_t *removed, const char *workspace, sbx_error **err)
+{
+	*removed = 0;
+	DIR *d;
+	_cleanup_free_ char *dir = NULL, *want = NULL;
+	int rc = open_records(&d, &dir, &want, workspace, err);
+	if (rc < 0 || !d)
+		return rc;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
@@ -339,21 +354,11 @@ int sbx_trust_last(char **bytes, size_t *len, const char *workspace, sbx_error *
 {
 	*bytes = NULL;
 	*len = 0;
-	_cleanup_free_ char *dir = store_dir();
-	int rc = check_dir(dir, false, err);
-	if (rc == SBX_ENOTFOUND)
-		return 0;
-	if (rc < 0)
+	DIR *d;
+	_cleanup_free_ char *dir = NULL, *want = NULL;
+	int rc = open_records(&d, &dir, &want, workspace, err);
+	if (rc < 0 || !d)
 		return rc;
-	DIR *d = opendir(dir);
-	if (!d)
-		return sbx_error_set(err, SBX_ERROR, "cannot read the trust store: %s",
-				     strerror(errno));
-	sbx_buf wb = SBX_BUF_INIT;
-	sbx_buf_adds(&wb, "workspace ");
-	add_encoded(&wb, workspace);
-	sbx_buf_addc(&wb, '\n');
-	_cleanup_free_ char *want = sbx_buf_detach(&wb);
 	struct timespec best = {0, 0};
 	struct dirent *e;
 	while ((e = readdir(d))) {
