@@ -6,6 +6,8 @@
 #   sbx apply (no changes)      load + plan + one list call
 #   sbx diff  (no changes)
 #   sbx apply (resource change) an in-place update
+#   sbx apply/diff (no changes) again, with the git identity (the default) of a
+#                               repository and a ~/.gitconfig
 # and prints the mean milliseconds per run and the engine requests of a
 # no-op apply. No thresholds: figures to compare across changes.
 set -eu
@@ -17,6 +19,7 @@ IMAGE="sbx-bench/busybox:1"
 . "$ROOT/tests/lib/engine.sh"
 cleanup() {
 	"$SBX" -C "$T/ws" rm >/dev/null 2>&1 || true
+	"$SBX" -C "$T/ws-git" rm >/dev/null 2>&1 || true
 	docker rmi -f "$IMAGE" >/dev/null 2>&1 || true
 	engine_down "$T/engine"
 	rm -rf "$T"
@@ -58,3 +61,11 @@ bench "sbx apply, in-place update" flip
 reqs=$(SBX_TRACE=1 "$SBX" -C "$T/ws" apply 2>&1 >/dev/null | grep -c 'engine request')
 # After in-place updates the label keeps the creation-time limits, so one inspect is added.
 echo "engine requests of a no-op apply after in-place updates: $reqs (ping, list, inspect)"
+mkdir -p "$T/ws-git" && git -C "$T/ws-git" init -q
+printf '[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n[core]\n\teditor = vi\n' \
+	>"$HOME/.gitconfig"
+printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\nresources: {pids: 1000}\n' \
+	"$IMAGE" >"$T/ws-git/sandbox.yaml"
+"$SBX" -C "$T/ws-git" apply >/dev/null
+bench "sbx apply, nothing to do, git id" "$SBX" -C "$T/ws-git" apply
+bench "sbx diff, nothing to do, git id" "$SBX" -C "$T/ws-git" diff
