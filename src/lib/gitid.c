@@ -485,49 +485,42 @@ static int user_config(char **name, char **email, sbx_buf *warn, sbx_error **err
 	*name = *email = NULL;
 	char *paths[SBX_GITID_USER_FILES] = {NULL, NULL, NULL};
 	bool mine = user_config_paths(paths);
-	for (size_t f = 0; mine && f < SBX_GITID_USER_FILES; f++) {
+	bool refused = false;
+	/* Every file is looked at, even once libgit2 is to read them: it never opens a FIFO. */
+	for (size_t f = 0; !refused && f < SBX_GITID_USER_FILES; f++) {
 		if (!paths[f])
 			continue;
 		size_t len;
 		const char *why;
 		_cleanup_free_ char *text = read_file(paths[f], true, &len, &why);
+		char *n = NULL, *e = NULL;
 		if (!text && why == not_regular) {
 			_cleanup_free_ char *q = sbx_quotes(paths[f]);
 			sbx_buf_addf(warn,
 				     "%sgit identity: %s is not a regular file; the user's git "
 				     "config is not read",
 				     warn->len ? "; " : "", q);
-			free(*name);
-			free(*email);
-			*name = *email = NULL;
-			for (size_t k = 0; k < SBX_GITID_USER_FILES; k++)
-				free(paths[k]);
-			return 0;
-		}
-		if (!text && !why)
-			continue; /* no such file */
-		char *n = NULL, *e = NULL;
-		if (!text || !sbx_gitid_parse_user_config(text, len, &n, &e)) {
+			refused = true;
+		} else if (!text && why) {
+			mine = false; /* too large, unreadable...: as libgit2 decides */
+		} else if (text && mine && !sbx_gitid_parse_user_config(text, len, &n, &e)) {
 			mine = false;
-			continue;
 		}
 		if (!*name)
-			*name = n;
-		else
-			free(n);
+			*name = steal_pointer(&n);
 		if (!*email)
-			*email = e;
-		else
-			free(e);
+			*email = steal_pointer(&e);
+		free(n);
+		free(e);
 	}
 	for (size_t k = 0; k < SBX_GITID_USER_FILES; k++)
 		free(paths[k]);
-	if (mine)
+	if (mine && !refused)
 		return 0;
 	free(*name);
 	free(*email);
 	*name = *email = NULL;
-	return libgit2_user(name, email, err);
+	return refused ? 0 : libgit2_user(name, email, err);
 }
 
 typedef struct lookup {

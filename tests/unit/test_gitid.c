@@ -325,6 +325,18 @@ static void test_read_user_config(void **state)
 	assert_non_null(strstr(id.warning, ".gitconfig' is not a regular file"));
 	sbx_gitid_release(&id);
 	assert_int_equal(unlink(gc), 0);
+	/* also when another file (here one with an include) would have been libgit2's to read */
+	write_file(home, ".gitconfig", "[include]\n\tpath = inc\n");
+	char fifo[PATH_MAX + 64];
+	snprintf(fifo, sizeof(fifo), "%s/config", xdggit);
+	assert_int_equal(unlink(fifo), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(sbx_gitid_read(&id, ws, &err), 0);
+	assert_int_equal(sbx_gitid_libgit2_reads(), before);
+	assert_null(id.author_name);
+	assert_non_null(strstr(id.warning, "git/config' is not a regular file"));
+	sbx_gitid_release(&id);
+	assert_int_equal(unlink(fifo), 0);
 
 	/* a relative HOME is libgit2's to resolve */
 	setenv("HOME", "relative-home", 1);
