@@ -105,7 +105,8 @@ static bool differ(const char *text, size_t len)
 	int rc;
 	char *gname, *gemail;
 	libgit2_values(path, &rc, &gname, &gemail);
-	_cleanup_free_ char *q = sbx_quotes(text);
+	_cleanup_free_ char *copy = xstrndup(text, len); /* text need not end in a NUL */
+	_cleanup_free_ char *q = sbx_quotes(copy);
 	if (rc < 0)
 		fail_msg("libgit2 refuses what sbx read: %s", q);
 	expect_same_str(name, gname, q);
