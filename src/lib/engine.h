@@ -83,13 +83,4 @@ char *sbx_engine_escape(const char *s);
  */
 char *sbx_engine_default_socket(void);
 
-/* sbx_engine_data_root: where the engine keeps its data (/info DockerRootDir). Caller frees. */
-int sbx_engine_data_root(sbx_engine *e, char **out, sbx_error **err);
-
-/*
- * sbx_engine_capacity: the engine host's CPUs and memory in bytes (/info
- * NCPU, MemTotal); 0 for what it does not say.
- */
-int sbx_engine_capacity(sbx_engine *e, long *ncpu, int64_t *memory, sbx_error **err);
-
 #endif

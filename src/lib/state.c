@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine.h"
 #include "hash.h"
 #include "policy.h"
 #include "seccomp.h"

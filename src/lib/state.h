@@ -13,10 +13,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "engine.h"
 #include "error.h"
 #include "plan.h"
 #include "spec.h"
+
+/* The engine transport (engine.h); only the docker backend hands it in. */
+typedef struct sbx_engine sbx_engine;
 
 #define SBX_LABEL_PREFIX       "dev.sbx."
 #define SBX_LABEL_MANAGED      "dev.sbx.managed"
