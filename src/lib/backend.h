@@ -125,4 +125,10 @@ void sbx_backend_free(sbx_backend *b);
  */
 int sbx_backend_docker_open(sbx_backend **out, const char *host, sbx_error **err);
 
+/*
+ * sbx_backend_docker_socket: the unix socket DOCKER_HOST names (or the
+ * default one), without connecting; NULL for a TCP engine. Caller frees.
+ */
+char *sbx_backend_docker_socket(void);
+
 #endif

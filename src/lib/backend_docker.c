@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker.h"
 #include "engine.h"
 #include "owner.h"
 #include "util.h"
@@ -261,4 +262,9 @@ int sbx_backend_docker_open(sbx_backend **out, const char *host, sbx_error **err
 	};
 	*out = &d->parent;
 	return 0;
+}
+
+char *sbx_backend_docker_socket(void)
+{
+	return sbx_engine_default_socket();
 }
