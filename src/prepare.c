@@ -64,7 +64,8 @@ static int check_limits(const sbx_prepared *p, sbx_error **err)
 		return 0;
 	sbx_host_limits host = {0};
 	sbx_backend_info info;
-	unsigned what = spec->resources.cpus > 0 || spec->resources.memory > 0 ? SBX_INFO_CAPACITY : 0;
+	unsigned what =
+	    spec->resources.cpus > 0 || spec->resources.memory > 0 ? SBX_INFO_CAPACITY : 0;
 	int rc = p->backend->info(p->backend, &info, what, err);
 	if (rc < 0)
 		return rc;

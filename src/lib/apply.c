@@ -316,8 +316,7 @@ static int recreate(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d,
 			if (strncmp(old->fields.v[i].path, "pass_env.", 9) == 0 &&
 			    env_name_ok(old->fields.v[i].path + 9))
 				blank[nb++] = old->fields.v[i].path + 9;
-		rc =
-		    b->snapshot(b, &snapshot, old->id, SBX_SNAPSHOT_REPO, d->name, blank, err);
+		rc = b->snapshot(b, &snapshot, old->id, SBX_SNAPSHOT_REPO, d->name, blank, err);
 		free(blank);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", qname);
@@ -418,8 +417,7 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 		notef(note, arg, "created %s (%.12s)", qname, id);
 		owner_map om = {0};
 		if ((rc = map_owner(&om, b, id, d, note, arg, err)) < 0 ||
-		    (rc = sbx_desired_verify(d, err)) < 0 ||
-		    (rc = b->start(b, id, err)) < 0) {
+		    (rc = sbx_desired_verify(d, err)) < 0 || (rc = b->start(b, id, err)) < 0) {
 			free(om.home);
 			/* No half-made sandbox: a container that cannot start is removed. */
 			sbx_error *rm = NULL;
@@ -506,8 +504,8 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 	return 0;
 }
 
-int sbx_apply_recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sbx_apply_note note,
-		      void *arg, sbx_error **err)
+int sbx_apply_recover(sbx_backend *b, const sbx_workspace *ws, const char *name,
+		      sbx_apply_note note, void *arg, sbx_error **err)
 {
 	sbx_actual *all = NULL;
 	size_t n = 0;

@@ -33,8 +33,8 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
  * else is rolled back to the old sandbox. Call it under the workspace's
  * lock. SBX_ECONFLICT when other containers claim the workspace.
  */
-int sbx_apply_recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sbx_apply_note note,
-		      void *arg, sbx_error **err);
+int sbx_apply_recover(sbx_backend *b, const sbx_workspace *ws, const char *name,
+		      sbx_apply_note note, void *arg, sbx_error **err);
 
 /*
  * sbx_lock_workspace: take the workspace's lock under

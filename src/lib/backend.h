@@ -26,9 +26,9 @@
 
 /* What the engine says of itself (info). */
 typedef struct sbx_backend_info {
-	long ncpu;	   /* the engine host's CPUs; 0: not known */
-	int64_t memory;	   /* its memory in bytes; 0: not known */
-	char *data_root;   /* where it keeps its data; NULL: not known */
+	long ncpu;	    /* the engine host's CPUs; 0: not known */
+	int64_t memory;	    /* its memory in bytes; 0: not known */
+	char *data_root;    /* where it keeps its data; NULL: not known */
 	const char *socket; /* its unix socket on this host (borrowed), NULL: a remote one */
 } sbx_backend_info;
 void sbx_backend_info_release(sbx_backend_info *info);
@@ -83,8 +83,8 @@ struct sbx_backend {
 	/* attach: a two-way stream for a terminal. A slot for `sbx run`; NULL for now. */
 	int (*attach)(sbx_backend *b, const char *id, int in_fd, int out_fd, sbx_error **err);
 	/* copy_in: unpack a tar archive at dir in the container (created or running). */
-	int (*copy_in)(sbx_backend *b, const char *id, const char *dir, const void *tar,
-		       size_t len, sbx_error **err);
+	int (*copy_in)(sbx_backend *b, const char *id, const char *dir, const void *tar, size_t len,
+		       sbx_error **err);
 	/*
 	 * copy_out: the contents of the regular file path in the container, *out
 	 * (caller frees, NUL-terminated); *out NULL when it is no regular file.
@@ -94,11 +94,12 @@ struct sbx_backend {
 
 	/* ---- images ---- */
 	/* image_ensure: the image present, pulled when missing (progress may be NULL). */
-	int (*image_ensure)(sbx_backend *b, const char *image, sbx_progress_fn progress,
-			    void *arg, sbx_error **err);
+	int (*image_ensure)(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
+			    sbx_error **err);
 	/* image_user: the image's own user ("" for root); caller frees *user. */
 	int (*image_user)(sbx_backend *b, char **user, const char *image, sbx_error **err);
-	/* remove_snapshot: a's snapshot image, when its labels say sbx made it for a's workspace. */
+	/* remove_snapshot: a's snapshot image, when its labels say sbx made it for a's workspace.
+	 */
 	int (*remove_snapshot)(sbx_backend *b, sbx_removal *out, const sbx_actual *a,
 			       sbx_error **err);
 

@@ -59,8 +59,7 @@ static int d_list(sbx_backend *b, sbx_sandbox_info **out, size_t *n, sbx_error *
 	return sbx_state_list(out, n, engine_of(b), err);
 }
 
-static int d_name_holder(sbx_backend *b, sbx_sandbox_info **out, const char *name,
-			 sbx_error **err)
+static int d_name_holder(sbx_backend *b, sbx_sandbox_info **out, const char *name, sbx_error **err)
 {
 	return sbx_state_name_holder(out, engine_of(b), name, err);
 }
@@ -82,8 +81,7 @@ static int container_post(sbx_engine *e, const char *id, const char *verb, const
 	_cleanup_free_ char *path =
 	    xasprintf("/containers/%s/%s%s%s", eid, verb, query ? "?" : "", query ? query : "");
 	long status = 0;
-	return sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, &status,
-			       err);
+	return sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, &status, err);
 }
 
 static int d_start(sbx_backend *b, const char *id, sbx_error **err)
@@ -141,8 +139,7 @@ static int d_copy_in(sbx_backend *b, const char *id, const char *dir, const void
 				   SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
 }
 
-static int d_copy_out(sbx_backend *b, char **out, const char *id, const char *file,
-		      sbx_error **err)
+static int d_copy_out(sbx_backend *b, char **out, const char *id, const char *file, sbx_error **err)
 {
 	*out = NULL;
 	_cleanup_free_ char *eid = sbx_engine_escape(id);
@@ -173,8 +170,7 @@ static int d_image_user(sbx_backend *b, char **user, const char *image, sbx_erro
 	return sbx_state_image_user(user, engine_of(b), image, err);
 }
 
-static int d_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a,
-			     sbx_error **err)
+static int d_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
 	return sbx_state_remove_snapshot(out, engine_of(b), a, err);
 }

@@ -9,7 +9,7 @@
 typedef struct fake_container {
 	char *id;
 	char *name;
-	char *workspace;    /* NULL: claims none */
+	char *workspace; /* NULL: claims none */
 	char *workspace_id;
 	bool running;
 	sbx_fields fields;
@@ -192,8 +192,7 @@ static int f_list(sbx_backend *b, sbx_sandbox_info **out, size_t *n, sbx_error *
 	LEAVE("list");
 }
 
-static int f_name_holder(sbx_backend *b, sbx_sandbox_info **out, const char *name,
-			 sbx_error **err)
+static int f_name_holder(sbx_backend *b, sbx_sandbox_info **out, const char *name, sbx_error **err)
 {
 	fake_backend *fb = fb_of(b);
 	*out = NULL;
@@ -356,8 +355,7 @@ static int f_copy_in(sbx_backend *b, const char *id, const char *dir, const void
 	LEAVE("copy_in");
 }
 
-static int f_copy_out(sbx_backend *b, char **out, const char *id, const char *path,
-		      sbx_error **err)
+static int f_copy_out(sbx_backend *b, char **out, const char *id, const char *path, sbx_error **err)
 {
 	fake_backend *fb = fb_of(b);
 	*out = NULL;
@@ -385,8 +383,7 @@ static int f_image_user(sbx_backend *b, char **user, const char *image, sbx_erro
 	LEAVE("image_user");
 }
 
-static int f_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a,
-			     sbx_error **err)
+static int f_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
 	fake_backend *fb = fb_of(b);
 	*out = SBX_REMOVAL_ABSENT;

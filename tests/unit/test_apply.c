@@ -57,8 +57,9 @@ static void write_yaml(const char *extra)
 	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "version: 1\nagent: shell\nuser: root\ngit_identity: false\n"
-		   "credentials: none\n%s",
+	fprintf(f,
+		"version: 1\nagent: shell\nuser: root\ngit_identity: false\n"
+		"credentials: none\n%s",
 		extra);
 	fclose(f);
 }
