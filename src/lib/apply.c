@@ -352,9 +352,14 @@ static int recreate(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d,
 	/* From here on, a failure puts the old container back. */
 	bool old_stopped = false, old_renamed = false, new_renamed = false;
 	if (old->running) {
+		/*
+		 * A stop that fails may have stopped it all the same (a timeout
+		 * after the engine acted): the rollback starts it again either
+		 * way, and a start of a running container is no error.
+		 */
+		old_stopped = true;
 		if ((rc = b->stop(b, old->id, err)) < 0)
 			goto rollback;
-		old_stopped = true;
 	}
 	if ((rc = b->rename(b, old->id, prev_name, err)) < 0)
 		goto rollback;

@@ -74,32 +74,45 @@ static int d_create(sbx_backend *b, char **id, const sbx_create *c, sbx_error **
 	return sbx_state_create(id, engine_of(b), c, err);
 }
 
+/*
+ * POST /containers/{id}/{verb}. With idem, the engine's 304 (the container
+ * is already in the state asked for) is success.
+ */
 static int container_post(sbx_engine *e, const char *id, const char *verb, const char *query,
-			  sbx_error **err)
+			  bool idem, sbx_error **err)
 {
 	_cleanup_free_ char *eid = sbx_engine_escape(id);
 	_cleanup_free_ char *path =
 	    xasprintf("/containers/%s/%s%s%s", eid, verb, query ? "?" : "", query ? query : "");
 	long status = 0;
-	return sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, &status, err);
+	sbx_error *e304 = NULL;
+	int rc =
+	    sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, &status, &e304);
+	if (rc < 0 && idem && status == 304) {
+		sbx_error_free(e304);
+		return 0;
+	}
+	if (rc < 0)
+		*err = e304;
+	return rc;
 }
 
 static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 {
-	return container_post(engine_of(b), id, "start", NULL, err);
+	return container_post(engine_of(b), id, "start", NULL, true, err);
 }
 
 static int d_stop(sbx_backend *b, const char *id, sbx_error **err)
 {
 	/* The idle PID 1 under init stops at once on SIGTERM; 10 s for the agent's children. */
-	return container_post(engine_of(b), id, "stop", "t=10", err);
+	return container_post(engine_of(b), id, "stop", "t=10", true, err);
 }
 
 static int d_rename(sbx_backend *b, const char *id, const char *name, sbx_error **err)
 {
 	_cleanup_free_ char *ename = sbx_engine_escape(name);
 	_cleanup_free_ char *q = xasprintf("name=%s", ename);
-	return container_post(engine_of(b), id, "rename", q, err);
+	return container_post(engine_of(b), id, "rename", q, false, err);
 }
 
 static int d_remove(sbx_backend *b, const char *id, bool volumes, sbx_error **err)

@@ -314,7 +314,22 @@ static void test_rollback_stop_old(void **state)
 			 "snapshot @\n"
 			 "create @-sbx-new sbx-snapshot:@\n"
 			 "stop @\n"
-			 "remove @-sbx-new\n");
+			 "remove @-sbx-new\n"
+			 "start @\n");
+	expect_restored(&w, old_id);
+	world_release(&w);
+}
+
+/* A stop that times out after the engine stopped it: the old one runs again all the same. */
+static void test_rollback_stop_old_timeout(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "stop", 1, SBX_EUNAVAILABLE, true);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
 	expect_restored(&w, old_id);
 	world_release(&w);
 }
@@ -572,6 +587,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recreate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_create_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_stop_old, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_stop_old_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_rename_old, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_rename_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_start_new, setup, teardown),
