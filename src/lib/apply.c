@@ -361,9 +361,12 @@ static int recreate(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d,
 		if ((rc = b->stop(b, old->id, err)) < 0)
 			goto rollback;
 	}
-	if ((rc = b->rename(b, old->id, prev_name, err)) < 0)
-		goto rollback;
-	old_renamed = true;
+	/* One a rollback could not rename back has the previous name already. */
+	if (strcmp(old->name, prev_name) != 0) {
+		if ((rc = b->rename(b, old->id, prev_name, err)) < 0)
+			goto rollback;
+		old_renamed = true;
+	}
 	if ((rc = b->rename(b, new_id, d->name, err)) < 0)
 		goto rollback;
 	new_renamed = true;

@@ -270,8 +270,11 @@ static int f_rename(sbx_backend *b, const char *id, const char *name, sbx_error 
 	ENTER("rename", c ? c->name : id, name);
 	if (!c)
 		return fail(SBX_ENOTFOUND, "rename", err);
+	/* As the engine: the same name is a 400, another's a 409. */
+	if (strcmp(c->name, name) == 0)
+		return sbx_error_set(err, SBX_ERROR, "fake: rename: %s is its name already", name);
 	fake_container *holder = by_ref(fb, name);
-	if (holder && holder != c)
+	if (holder)
 		return fail(SBX_ECONFLICT, "rename", err);
 	free(c->name);
 	c->name = xstrdup(name);
@@ -491,9 +494,17 @@ void fake_fail(fake_backend *fb, const char *verb, int nth, int code, bool after
 	fb->f[fb->nf++] = (fake_failure){verb ? xstrdup(verb) : NULL, nth, 0, code, after};
 }
 
-void fake_fail_call(fake_backend *fb, int nth, int code)
+void fake_fail_call(fake_backend *fb, int nth, int code, bool after)
 {
-	fake_fail(fb, NULL, nth, code, false);
+	fake_fail(fb, NULL, nth, code, after);
+}
+
+size_t fake_ncalls(fake_backend *fb)
+{
+	size_t n = 0;
+	for (const char *p = fake_calls(fb); *p; p++)
+		n += *p == '\n';
+	return n;
 }
 
 const char *fake_calls(fake_backend *fb)

@@ -39,8 +39,8 @@ const char *fake_add(fake_backend *fb, const char *name, const sbx_workspace *ws
  * effect happens first (a timeout that reached the engine).
  */
 void fake_fail(fake_backend *fb, const char *verb, int nth, int code, bool after);
-/* fake_fail_call: the nth call of any verb fails before its effect. */
-void fake_fail_call(fake_backend *fb, int nth, int code);
+/* fake_fail_call: the nth call of any verb fails, before or after its effect. */
+void fake_fail_call(fake_backend *fb, int nth, int code, bool after);
 
 /* fake_calls: the recorded calls, one per line ("" for none); borrowed. */
 const char *fake_calls(fake_backend *fb);
@@ -50,6 +50,8 @@ void fake_clear_calls(fake_backend *fb);
 char *fake_state(fake_backend *fb);
 /* fake_id: the id of the container called name, or NULL. Borrowed. */
 const char *fake_id(fake_backend *fb, const char *name);
+/* fake_ncalls: how many calls were recorded since the last fake_clear_calls. */
+size_t fake_ncalls(fake_backend *fb);
 /* fake_snapshots: how many snapshot images exist. */
 size_t fake_snapshots(fake_backend *fb);
 

@@ -160,13 +160,15 @@ static void expect_state(world *w, const char *want)
 	assert_string_equal(have, x);
 }
 
-static void expect_error(sbx_error *err, int rc, int code, const char *text)
+/* The failure rc is code, its message has text; *err is freed and reset. */
+static void expect_error(sbx_error **err, int rc, int code, const char *text)
 {
 	assert_int_equal(rc, code);
-	assert_non_null(err);
-	if (!strstr(err->msg, text))
-		fail_msg("'%s' lacks '%s'", err->msg, text);
-	sbx_error_free(err);
+	assert_non_null(*err);
+	if (!strstr((*err)->msg, text))
+		fail_msg("'%s' lacks '%s'", (*err)->msg, text);
+	sbx_error_free(*err);
+	*err = NULL;
 }
 
 #define IMAGE "docker/sandbox-templates:shell"
@@ -228,7 +230,7 @@ static void test_create_start_fails_removes(void **state)
 	fake_fail(w.fb, "start", 1, SBX_EUNAVAILABLE, false);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
-	expect_error(err, rc, SBX_EUNAVAILABLE, "removed again");
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "removed again");
 	expect_calls(&w, "find\n"
 			 "image_ensure " IMAGE "\n"
 			 "create @ " IMAGE "\n"
@@ -292,6 +294,7 @@ static void test_rollback_create_new(void **state)
 	int rc = apply(&w, &err);
 	assert_int_equal(rc, SBX_EUNAVAILABLE);
 	sbx_error_free(err);
+	err = NULL;
 	expect_calls(&w, "find\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
@@ -308,7 +311,7 @@ static void test_rollback_stop_old(void **state)
 	fake_fail(w.fb, "stop", 1, SBX_ERROR, false);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
-	expect_error(err, rc, SBX_ERROR, "the previous sandbox is restored");
+	expect_error(&err, rc, SBX_ERROR, "the previous sandbox is restored");
 	expect_calls(&w, "find\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
@@ -329,7 +332,7 @@ static void test_rollback_stop_old_timeout(void **state)
 	fake_fail(w.fb, "stop", 1, SBX_EUNAVAILABLE, true);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
-	expect_error(err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
 	expect_restored(&w, old_id);
 	world_release(&w);
 }
@@ -342,7 +345,7 @@ static void test_rollback_rename_old(void **state)
 	fake_fail(w.fb, "rename", 1, SBX_ECONFLICT, false);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
-	expect_error(err, rc, SBX_ECONFLICT, "the previous sandbox is restored");
+	expect_error(&err, rc, SBX_ECONFLICT, "the previous sandbox is restored");
 	expect_calls(&w, "find\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
@@ -363,7 +366,7 @@ static void test_rollback_rename_new(void **state)
 	fake_fail(w.fb, "rename", 2, SBX_ECONFLICT, false);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
-	expect_error(err, rc, SBX_ECONFLICT, "the previous sandbox is restored");
+	expect_error(&err, rc, SBX_ECONFLICT, "the previous sandbox is restored");
 	expect_calls(&w, "find\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
@@ -386,7 +389,7 @@ static void test_rollback_start_new(void **state)
 	fake_fail(w.fb, "start", 1, SBX_EUNAVAILABLE, false);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
-	expect_error(err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
 	expect_calls(&w, "find\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
@@ -412,7 +415,7 @@ static void test_rollback_fails_then_recovers(void **state)
 	fake_fail(w.fb, "rename", 3, SBX_EUNAVAILABLE, false); /* the rename back */
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
-	expect_error(err, rc, SBX_EUNAVAILABLE, "and so did part of the rollback");
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "and so did part of the rollback");
 	/* The old one runs again, but under the temporary name. */
 	expect_state(&w, "@-sbx-old:running");
 	fake_clear_calls(w.fb);
@@ -461,6 +464,7 @@ static void test_recreate_name_conflict(void **state)
 	int rc = apply(&w, &err);
 	assert_int_equal(rc, SBX_ECONFLICT);
 	sbx_error_free(err);
+	err = NULL;
 	expect_state(&w, "@:running x:created");
 	assert_string_equal(fake_id(w.fb, w.d.name), old_id);
 	world_release(&w);
@@ -479,11 +483,54 @@ static void test_create_name_conflict(void **state)
 	_cleanup_free_ char *their_id = xstrdup(theirs);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
-	expect_error(err, rc, SBX_ECONFLICT, "409");
+	expect_error(&err, rc, SBX_ECONFLICT, "409");
 	expect_calls(&w, "image_ensure " IMAGE "\ncreate @ " IMAGE "\n");
 	expect_state(&w, "@:running");
 	assert_string_equal(fake_id(w.fb, w.d.name), their_id);
 	world_release(&w);
+}
+
+/*
+ * Each call of a recreate fails in turn, before its effect and after it (a
+ * timeout that reached the engine). A failure before any effect leaves the
+ * old sandbox as it was; and whatever the failure, the next apply, with
+ * the engine well again, converges: one sandbox under the name, running,
+ * and nothing left to do.
+ */
+static void test_fail_each_call_then_converge(void **state)
+{
+	(void)state;
+	for (int after = 0; after <= 1; after++) {
+		for (int n = 1;; n++) {
+			world w;
+			_cleanup_free_ char *old_id = made_then_changed(&w);
+			fake_clear_calls(w.fb);
+			fake_fail_call(w.fb, n, SBX_EUNAVAILABLE, after);
+			sbx_error *err = NULL;
+			int rc = apply(&w, &err);
+			sbx_error_free(err);
+			err = NULL;
+			if ((size_t)n > fake_ncalls(w.fb)) {
+				/* The recreate made fewer calls: every one has failed once. */
+				assert_int_equal(rc, 0);
+				assert_true(n > 8);
+				world_release(&w);
+				break;
+			}
+			if (rc < 0 && !after)
+				expect_restored(&w, old_id);
+			prepare(&w);
+			if (apply(&w, &err) < 0)
+				fail_msg("call %d failing%s: the next apply fails: %s", n,
+					 after ? " after its effect" : "", err->msg);
+			prepare(&w);
+			if (sbx_plan_has_changes(w.plan))
+				fail_msg("call %d failing%s: no convergence", n,
+					 after ? " after its effect" : "");
+			expect_state(&w, "@:running");
+			world_release(&w);
+		}
+	}
 }
 
 /* ---- recovery: each state a crash can leave, the names as journal ---- */
@@ -573,7 +620,7 @@ static void test_recover_refuses_strangers(void **state)
 	fake_add(w.fb, "other", &w.d.ws, &w.d.fields, true);
 	sbx_error *err = NULL;
 	int rc = sbx_apply_recover(w.b, &w.d.ws, w.d.name, note, &w.notes, &err);
-	expect_error(err, rc, SBX_ECONFLICT, "'other'");
+	expect_error(&err, rc, SBX_ECONFLICT, "'other'");
 	expect_state(&w, "other:running @:running");
 	world_release(&w);
 }
@@ -595,6 +642,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_remove_previous_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recreate_name_conflict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_name_conflict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fail_each_call_then_converge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_create_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_stop_old, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_rename_old, setup, teardown),
