@@ -19,7 +19,7 @@
 typedef void (*sbx_apply_note)(const char *line, void *arg);
 
 /*
- * sbx_apply: carry out plan, made from d and actual. Errors from the engine
+ * sbx_apply: carry out plan, made from d and actual. Errors from the backend
  * pass through; after a rollback the error says what was restored.
  */
 int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,

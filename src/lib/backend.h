@@ -4,7 +4,7 @@
  * recovery and the commands speak only these verbs, in sbx types; what an
  * engine calls them on the wire stays in the implementation. The Docker
  * Engine API is the "docker" backend (backend_docker.c over the engine
- * transport and state's codecs; Podman and remote engines are the same
+ * transport and docker_state.c's codecs; Podman and remote engines are the same
  * backend over another transport); tests/unit/fake_backend.c is an
  * in-memory one that fails any call on demand.
  *

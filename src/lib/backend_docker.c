@@ -1,8 +1,8 @@
 /*
  * The docker backend: sbx's verbs as Docker Engine API requests, over the
  * engine transport (engine.c). The sandbox reads and the container's
- * creation body are state.c's codecs; the container verbs, the archive
- * copies and /info are here.
+ * creation body are docker_state.c's codecs (docker.h); the container
+ * verbs, the archive copies and /info are here.
  */
 #include "backend.h"
 

@@ -4,7 +4,8 @@
  * (DOCKER_HOST=tcp://..., DOCKER_TLS_VERIFY, DOCKER_CERT_PATH). The API
  * version is negotiated once from /_ping. Every request has a timeout, and
  * an engine's error message is passed on, escaped. Bodies are json-c
- * objects; they never leave engine and state.
+ * objects; they never leave the docker backend (backend_docker.c,
+ * docker_state.c), the transport's only callers.
  */
 #ifndef SBX_ENGINE_H
 #define SBX_ENGINE_H
