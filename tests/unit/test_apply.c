@@ -258,6 +258,49 @@ static void test_stopped_is_started(void **state)
 	world_release(&w);
 }
 
+/* A new name: one rename, in place. */
+static void test_rename_in_place(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d.name));
+	_cleanup_free_ char *want = xasprintf("find\nrename %s sbx-renamed\n", w.d.name);
+	fake_clear_calls(w.fb);
+	write_yaml("name: sbx-renamed\n");
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RENAME);
+	assert_int_equal(apply(&w, &err), 0);
+	assert_string_equal(fake_calls(w.fb), want);
+	expect_state(&w, "sbx-renamed:running");
+	assert_string_equal(fake_id(w.fb, "sbx-renamed"), old_id);
+	world_release(&w);
+}
+
+/* New limits: one update, in place; the sandbox is not recreated. */
+static void test_update_in_place(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	fake_clear_calls(w.fb);
+	write_yaml("resources: {pids: 512}\n");
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_UPDATE);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "find\nupdate @\n");
+	expect_state(&w, "@:running");
+	world_release(&w);
+}
+
 /* ---- the recreate, and its rollback at each step ---- */
 
 static void test_recreate(void **state)
@@ -631,6 +674,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_create_then_noop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_start_fails_removes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopped_is_started, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rename_in_place, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recreate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_create_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_stop_old, setup, teardown),
