@@ -84,6 +84,13 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBSBX)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SBX_CFLAGS) -o $@ $< $(LIBSBX) $(SBX_LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
 
+# The apply tests run through the in-memory fake backend.
+$(BUILD)/tests/test_apply: tests/unit/test_apply.c tests/unit/fake_backend.c tests/unit/fake_backend.h \
+		$(LIBSBX)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SBX_CFLAGS) -o $@ $< tests/unit/fake_backend.c $(LIBSBX) $(SBX_LDFLAGS) \
+		$(LIBS) $(CMOCKA_LIBS)
+
 # The fuzz targets, linked to a standalone driver that replays a corpus (libgit2's way).
 $(BUILD)/tests/fuzz_%_replay: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c $(LIBSBX)
 	@mkdir -p $(@D)

@@ -43,7 +43,7 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
 		sbx_prepared_release(&p);
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}
-	int rc = sbx_apply(p.engine, p.plan, &p.desired, &p.actual, note, NULL, &err);
+	int rc = sbx_apply(p.backend, p.plan, &p.desired, &p.actual, note, NULL, &err);
 	if (rc < 0) {
 		sbx_prepared_release(&p);
 		return sbx_report(err);

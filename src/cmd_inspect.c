@@ -16,19 +16,19 @@ int cmd_inspect(sbx_ctx *ctx, int argc, char **argv)
 		return status;
 	if (nargs > 1)
 		return sbx_usage_error("inspect", "inspect takes at most one sandbox name");
-	sbx_engine *e = NULL;
+	sbx_backend *b = NULL;
 	sbx_error *err = NULL;
 	sbx_actual a = {0};
 	/* The label keeps the limits of creation; show the container's own. */
-	if (sbx_engine_open(&e, NULL, &err) < 0 ||
-	    sbx_find_sandbox(&a, ctx, e, nargs ? argv[1] : NULL, &err) < 0 ||
-	    sbx_state_read_resources(&a, e, &err) < 0) {
+	if (sbx_backend_docker_open(&b, NULL, &err) < 0 ||
+	    sbx_find_sandbox(&a, ctx, b, nargs ? argv[1] : NULL, &err) < 0 ||
+	    b->read_resources(b, &a, &err) < 0) {
 		sbx_actual_release(&a);
-		sbx_engine_free(e);
+		sbx_backend_free(b);
 		return sbx_report(err);
 	}
 	sbx_out_inspect(&a, json);
 	sbx_actual_release(&a);
-	sbx_engine_free(e);
+	sbx_backend_free(b);
 	return SBX_EXIT_OK;
 }

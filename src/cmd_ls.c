@@ -1,6 +1,6 @@
 /* sbx ls: every sbx sandbox on the engine. */
 #include "cmd.h"
-#include "lib/engine.h"
+#include "lib/backend.h"
 #include "lib/state.h"
 #include "output.h"
 
@@ -20,14 +20,14 @@ int cmd_ls(sbx_ctx *ctx, int argc, char **argv)
 	if (json && quiet)
 		return sbx_usage_error("ls", "--json and -q exclude each other");
 	(void)ctx;
-	sbx_engine *e = NULL;
+	sbx_backend *b = NULL;
 	sbx_error *err = NULL;
-	if (sbx_engine_open(&e, NULL, &err) < 0)
+	if (sbx_backend_docker_open(&b, NULL, &err) < 0)
 		return sbx_report(err);
 	sbx_sandbox_info *list = NULL;
 	size_t n = 0;
-	int rc = sbx_state_list(&list, &n, e, &err);
-	sbx_engine_free(e);
+	int rc = b->list(b, &list, &n, &err);
+	sbx_backend_free(b);
 	if (rc < 0)
 		return sbx_report(err);
 	sbx_out_ls(list, n, json, quiet);

@@ -15,10 +15,10 @@ static void left(const char *what, const char *name)
 		     what, q);
 }
 
-static int rm_one(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err)
+static int rm_one(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **err)
 {
 	bool volumes = *(bool *)arg;
-	int rc = sbx_container_remove(e, a->id, true, err);
+	int rc = b->remove(b, a->id, true, err);
 	if (rc < 0)
 		return rc;
 	sbx_out_done("removed", a->name);
@@ -30,7 +30,7 @@ static int rm_one(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err
 	 */
 	sbx_removal r;
 	_cleanup_free_ char *snap = xasprintf("%s:%s", SBX_SNAPSHOT_REPO, a->name);
-	if ((rc = sbx_state_remove_snapshot(&r, e, a, err)) < 0)
+	if ((rc = b->remove_snapshot(b, &r, a, err)) < 0)
 		return rc;
 	if (r == SBX_REMOVAL_REMOVED)
 		sbx_out_done("removed image", snap);
@@ -38,7 +38,7 @@ static int rm_one(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err
 		left("image", snap);
 	if (!volumes || !a->volume)
 		return 0;
-	if ((rc = sbx_state_remove_volume(&r, e, a, err)) < 0)
+	if ((rc = b->remove_volume(b, &r, a, err)) < 0)
 		return rc;
 	if (r == SBX_REMOVAL_REMOVED)
 		sbx_out_done("removed volume", a->volume);

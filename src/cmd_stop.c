@@ -6,20 +6,20 @@
 
 /* Shared by stop and rm: act on each named sandbox, or on this workspace's. */
 int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
-		     int (*fn)(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err),
+		     int (*fn)(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **err),
 		     void *arg)
 {
-	sbx_engine *e = NULL;
+	sbx_backend *b = NULL;
 	sbx_error *err = NULL;
-	if (sbx_engine_open(&e, NULL, &err) < 0)
+	if (sbx_backend_docker_open(&b, NULL, &err) < 0)
 		return sbx_report(err);
 	int worst = SBX_EXIT_OK;
 	int n = nargs > 0 ? nargs : 1;
 	for (int i = 0; i < n; i++) {
 		sbx_actual a = {0};
-		int rc = sbx_find_sandbox(&a, ctx, e, nargs > 0 ? names[i] : NULL, &err);
+		int rc = sbx_find_sandbox(&a, ctx, b, nargs > 0 ? names[i] : NULL, &err);
 		if (rc == 0)
-			rc = fn(e, &a, arg, &err);
+			rc = fn(b, &a, arg, &err);
 		if (rc < 0) {
 			int s = sbx_report(err);
 			err = NULL;
@@ -28,18 +28,18 @@ int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
 		}
 		sbx_actual_release(&a);
 	}
-	sbx_engine_free(e);
+	sbx_backend_free(b);
 	return worst;
 }
 
-static int stop_one(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err)
+static int stop_one(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **err)
 {
 	(void)arg;
 	if (!a->running) {
 		sbx_out_done("already stopped", a->name);
 		return 0;
 	}
-	int rc = sbx_container_stop(e, a->id, err);
+	int rc = b->stop(b, a->id, err);
 	if (rc == 0)
 		sbx_out_done("stopped", a->name);
 	return rc;

@@ -6,7 +6,7 @@
 #include "cmd.h"
 #include "lib/config.h"
 #include "lib/discover.h"
-#include "lib/engine.h"
+#include "lib/backend.h"
 #include "lib/hostfacts.h"
 #include "lib/sandbox.h"
 #include "lib/trust.h"
@@ -133,7 +133,7 @@ int cmd_trust(sbx_ctx *ctx, int argc, char **argv)
 	 * Tier 2 is refused whatever the approval: say so now, not at apply.
 	 */
 	char **sources = NULL;
-	_cleanup_free_ char *socket = sbx_engine_default_socket();
+	_cleanup_free_ char *socket = sbx_backend_docker_socket();
 	int rc = sbx_check_host(&sources, cfg, socket, &err);
 	size_t ns = cfg->spec->mounts_len;
 	if (rc == 0)

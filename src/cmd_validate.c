@@ -5,7 +5,7 @@
  * contacted.
  */
 #include "cmd.h"
-#include "lib/engine.h"
+#include "lib/backend.h"
 #include "lib/sandbox.h"
 #include "output.h"
 
@@ -32,7 +32,7 @@ int cmd_validate(sbx_ctx *ctx, int argc, char **argv)
 		return sbx_report(err);
 
 	/* The engine's socket as DOCKER_HOST names it: a path to refuse, not a place to call. */
-	_cleanup_free_ char *socket = sbx_engine_default_socket();
+	_cleanup_free_ char *socket = sbx_backend_docker_socket();
 	/* With operands, each is a file to check; the worst status wins. */
 	int worst = SBX_EXIT_OK;
 	int n = nargs > 0 ? nargs : 1;

@@ -31,7 +31,7 @@ static bool resources_differ(const sbx_fields *want, const sbx_fields *have)
 static int check_name_free(const sbx_prepared *p, sbx_error **err)
 {
 	sbx_sandbox_info *holder = NULL;
-	int rc = sbx_state_name_holder(&holder, p->engine, p->desired.name, err);
+	int rc = p->backend->name_holder(p->backend, &holder, p->desired.name, err);
 	if (rc < 0 || !holder)
 		return rc;
 	if (!p->actual.exists || strcmp(holder->id, p->actual.id) != 0)
@@ -63,12 +63,17 @@ static int check_limits(const sbx_prepared *p, sbx_error **err)
 	if (!plan_sets_limits(p->plan))
 		return 0;
 	sbx_host_limits host = {0};
-	int rc;
-	if ((spec->resources.cpus > 0 || spec->resources.memory > 0) &&
-	    (rc = sbx_engine_capacity(p->engine, &host.ncpu, &host.memory, err)) < 0)
+	sbx_backend_info info;
+	unsigned what =
+	    spec->resources.cpus > 0 || spec->resources.memory > 0 ? SBX_INFO_CAPACITY : 0;
+	int rc = p->backend->info(p->backend, &info, what, err);
+	if (rc < 0)
 		return rc;
-	if (sbx_engine_socket_path(p->engine))
+	host.ncpu = info.ncpu;
+	host.memory = info.memory;
+	if (info.socket)
 		host.pid_max = sbx_host_pid_max();
+	sbx_backend_info_release(&info);
 	return sbx_check_limits(spec, p->cfg->path, &host, err);
 }
 
@@ -79,14 +84,16 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 	int rc = sbx_ctx_load_config(ctx, &p->cfg, err);
 	if (rc < 0)
 		return rc;
-	if ((rc = sbx_engine_open(&p->engine, NULL, err)) < 0)
+	if ((rc = sbx_backend_docker_open(&p->backend, NULL, err)) < 0)
 		return rc;
 	/* Where the engine keeps its data: asked only when the file mounts host paths. */
-	_cleanup_free_ char *data_root = NULL;
-	if (p->cfg->spec->mounts_len && (rc = sbx_engine_data_root(p->engine, &data_root, err)) < 0)
+	sbx_backend_info info;
+	if ((rc = p->backend->info(p->backend, &info,
+				   p->cfg->spec->mounts_len ? SBX_INFO_DATA_ROOT : 0, err)) < 0)
 		return rc;
-	if ((rc = sbx_desired_init(&p->desired, p->cfg, sbx_engine_socket_path(p->engine),
-				   data_root, err)) < 0)
+	rc = sbx_desired_init(&p->desired, p->cfg, info.socket, info.data_root, err);
+	sbx_backend_info_release(&info);
+	if (rc < 0)
 		return rc;
 	/* sbx's own lines, each with its untrusted parts quoted: printed one by one. */
 	for (char *w = p->desired.warnings, *nl; w && *w; w = nl ? nl + 1 : w + strlen(w)) {
@@ -172,15 +179,15 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 		p->lock_fd = -1;
 		return rc;
 	}
-	rc = sbx_state_find(&p->actual, p->engine, &p->desired.ws, err);
+	rc = p->backend->find(p->backend, &p->actual, &p->desired.ws, err);
 	if (rc == SBX_ECONFLICT && lock) {
 		/* Several claimants: a recreate a crash interrupted, finished or reversed here. */
 		sbx_error_free(*err);
 		*err = NULL;
-		if ((rc = sbx_apply_recover(p->engine, &p->desired.ws, p->desired.name,
+		if ((rc = sbx_apply_recover(p->backend, &p->desired.ws, p->desired.name,
 					    recover_note, NULL, err)) < 0)
 			return rc;
-		rc = sbx_state_find(&p->actual, p->engine, &p->desired.ws, err);
+		rc = p->backend->find(p->backend, &p->actual, &p->desired.ws, err);
 	}
 	if (rc < 0) {
 		if (rc == SBX_ECONFLICT)
@@ -189,7 +196,7 @@ int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err)
 	}
 	if (p->actual.exists && p->actual.form_version &&
 	    resources_differ(&p->desired.fields, &p->actual.fields) &&
-	    (rc = sbx_state_read_resources(&p->actual, p->engine, err)) < 0)
+	    (rc = p->backend->read_resources(p->backend, &p->actual, err)) < 0)
 		return rc;
 	/*
 	 * A create, a rename or a recreate under a new name needs the name
@@ -215,7 +222,7 @@ void sbx_prepared_release(sbx_prepared *p)
 	sbx_plan_free(p->plan);
 	sbx_actual_release(&p->actual);
 	sbx_desired_release(&p->desired);
-	sbx_engine_free(p->engine);
+	sbx_backend_free(p->backend);
 	sbx_config_free(p->cfg);
 	if (p->lock_fd >= 0)
 		close(p->lock_fd);
@@ -223,13 +230,13 @@ void sbx_prepared_release(sbx_prepared *p)
 	p->lock_fd = -1;
 }
 
-int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_engine *e, const char *name,
+int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_backend *b, const char *name,
 		     sbx_error **err)
 {
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (name) {
-		if ((rc = sbx_state_find_name(out, e, name, err)) < 0)
+		if ((rc = b->find_name(b, out, name, err)) < 0)
 			return rc;
 		if (!out->exists) {
 			_cleanup_free_ char *q = sbx_quotes(name);
@@ -244,7 +251,7 @@ int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_engine *e, const char *n
 	sbx_workspace ws;
 	rc = sbx_workspace_init(&ws, cfg->workspace, cfg->path, err);
 	if (rc == 0) {
-		rc = sbx_state_find(out, e, &ws, err);
+		rc = b->find(b, out, &ws, err);
 		if (rc == 0 && !out->exists) {
 			_cleanup_free_ char *q = sbx_quotes(ws.path);
 			rc = sbx_error_set(err, SBX_ENOTFOUND,

@@ -8,14 +8,14 @@
 
 #include "cmd.h"
 #include "lib/apply.h"
-#include "lib/engine.h"
+#include "lib/backend.h"
 #include "lib/plan.h"
 #include "lib/sandbox.h"
 #include "lib/state.h"
 
 typedef struct sbx_prepared {
 	sbx_config *cfg;
-	sbx_engine *engine;
+	sbx_backend *backend;
 	sbx_desired desired;
 	sbx_actual actual;
 	sbx_plan *plan;
@@ -31,7 +31,7 @@ void sbx_prepared_release(sbx_prepared *p);
  * the workspace's sandbox.yaml (found as apply finds it). SBX_ENOTFOUND
  * when there is none.
  */
-int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_engine *e, const char *name,
+int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_backend *b, const char *name,
 		     sbx_error **err);
 
 /*
@@ -40,7 +40,7 @@ int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_engine *e, const char *n
  * status of the first failure, or 0. (cmd_stop.c)
  */
 int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
-		     int (*fn)(sbx_engine *e, const sbx_actual *a, void *arg, sbx_error **err),
+		     int (*fn)(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **err),
 		     void *arg);
 
 #endif

@@ -9,49 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "hash.h"
 #include "owner.h"
 #include "state.h"
 #include "util.h"
-
-static int container_post(sbx_engine *e, const char *id, const char *verb, const char *query,
-			  sbx_error **err)
-{
-	_cleanup_free_ char *eid = sbx_engine_escape(id);
-	_cleanup_free_ char *path =
-	    xasprintf("/containers/%s/%s%s%s", eid, verb, query ? "?" : "", query ? query : "");
-	long status = 0;
-	int rc =
-	    sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, &status, err);
-	return rc;
-}
-
-int sbx_container_start(sbx_engine *e, const char *id, sbx_error **err)
-{
-	return container_post(e, id, "start", NULL, err);
-}
-
-int sbx_container_stop(sbx_engine *e, const char *id, sbx_error **err)
-{
-	/* The idle PID 1 under init stops at once on SIGTERM; 10 s for the agent's children. */
-	return container_post(e, id, "stop", "t=10", err);
-}
-
-int sbx_container_rename(sbx_engine *e, const char *id, const char *name, sbx_error **err)
-{
-	_cleanup_free_ char *ename = sbx_engine_escape(name);
-	_cleanup_free_ char *q = xasprintf("name=%s", ename);
-	return container_post(e, id, "rename", q, err);
-}
-
-int sbx_container_remove(sbx_engine *e, const char *id, bool volumes, sbx_error **err)
-{
-	_cleanup_free_ char *eid = sbx_engine_escape(id);
-	/* v=1 removes anonymous volumes only; named volumes (credentials) stay. */
-	_cleanup_free_ char *path =
-	    xasprintf("/containers/%s?force=1%s", eid, volumes ? "&v=1" : "");
-	return sbx_engine_call(e, "DELETE", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
-}
 
 static int mkdirs(const char *path, mode_t mode)
 {
@@ -119,14 +81,14 @@ typedef struct owner_map {
 } owner_map;
 
 /* The user that runs the agent: the file's, else the image's; NULL for root or a bare id. */
-static int sandbox_user(char **name, sbx_engine *e, const sbx_spec *spec, sbx_error **err)
+static int sandbox_user(char **name, sbx_backend *b, const sbx_spec *spec, sbx_error **err)
 {
 	*name = NULL;
 	char *u = NULL;
 	if (spec->user) {
 		u = xstrdup(spec->user);
 	} else {
-		int rc = sbx_state_image_user(&u, e, spec->image, err);
+		int rc = b->image_user(b, &u, spec->image, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -140,42 +102,23 @@ static int sandbox_user(char **name, sbx_engine *e, const sbx_spec *spec, sbx_er
 	return 0;
 }
 
-static int read_etc(char **out, sbx_engine *e, const char *id, const char *file, sbx_error **err)
-{
-	*out = NULL;
-	_cleanup_free_ char *eid = sbx_engine_escape(id);
-	_cleanup_free_ char *path = xasprintf("/containers/%s/archive?path=/etc/%s", eid, file);
-	char *tar = NULL;
-	size_t len = 0;
-	int rc = sbx_engine_call_raw(e, "GET", path, NULL, 0, NULL, SBX_ENGINE_TIMEOUT_SHORT, &tar,
-				     &len, err);
-	if (rc < 0)
-		return rc;
-	const char *data;
-	size_t dlen;
-	if (sbx_tar_first_file(tar, len, &data, &dlen))
-		*out = xstrndup(data, dlen);
-	free(tar);
-	return 0;
-}
-
 /*
  * Before the first start: give the sandbox's user the workspace owner's
  * uid and gid in the container's /etc/passwd and /etc/group. A root-owned
  * workspace, a root or numeric user, or a user the image lacks change nothing.
  */
-static int map_owner(owner_map *m, sbx_engine *e, const char *id, const sbx_desired *d,
+static int map_owner(owner_map *m, sbx_backend *b, const char *id, const sbx_desired *d,
 		     sbx_apply_note note, void *arg, sbx_error **err)
 {
 	memset(m, 0, sizeof(*m));
 	if (d->ws.uid == 0)
 		return 0;
 	_cleanup_free_ char *user = NULL;
-	int rc = sandbox_user(&user, e, d->cfg->spec, err);
+	int rc = sandbox_user(&user, b, d->cfg->spec, err);
 	if (rc < 0 || !user)
 		return rc;
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
-	if ((rc = read_etc(&passwd, e, id, "passwd", err)) < 0)
+	if ((rc = b->copy_out(b, &passwd, id, "/etc/passwd", err)) < 0)
 		return rc;
 	sbx_passwd_user pw;
 	if (!passwd || !sbx_passwd_find(passwd, user, &pw)) {
@@ -191,7 +134,7 @@ static int map_owner(owner_map *m, sbx_engine *e, const char *id, const sbx_desi
 		return 0;
 	}
 	sbx_error *gerr = NULL;
-	if (read_etc(&group, e, id, "group", &gerr) < 0)
+	if (b->copy_out(b, &group, id, "/etc/group", &gerr) < 0)
 		sbx_error_free(gerr); /* no /etc/group: only passwd changes */
 	_cleanup_free_ char *new_passwd = sbx_passwd_remap(passwd, user, d->ws.uid, d->ws.gid);
 	char *tar = NULL;
@@ -202,10 +145,7 @@ static int map_owner(owner_map *m, sbx_engine *e, const char *id, const sbx_desi
 		tar = sbx_tar_add_file(tar, &len, "group", new_group, strlen(new_group), 0644);
 	}
 	tar = sbx_tar_finish(tar, &len);
-	_cleanup_free_ char *eid = sbx_engine_escape(id);
-	_cleanup_free_ char *path = xasprintf("/containers/%s/archive?path=/etc", eid);
-	rc = sbx_engine_call_raw(e, "PUT", path, tar, len, "application/x-tar",
-				 SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
+	rc = b->copy_in(b, id, "/etc", tar, len, err);
 	free(tar);
 	if (rc < 0) {
 		free(pw.home);
@@ -220,7 +160,7 @@ static int map_owner(owner_map *m, sbx_engine *e, const char *id, const sbx_desi
 }
 
 /* After the start: the user's home follows its new uid. */
-static void chown_home(owner_map *m, sbx_engine *e, const char *id, const sbx_desired *d,
+static void chown_home(owner_map *m, sbx_backend *b, const char *id, const sbx_desired *d,
 		       sbx_apply_note note, void *arg)
 {
 	if (m->chown) {
@@ -234,7 +174,7 @@ static void chown_home(owner_map *m, sbx_engine *e, const char *id, const sbx_de
 		const char *argv[] = {"/bin/chown", "-R", owner, m->home, NULL};
 		int code = -1;
 		sbx_error *err = NULL;
-		if (sbx_state_exec(&code, e, id, argv, "root", &err) < 0 || code != 0) {
+		if (b->exec(b, &code, id, argv, "root", &err) < 0 || code != 0) {
 			_cleanup_free_ char *q = sbx_quotes(m->home);
 			notef(note, arg, "warning: could not give %s to the workspace owner (%s)",
 			      q, err ? err->msg : "chown failed");
@@ -270,7 +210,7 @@ static const char link_script[] =
     "if [ -n \"$s\" ]; then chown -h \"$(stat -c %u:%g \"$d\")\" \"$s\"; fi\n";
 
 /* After a start: the agent's token files lead to the shared volume (or no longer do). */
-static void link_tokens(sbx_engine *e, const char *id, const sbx_desired *d, sbx_apply_note note,
+static void link_tokens(sbx_backend *b, const char *id, const sbx_desired *d, sbx_apply_note note,
 			void *arg)
 {
 	const sbx_agent *agent = d->cfg->spec->agent;
@@ -291,7 +231,7 @@ static void link_tokens(sbx_engine *e, const char *id, const sbx_desired *d, sbx
 		argv[k++] = agent->token_files[i];
 	int code = -1;
 	sbx_error *err = NULL;
-	if (sbx_state_exec(&code, e, id, argv, "root", &err) < 0 || code != 0)
+	if (b->exec(b, &code, id, argv, "root", &err) < 0 || code != 0)
 		notef(note, arg,
 		      "warning: could not link the agent's login to the shared tokens volume (%s); "
 		      "the login stays in this workspace",
@@ -350,7 +290,7 @@ static bool env_name_ok(const char *n)
  * The recreate: new beside old, then the names swap. At every step the old
  * container is intact until the new one runs under the canonical name.
  */
-static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
+static int recreate(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d,
 		    const sbx_actual *old, sbx_apply_note note, void *arg, sbx_error **err)
 {
 	const sbx_spec *spec = d->cfg->spec;
@@ -376,8 +316,7 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 			if (strncmp(old->fields.v[i].path, "pass_env.", 9) == 0 &&
 			    env_name_ok(old->fields.v[i].path + 9))
 				blank[nb++] = old->fields.v[i].path + 9;
-		rc =
-		    sbx_state_commit(&snapshot, e, old->id, SBX_SNAPSHOT_REPO, d->name, blank, err);
+		rc = b->snapshot(b, &snapshot, old->id, SBX_SNAPSHOT_REPO, d->name, blank, err);
 		free(blank);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", qname);
@@ -392,12 +331,12 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	}
 	sbx_create c = {spec,	  &d->facts, &d->ws,	  &d->fields,
 			tmp_name, image,     d->pass_env, d->config_hash};
-	if ((rc = sbx_state_create(&new_id, e, &c, err)) < 0)
+	if ((rc = b->create(b, &new_id, &c, err)) < 0)
 		return rc; /* nothing changed yet */
 	owner_map om;
-	if ((rc = map_owner(&om, e, new_id, d, note, arg, err)) < 0) {
+	if ((rc = map_owner(&om, b, new_id, d, note, arg, err)) < 0) {
 		sbx_error *rm = NULL;
-		sbx_container_remove(e, new_id, true, &rm);
+		b->remove(b, new_id, true, &rm);
 		sbx_error_free(rm);
 		return rc;
 	}
@@ -405,7 +344,7 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	if ((rc = sbx_desired_verify(d, err)) < 0) {
 		free(om.home);
 		sbx_error *rm = NULL;
-		sbx_container_remove(e, new_id, true, &rm);
+		b->remove(b, new_id, true, &rm);
 		sbx_error_free(rm);
 		return rc; /* the old sandbox untouched */
 	}
@@ -413,23 +352,31 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 	/* From here on, a failure puts the old container back. */
 	bool old_stopped = false, old_renamed = false, new_renamed = false;
 	if (old->running) {
-		if ((rc = sbx_container_stop(e, old->id, err)) < 0)
-			goto rollback;
+		/*
+		 * A stop that fails may have stopped it all the same (a timeout
+		 * after the engine acted): the rollback starts it again either
+		 * way, and a start of a running container is no error.
+		 */
 		old_stopped = true;
+		if ((rc = b->stop(b, old->id, err)) < 0)
+			goto rollback;
 	}
-	if ((rc = sbx_container_rename(e, old->id, prev_name, err)) < 0)
-		goto rollback;
-	old_renamed = true;
-	if ((rc = sbx_container_rename(e, new_id, d->name, err)) < 0)
+	/* One a rollback could not rename back has the previous name already. */
+	if (strcmp(old->name, prev_name) != 0) {
+		if ((rc = b->rename(b, old->id, prev_name, err)) < 0)
+			goto rollback;
+		old_renamed = true;
+	}
+	if ((rc = b->rename(b, new_id, d->name, err)) < 0)
 		goto rollback;
 	new_renamed = true;
-	if ((rc = sbx_desired_verify(d, err)) < 0 || (rc = sbx_container_start(e, new_id, err)) < 0)
+	if ((rc = sbx_desired_verify(d, err)) < 0 || (rc = b->start(b, new_id, err)) < 0)
 		goto rollback;
-	chown_home(&om, e, new_id, d, note, arg);
-	link_tokens(e, new_id, d, note, arg);
+	chown_home(&om, b, new_id, d, note, arg);
+	link_tokens(b, new_id, d, note, arg);
 	notef(note, arg, "replaced %s (new container %.12s)", qname, new_id);
 	sbx_error *rm_err = NULL;
-	if (sbx_container_remove(e, old->id, true, &rm_err) < 0) {
+	if (b->remove(b, old->id, true, &rm_err) < 0) {
 		notef(note, arg, "warning: could not remove the previous container: %s",
 		      rm_err->msg);
 		sbx_error_free(rm_err);
@@ -439,12 +386,12 @@ static int recreate(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d,
 rollback:;
 	free(om.home);
 	sbx_error *rb = NULL;
-	sbx_container_remove(e, new_id, true, &rb);
+	b->remove(b, new_id, true, &rb);
 	(void)new_renamed;
 	if (old_renamed)
-		sbx_container_rename(e, old->id, old->name, &rb);
+		b->rename(b, old->id, old->name, &rb);
 	if (old_stopped && sbx_actual_verify(old, &rb) == 0)
-		sbx_container_start(e, old->id, &rb);
+		b->start(b, old->id, &rb);
 	if (rb) {
 		sbx_error_wrap(err, "recreating %s failed, and so did part of the rollback (%s)",
 			       qname, rb->msg);
@@ -456,7 +403,7 @@ rollback:;
 	return rc;
 }
 
-int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
+int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
 	      sbx_apply_note note, void *arg, sbx_error **err)
 {
 	const sbx_spec *spec = d->cfg->spec;
@@ -466,57 +413,56 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
 		return 0;
 
 	if (plan_has(plan, SBX_ACTION_CREATE) || plan_has(plan, SBX_ACTION_RECREATE)) {
-		if ((rc = sbx_state_ensure_image(e, spec->image, note, arg, err)) < 0)
+		if ((rc = b->image_ensure(b, spec->image, note, arg, err)) < 0)
 			return rc;
 	}
 	if (plan_has(plan, SBX_ACTION_CREATE)) {
 		_cleanup_free_ char *id = NULL;
 		sbx_create c = {spec,	 &d->facts,   &d->ws,	   &d->fields,
 				d->name, spec->image, d->pass_env, d->config_hash};
-		if ((rc = sbx_state_create(&id, e, &c, err)) < 0)
+		if ((rc = b->create(b, &id, &c, err)) < 0)
 			return rc;
 		notef(note, arg, "created %s (%.12s)", qname, id);
 		owner_map om = {0};
-		if ((rc = map_owner(&om, e, id, d, note, arg, err)) < 0 ||
-		    (rc = sbx_desired_verify(d, err)) < 0 ||
-		    (rc = sbx_container_start(e, id, err)) < 0) {
+		if ((rc = map_owner(&om, b, id, d, note, arg, err)) < 0 ||
+		    (rc = sbx_desired_verify(d, err)) < 0 || (rc = b->start(b, id, err)) < 0) {
 			free(om.home);
 			/* No half-made sandbox: a container that cannot start is removed. */
 			sbx_error *rm = NULL;
-			sbx_container_remove(e, id, true, &rm);
+			b->remove(b, id, true, &rm);
 			sbx_error_free(rm);
 			sbx_error_wrap(err, "starting %s (removed again)", qname);
 			return rc;
 		}
-		chown_home(&om, e, id, d, note, arg);
-		link_tokens(e, id, d, note, arg);
+		chown_home(&om, b, id, d, note, arg);
+		link_tokens(b, id, d, note, arg);
 		notef(note, arg, "started %s", qname);
 		return 0;
 	}
 	if (plan_has(plan, SBX_ACTION_RECREATE))
-		return recreate(e, plan, d, actual, note, arg, err);
+		return recreate(b, plan, d, actual, note, arg, err);
 	if (plan_has(plan, SBX_ACTION_RENAME)) {
-		if ((rc = sbx_container_rename(e, actual->id, d->name, err)) < 0)
+		if ((rc = b->rename(b, actual->id, d->name, err)) < 0)
 			return rc;
 		_cleanup_free_ char *qold = sbx_quotes(actual->name);
 		notef(note, arg, "renamed %s to %s", qold, qname);
 	}
 	if (plan_has(plan, SBX_ACTION_UPDATE)) {
-		if ((rc = sbx_state_update(e, actual->id, &spec->resources, err)) < 0)
+		if ((rc = b->update(b, actual->id, &spec->resources, err)) < 0)
 			return rc;
 		notef(note, arg, "updated the resource limits of %s", qname);
 	}
 	if (plan_has(plan, SBX_ACTION_START)) {
 		if ((rc = sbx_desired_verify(d, err)) < 0 ||
-		    (rc = sbx_container_start(e, actual->id, err)) < 0)
+		    (rc = b->start(b, actual->id, err)) < 0)
 			return rc;
-		link_tokens(e, actual->id, d, note, arg);
+		link_tokens(b, actual->id, d, note, arg);
 		notef(note, arg, "started %s", qname);
 	}
 	return 0;
 }
 
-static int recover(sbx_engine *e, const sbx_workspace *ws, const char *name, sbx_actual *all,
+static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sbx_actual *all,
 		   size_t n, sbx_apply_note note, void *arg, sbx_error **err)
 {
 	_cleanup_free_ char *new_name = xasprintf("%s-sbx-new", name);
@@ -548,32 +494,32 @@ static int recover(sbx_engine *e, const sbx_workspace *ws, const char *name, sbx
 	}
 	if (canon && canon->running && oldc && !newc) {
 		/* The replacement runs under the name: finish by removing the old one. */
-		if ((rc = sbx_container_remove(e, oldc->id, true, err)) < 0)
+		if ((rc = b->remove(b, oldc->id, true, err)) < 0)
 			return rc;
 		notef(note, arg, "finished an interrupted recreate of %s", qname);
 		return 0;
 	}
 	/* Otherwise back to the old sandbox. */
-	if (newc && (rc = sbx_container_remove(e, newc->id, true, err)) < 0)
+	if (newc && (rc = b->remove(b, newc->id, true, err)) < 0)
 		return rc;
 	if (oldc) {
-		if (canon && (rc = sbx_container_remove(e, canon->id, true, err)) < 0)
+		if (canon && (rc = b->remove(b, canon->id, true, err)) < 0)
 			return rc;
-		if ((rc = sbx_container_rename(e, oldc->id, name, err)) < 0)
+		if ((rc = b->rename(b, oldc->id, name, err)) < 0)
 			return rc;
 	}
 	notef(note, arg, "rolled back an interrupted recreate of %s", qname);
 	return 0;
 }
 
-int sbx_apply_recover(sbx_engine *e, const sbx_workspace *ws, const char *name, sbx_apply_note note,
-		      void *arg, sbx_error **err)
+int sbx_apply_recover(sbx_backend *b, const sbx_workspace *ws, const char *name,
+		      sbx_apply_note note, void *arg, sbx_error **err)
 {
 	sbx_actual *all = NULL;
 	size_t n = 0;
-	int rc = sbx_state_find_all(&all, &n, e, ws, err);
+	int rc = b->find_all(b, &all, &n, ws, err);
 	if (rc == 0 && n > 1)
-		rc = recover(e, ws, name, all, n, note, arg, err);
+		rc = recover(b, ws, name, all, n, note, arg, err);
 	for (size_t i = 0; i < n; i++)
 		sbx_actual_release(&all[i]);
 	free(all);

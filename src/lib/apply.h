@@ -1,5 +1,5 @@
 /*
- * apply: run a plan through the engine. Under a per-workspace lock (flock,
+ * apply: run a plan through a backend (backend.h). Under a per-workspace lock (flock,
  * outside the workspace), the image is made present before anything is
  * touched; a recreate builds the new container under a temporary name
  * (from a snapshot of the old one when preserve_state keeps its
@@ -10,7 +10,7 @@
 #ifndef SBX_APPLY_H
 #define SBX_APPLY_H
 
-#include "engine.h"
+#include "backend.h"
 #include "error.h"
 #include "plan.h"
 #include "sandbox.h"
@@ -19,10 +19,10 @@
 typedef void (*sbx_apply_note)(const char *line, void *arg);
 
 /*
- * sbx_apply: carry out plan, made from d and actual. Errors from the engine
+ * sbx_apply: carry out plan, made from d and actual. Errors from the backend
  * pass through; after a rollback the error says what was restored.
  */
-int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
+int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
 	      sbx_apply_note note, void *arg, sbx_error **err);
 
 /*
@@ -33,8 +33,8 @@ int sbx_apply(sbx_engine *e, const sbx_plan *plan, const sbx_desired *d, const s
  * else is rolled back to the old sandbox. Call it under the workspace's
  * lock. SBX_ECONFLICT when other containers claim the workspace.
  */
-int sbx_apply_recover(sbx_engine *e, const sbx_workspace *ws, const char *name, sbx_apply_note note,
-		      void *arg, sbx_error **err);
+int sbx_apply_recover(sbx_backend *b, const sbx_workspace *ws, const char *name,
+		      sbx_apply_note note, void *arg, sbx_error **err);
 
 /*
  * sbx_lock_workspace: take the workspace's lock under
@@ -42,11 +42,5 @@ int sbx_apply_recover(sbx_engine *e, const sbx_workspace *ws, const char *name, 
  * holds it. Returns the descriptor to close, or a negative SBX_E*.
  */
 int sbx_lock_workspace(const char *workspace, sbx_error **err);
-
-/* Container operations on the engine, by id or name. */
-int sbx_container_start(sbx_engine *e, const char *id, sbx_error **err);
-int sbx_container_stop(sbx_engine *e, const char *id, sbx_error **err);
-int sbx_container_rename(sbx_engine *e, const char *id, const char *name, sbx_error **err);
-int sbx_container_remove(sbx_engine *e, const char *id, bool volumes, sbx_error **err);
 
 #endif

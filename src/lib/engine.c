@@ -528,44 +528,6 @@ char *sbx_engine_default_socket(void)
 	return NULL;
 }
 
-int sbx_engine_data_root(sbx_engine *e, char **out, sbx_error **err)
-{
-	*out = NULL;
-	json_object *info = NULL;
-	int rc =
-	    sbx_engine_call(e, "GET", "/info", NULL, SBX_ENGINE_TIMEOUT_SHORT, &info, NULL, err);
-	if (rc < 0)
-		return rc;
-	json_object *v = NULL;
-	if (json_object_object_get_ex(info, "DockerRootDir", &v) &&
-	    json_object_is_type(v, json_type_string) && json_object_get_string(v)[0] == '/')
-		*out = xstrdup(json_object_get_string(v));
-	json_object_put(info);
-	if (!*out)
-		return sbx_error_set(err, SBX_ERROR,
-				     "the engine's /info names no data root (DockerRootDir)");
-	return 0;
-}
-
-int sbx_engine_capacity(sbx_engine *e, long *ncpu, int64_t *memory, sbx_error **err)
-{
-	*ncpu = 0;
-	*memory = 0;
-	json_object *info = NULL, *v;
-	int rc =
-	    sbx_engine_call(e, "GET", "/info", NULL, SBX_ENGINE_TIMEOUT_SHORT, &info, NULL, err);
-	if (rc < 0)
-		return rc;
-	if (json_object_object_get_ex(info, "NCPU", &v) && json_object_is_type(v, json_type_int) &&
-	    json_object_get_int64(v) > 0)
-		*ncpu = (long)json_object_get_int64(v);
-	if (json_object_object_get_ex(info, "MemTotal", &v) &&
-	    json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0)
-		*memory = json_object_get_int64(v);
-	json_object_put(info);
-	return 0;
-}
-
 const char *sbx_engine_api_version(const sbx_engine *e)
 {
 	return e->api;

@@ -4,7 +4,8 @@
  * (DOCKER_HOST=tcp://..., DOCKER_TLS_VERIFY, DOCKER_CERT_PATH). The API
  * version is negotiated once from /_ping. Every request has a timeout, and
  * an engine's error message is passed on, escaped. Bodies are json-c
- * objects; they never leave engine and state.
+ * objects; they never leave the docker backend (backend_docker.c,
+ * docker_state.c), the transport's only callers.
  */
 #ifndef SBX_ENGINE_H
 #define SBX_ENGINE_H
@@ -82,14 +83,5 @@ char *sbx_engine_escape(const char *s);
  * default one), without connecting; NULL for a TCP engine. Caller frees.
  */
 char *sbx_engine_default_socket(void);
-
-/* sbx_engine_data_root: where the engine keeps its data (/info DockerRootDir). Caller frees. */
-int sbx_engine_data_root(sbx_engine *e, char **out, sbx_error **err);
-
-/*
- * sbx_engine_capacity: the engine host's CPUs and memory in bytes (/info
- * NCPU, MemTotal); 0 for what it does not say.
- */
-int sbx_engine_capacity(sbx_engine *e, long *ncpu, int64_t *memory, sbx_error **err);
 
 #endif

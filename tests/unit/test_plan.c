@@ -29,6 +29,7 @@
 #include "lib/config.h"
 #include "lib/plan.h"
 #include "lib/sandbox.h"
+#include "lib/docker.h"
 #include "lib/state.h"
 #include "lib/util.h"
 #include "slurp.h"

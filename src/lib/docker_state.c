@@ -1,0 +1,903 @@
+/*
+ * The docker backend's half of state: sandboxes read from the Engine API's
+ * JSON into sbx types, and containers, volumes and images made, changed
+ * and removed through it. The canonical form travels in a label as JSON.
+ * Only backend_docker.c (and the tests of these codecs) include this.
+ */
+#include "docker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine.h"
+#include "hash.h"
+#include "policy.h"
+#include "seccomp.h"
+#include "util.h"
+#include "version.h"
+
+static json_object *form_object(const sbx_fields *fields)
+{
+	json_object *o = json_object_new_object();
+	json_object *f = json_object_new_object();
+	for (size_t i = 0; i < fields->n; i++)
+		json_object_object_add(f, fields->v[i].path,
+				       json_object_new_string(fields->v[i].value));
+	/* Keys in sorted order: "fields" before "form". */
+	json_object_object_add(o, "fields", f);
+	json_object_object_add(o, "form", json_object_new_int(SBX_SPEC_FORM_VERSION));
+	return o;
+}
+
+char *sbx_state_form_json(const sbx_fields *fields)
+{
+	json_object *o = form_object(fields);
+	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return s;
+}
+
+char *sbx_state_form_hash(const char *form_json)
+{
+	char hex[SBX_SHA256_HEX_LEN + 1];
+	sbx_sha256_hex(hex, form_json, strlen(form_json));
+	return xasprintf("%d:sha256:%s", SBX_SPEC_FORM_VERSION, hex);
+}
+
+static const char *get_string(json_object *o, const char *key)
+{
+	json_object *v;
+	if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+/* Which fields are secret digests: the pass_env values. */
+static bool sensitive_path(const char *path)
+{
+	return strncmp(path, "pass_env.", 9) == 0;
+}
+
+static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
+{
+	json_object *o = json_tokener_parse(text);
+	json_object *form, *fields;
+	if (!o || !json_object_object_get_ex(o, "form", &form) ||
+	    !json_object_is_type(form, json_type_int) ||
+	    !json_object_object_get_ex(o, "fields", &fields) ||
+	    !json_object_is_type(fields, json_type_object)) {
+		json_object_put(o);
+		_cleanup_free_ char *q = sbx_quotes(out->name ? out->name : "?");
+		return sbx_error_set(err, SBX_EINVALID,
+				     "container %s has a malformed %s label: remove it with "
+				     "'sbx rm %s' or 'docker rm'",
+				     q, SBX_LABEL_SPEC, out->name ? out->name : "NAME");
+	}
+	out->form_version = json_object_get_int(form);
+	json_object_object_foreach(fields, key, val)
+	{
+		if (json_object_is_type(val, json_type_string))
+			sbx_fields_set(&out->fields, key, json_object_get_string(val),
+				       sensitive_path(key));
+	}
+	json_object_put(o);
+	return 0;
+}
+
+/* A container of the list endpoint (Names, State, Labels) into out. */
+static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	json_object *names, *labels;
+	const char *id = get_string(c, "Id");
+	const char *state = get_string(c, "State");
+	if (!id || !state || !json_object_object_get_ex(c, "Labels", &labels) ||
+	    !json_object_object_get_ex(c, "Names", &names) ||
+	    !json_object_is_type(names, json_type_array) || json_object_array_length(names) < 1)
+		return sbx_error_set(err, SBX_EINVALID, "the engine's container list is malformed");
+	const char *name = json_object_get_string(json_object_array_get_idx(names, 0));
+	out->exists = true;
+	out->id = xstrdup(id);
+	out->name = xstrdup(name && name[0] == '/' ? name + 1 : name ? name : "");
+	out->status = xstrdup(state);
+	out->running = strcmp(state, "running") == 0;
+	const char *ws = get_string(labels, SBX_LABEL_WORKSPACE);
+	const char *wsid = get_string(labels, SBX_LABEL_WORKSPACE_ID);
+	const char *vol = get_string(labels, SBX_LABEL_VOLUME);
+	out->workspace = ws ? xstrdup(ws) : NULL;
+	out->workspace_id = wsid ? xstrdup(wsid) : NULL;
+	out->volume = vol && *vol ? xstrdup(vol) : NULL;
+	const char *ch = get_string(labels, SBX_LABEL_CONFIG_HASH);
+	out->config_hash = ch && *ch ? xstrdup(ch) : NULL;
+	const char *form = get_string(labels, SBX_LABEL_SPEC);
+	if (!form)
+		return 0; /* made by hand or by an sbx without the label: every field differs */
+	int rc = decode_form(out, form, err);
+	/* The name changes in place (rename): the container's own name is the truth. */
+	if (rc == 0)
+		sbx_fields_set(&out->fields, "name", out->name, false);
+	return rc;
+}
+
+int sbx_state_decode(sbx_actual *out, const char *json_text, sbx_error **err)
+{
+	json_object *c = json_tokener_parse(json_text);
+	if (!c)
+		return sbx_error_set(err, SBX_EINVALID, "not JSON");
+	int rc = decode_container(out, c, err);
+	json_object_put(c);
+	if (rc < 0)
+		sbx_actual_release(out);
+	return rc;
+}
+
+static char *label_filter(const char *const *labels, size_t n, const char *name)
+{
+	json_object *f = json_object_new_object();
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(labels[i]));
+	if (n)
+		json_object_object_add(f, "label", arr);
+	else
+		json_object_put(arr);
+	if (name) {
+		/* Narrow on the engine's side; find_one keeps the exact match. */
+		json_object *names = json_object_new_array();
+		json_object_array_add(names, json_object_new_string(name));
+		json_object_object_add(f, "name", names);
+	}
+	char *esc = sbx_engine_escape(json_object_to_json_string_ext(
+	    f, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(f);
+	return esc;
+}
+
+/* The containers that carry all of labels (and, when name is set, a name like it). */
+static int list_containers(json_object **list, sbx_engine *e, const char *const *labels, size_t n,
+			   const char *name, sbx_error **err)
+{
+	*list = NULL;
+	_cleanup_free_ char *filter = label_filter(labels, n, name);
+	_cleanup_free_ char *path = xasprintf("/containers/json?all=1&filters=%s", filter);
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, list, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (!json_object_is_type(*list, json_type_array)) {
+		json_object_put(*list);
+		*list = NULL;
+		return sbx_error_set(err, SBX_ERROR, "the engine's container list is malformed");
+	}
+	return 0;
+}
+
+static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, size_t nlabels,
+		    const char *name, const char *what, sbx_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	json_object *list = NULL;
+	int rc = list_containers(&list, e, labels, nlabels, name, err);
+	if (rc < 0)
+		return rc;
+	json_object *found = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *c = json_object_array_get_idx(list, i), *names;
+		if (name) {
+			/* The engine's name filter is a pattern: keep the exact name only. */
+			const char *nm = NULL;
+			if (json_object_object_get_ex(c, "Names", &names) &&
+			    json_object_array_length(names) > 0)
+				nm = json_object_get_string(json_object_array_get_idx(names, 0));
+			if (!nm || strcmp(nm[0] == '/' ? nm + 1 : nm, name) != 0)
+				continue;
+		}
+		found = c;
+		n++;
+	}
+	if (n > 1) {
+		json_object_put(list);
+		return sbx_error_set(err, SBX_ECONFLICT,
+				     "%zu containers claim %s; keep one (sbx ls, docker rm)", n,
+				     what);
+	}
+	if (found)
+		rc = decode_container(out, found, err);
+	json_object_put(list);
+	if (rc < 0)
+		sbx_actual_release(out);
+	return rc;
+}
+
+int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
+{
+	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
+	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
+	const char *labels[] = {l1, l2};
+	_cleanup_free_ char *q = sbx_quotes(ws->path);
+	_cleanup_free_ char *what = xasprintf("the workspace %s", q);
+	return find_one(out, e, labels, 2, NULL, what, err);
+}
+
+int sbx_state_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err)
+{
+	const char *labels[] = {SBX_LABEL_MANAGED};
+	_cleanup_free_ char *q = sbx_quotes(name);
+	_cleanup_free_ char *what = xasprintf("the name %s", q);
+	return find_one(out, e, labels, 1, name, what, err);
+}
+
+static char *dup_or(const char *s, const char *def)
+{
+	return xstrdup(s ? s : def);
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+	return strcmp(((const sbx_sandbox_info *)a)->name, ((const sbx_sandbox_info *)b)->name);
+}
+
+/* A container of the list endpoint into an `sbx ls` row; its labels are only claims. */
+static void decode_info(sbx_sandbox_info *s, json_object *c)
+{
+	json_object *labels_o = NULL, *names, *created;
+	json_object_object_get_ex(c, "Labels", &labels_o);
+	const char *name = NULL;
+	if (json_object_object_get_ex(c, "Names", &names) &&
+	    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0)
+		name = json_object_get_string(json_object_array_get_idx(names, 0));
+	s->id = dup_or(get_string(c, "Id"), "");
+	s->managed = get_string(labels_o, SBX_LABEL_MANAGED) != NULL;
+	const char *vol = get_string(labels_o, SBX_LABEL_VOLUME);
+	s->volume = vol && *vol ? xstrdup(vol) : NULL;
+	s->name = dup_or(name && name[0] == '/' ? name + 1 : name, "");
+	s->agent = dup_or(get_string(labels_o, SBX_LABEL_AGENT), "?");
+	s->workspace = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE), "?");
+	s->workspace_id = dup_or(get_string(labels_o, SBX_LABEL_WORKSPACE_ID), "");
+	s->status = dup_or(get_string(c, "State"), "?");
+	/* The image the file asked for, not the snapshot a recreate started from. */
+	json_object *form = json_tokener_parse(get_string(labels_o, SBX_LABEL_SPEC)
+						   ? get_string(labels_o, SBX_LABEL_SPEC)
+						   : "null"),
+		    *fields = NULL;
+	if (form)
+		json_object_object_get_ex(form, "fields", &fields);
+	const char *img = get_string(fields, "image");
+	s->image = dup_or(img ? img : get_string(c, "Image"), "?");
+	json_object_put(form);
+	if (json_object_object_get_ex(c, "Created", &created))
+		s->created = json_object_get_int64(created);
+	struct stat st;
+	_cleanup_free_ char *id = NULL;
+	if (stat(s->workspace, &st) == 0)
+		id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
+			       (unsigned long long)st.st_ino);
+	s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
+}
+
+int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
+{
+	*out = NULL;
+	*n = 0;
+	const char *labels[] = {SBX_LABEL_MANAGED};
+	json_object *list = NULL;
+	int rc = list_containers(&list, e, labels, 1, NULL, err);
+	if (rc < 0)
+		return rc;
+	size_t len = json_object_array_length(list);
+	sbx_sandbox_info *v = xcalloc(len, sizeof(*v));
+	for (size_t i = 0; i < len; i++)
+		decode_info(&v[i], json_object_array_get_idx(list, i));
+	json_object_put(list);
+	qsort(v, len, sizeof(*v), cmp_info);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int sbx_state_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *name, sbx_error **err)
+{
+	*out = NULL;
+	json_object *list = NULL;
+	int rc = list_containers(&list, e, NULL, 0, name, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *c = json_object_array_get_idx(list, i), *names;
+		/* The engine's name filter is a pattern: keep the exact name only. */
+		const char *nm = NULL;
+		if (json_object_object_get_ex(c, "Names", &names) &&
+		    json_object_is_type(names, json_type_array) &&
+		    json_object_array_length(names) > 0)
+			nm = json_object_get_string(json_object_array_get_idx(names, 0));
+		if (!nm || strcmp(nm[0] == '/' ? nm + 1 : nm, name) != 0)
+			continue;
+		*out = xcalloc(1, sizeof(**out));
+		decode_info(*out, c);
+		break;
+	}
+	json_object_put(list);
+	return 0;
+}
+
+
+static void add_env(json_object *env, const char *name, const char *value)
+{
+	char *kv = xasprintf("%s=%s", name, value);
+	json_object_array_add(env, json_object_new_string(kv));
+	free(kv);
+}
+
+static void add_mount(json_object *mounts, const char *type, const char *source, const char *target,
+		      bool readonly)
+{
+	json_object *m = json_object_new_object();
+	json_object_object_add(m, "Type", json_object_new_string(type));
+	json_object_object_add(m, "Source", json_object_new_string(source));
+	json_object_object_add(m, "Target", json_object_new_string(target));
+	json_object_object_add(m, "ReadOnly", json_object_new_boolean(readonly));
+	json_object_array_add(mounts, m);
+}
+
+/*
+ * The tamper guard through every mount. A read-write mount whose source
+ * holds sandbox.yaml (the workspace's parent, a monorepo root) shows the
+ * file a second time, at the mount's target plus the file's path below the
+ * source, and there the agent could rewrite it. So the file is bound
+ * read-only at each such path too: the engine mounts deeper targets after
+ * shallower ones, so the read-only bind covers the file in the writable
+ * mount. A rename, link or replacement of the file through that path fails
+ * (the path is a mount point; links across mounts are EXDEV). guards holds
+ * the container paths already bound (no second mount at one target).
+ * Read-only mounts need no guard.
+ */
+typedef struct guard_list {
+	char **v; /* NULL-terminated, room for every mount twice */
+	size_t n;
+} guard_list;
+
+static void add_guards(json_object *mounts, guard_list *guards, const sbx_create *c,
+		       const sbx_host_facts *facts)
+{
+	const sbx_spec *spec = c->spec;
+	const char *config = c->ws->config;
+	if (!config)
+		return;
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const char *src =
+		    facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source;
+		if (spec->mounts[i].readonly || strcmp(src, config) == 0 ||
+		    !sbx_path_within(config, src))
+			continue;
+		const char *target = sbx_mount_target(&spec->mounts[i], src);
+		const char *below = strcmp(src, "/") == 0 ? config : config + strlen(src);
+		_cleanup_free_ char *at = strcmp(target, "/") == 0
+					      ? xstrdup(below)
+					      : xasprintf("%s%s", target, below);
+		bool seen = false;
+		for (size_t k = 0; k < guards->n; k++)
+			seen = seen || sbx_mount_same_target(guards->v[k], at);
+		if (seen)
+			continue;
+		add_mount(mounts, "bind", config, at, true);
+		guards->v[guards->n++] = xstrdup(at);
+	}
+}
+
+/* POST a body (borrowed, may be NULL) to path and take the "Id" of what the engine made. */
+static int post_for_id(char **id, sbx_engine *e, const char *path, json_object *body, int timeout,
+		       const char *what, sbx_error **err)
+{
+	*id = NULL;
+	json_object *resp = NULL;
+	int rc = sbx_engine_call(e, "POST", path, body, timeout, &resp, NULL, err);
+	if (rc < 0)
+		return rc;
+	const char *v = get_string(resp, "Id");
+	if (v)
+		*id = xstrdup(v);
+	json_object_put(resp);
+	if (!*id)
+		return sbx_error_set(err, SBX_ERROR, "the engine made %s but gave no id", what);
+	return 0;
+}
+
+/*
+ * The capabilities a sandbox keeps (SBX_SECURITY_PROFILE "hardened-2"): what
+ * an agent needs to install packages with sudo and apt/dpkg (change owners
+ * and modes, read and write past file modes as root, switch users, keep
+ * setuid bits, signal its own processes, log through PAM's audit hook) and
+ * to serve on a low port. Docker's default set less MKNOD, NET_RAW,
+ * SYS_CHROOT, SETPCAP and SETFCAP.
+ */
+static const char *const kept_caps[] = {
+    "CAP_AUDIT_WRITE", "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",		 "CAP_FSETID",
+    "CAP_KILL",	       "CAP_SETGID", "CAP_SETUID",	 "CAP_NET_BIND_SERVICE",
+};
+
+/*
+ * sbx's defaults over the image's and the daemon's: every capability
+ * dropped but kept_caps, not privileged, no devices, sbx's own seccomp
+ * profile (the engine's default allowlist, less every call that could put
+ * a set-id bit on a file the host can reach: seccomp.c), private IPC, PID,
+ * UTS and cgroup namespaces. no-new-privileges stays off: it would disarm
+ * sudo, the way an agent installs packages.
+ */
+static void harden(json_object *host)
+{
+	json_object_object_add(host, "Privileged", json_object_new_boolean(false));
+	json_object *drop = json_object_new_array();
+	json_object_array_add(drop, json_object_new_string("ALL"));
+	json_object_object_add(host, "CapDrop", drop);
+	json_object *add = json_object_new_array();
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(kept_caps); i++)
+		json_object_array_add(add, json_object_new_string(kept_caps[i]));
+	json_object_object_add(host, "CapAdd", add);
+	json_object *opts = json_object_new_array();
+	_cleanup_free_ char *profile = sbx_seccomp_profile_json();
+	_cleanup_free_ char *opt = xasprintf("seccomp=%s", profile);
+	json_object_array_add(opts, json_object_new_string(opt));
+	json_object_object_add(host, "SecurityOpt", opts);
+	json_object_object_add(host, "Devices", json_object_new_array());
+	json_object_object_add(host, "DeviceCgroupRules", json_object_new_array());
+	json_object_object_add(host, "IpcMode", json_object_new_string("private"));
+	json_object_object_add(host, "PidMode", json_object_new_string(""));
+	json_object_object_add(host, "UTSMode", json_object_new_string(""));
+	json_object_object_add(host, "CgroupnsMode", json_object_new_string("private"));
+	json_object_object_add(host, "ReadonlyRootfs", json_object_new_boolean(false));
+}
+
+/*
+ * Make the named volume with sbx's labels before a container names it (the
+ * engine would make it unlabelled): for a workspace's own volume, that
+ * workspace's path and identity; for an agent's shared tokens, the agent.
+ * A volume of that name that exists already is kept as it is, labels and
+ * all; only one whose labels say sbx made it for the workspace is ever
+ * removed (sbx_state_remove_volume).
+ */
+static int ensure_volume(sbx_engine *e, const char *name, const sbx_workspace *ws,
+			 const char *tokens_of, sbx_error **err)
+{
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "Name", json_object_new_string(name));
+	json_object *labels = json_object_new_object();
+	json_object_object_add(labels, SBX_LABEL_MANAGED, json_object_new_string("1"));
+	if (ws) {
+		json_object_object_add(labels, SBX_LABEL_WORKSPACE,
+				       json_object_new_string(ws->path));
+		json_object_object_add(labels, SBX_LABEL_WORKSPACE_ID,
+				       json_object_new_string(ws->id));
+	}
+	if (tokens_of)
+		json_object_object_add(labels, SBX_LABEL_TOKENS, json_object_new_string(tokens_of));
+	json_object_object_add(body, "Labels", labels);
+	int rc = sbx_engine_call(e, "POST", "/volumes/create", body, SBX_ENGINE_TIMEOUT_SHORT, NULL,
+				 NULL, err);
+	json_object_put(body);
+	return rc;
+}
+
+/* Do labels (borrowed) say sbx made the object for a's workspace? */
+static bool labels_match(json_object *labels, const sbx_actual *a)
+{
+	const char *m = get_string(labels, SBX_LABEL_MANAGED);
+	const char *ws = get_string(labels, SBX_LABEL_WORKSPACE);
+	const char *id = get_string(labels, SBX_LABEL_WORKSPACE_ID);
+	return m && strcmp(m, "1") == 0 && ws && a->workspace && strcmp(ws, a->workspace) == 0 &&
+	       id && a->workspace_id && strcmp(id, a->workspace_id) == 0;
+}
+
+/* Inspect path, and say whether the labels at its key (Labels, Config.Labels) match a. */
+static int owned_by(bool *owned, sbx_engine *e, const char *path, bool image, const sbx_actual *a,
+		    sbx_error **err)
+{
+	*owned = false;
+	json_object *o = NULL, *labels = NULL, *config = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &o, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (image)
+		json_object_object_get_ex(o, "Config", &config);
+	json_object_object_get_ex(image ? config : o, "Labels", &labels);
+	*owned = labels && json_object_is_type(labels, json_type_object) && labels_match(labels, a);
+	json_object_put(o);
+	return 0;
+}
+
+/*
+ * Removes the object at path (inspected at inspect) when its own labels say
+ * sbx made it for a's workspace; else says why it was left.
+ */
+static int remove_if_ours(sbx_removal *out, sbx_engine *e, const char *inspect, bool image,
+			  const char *path, const sbx_actual *a, sbx_error **err)
+{
+	bool owned;
+	int rc = owned_by(&owned, e, inspect, image, a, err);
+	if (rc == SBX_ENOTFOUND) {
+		sbx_error_free(*err);
+		*err = NULL;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (!owned) {
+		*out = SBX_REMOVAL_NOT_OURS;
+		return 0;
+	}
+	if ((rc = sbx_engine_call(e, "DELETE", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL,
+				  err)) < 0)
+		return rc;
+	*out = SBX_REMOVAL_REMOVED;
+	return 0;
+}
+
+int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+{
+	*out = SBX_REMOVAL_ABSENT;
+	if (!a->volume)
+		return 0;
+	_cleanup_free_ char *ev = sbx_engine_escape(a->volume);
+	_cleanup_free_ char *path = xasprintf("/volumes/%s", ev);
+	return remove_if_ours(out, e, path, false, path, a, err);
+}
+
+int sbx_state_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+{
+	*out = SBX_REMOVAL_ABSENT;
+	_cleanup_free_ char *ref = xasprintf("%s:%s", SBX_SNAPSHOT_REPO, a->name);
+	_cleanup_free_ char *eref = sbx_engine_escape(ref);
+	_cleanup_free_ char *inspect = xasprintf("/images/%s/json", eref);
+	_cleanup_free_ char *path = xasprintf("/images/%s", eref);
+	return remove_if_ours(out, e, inspect, true, path, a, err);
+}
+
+int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
+{
+	*id = NULL;
+	const sbx_spec *spec = c->spec;
+	const sbx_host_facts *facts = c->facts;
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "Image", json_object_new_string(c->image));
+	/* An idle PID 1 under the engine's init; agents run through exec. */
+	json_object *cmd = json_object_new_array();
+	json_object_array_add(cmd, json_object_new_string("sleep"));
+	json_object_array_add(cmd, json_object_new_string("infinity"));
+	json_object_object_add(body, "Cmd", cmd);
+	json_object_object_add(body, "Entrypoint", json_object_new_array());
+	json_object_object_add(body, "WorkingDir", json_object_new_string(c->ws->path));
+	if (spec->user)
+		json_object_object_add(body, "User", json_object_new_string(spec->user));
+
+	json_object *env = json_object_new_array();
+	for (size_t i = 0; i < spec->env_len; i++)
+		add_env(env, spec->env[i].name, spec->env[i].value);
+	if (spec->git_identity) {
+		const char *ids[4][2] = {{"GIT_AUTHOR_NAME", facts->git_author_name},
+					 {"GIT_AUTHOR_EMAIL", facts->git_author_email},
+					 {"GIT_COMMITTER_NAME", facts->git_committer_name},
+					 {"GIT_COMMITTER_EMAIL", facts->git_committer_email}};
+		for (size_t i = 0; i < 4; i++)
+			if (ids[i][1])
+				add_env(env, ids[i][0], ids[i][1]);
+	}
+	for (char **p = c->pass_env; p && *p; p++)
+		json_object_array_add(env, json_object_new_string(*p));
+	/*
+	 * git inside trusts the workspace (Docker Sandboxes does the same): its
+	 * owner on the host may have no name in the image. Through the
+	 * environment (git 2.31+), so no file in the image is touched.
+	 */
+	bool user_git_config = false;
+	for (size_t i = 0; i < spec->env_len; i++)
+		if (strcmp(spec->env[i].name, "GIT_CONFIG_COUNT") == 0)
+			user_git_config = true;
+	if (!user_git_config) {
+		add_env(env, "GIT_CONFIG_COUNT", "1");
+		add_env(env, "GIT_CONFIG_KEY_0", "safe.directory");
+		add_env(env, "GIT_CONFIG_VALUE_0", c->ws->path);
+	}
+	json_object_object_add(body, "Env", env);
+
+	_cleanup_free_ char *form = sbx_state_form_json(c->fields);
+	_cleanup_free_ char *hash = sbx_state_form_hash(form);
+	json_object *labels = json_object_new_object();
+	json_object_object_add(labels, SBX_LABEL_MANAGED, json_object_new_string("1"));
+	json_object_object_add(labels, SBX_LABEL_WORKSPACE, json_object_new_string(c->ws->path));
+	json_object_object_add(labels, SBX_LABEL_WORKSPACE_ID, json_object_new_string(c->ws->id));
+	if (c->ws->config)
+		json_object_object_add(labels, SBX_LABEL_CONFIG,
+				       json_object_new_string(c->ws->config));
+	json_object_object_add(labels, SBX_LABEL_AGENT, json_object_new_string(spec->agent->name));
+	json_object_object_add(labels, SBX_LABEL_SPEC, json_object_new_string(form));
+	json_object_object_add(labels, SBX_LABEL_SPEC_HASH, json_object_new_string(hash));
+	json_object_object_add(labels, SBX_LABEL_VERSION, json_object_new_string(SBX_VERSION));
+	/* Always set, even empty: a snapshot's image labels must not speak for this container. */
+	json_object_object_add(labels, SBX_LABEL_CONFIG_HASH,
+			       json_object_new_string(c->config_hash ? c->config_hash : ""));
+	json_object_object_add(
+	    labels, SBX_LABEL_VOLUME,
+	    json_object_new_string(facts->credentials_volume ? facts->credentials_volume : ""));
+	json_object_object_add(body, "Labels", labels);
+
+	json_object *host = json_object_new_object();
+	harden(host);
+	json_object_object_add(host, "Init", json_object_new_boolean(true));
+	json_object *restart = json_object_new_object();
+	json_object_object_add(restart, "Name", json_object_new_string("no"));
+	json_object_object_add(host, "RestartPolicy", restart);
+	json_object_object_add(host, "NetworkMode",
+			       json_object_new_string(sbx_network_name(spec->network)));
+	/* HostConfig.Mounts, never Binds: Binds would create a missing source as root. */
+	json_object *mounts = json_object_new_array();
+	add_mount(mounts, "bind", c->ws->path, c->ws->path, false);
+	/*
+	 * The tamper guard: inside, sandbox.yaml is read-only over itself, so
+	 * the agent cannot grant itself more on the next apply. (A file inside
+	 * the workspace mount: the engine mounts the shallower path first.)
+	 */
+	/* the container paths where sandbox.yaml is bound read-only: at most one per mount */
+	guard_list guards = {xcalloc(2 * spec->mounts_len + 2, sizeof(char *)), 0};
+	if (c->ws->config && sbx_path_within(c->ws->config, c->ws->path)) {
+		add_mount(mounts, "bind", c->ws->config, c->ws->config, true);
+		guards.v[guards.n++] = xstrdup(c->ws->config);
+	}
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const char *src =
+		    facts->mount_sources ? facts->mount_sources[i] : spec->mounts[i].source;
+		const char *target = sbx_mount_target(&spec->mounts[i], src);
+		bool ro = spec->mounts[i].readonly;
+		/* A mount of sandbox.yaml itself is read-only whatever it says. */
+		if (c->ws->config && strcmp(src, c->ws->config) == 0) {
+			ro = true;
+			guards.v[guards.n++] = xstrdup(target);
+		}
+		add_mount(mounts, "bind", src, target, ro);
+	}
+	add_guards(mounts, &guards, c, facts);
+	sbx_strv_free(guards.v);
+	if (spec->docker_socket && facts->docker_socket)
+		add_mount(mounts, "bind", facts->docker_socket, "/var/run/docker.sock", false);
+	if (facts->credentials_volume && spec->agent->credentials_dir)
+		add_mount(mounts, "volume", facts->credentials_volume, spec->agent->credentials_dir,
+			  false);
+	if (facts->tokens_volume)
+		add_mount(mounts, "volume", facts->tokens_volume, SBX_TOKENS_DIR, false);
+	json_object_object_add(host, "Mounts", mounts);
+	if (spec->resources.cpus > 0)
+		json_object_object_add(
+		    host, "NanoCpus", json_object_new_int64((int64_t)(spec->resources.cpus * 1e9)));
+	if (spec->resources.memory > 0)
+		json_object_object_add(host, "Memory",
+				       json_object_new_int64(spec->resources.memory));
+	json_object_object_add(host, "PidsLimit", json_object_new_int64(spec->resources.pids));
+	json_object_object_add(body, "HostConfig", host);
+
+	int rc = 0;
+	if (facts->credentials_volume && spec->agent->credentials_dir)
+		rc = ensure_volume(e, facts->credentials_volume, c->ws, NULL, err);
+	if (rc == 0 && facts->tokens_volume)
+		rc = ensure_volume(e, facts->tokens_volume, NULL, spec->agent->name, err);
+	_cleanup_free_ char *ename = sbx_engine_escape(c->name);
+	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", ename);
+	if (rc == 0)
+		rc = post_for_id(id, e, path, body, SBX_ENGINE_TIMEOUT_SHORT, "a container", err);
+	json_object_put(body);
+	return rc;
+}
+
+int sbx_state_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx_error **err)
+{
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "NanoCpus", json_object_new_int64((int64_t)(r->cpus * 1e9)));
+	if (r->memory > 0) {
+		json_object_object_add(body, "Memory", json_object_new_int64(r->memory));
+		/* Swap follows memory, as at create: no more than the memory again. */
+		json_object_object_add(body, "MemorySwap", json_object_new_int64(2 * r->memory));
+	}
+	json_object_object_add(body, "PidsLimit", json_object_new_int64(r->pids));
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/update", eid);
+	int rc = sbx_engine_call(e, "POST", path, body, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
+	json_object_put(body);
+	return rc;
+}
+
+typedef struct progress {
+	void (*fn)(const char *line, void *arg);
+	void *arg;
+} progress;
+
+static void on_pull_message(json_object *msg, void *arg)
+{
+	progress *p = arg;
+	const char *status = get_string(msg, "status");
+	const char *id = get_string(msg, "id");
+	json_object *detail;
+	/* Per-layer byte counts would flood a log; keep the status lines. */
+	if (!status || !p->fn)
+		return;
+	if (json_object_object_get_ex(msg, "progressDetail", &detail) &&
+	    json_object_is_type(detail, json_type_object) && json_object_object_length(detail) > 0)
+		return;
+	_cleanup_free_ char *line = id ? xasprintf("%s: %s", id, status) : xstrdup(status);
+	_cleanup_free_ char *q = sbx_quotes(line);
+	p->fn(q, p->arg);
+}
+
+int sbx_state_ensure_image(sbx_engine *e, const char *image,
+			   void (*on_progress)(const char *line, void *arg), void *arg,
+			   sbx_error **err)
+{
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
+	sbx_error *local = NULL;
+	long status = 0;
+	int rc =
+	    sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, &status, &local);
+	if (rc == 0)
+		return 0;
+	if (rc != SBX_ENOTFOUND) {
+		*err = local;
+		return rc;
+	}
+	sbx_error_free(local);
+	/* fromImage takes the whole reference; the engine splits name, tag and digest. */
+	_cleanup_free_ char *pull = xasprintf("/images/create?fromImage=%s", eimg);
+	progress p = {on_progress, arg};
+	rc = sbx_engine_call_stream(e, "POST", pull, SBX_ENGINE_TIMEOUT_LONG, on_pull_message, &p,
+				    err);
+	if (rc < 0) {
+		_cleanup_free_ char *q = sbx_quotes(image);
+		sbx_error_wrap(err, "pulling image %s", q);
+	}
+	return rc;
+}
+
+int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *repo, const char *tag,
+		     const char *const *blank_env, sbx_error **err)
+{
+	*image = NULL;
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *erepo = sbx_engine_escape(repo);
+	_cleanup_free_ char *etag = sbx_engine_escape(tag);
+	sbx_buf path = SBX_BUF_INIT;
+	sbx_buf_addf(&path, "/commit?container=%s&repo=%s&tag=%s&pause=true", eid, erepo, etag);
+	for (size_t i = 0; blank_env && blank_env[i]; i++) {
+		/* A Dockerfile instruction the engine applies to the image's config. */
+		_cleanup_free_ char *change = xasprintf("ENV %s=", blank_env[i]);
+		_cleanup_free_ char *ec = sbx_engine_escape(change);
+		sbx_buf_addf(&path, "&changes=%s", ec);
+	}
+	int rc = post_for_id(image, e, path.data, NULL, SBX_ENGINE_TIMEOUT_LONG, "a snapshot image",
+			     err);
+	sbx_buf_release(&path);
+	return rc;
+}
+
+int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
+{
+	_cleanup_free_ char *eid = sbx_engine_escape(a->id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", eid);
+	json_object *c = NULL, *host, *v;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &c, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (!json_object_object_get_ex(c, "HostConfig", &host)) {
+		json_object_put(c);
+		return sbx_error_set(err, SBX_ERROR, "the engine's container is malformed");
+	}
+	int64_t cpus = 0, mem = 0, pids = 0;
+	if (json_object_object_get_ex(host, "NanoCpus", &v))
+		cpus = json_object_get_int64(v);
+	if (json_object_object_get_ex(host, "Memory", &v))
+		mem = json_object_get_int64(v);
+	if (json_object_object_get_ex(host, "PidsLimit", &v))
+		pids = json_object_get_int64(v);
+	json_object_put(c);
+	/* Rendered as spec.c renders the desired values, so equal limits compare equal. */
+	char buf[64];
+	if (cpus > 0)
+		snprintf(buf, sizeof(buf), "%g", (double)cpus / 1e9);
+	sbx_fields_set(&a->fields, "resources.cpus", cpus > 0 ? buf : "unlimited", false);
+	if (mem > 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)mem);
+	sbx_fields_set(&a->fields, "resources.memory", mem > 0 ? buf : "unlimited", false);
+	if (pids > 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)pids);
+	sbx_fields_set(&a->fields, "resources.pids", pids > 0 ? buf : "unlimited", false);
+	return 0;
+}
+
+int sbx_state_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err)
+{
+	*user = NULL;
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
+	json_object *img = NULL, *config = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &img, NULL, err);
+	if (rc < 0)
+		return rc;
+	json_object_object_get_ex(img, "Config", &config);
+	const char *u = get_string(config, "User");
+	*user = xstrdup(u ? u : "");
+	json_object_put(img);
+	return 0;
+}
+
+int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
+		   const char *user, sbx_error **err)
+{
+	*exit_code = -1;
+	json_object *body = json_object_new_object();
+	json_object *cmd = json_object_new_array();
+	for (size_t i = 0; argv[i]; i++)
+		json_object_array_add(cmd, json_object_new_string(argv[i]));
+	json_object_object_add(body, "Cmd", cmd);
+	json_object_object_add(body, "User", json_object_new_string(user));
+	/* Not the container's PATH or loader variables, which the file's env sets. */
+	static const char *const clean_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LD_PRELOAD=",
+						"LD_LIBRARY_PATH=", "LD_AUDIT=", NULL};
+	json_object *env = json_object_new_array();
+	for (size_t i = 0; clean_env[i]; i++)
+		json_object_array_add(env, json_object_new_string(clean_env[i]));
+	json_object_object_add(body, "Env", env);
+	json_object_object_add(body, "AttachStdout", json_object_new_boolean(true));
+	json_object_object_add(body, "AttachStderr", json_object_new_boolean(true));
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/exec", eid);
+	_cleanup_free_ char *xid = NULL;
+	int rc = post_for_id(&xid, e, path, body, SBX_ENGINE_TIMEOUT_SHORT, "an exec", err);
+	json_object_put(body);
+	if (rc < 0)
+		return rc;
+	_cleanup_free_ char *exec_id = sbx_engine_escape(xid);
+	_cleanup_free_ char *start = xasprintf("/exec/%s/start", exec_id);
+	static const char start_body[] = "{\"Detach\":false,\"Tty\":false}";
+	char *out = NULL;
+	rc = sbx_engine_call_raw(e, "POST", start, start_body, sizeof(start_body) - 1, NULL,
+				 SBX_ENGINE_TIMEOUT_LONG, &out, NULL, err);
+	free(out);
+	if (rc < 0)
+		return rc;
+	_cleanup_free_ char *inspect = xasprintf("/exec/%s/json", exec_id);
+	json_object *info = NULL, *code;
+	if ((rc = sbx_engine_call(e, "GET", inspect, NULL, SBX_ENGINE_TIMEOUT_SHORT, &info, NULL,
+				  err)) < 0)
+		return rc;
+	if (json_object_object_get_ex(info, "ExitCode", &code))
+		*exit_code = json_object_get_int(code);
+	json_object_put(info);
+	return 0;
+}
+
+int sbx_state_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_workspace *ws,
+		       sbx_error **err)
+{
+	*out = NULL;
+	*n = 0;
+	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
+	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
+	const char *labels[] = {l1, l2};
+	json_object *list = NULL;
+	int rc = list_containers(&list, e, labels, 2, NULL, err);
+	if (rc < 0)
+		return rc;
+	size_t len = json_object_array_length(list);
+	sbx_actual *v = xcalloc(len ? len : 1, sizeof(*v));
+	for (size_t i = 0; i < len && rc == 0; i++)
+		rc = decode_container(&v[i], json_object_array_get_idx(list, i), err);
+	json_object_put(list);
+	if (rc < 0) {
+		for (size_t i = 0; i < len; i++)
+			sbx_actual_release(&v[i]);
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}

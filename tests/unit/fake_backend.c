@@ -1,0 +1,547 @@
+/* fake_backend: see fake_backend.h. */
+#include "fake_backend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+
+typedef struct fake_container {
+	char *id;
+	char *name;
+	char *workspace; /* NULL: claims none */
+	char *workspace_id;
+	bool running;
+	sbx_fields fields;
+} fake_container;
+
+typedef struct fake_failure {
+	char *verb; /* NULL: any verb */
+	int nth;    /* 0: every call */
+	int seen;
+	int code;
+	bool after;
+} fake_failure;
+
+struct fake_backend {
+	sbx_backend parent;
+	fake_container *c;
+	size_t n;
+	unsigned next_id;
+	size_t snapshots;
+	fake_failure *f;
+	size_t nf;
+	unsigned long requests;
+	sbx_buf calls;
+};
+
+static fake_backend *fb_of(sbx_backend *b)
+{
+	return (fake_backend *)b;
+}
+
+static void fields_copy(sbx_fields *dst, const sbx_fields *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (size_t i = 0; src && i < src->n; i++)
+		sbx_fields_set(dst, src->v[i].path, src->v[i].value, src->v[i].sensitive);
+}
+
+static fake_container *by_ref(fake_backend *fb, const char *ref)
+{
+	for (size_t i = 0; i < fb->n; i++)
+		if (strcmp(fb->c[i].id, ref) == 0 || strcmp(fb->c[i].name, ref) == 0)
+			return &fb->c[i];
+	return NULL;
+}
+
+static void record(fake_backend *fb, const char *verb, const char *target, const char *arg)
+{
+	sbx_buf_addf(&fb->calls, "%s%s%s%s%s\n", verb, target ? " " : "", target ? target : "",
+		     arg ? " " : "", arg ? arg : "");
+}
+
+/*
+ * One call of verb: recorded, counted, and judged against the failures
+ * asked for. Returns 0 to go on, or the code to fail with; *after says the
+ * effect is to happen first.
+ */
+static int enter(fake_backend *fb, const char *verb, const char *target, const char *arg,
+		 bool *after)
+{
+	fb->requests++;
+	record(fb, verb, target, arg);
+	*after = false;
+	for (size_t i = 0; i < fb->nf; i++) {
+		fake_failure *f = &fb->f[i];
+		if (f->verb && strcmp(f->verb, verb) != 0)
+			continue;
+		f->seen++;
+		if (f->nth == 0 || f->seen == f->nth) {
+			*after = f->after;
+			return f->code;
+		}
+	}
+	return 0;
+}
+
+static int fail(int code, const char *verb, sbx_error **err)
+{
+	if (code == SBX_EUNAVAILABLE)
+		return sbx_error_set(err, code, "fake: %s timed out", verb);
+	if (code == SBX_ECONFLICT)
+		return sbx_error_set(err, code, "fake: %s: conflict (409)", verb);
+	return sbx_error_set(err, code, "fake: %s failed", verb);
+}
+
+/* The usual prologue: an injected failure before the effect returns here. */
+#define ENTER(verb, target, arg)                                                                   \
+	bool after_;                                                                               \
+	int code_ = enter(fb, verb, target, arg, &after_);                                         \
+	if (code_ && !after_)                                                                      \
+		return fail(code_, verb, err);
+#define LEAVE(verb) return code_ ? fail(code_, verb, err) : 0
+
+static void to_actual(sbx_actual *a, const fake_container *c)
+{
+	memset(a, 0, sizeof(*a));
+	a->exists = true;
+	a->id = xstrdup(c->id);
+	a->name = xstrdup(c->name);
+	a->running = c->running;
+	a->status = xstrdup(c->running ? "running" : "created");
+	a->form_version = SBX_SPEC_FORM_VERSION;
+	a->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
+	a->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
+	fields_copy(&a->fields, &c->fields);
+}
+
+static bool claims(const fake_container *c, const sbx_workspace *ws)
+{
+	return c->workspace && strcmp(c->workspace, ws->path) == 0 && c->workspace_id &&
+	       strcmp(c->workspace_id, ws->id) == 0;
+}
+
+static int f_find_all(sbx_backend *b, sbx_actual **out, size_t *n, const sbx_workspace *ws,
+		      sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = NULL;
+	*n = 0;
+	ENTER("find_all", NULL, NULL);
+	*out = xcalloc(fb->n + 1, sizeof(sbx_actual));
+	for (size_t i = 0; i < fb->n; i++)
+		if (claims(&fb->c[i], ws))
+			to_actual(&(*out)[(*n)++], &fb->c[i]);
+	LEAVE("find_all");
+}
+
+static int f_find(sbx_backend *b, sbx_actual *out, const sbx_workspace *ws, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	memset(out, 0, sizeof(*out));
+	ENTER("find", NULL, NULL);
+	size_t k = 0;
+	for (size_t i = 0; i < fb->n; i++) {
+		if (!claims(&fb->c[i], ws))
+			continue;
+		if (k++ == 0) {
+			to_actual(out, &fb->c[i]);
+		} else {
+			sbx_actual_release(out);
+			return sbx_error_set(err, SBX_ECONFLICT, "fake: several claim %s",
+					     ws->path);
+		}
+	}
+	LEAVE("find");
+}
+
+static int f_find_name(sbx_backend *b, sbx_actual *out, const char *name, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	memset(out, 0, sizeof(*out));
+	ENTER("find_name", name, NULL);
+	for (size_t i = 0; i < fb->n; i++)
+		if (strcmp(fb->c[i].name, name) == 0 && fb->c[i].workspace)
+			to_actual(out, &fb->c[i]);
+	LEAVE("find_name");
+}
+
+static void to_info(sbx_sandbox_info *s, const fake_container *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = xstrdup(c->id);
+	s->name = xstrdup(c->name);
+	s->status = xstrdup(c->running ? "running" : "created");
+	s->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
+	s->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
+	s->image = xstrdup("fake:image");
+	s->managed = c->workspace != NULL;
+}
+
+static int f_list(sbx_backend *b, sbx_sandbox_info **out, size_t *n, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = NULL;
+	*n = 0;
+	ENTER("list", NULL, NULL);
+	*out = xcalloc(fb->n + 1, sizeof(sbx_sandbox_info));
+	for (size_t i = 0; i < fb->n; i++)
+		if (fb->c[i].workspace)
+			to_info(&(*out)[(*n)++], &fb->c[i]);
+	LEAVE("list");
+}
+
+static int f_name_holder(sbx_backend *b, sbx_sandbox_info **out, const char *name, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = NULL;
+	ENTER("name_holder", name, NULL);
+	for (size_t i = 0; i < fb->n; i++)
+		if (strcmp(fb->c[i].name, name) == 0) {
+			*out = xcalloc(1, sizeof(sbx_sandbox_info));
+			to_info(*out, &fb->c[i]);
+		}
+	LEAVE("name_holder");
+}
+
+static int f_read_resources(sbx_backend *b, sbx_actual *a, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	ENTER("read_resources", a->name, NULL);
+	LEAVE("read_resources");
+}
+
+static fake_container *add(fake_backend *fb, const char *name, const char *workspace,
+			   const char *workspace_id, const sbx_fields *fields, bool running)
+{
+	fb->c = xrealloc(fb->c, (fb->n + 1) * sizeof(*fb->c));
+	fake_container *c = &fb->c[fb->n++];
+	memset(c, 0, sizeof(*c));
+	c->id = xasprintf("c%u", ++fb->next_id);
+	c->name = xstrdup(name);
+	c->workspace = workspace ? xstrdup(workspace) : NULL;
+	c->workspace_id = workspace_id ? xstrdup(workspace_id) : NULL;
+	c->running = running;
+	fields_copy(&c->fields, fields);
+	return c;
+}
+
+static int f_create(sbx_backend *b, char **id, const sbx_create *c, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*id = NULL;
+	ENTER("create", c->name, c->image);
+	if (by_ref(fb, c->name))
+		return fail(SBX_ECONFLICT, "create", err);
+	fake_container *n = add(fb, c->name, c->ws->path, c->ws->id, c->fields, false);
+	if (code_)
+		return fail(code_, "create", err);
+	*id = xstrdup(n->id);
+	return 0;
+}
+
+static int f_start(sbx_backend *b, const char *id, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	fake_container *c = by_ref(fb, id);
+	ENTER("start", c ? c->name : id, NULL);
+	if (!c)
+		return fail(SBX_ENOTFOUND, "start", err);
+	c->running = true;
+	LEAVE("start");
+}
+
+static int f_stop(sbx_backend *b, const char *id, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	fake_container *c = by_ref(fb, id);
+	ENTER("stop", c ? c->name : id, NULL);
+	if (!c)
+		return fail(SBX_ENOTFOUND, "stop", err);
+	c->running = false;
+	LEAVE("stop");
+}
+
+static int f_rename(sbx_backend *b, const char *id, const char *name, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	fake_container *c = by_ref(fb, id);
+	ENTER("rename", c ? c->name : id, name);
+	if (!c)
+		return fail(SBX_ENOTFOUND, "rename", err);
+	/* As the engine: the same name is a 400, another's a 409. */
+	if (strcmp(c->name, name) == 0)
+		return sbx_error_set(err, SBX_ERROR, "fake: rename: %s is its name already", name);
+	fake_container *holder = by_ref(fb, name);
+	if (holder)
+		return fail(SBX_ECONFLICT, "rename", err);
+	free(c->name);
+	c->name = xstrdup(name);
+	LEAVE("rename");
+}
+
+static void drop(fake_backend *fb, fake_container *c)
+{
+	free(c->id);
+	free(c->name);
+	free(c->workspace);
+	free(c->workspace_id);
+	sbx_fields_release(&c->fields);
+	size_t i = (size_t)(c - fb->c);
+	memmove(&fb->c[i], &fb->c[i + 1], (fb->n - i - 1) * sizeof(*fb->c));
+	fb->n--;
+}
+
+static int f_remove(sbx_backend *b, const char *id, bool volumes, sbx_error **err)
+{
+	(void)volumes;
+	fake_backend *fb = fb_of(b);
+	fake_container *c = by_ref(fb, id);
+	ENTER("remove", c ? c->name : id, NULL);
+	if (!c)
+		return fail(SBX_ENOTFOUND, "remove", err);
+	drop(fb, c);
+	LEAVE("remove");
+}
+
+static int f_update(sbx_backend *b, const char *id, const sbx_resources *r, sbx_error **err)
+{
+	(void)r;
+	fake_backend *fb = fb_of(b);
+	fake_container *c = by_ref(fb, id);
+	ENTER("update", c ? c->name : id, NULL);
+	if (!c)
+		return fail(SBX_ENOTFOUND, "update", err);
+	LEAVE("update");
+}
+
+static int f_snapshot(sbx_backend *b, char **image, const char *id, const char *repo,
+		      const char *tag, const char *const *blank_env, sbx_error **err)
+{
+	(void)blank_env;
+	fake_backend *fb = fb_of(b);
+	*image = NULL;
+	fake_container *c = by_ref(fb, id);
+	ENTER("snapshot", c ? c->name : id, NULL);
+	if (!c)
+		return fail(SBX_ENOTFOUND, "snapshot", err);
+	fb->snapshots++;
+	if (code_)
+		return fail(code_, "snapshot", err);
+	*image = xasprintf("%s:%s", repo, tag);
+	return 0;
+}
+
+static int f_exec(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,
+		  const char *user, sbx_error **err)
+{
+	(void)user;
+	fake_backend *fb = fb_of(b);
+	*exit_code = -1;
+	fake_container *c = by_ref(fb, id);
+	ENTER("exec", c ? c->name : id, argv[0]);
+	if (!c || !c->running)
+		return fail(SBX_ECONFLICT, "exec", err);
+	*exit_code = 0;
+	LEAVE("exec");
+}
+
+static int f_copy_in(sbx_backend *b, const char *id, const char *dir, const void *tar, size_t len,
+		     sbx_error **err)
+{
+	(void)tar;
+	(void)len;
+	fake_backend *fb = fb_of(b);
+	fake_container *c = by_ref(fb, id);
+	ENTER("copy_in", c ? c->name : id, dir);
+	LEAVE("copy_in");
+}
+
+static int f_copy_out(sbx_backend *b, char **out, const char *id, const char *path, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = NULL;
+	fake_container *c = by_ref(fb, id);
+	ENTER("copy_out", c ? c->name : id, path);
+	LEAVE("copy_out");
+}
+
+static int f_image_ensure(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
+			  sbx_error **err)
+{
+	(void)progress;
+	(void)arg;
+	fake_backend *fb = fb_of(b);
+	ENTER("image_ensure", image, NULL);
+	LEAVE("image_ensure");
+}
+
+static int f_image_user(sbx_backend *b, char **user, const char *image, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*user = NULL;
+	ENTER("image_user", image, NULL);
+	*user = xstrdup(""); /* root: no owner mapping */
+	LEAVE("image_user");
+}
+
+static int f_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = SBX_REMOVAL_ABSENT;
+	ENTER("remove_snapshot", a->name, NULL);
+	if (fb->snapshots) {
+		fb->snapshots--;
+		*out = SBX_REMOVAL_REMOVED;
+	}
+	LEAVE("remove_snapshot");
+}
+
+static int f_remove_volume(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = SBX_REMOVAL_ABSENT;
+	ENTER("remove_volume", a->name, NULL);
+	LEAVE("remove_volume");
+}
+
+static int f_info(sbx_backend *b, sbx_backend_info *out, unsigned what, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	memset(out, 0, sizeof(*out));
+	if (!what)
+		return 0; /* the docker backend asks the engine nothing either */
+	ENTER("info", NULL, NULL);
+	out->ncpu = 4;
+	out->memory = (int64_t)8 << 30;
+	out->data_root = xstrdup("/var/lib/docker");
+	LEAVE("info");
+}
+
+static unsigned long f_requests(const sbx_backend *b)
+{
+	return ((const fake_backend *)b)->requests;
+}
+
+static void f_free(sbx_backend *b)
+{
+	fake_free(fb_of(b));
+}
+
+fake_backend *fake_new(void)
+{
+	fake_backend *fb = xcalloc(1, sizeof(*fb));
+	fb->calls = (sbx_buf)SBX_BUF_INIT;
+	fb->parent = (sbx_backend){
+	    .name = "fake",
+	    .find = f_find,
+	    .find_all = f_find_all,
+	    .find_name = f_find_name,
+	    .list = f_list,
+	    .name_holder = f_name_holder,
+	    .read_resources = f_read_resources,
+	    .create = f_create,
+	    .start = f_start,
+	    .stop = f_stop,
+	    .rename = f_rename,
+	    .remove = f_remove,
+	    .update = f_update,
+	    .snapshot = f_snapshot,
+	    .exec = f_exec,
+	    .attach = NULL,
+	    .copy_in = f_copy_in,
+	    .copy_out = f_copy_out,
+	    .image_ensure = f_image_ensure,
+	    .image_user = f_image_user,
+	    .remove_snapshot = f_remove_snapshot,
+	    .remove_volume = f_remove_volume,
+	    .info = f_info,
+	    .requests = f_requests,
+	    .free = f_free,
+	};
+	return fb;
+}
+
+sbx_backend *fake_backend_of(fake_backend *fb)
+{
+	return &fb->parent;
+}
+
+void fake_free(fake_backend *fb)
+{
+	if (!fb)
+		return;
+	while (fb->n)
+		drop(fb, &fb->c[fb->n - 1]);
+	free(fb->c);
+	for (size_t i = 0; i < fb->nf; i++)
+		free(fb->f[i].verb);
+	free(fb->f);
+	sbx_buf_release(&fb->calls);
+	free(fb);
+}
+
+const char *fake_add(fake_backend *fb, const char *name, const sbx_workspace *ws,
+		     const sbx_fields *fields, bool running)
+{
+	return add(fb, name, ws ? ws->path : NULL, ws ? ws->id : NULL, fields, running)->id;
+}
+
+void fake_fail(fake_backend *fb, const char *verb, int nth, int code, bool after)
+{
+	fb->f = xrealloc(fb->f, (fb->nf + 1) * sizeof(*fb->f));
+	fb->f[fb->nf++] = (fake_failure){verb ? xstrdup(verb) : NULL, nth, 0, code, after};
+}
+
+void fake_fail_call(fake_backend *fb, int nth, int code, bool after)
+{
+	fake_fail(fb, NULL, nth, code, after);
+}
+
+size_t fake_ncalls(fake_backend *fb)
+{
+	size_t n = 0;
+	for (const char *p = fake_calls(fb); *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+const char *fake_calls(fake_backend *fb)
+{
+	return fb->calls.data ? fb->calls.data : "";
+}
+
+void fake_clear_calls(fake_backend *fb)
+{
+	sbx_buf_release(&fb->calls);
+	fb->calls = (sbx_buf)SBX_BUF_INIT;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const fake_container *)a)->name, ((const fake_container *)b)->name);
+}
+
+char *fake_state(fake_backend *fb)
+{
+	qsort(fb->c, fb->n, sizeof(*fb->c), by_name);
+	sbx_buf s = SBX_BUF_INIT;
+	for (size_t i = 0; i < fb->n; i++)
+		sbx_buf_addf(&s, "%s%s:%s", i ? " " : "", fb->c[i].name,
+			     fb->c[i].running ? "running" : "created");
+	return s.data ? sbx_buf_detach(&s) : xstrdup("");
+}
+
+const char *fake_id(fake_backend *fb, const char *name)
+{
+	for (size_t i = 0; i < fb->n; i++)
+		if (strcmp(fb->c[i].name, name) == 0)
+			return fb->c[i].id;
+	return NULL;
+}
+
+size_t fake_snapshots(fake_backend *fb)
+{
+	return fb->snapshots;
+}

@@ -1,0 +1,58 @@
+/*
+ * fake_backend: an in-memory sbx_backend for the unit tests of apply,
+ * rollback and recovery. Containers live in a table; create, start, stop,
+ * rename and remove change it as an engine would (a name is held by one
+ * container: a second create or rename under it is SBX_ECONFLICT, the
+ * engine's 409). Every call is recorded as one line, "verb target [arg]",
+ * the target being the container's name at the time of the call, so a
+ * test compares what apply did with what it should have done. Any verb can
+ * be made to fail on demand: its n-th call, or every call, with any SBX_E*
+ * code, before or after its effect (a timeout whose request did reach the
+ * engine).
+ */
+#ifndef SBX_FAKE_BACKEND_H
+#define SBX_FAKE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/backend.h"
+
+typedef struct fake_backend fake_backend;
+
+fake_backend *fake_new(void);
+/* fake_backend_of: the backend table to hand to apply; borrowed from fb. */
+sbx_backend *fake_backend_of(fake_backend *fb);
+void fake_free(fake_backend *fb);
+
+/*
+ * fake_add: put a container there, as if sbx had made it for ws with
+ * fields (copied) under name; returns its id (borrowed). With ws NULL it
+ * claims no workspace (someone else's container).
+ */
+const char *fake_add(fake_backend *fb, const char *name, const sbx_workspace *ws,
+		     const sbx_fields *fields, bool running);
+
+/*
+ * fake_fail: make the nth call of verb ("create", "rename", ...; 1-based,
+ * counted from now; 0: every call) fail with code. With after, the call's
+ * effect happens first (a timeout that reached the engine).
+ */
+void fake_fail(fake_backend *fb, const char *verb, int nth, int code, bool after);
+/* fake_fail_call: the nth call of any verb fails, before or after its effect. */
+void fake_fail_call(fake_backend *fb, int nth, int code, bool after);
+
+/* fake_calls: the recorded calls, one per line ("" for none); borrowed. */
+const char *fake_calls(fake_backend *fb);
+void fake_clear_calls(fake_backend *fb);
+
+/* What the fake holds: "name:running|created" per container, sorted by name, joined by ' '. */
+char *fake_state(fake_backend *fb);
+/* fake_id: the id of the container called name, or NULL. Borrowed. */
+const char *fake_id(fake_backend *fb, const char *name);
+/* fake_ncalls: how many calls were recorded since the last fake_clear_calls. */
+size_t fake_ncalls(fake_backend *fb);
+/* fake_snapshots: how many snapshot images exist. */
+size_t fake_snapshots(fake_backend *fb);
+
+#endif

@@ -1,0 +1,699 @@
+/*
+ * Unit tests of apply through the fake backend: the calls a create, a
+ * no-op and a recreate make; every rollback path of a recreate (a failure
+ * at each step puts the old sandbox back under its name, running); crash
+ * recovery from each state a recreate passes through (the names are the
+ * journal); and a name taken by a concurrent create (the engine's 409).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fake_backend.h"
+#include "lib/apply.h"
+#include "lib/config.h"
+#include "lib/sandbox.h"
+#include "lib/util.h"
+#include "tmpdir.h"
+
+static char tmp[PATH_MAX];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (tmpdir_make(tmp, "apply") < 0)
+		return -1;
+	_cleanup_free_ char *home = xasprintf("%s/home", tmp);
+	_cleanup_free_ char *ws = xasprintf("%s/ws", tmp);
+	mkdir(home, 0700);
+	mkdir(ws, 0755);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_DATA_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("SSH_AUTH_SOCK");
+	unsetenv("DOCKER_HOST");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return tmpdir_remove(tmp);
+}
+
+/* sandbox.yaml: a shell sandbox as root (no owner mapping), no git, no credentials; + extra. */
+static void write_yaml(const char *extra)
+{
+	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"version: 1\nagent: shell\nuser: root\ngit_identity: false\n"
+		"credentials: none\n%s",
+		extra);
+	fclose(f);
+}
+
+/* What sbx apply holds between its steps (src/prepare.c), over the fake. */
+typedef struct world {
+	fake_backend *fb;
+	sbx_backend *b;
+	sbx_config *cfg;
+	sbx_desired d;
+	sbx_actual actual;
+	sbx_plan *plan;
+	sbx_buf notes;
+} world;
+
+static void note(const char *line, void *arg)
+{
+	sbx_buf_addf((sbx_buf *)arg, "%s\n", line);
+}
+
+static void unprepare(world *w)
+{
+	sbx_plan_free(w->plan);
+	w->plan = NULL;
+	sbx_actual_release(&w->actual);
+	sbx_desired_release(&w->d);
+	sbx_config_free(w->cfg);
+	w->cfg = NULL;
+}
+
+/* Load, make concrete, find (recovering from several claimants, as apply does), plan. */
+static void prepare(world *w)
+{
+	unprepare(w);
+	sbx_error *err = NULL;
+	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
+	if (sbx_config_load(&w->cfg, path, 0, &err) < 0 ||
+	    sbx_desired_init(&w->d, w->cfg, NULL, NULL, &err) < 0)
+		fail_msg("%s", err->msg);
+	int rc = w->b->find(w->b, &w->actual, &w->d.ws, &err);
+	if (rc == SBX_ECONFLICT) {
+		sbx_error_free(err);
+		err = NULL;
+		rc = sbx_apply_recover(w->b, &w->d.ws, w->d.name, note, &w->notes, &err);
+		if (rc == 0)
+			rc = w->b->find(w->b, &w->actual, &w->d.ws, &err);
+	}
+	if (rc < 0)
+		fail_msg("%s", err->msg);
+	char *why = NULL;
+	if (sbx_plan_make(&w->plan, &w->d.fields, &w->actual, &why) < 0)
+		fail_msg("%s", why);
+}
+
+static int apply(world *w, sbx_error **err)
+{
+	return sbx_apply(w->b, w->plan, &w->d, &w->actual, note, &w->notes, err);
+}
+
+static void world_init(world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->fb = fake_new();
+	w->b = fake_backend_of(w->fb);
+	w->notes = (sbx_buf)SBX_BUF_INIT;
+}
+
+static void world_release(world *w)
+{
+	unprepare(w);
+	sbx_backend_free(w->b);
+	sbx_buf_release(&w->notes);
+}
+
+/* s with each '@' replaced by the sandbox's name. Caller frees. */
+static char *expand(const world *w, const char *s)
+{
+	sbx_buf out = SBX_BUF_INIT;
+	for (; *s; s++)
+		if (*s == '@')
+			sbx_buf_adds(&out, w->d.name);
+		else
+			sbx_buf_addc(&out, *s);
+	return sbx_buf_detach(&out);
+}
+
+static void expect_calls(world *w, const char *want)
+{
+	_cleanup_free_ char *x = expand(w, want);
+	assert_string_equal(fake_calls(w->fb), x);
+	fake_clear_calls(w->fb);
+}
+
+static void expect_state(world *w, const char *want)
+{
+	_cleanup_free_ char *x = expand(w, want);
+	_cleanup_free_ char *have = fake_state(w->fb);
+	assert_string_equal(have, x);
+}
+
+/* The failure rc is code, its message has text; *err is freed and reset. */
+static void expect_error(sbx_error **err, int rc, int code, const char *text)
+{
+	assert_int_equal(rc, code);
+	assert_non_null(*err);
+	if (!strstr((*err)->msg, text))
+		fail_msg("'%s' lacks '%s'", (*err)->msg, text);
+	sbx_error_free(*err);
+	*err = NULL;
+}
+
+#define IMAGE "docker/sandbox-templates:shell"
+
+/* A sandbox made and running from the first file; the file then changed to force a recreate. */
+static char *made_then_changed(world *w)
+{
+	world_init(w);
+	write_yaml("");
+	prepare(w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(w, &err), 0);
+	fake_clear_calls(w->fb);
+	char *old_id = xstrdup(fake_id(w->fb, w->d.name));
+	write_yaml("env: {EDITOR: vi}\n");
+	prepare(w);
+	assert_int_equal(w->plan->actions[0].type, SBX_ACTION_RECREATE);
+	return old_id;
+}
+
+/* After a rollback: the old container, and only it, under the name, running again. */
+static void expect_restored(world *w, const char *old_id)
+{
+	expect_state(w, "@:running");
+	assert_string_equal(fake_id(w->fb, w->d.name), old_id);
+}
+
+/* ---- create, no-op, update ---- */
+
+static void test_create_then_noop(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "find\n"
+			 "image_ensure " IMAGE "\n"
+			 "create @ " IMAGE "\n"
+			 "start @\n");
+	expect_state(&w, "@:running");
+	/* A converged workspace: one read, and apply asks the backend nothing. */
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "find\n");
+	world_release(&w);
+}
+
+static void test_create_start_fails_removes(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	fake_fail(w.fb, "start", 1, SBX_EUNAVAILABLE, false);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "removed again");
+	expect_calls(&w, "find\n"
+			 "image_ensure " IMAGE "\n"
+			 "create @ " IMAGE "\n"
+			 "start @\n"
+			 "remove @\n");
+	expect_state(&w, "");
+	world_release(&w);
+}
+
+static void test_stopped_is_started(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	assert_int_equal(w.b->stop(w.b, w.d.name, &err), 0);
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "find\nstart @\n");
+	expect_state(&w, "@:running");
+	world_release(&w);
+}
+
+/* A new name: one rename, in place. */
+static void test_rename_in_place(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d.name));
+	_cleanup_free_ char *want = xasprintf("find\nrename %s sbx-renamed\n", w.d.name);
+	fake_clear_calls(w.fb);
+	write_yaml("name: sbx-renamed\n");
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RENAME);
+	assert_int_equal(apply(&w, &err), 0);
+	assert_string_equal(fake_calls(w.fb), want);
+	expect_state(&w, "sbx-renamed:running");
+	assert_string_equal(fake_id(w.fb, "sbx-renamed"), old_id);
+	world_release(&w);
+}
+
+/* New limits: one update, in place; the sandbox is not recreated. */
+static void test_update_in_place(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	fake_clear_calls(w.fb);
+	write_yaml("resources: {pids: 512}\n");
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_UPDATE);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "find\nupdate @\n");
+	expect_state(&w, "@:running");
+	world_release(&w);
+}
+
+/* ---- the recreate, and its rollback at each step ---- */
+
+static void test_recreate(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "find\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "stop @\n"
+			 "rename @ @-sbx-old\n"
+			 "rename @-sbx-new @\n"
+			 "start @\n"
+			 "remove @-sbx-old\n");
+	expect_state(&w, "@:running");
+	assert_string_not_equal(fake_id(w.fb, w.d.name), old_id);
+	/* Converged: planning again finds nothing to do. */
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+static void test_rollback_create_new(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "create", 1, SBX_EUNAVAILABLE, false);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	assert_int_equal(rc, SBX_EUNAVAILABLE);
+	sbx_error_free(err);
+	err = NULL;
+	expect_calls(&w, "find\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n");
+	expect_restored(&w, old_id);
+	world_release(&w);
+}
+
+static void test_rollback_stop_old(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "stop", 1, SBX_ERROR, false);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_ERROR, "the previous sandbox is restored");
+	expect_calls(&w, "find\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "stop @\n"
+			 "remove @-sbx-new\n"
+			 "start @\n");
+	expect_restored(&w, old_id);
+	world_release(&w);
+}
+
+/* A stop that times out after the engine stopped it: the old one runs again all the same. */
+static void test_rollback_stop_old_timeout(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "stop", 1, SBX_EUNAVAILABLE, true);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
+	expect_restored(&w, old_id);
+	world_release(&w);
+}
+
+static void test_rollback_rename_old(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "rename", 1, SBX_ECONFLICT, false);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_ECONFLICT, "the previous sandbox is restored");
+	expect_calls(&w, "find\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "stop @\n"
+			 "rename @ @-sbx-old\n"
+			 "remove @-sbx-new\n"
+			 "start @\n");
+	expect_restored(&w, old_id);
+	world_release(&w);
+}
+
+static void test_rollback_rename_new(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "rename", 2, SBX_ECONFLICT, false);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_ECONFLICT, "the previous sandbox is restored");
+	expect_calls(&w, "find\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "stop @\n"
+			 "rename @ @-sbx-old\n"
+			 "rename @-sbx-new @\n"
+			 "remove @-sbx-new\n"
+			 "rename @-sbx-old @\n"
+			 "start @\n");
+	expect_restored(&w, old_id);
+	world_release(&w);
+}
+
+static void test_rollback_start_new(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "start", 1, SBX_EUNAVAILABLE, false);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
+	expect_calls(&w, "find\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "stop @\n"
+			 "rename @ @-sbx-old\n"
+			 "rename @-sbx-new @\n"
+			 "start @\n"
+			 "remove @\n"
+			 "rename @-sbx-old @\n"
+			 "start @\n");
+	expect_restored(&w, old_id);
+	world_release(&w);
+}
+
+/* The rollback fails too: the error says so, and the next apply repairs it. */
+static void test_rollback_fails_then_recovers(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "start", 1, SBX_EUNAVAILABLE, false);
+	fake_fail(w.fb, "rename", 3, SBX_EUNAVAILABLE, false); /* the rename back */
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "and so did part of the rollback");
+	/* The old one runs again, but under the temporary name. */
+	expect_state(&w, "@-sbx-old:running");
+	fake_clear_calls(w.fb);
+	/* A lone claimant is no crash to recover from: the plan recreates it under the name. */
+	prepare(&w);
+	expect_calls(&w, "find\n");
+	assert_string_equal(w.actual.id, old_id);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* The old container cannot be removed at the end: a warning, and the next apply finishes. */
+static void test_remove_previous_fails(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "remove", 1, SBX_EUNAVAILABLE, false);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	assert_non_null(strstr(w.notes.data, "could not remove the previous container"));
+	expect_state(&w, "@:running @-sbx-old:created");
+	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d.name));
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
+	expect_state(&w, "@:running");
+	assert_string_equal(fake_id(w.fb, w.d.name), new_id);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* A name taken between the check and the create: another sbx's recreate holds @-sbx-new. */
+static void test_recreate_name_conflict(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_add(w.fb, "x", NULL, NULL, false); /* someone else's, untouched throughout */
+	fake_fail(w.fb, "create", 1, SBX_ECONFLICT, false);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	assert_int_equal(rc, SBX_ECONFLICT);
+	sbx_error_free(err);
+	err = NULL;
+	expect_state(&w, "@:running x:created");
+	assert_string_equal(fake_id(w.fb, w.d.name), old_id);
+	world_release(&w);
+}
+
+/* A create racing another one for the name: the engine's 409, and nothing of sbx's is left. */
+static void test_create_name_conflict(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	fake_clear_calls(w.fb);
+	const char *theirs = fake_add(w.fb, w.d.name, NULL, NULL, true);
+	_cleanup_free_ char *their_id = xstrdup(theirs);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_ECONFLICT, "409");
+	expect_calls(&w, "image_ensure " IMAGE "\ncreate @ " IMAGE "\n");
+	expect_state(&w, "@:running");
+	assert_string_equal(fake_id(w.fb, w.d.name), their_id);
+	world_release(&w);
+}
+
+/*
+ * Each call of a recreate fails in turn, before its effect and after it (a
+ * timeout that reached the engine). A failure before any effect leaves the
+ * old sandbox as it was; and whatever the failure, the next apply, with
+ * the engine well again, converges: one sandbox under the name, running,
+ * and nothing left to do.
+ */
+static void test_fail_each_call_then_converge(void **state)
+{
+	(void)state;
+	for (int after = 0; after <= 1; after++) {
+		for (int n = 1;; n++) {
+			world w;
+			_cleanup_free_ char *old_id = made_then_changed(&w);
+			fake_clear_calls(w.fb);
+			fake_fail_call(w.fb, n, SBX_EUNAVAILABLE, after);
+			sbx_error *err = NULL;
+			int rc = apply(&w, &err);
+			sbx_error_free(err);
+			err = NULL;
+			if ((size_t)n > fake_ncalls(w.fb)) {
+				/* The recreate made fewer calls: every one has failed once. */
+				assert_int_equal(rc, 0);
+				assert_true(n > 8);
+				world_release(&w);
+				break;
+			}
+			if (rc < 0 && !after)
+				expect_restored(&w, old_id);
+			prepare(&w);
+			if (apply(&w, &err) < 0)
+				fail_msg("call %d failing%s: the next apply fails: %s", n,
+					 after ? " after its effect" : "", err->msg);
+			prepare(&w);
+			if (sbx_plan_has_changes(w.plan))
+				fail_msg("call %d failing%s: no convergence", n,
+					 after ? " after its effect" : "");
+			expect_state(&w, "@:running");
+			world_release(&w);
+		}
+	}
+}
+
+/* ---- recovery: each state a crash can leave, the names as journal ---- */
+
+/* The workspace's containers as a crash left them: name, running; then apply's prepare. */
+static void crashed(world *w, const char *a, bool a_running, const char *b, bool b_running)
+{
+	world_init(w);
+	write_yaml("");
+	prepare(w);
+	_cleanup_free_ char *an = expand(w, a);
+	_cleanup_free_ char *bn = expand(w, b);
+	fake_add(w->fb, an, &w->d.ws, &w->d.fields, a_running);
+	fake_add(w->fb, bn, &w->d.ws, &w->d.fields, b_running);
+	fake_clear_calls(w->fb);
+	prepare(w);
+}
+
+/* After create-new (the old one running, or stopped after stop-old): the new one goes. */
+static void test_recover_after_create_new(void **state)
+{
+	(void)state;
+	world w;
+	crashed(&w, "@", true, "@-sbx-new", false);
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nfind\n");
+	expect_state(&w, "@:running");
+	assert_non_null(strstr(w.notes.data, "rolled back"));
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+static void test_recover_after_stop_old(void **state)
+{
+	(void)state;
+	world w;
+	crashed(&w, "@", false, "@-sbx-new", false);
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nfind\n");
+	expect_state(&w, "@:created");
+	/* The old one was stopped on the way: the plan starts it. */
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
+	world_release(&w);
+}
+
+static void test_recover_after_rename_old(void **state)
+{
+	(void)state;
+	world w;
+	crashed(&w, "@-sbx-old", false, "@-sbx-new", false);
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nrename @-sbx-old @\nfind\n");
+	expect_state(&w, "@:created");
+	world_release(&w);
+}
+
+static void test_recover_after_rename_new(void **state)
+{
+	(void)state;
+	world w;
+	crashed(&w, "@-sbx-old", false, "@", false);
+	expect_calls(&w, "find\nfind_all\nremove @\nrename @-sbx-old @\nfind\n");
+	expect_state(&w, "@:created");
+	world_release(&w);
+}
+
+static void test_recover_after_start_new(void **state)
+{
+	(void)state;
+	world w;
+	crashed(&w, "@-sbx-old", false, "@", true);
+	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d.name));
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
+	expect_state(&w, "@:running");
+	assert_string_equal(fake_id(w.fb, w.d.name), new_id);
+	assert_non_null(strstr(w.notes.data, "finished an interrupted recreate"));
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* Another container claiming the workspace under a name of no recreate: refused, untouched. */
+static void test_recover_refuses_strangers(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	fake_add(w.fb, w.d.name, &w.d.ws, &w.d.fields, true);
+	fake_add(w.fb, "other", &w.d.ws, &w.d.fields, true);
+	sbx_error *err = NULL;
+	int rc = sbx_apply_recover(w.b, &w.d.ws, w.d.name, note, &w.notes, &err);
+	expect_error(&err, rc, SBX_ECONFLICT, "'other'");
+	expect_state(&w, "other:running @:running");
+	world_release(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_create_then_noop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_start_fails_removes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stopped_is_started, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rename_in_place, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recreate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_create_new, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_stop_old, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_stop_old_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_rename_old, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_rename_new, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_start_new, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_fails_then_recovers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove_previous_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recreate_name_conflict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_name_conflict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fail_each_call_then_converge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_after_create_new, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_after_stop_old, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_after_rename_old, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_after_rename_new, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_after_start_new, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
