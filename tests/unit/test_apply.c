@@ -31,18 +31,9 @@ static int setup(void **state)
 	(void)state;
 	if (tmpdir_make(tmp, "apply") < 0)
 		return -1;
-	_cleanup_free_ char *home = xasprintf("%s/home", tmp);
 	_cleanup_free_ char *ws = xasprintf("%s/ws", tmp);
-	mkdir(home, 0700);
 	mkdir(ws, 0755);
-	setenv("HOME", home, 1);
-	unsetenv("XDG_DATA_HOME");
-	unsetenv("XDG_CONFIG_HOME");
-	unsetenv("XDG_STATE_HOME");
-	unsetenv("XDG_RUNTIME_DIR");
-	unsetenv("SSH_AUTH_SOCK");
-	unsetenv("DOCKER_HOST");
-	return 0;
+	return tmpdir_home(tmp);
 }
 
 static int teardown(void **state)

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 /* tmpdir_make: a new directory /tmp/sbx-NAME.XXXXXX, its canonical path in buf. */
 static inline int tmpdir_make(char buf[PATH_MAX], const char *name)
@@ -33,6 +34,27 @@ static inline int tmpdir_remove_entry(const char *path, const struct stat *st, i
 static inline int tmpdir_remove(const char *dir)
 {
 	return nftw(dir, tmpdir_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * tmpdir_home: a home of the test's own, dir/home (0700), as $HOME, and none
+ * of the host's variables that would point sbx elsewhere (its XDG
+ * directories, the runtime directory, the ssh agent, the engine).
+ */
+static inline int tmpdir_home(const char *dir)
+{
+	char home[PATH_MAX + 8];
+	snprintf(home, sizeof(home), "%s/home", dir);
+	if (mkdir(home, 0700) < 0)
+		return -1;
+	setenv("HOME", home, 1);
+	unsetenv("XDG_DATA_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("SSH_AUTH_SOCK");
+	unsetenv("DOCKER_HOST");
+	return 0;
 }
 
 #endif
