@@ -286,6 +286,15 @@ void sbx_out_plan_json(const sbx_plan *plan)
 		json_object *a = json_object_new_object();
 		json_object_object_add(a, "action", jstr(sbx_action_name(plan->actions[i].type)));
 		json_object_object_add(a, "reason", jstr(plan->actions[i].reason));
+		if (plan->actions[i].type == SBX_ACTION_RECREATE) {
+			/* What the recreate does with the installed state, and why. */
+			_cleanup_free_ char *why = sbx_keep_reason(&plan->actions[i]);
+			json_object *st = json_object_new_object();
+			json_object_object_add(
+			    st, "kept", json_object_new_boolean(sbx_keep_kept(plan->actions[i].keep)));
+			json_object_object_add(st, "reason", jstr(why));
+			json_object_object_add(a, "installed_state", st);
+		}
 		json_object_array_add(actions, a);
 	}
 	json_object_object_add(o, "actions", actions);

@@ -240,226 +240,239 @@ static void link_tokens(sbx_backend *b, const char *id, const sbx_desired *d, sb
 	free(argv);
 }
 
-static bool plan_has(const sbx_plan *p, sbx_action_type t)
+/*
+ * What a run of the plan holds between its steps: the container the next
+ * step acts on, and what a failure must undo.
+ */
+typedef struct run {
+	sbx_backend *b;
+	const sbx_desired *d;
+	const sbx_actual *old; /* the sandbox as the plan found it */
+	sbx_apply_note note;
+	void *arg;
+	char *qname;  /* the sandbox's name, quoted */
+	char *id;     /* the container the next step acts on */
+	bool made;    /* id was created by this run: removed on failure */
+	bool replace; /* a recreate: id replaces old */
+	bool swapping;	/* a recreate past its checks: a failure puts old back */
+	bool old_stopped, old_renamed;
+	owner_map om;
+} run;
+
+/* The container for the sandbox, from image, under name: made, owner mapped, checked. */
+static int make_container(run *r, const char *name, const char *image, sbx_error **err)
 {
-	for (size_t i = 0; i < p->n_actions; i++)
-		if (p->actions[i].type == t)
-			return true;
-	return false;
+	const sbx_desired *d = r->d;
+	sbx_create c = {d->cfg->spec, &d->facts,   &d->ws,	    &d->fields,
+			name,	      image,	   d->pass_env, d->config_hash};
+	int rc = r->b->create(r->b, &r->id, &c, err);
+	if (rc < 0)
+		return rc; /* nothing made */
+	r->made = true;
+	if (!r->replace)
+		notef(r->note, r->arg, "created %s (%.12s)", r->qname, r->id);
+	if ((rc = map_owner(&r->om, r->b, r->id, d, r->note, r->arg, err)) < 0)
+		return rc;
+	return sbx_desired_verify(d, err);
 }
 
-static bool image_changed(const sbx_plan *p)
+static int do_create(run *r, sbx_error **err)
 {
-	for (size_t i = 0; i < p->n_changes; i++)
-		if (strcmp(p->changes[i].path, "image") == 0)
-			return true;
-	return false;
+	int rc = r->b->image_ensure(r->b, r->d->cfg->spec->image, r->note, r->arg, err);
+	if (rc < 0)
+		return rc;
+	return make_container(r, r->d->name, r->d->cfg->spec->image, err);
 }
 
 /*
- * A committed snapshot carries the old container's environment in its
- * image config, and the engine merges an image's environment into every
- * container made from it: a variable removed from the file would live on.
- * So a recreate that removes one starts from the image instead.
+ * The recreate's first half: the new container beside the old one (from a
+ * snapshot of it when the plan keeps the installed state), then the names
+ * swap. The old container stays intact until the new one runs under the
+ * name (the start step); only then does commit remove it.
  */
-static const char *removed_variable(const sbx_plan *p)
+static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 {
-	for (size_t i = 0; i < p->n_changes; i++) {
-		const sbx_change *c = &p->changes[i];
-		if (!c->new_value &&
-		    (strncmp(c->path, "env.", 4) == 0 || strncmp(c->path, "pass_env.", 9) == 0 ||
-		     strncmp(c->path, "git.", 4) == 0))
-			return c->path;
-	}
-	return NULL;
-}
-
-/* A variable name as sandbox.yaml allows it (the label it comes from is the engine's word). */
-static bool env_name_ok(const char *n)
-{
-	if (!*n || (*n >= '0' && *n <= '9'))
-		return false;
-	for (; *n; n++)
-		if (!((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z') ||
-		      (*n >= '0' && *n <= '9') || *n == '_'))
-			return false;
-	return true;
-}
-
-/*
- * The recreate: new beside old, then the names swap. At every step the old
- * container is intact until the new one runs under the canonical name.
- */
-static int recreate(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d,
-		    const sbx_actual *old, sbx_apply_note note, void *arg, sbx_error **err)
-{
+	const sbx_desired *d = r->d;
 	const sbx_spec *spec = d->cfg->spec;
 	_cleanup_free_ char *tmp_name = xasprintf("%s-sbx-new", d->name);
 	_cleanup_free_ char *prev_name = xasprintf("%s-sbx-old", d->name);
 	_cleanup_free_ char *snapshot = NULL;
-	_cleanup_free_ char *new_id = NULL;
-	_cleanup_free_ char *qname = sbx_quotes(d->name);
 	const char *image = spec->image;
+	sbx_backend *b = r->b;
 	int rc;
 
-	const char *removed = removed_variable(plan);
-	if (spec->preserve_state && removed && !image_changed(plan)) {
-		notef(note, arg,
+	r->replace = true;
+	if ((rc = b->image_ensure(b, spec->image, r->note, r->arg, err)) < 0)
+		return rc;
+	switch (a->keep) {
+	case SBX_KEEP_OFF:
+		break;
+	case SBX_KEEP_VARIABLE_REMOVED:
+		notef(r->note, r->arg,
 		      "%s is removed: a snapshot would keep it, so the new sandbox starts from "
 		      "the image, without the old one's installed state",
-		      removed);
-	} else if (spec->preserve_state && !image_changed(plan)) {
-		/* The old container's pass_env values would be baked into the image. */
-		const char **blank = xcalloc(old->fields.n + 1, sizeof(char *));
-		size_t nb = 0;
-		for (size_t i = 0; i < old->fields.n; i++)
-			if (strncmp(old->fields.v[i].path, "pass_env.", 9) == 0 &&
-			    env_name_ok(old->fields.v[i].path + 9))
-				blank[nb++] = old->fields.v[i].path + 9;
-		rc = b->snapshot(b, &snapshot, old->id, SBX_SNAPSHOT_REPO, d->name, blank, err);
-		free(blank);
+		      a->removed);
+		break;
+	case SBX_KEEP_IMAGE_CHANGED:
+		notef(r->note, r->arg,
+		      "the image changed: the new sandbox starts from it, without the "
+		      "old one's installed state");
+		break;
+	case SBX_KEEP_SNAPSHOT:
+		rc = b->snapshot(b, &snapshot, r->old->id, SBX_SNAPSHOT_REPO, d->name,
+				 (const char *const *)a->blank_env, err);
 		if (rc < 0) {
-			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", qname);
+			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", r->qname);
 			return rc;
 		}
 		image = snapshot;
-		notef(note, arg, "kept the installed state of %s in a snapshot image", qname);
-	} else if (spec->preserve_state) {
-		notef(note, arg,
-		      "the image changed: the new sandbox starts from it, without the "
-		      "old one's installed state");
+		notef(r->note, r->arg, "kept the installed state of %s in a snapshot image",
+		      r->qname);
+		break;
 	}
-	sbx_create c = {spec,	  &d->facts, &d->ws,	  &d->fields,
-			tmp_name, image,     d->pass_env, d->config_hash};
-	if ((rc = b->create(b, &new_id, &c, err)) < 0)
-		return rc; /* nothing changed yet */
-	owner_map om;
-	if ((rc = map_owner(&om, b, new_id, d, note, arg, err)) < 0) {
-		sbx_error *rm = NULL;
-		b->remove(b, new_id, true, &rm);
-		sbx_error_free(rm);
-		return rc;
-	}
-
-	if ((rc = sbx_desired_verify(d, err)) < 0) {
-		free(om.home);
-		sbx_error *rm = NULL;
-		b->remove(b, new_id, true, &rm);
-		sbx_error_free(rm);
+	if ((rc = make_container(r, tmp_name, image, err)) < 0)
 		return rc; /* the old sandbox untouched */
-	}
 
 	/* From here on, a failure puts the old container back. */
-	bool old_stopped = false, old_renamed = false, new_renamed = false;
-	if (old->running) {
+	r->swapping = true;
+	if (r->old->running) {
 		/*
 		 * A stop that fails may have stopped it all the same (a timeout
 		 * after the engine acted): the rollback starts it again either
 		 * way, and a start of a running container is no error.
 		 */
-		old_stopped = true;
-		if ((rc = b->stop(b, old->id, err)) < 0)
-			goto rollback;
+		r->old_stopped = true;
+		if ((rc = b->stop(b, r->old->id, err)) < 0)
+			return rc;
 	}
 	/* One a rollback could not rename back has the previous name already. */
-	if (strcmp(old->name, prev_name) != 0) {
-		if ((rc = b->rename(b, old->id, prev_name, err)) < 0)
-			goto rollback;
-		old_renamed = true;
+	if (strcmp(r->old->name, prev_name) != 0) {
+		if ((rc = b->rename(b, r->old->id, prev_name, err)) < 0)
+			return rc;
+		r->old_renamed = true;
 	}
-	if ((rc = b->rename(b, new_id, d->name, err)) < 0)
-		goto rollback;
-	new_renamed = true;
-	if ((rc = sbx_desired_verify(d, err)) < 0 || (rc = b->start(b, new_id, err)) < 0)
-		goto rollback;
-	chown_home(&om, b, new_id, d, note, arg);
-	link_tokens(b, new_id, d, note, arg);
-	notef(note, arg, "replaced %s (new container %.12s)", qname, new_id);
+	return b->rename(b, r->id, d->name, err);
+}
+
+static int do_rename(run *r, const sbx_action *a, sbx_error **err)
+{
+	int rc = r->b->rename(r->b, r->id, r->d->name, err);
+	if (rc < 0)
+		return rc;
+	_cleanup_free_ char *qold = sbx_quotes(a->from ? a->from : "");
+	notef(r->note, r->arg, "renamed %s to %s", qold, r->qname);
+	return 0;
+}
+
+static int do_update(run *r, sbx_error **err)
+{
+	int rc = r->b->update(r->b, r->id, &r->d->cfg->spec->resources, err);
+	if (rc < 0)
+		return rc;
+	notef(r->note, r->arg, "updated the resource limits of %s", r->qname);
+	return 0;
+}
+
+/* Every host path checked again just before the start; then the owner's home and the tokens. */
+static int do_start(run *r, sbx_error **err)
+{
+	int rc;
+	if ((rc = sbx_desired_verify(r->d, err)) < 0 || (rc = r->b->start(r->b, r->id, err)) < 0)
+		return rc;
+	chown_home(&r->om, r->b, r->id, r->d, r->note, r->arg);
+	link_tokens(r->b, r->id, r->d, r->note, r->arg);
+	if (r->replace)
+		notef(r->note, r->arg, "replaced %s (new container %.12s)", r->qname, r->id);
+	else
+		notef(r->note, r->arg, "started %s", r->qname);
+	return 0;
+}
+
+/* Every step done: the sandbox a recreate replaced goes. */
+static void commit(run *r)
+{
+	if (!r->replace)
+		return;
 	sbx_error *rm_err = NULL;
-	if (b->remove(b, old->id, true, &rm_err) < 0) {
-		notef(note, arg, "warning: could not remove the previous container: %s",
+	if (r->b->remove(r->b, r->old->id, true, &rm_err) < 0) {
+		notef(r->note, r->arg, "warning: could not remove the previous container: %s",
 		      rm_err->msg);
 		sbx_error_free(rm_err);
 	}
-	return 0;
+}
 
-rollback:;
-	free(om.home);
+/*
+ * A step failed: no half-made sandbox. A container this run made is
+ * removed; past a recreate's checks the old one gets its name back and
+ * runs again if it ran. err is wrapped to say what was restored.
+ */
+static void rollback(run *r, sbx_error **err)
+{
 	sbx_error *rb = NULL;
-	b->remove(b, new_id, true, &rb);
-	(void)new_renamed;
-	if (old_renamed)
-		b->rename(b, old->id, old->name, &rb);
-	if (old_stopped && sbx_actual_verify(old, &rb) == 0)
-		b->start(b, old->id, &rb);
+	if (r->made)
+		r->b->remove(r->b, r->id, true, r->swapping ? &rb : NULL);
+	if (!r->replace) {
+		if (r->made)
+			sbx_error_wrap(err, "starting %s (removed again)", r->qname);
+		return;
+	}
+	if (!r->swapping)
+		return; /* the old sandbox untouched */
+	if (r->old_renamed)
+		r->b->rename(r->b, r->old->id, r->old->name, &rb);
+	if (r->old_stopped && sbx_actual_verify(r->old, &rb) == 0)
+		r->b->start(r->b, r->old->id, &rb);
 	if (rb) {
 		sbx_error_wrap(err, "recreating %s failed, and so did part of the rollback (%s)",
-			       qname, rb->msg);
+			       r->qname, rb->msg);
 		sbx_error_free(rb);
 	} else {
 		sbx_error_wrap(err, "recreating %s failed; the previous sandbox is restored",
-			       qname);
+			       r->qname);
 	}
-	return rc;
 }
 
 int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
 	      sbx_apply_note note, void *arg, sbx_error **err)
 {
-	const sbx_spec *spec = d->cfg->spec;
-	_cleanup_free_ char *qname = sbx_quotes(d->name);
-	int rc;
-	if (!sbx_plan_has_changes(plan))
-		return 0;
-
-	if (plan_has(plan, SBX_ACTION_CREATE) || plan_has(plan, SBX_ACTION_RECREATE)) {
-		if ((rc = b->image_ensure(b, spec->image, note, arg, err)) < 0)
-			return rc;
-	}
-	if (plan_has(plan, SBX_ACTION_CREATE)) {
-		_cleanup_free_ char *id = NULL;
-		sbx_create c = {spec,	 &d->facts,   &d->ws,	   &d->fields,
-				d->name, spec->image, d->pass_env, d->config_hash};
-		if ((rc = b->create(b, &id, &c, err)) < 0)
-			return rc;
-		notef(note, arg, "created %s (%.12s)", qname, id);
-		owner_map om = {0};
-		if ((rc = map_owner(&om, b, id, d, note, arg, err)) < 0 ||
-		    (rc = sbx_desired_verify(d, err)) < 0 || (rc = b->start(b, id, err)) < 0) {
-			free(om.home);
-			/* No half-made sandbox: a container that cannot start is removed. */
-			sbx_error *rm = NULL;
-			b->remove(b, id, true, &rm);
-			sbx_error_free(rm);
-			sbx_error_wrap(err, "starting %s (removed again)", qname);
-			return rc;
+	run r = {.b = b, .d = d, .old = actual, .note = note, .arg = arg};
+	r.qname = sbx_quotes(d->name);
+	r.id = actual && actual->exists ? xstrdup(actual->id) : NULL;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < plan->n_actions; i++) {
+		const sbx_action *a = &plan->actions[i];
+		switch (a->type) {
+		case SBX_ACTION_CREATE:
+			free(r.id);
+			r.id = NULL;
+			rc = do_create(&r, err);
+			break;
+		case SBX_ACTION_RECREATE:
+			free(r.id);
+			r.id = NULL;
+			rc = do_recreate(&r, a, err);
+			break;
+		case SBX_ACTION_RENAME:
+			rc = do_rename(&r, a, err);
+			break;
+		case SBX_ACTION_UPDATE:
+			rc = do_update(&r, err);
+			break;
+		case SBX_ACTION_START:
+			rc = do_start(&r, err);
+			break;
+		case SBX_ACTION_NONE:
+			break;
 		}
-		chown_home(&om, b, id, d, note, arg);
-		link_tokens(b, id, d, note, arg);
-		notef(note, arg, "started %s", qname);
-		return 0;
 	}
-	if (plan_has(plan, SBX_ACTION_RECREATE))
-		return recreate(b, plan, d, actual, note, arg, err);
-	if (plan_has(plan, SBX_ACTION_RENAME)) {
-		if ((rc = b->rename(b, actual->id, d->name, err)) < 0)
-			return rc;
-		_cleanup_free_ char *qold = sbx_quotes(actual->name);
-		notef(note, arg, "renamed %s to %s", qold, qname);
-	}
-	if (plan_has(plan, SBX_ACTION_UPDATE)) {
-		if ((rc = b->update(b, actual->id, &spec->resources, err)) < 0)
-			return rc;
-		notef(note, arg, "updated the resource limits of %s", qname);
-	}
-	if (plan_has(plan, SBX_ACTION_START)) {
-		if ((rc = sbx_desired_verify(d, err)) < 0 ||
-		    (rc = b->start(b, actual->id, err)) < 0)
-			return rc;
-		link_tokens(b, actual->id, d, note, arg);
-		notef(note, arg, "started %s", qname);
-	}
-	return 0;
+	if (rc < 0)
+		rollback(&r, err);
+	else
+		commit(&r);
+	free(r.om.home);
+	free(r.id);
+	free(r.qname);
+	return rc;
 }
 
 static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sbx_actual *all,

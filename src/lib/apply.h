@@ -19,8 +19,11 @@
 typedef void (*sbx_apply_note)(const char *line, void *arg);
 
 /*
- * sbx_apply: carry out plan, made from d and actual. Errors from the backend
- * pass through; after a rollback the error says what was restored.
+ * sbx_apply: run plan, made from d and actual: its actions in order, each
+ * with what the plan decided for it (a recreate's installed state, a
+ * rename's old name), and nothing else. A failing action rolls back what
+ * the run did; errors from the backend pass through, wrapped to say what
+ * was restored.
  */
 int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
 	      sbx_apply_note note, void *arg, sbx_error **err);

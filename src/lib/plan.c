@@ -208,10 +208,95 @@ const char *sbx_action_name(sbx_action_type t)
 	return "?";
 }
 
-static void add_action(sbx_plan *p, sbx_action_type t, char *reason)
+bool sbx_keep_kept(sbx_keep k)
+{
+	return k == SBX_KEEP_SNAPSHOT;
+}
+
+char *sbx_keep_reason(const sbx_action *a)
+{
+	switch (a->keep) {
+	case SBX_KEEP_OFF:
+		return xstrdup("preserve_state is false");
+	case SBX_KEEP_SNAPSHOT:
+		return xstrdup("preserve_state: the new sandbox starts from a snapshot of the old one");
+	case SBX_KEEP_IMAGE_CHANGED:
+		return xstrdup("the image changed: the new sandbox starts from it");
+	case SBX_KEEP_VARIABLE_REMOVED:
+		return xasprintf("%s is removed: a snapshot would keep it",
+				 a->removed ? a->removed : "");
+	}
+	return xstrdup("?");
+}
+
+const sbx_action *sbx_plan_action(const sbx_plan *plan, sbx_action_type t)
+{
+	for (size_t i = 0; i < plan->n_actions; i++)
+		if (plan->actions[i].type == t)
+			return &plan->actions[i];
+	return NULL;
+}
+
+static sbx_action *add_action(sbx_plan *p, sbx_action_type t, char *reason)
 {
 	p->actions = xreallocarray(p->actions, p->n_actions + 1, sizeof(sbx_action));
-	p->actions[p->n_actions++] = (sbx_action){t, reason};
+	sbx_action *a = &p->actions[p->n_actions++];
+	*a = (sbx_action){.type = t, .reason = reason};
+	return a;
+}
+
+/* A variable name as sandbox.yaml allows it (the label it comes from is the engine's word). */
+static bool env_name_ok(const char *n)
+{
+	if (!*n || (*n >= '0' && *n <= '9'))
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z') ||
+		      (*n >= '0' && *n <= '9') || *n == '_'))
+			return false;
+	return true;
+}
+
+/*
+ * What a recreate does with the installed state. A committed snapshot
+ * carries the old container's environment in its image config, and the
+ * engine merges an image's environment into every container made from
+ * it: a variable removed from the file would live on, so a recreate that
+ * removes one starts from the image instead. A snapshot empties the old
+ * container's pass_env values, which would otherwise be baked into it.
+ */
+static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired,
+			const sbx_actual *actual)
+{
+	const sbx_fieldv *ps = sbx_fields_get(desired, "preserve_state");
+	bool image_changed = false;
+	const char *removed = NULL;
+	for (size_t i = 0; i < p->n_changes; i++) {
+		const sbx_change *c = &p->changes[i];
+		if (strcmp(c->path, "image") == 0)
+			image_changed = true;
+		else if (!removed && !c->new_value &&
+			 (strncmp(c->path, "env.", 4) == 0 ||
+			  strncmp(c->path, "pass_env.", 9) == 0 || strncmp(c->path, "git.", 4) == 0))
+			removed = c->path;
+	}
+	if (!ps || strcmp(ps->value, "true") != 0) {
+		a->keep = SBX_KEEP_OFF;
+	} else if (image_changed) {
+		a->keep = SBX_KEEP_IMAGE_CHANGED;
+	} else if (removed) {
+		a->keep = SBX_KEEP_VARIABLE_REMOVED;
+		a->removed = xstrdup(removed);
+	} else {
+		a->keep = SBX_KEEP_SNAPSHOT;
+		const sbx_fields *old = &actual->fields;
+		a->blank_env = xcalloc(old->n + 1, sizeof(char *));
+		size_t nb = 0;
+		for (size_t i = 0; i < old->n; i++)
+			if (strncmp(old->v[i].path, "pass_env.", 9) == 0 &&
+			    env_name_ok(old->v[i].path + 9))
+				a->blank_env[nb++] = xstrdup(old->v[i].path + 9);
+	}
 }
 
 /*
@@ -329,12 +414,14 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 	}
 	if (recreate) {
 		_cleanup_free_ char *paths = paths_of(p, SBX_EFFECT_RECREATE);
-		add_action(p, SBX_ACTION_RECREATE, xasprintf("changed: %s", paths));
+		sbx_action *a = add_action(p, SBX_ACTION_RECREATE, xasprintf("changed: %s", paths));
+		decide_keep(a, p, desired, actual);
 		add_action(p, SBX_ACTION_START, xstrdup("the new sandbox is started"));
 	} else {
 		if (rename)
 			add_action(p, SBX_ACTION_RENAME,
-				   xasprintf("the name changed from %s", actual->name));
+				   xasprintf("the name changed from %s", actual->name))
+			    ->from = xstrdup(actual->name);
 		if (update) {
 			_cleanup_free_ char *paths = paths_of(p, SBX_EFFECT_IN_PLACE);
 			add_action(p, SBX_ACTION_UPDATE, xasprintf("changed: %s", paths));
@@ -374,8 +461,15 @@ void sbx_plan_free(sbx_plan *plan)
 {
 	if (!plan)
 		return;
-	for (size_t i = 0; i < plan->n_actions; i++)
-		free(plan->actions[i].reason);
+	for (size_t i = 0; i < plan->n_actions; i++) {
+		sbx_action *a = &plan->actions[i];
+		free(a->reason);
+		free(a->removed);
+		free(a->from);
+		for (size_t j = 0; a->blank_env && a->blank_env[j]; j++)
+			free(a->blank_env[j]);
+		free(a->blank_env);
+	}
 	free(plan->actions);
 	for (size_t i = 0; i < plan->n_changes; i++) {
 		free(plan->changes[i].path);
@@ -494,6 +588,13 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 				sbx_buf_adds(&b, "  # narrows host access");
 			sbx_buf_addc(&b, '\n');
 		}
+	}
+	const sbx_action *re = sbx_plan_action(plan, SBX_ACTION_RECREATE);
+	if (re) {
+		_cleanup_free_ char *reason = sbx_keep_reason(re);
+		_cleanup_free_ char *why = sbx_escape(reason); /* a path from a label */
+		sbx_buf_addf(&b, "      installed state: %s (%s)\n",
+			     sbx_keep_kept(re->keep) ? "kept" : "not kept", why);
 	}
 	if (start && !create && !recreate) {
 		const char *reason = "";

@@ -56,9 +56,27 @@ typedef struct sbx_change {
 	bool sensitive;	   /* print neither value */
 } sbx_change;
 
+/* What a recreate does with the old sandbox's installed state (preserve_state). */
+typedef enum sbx_keep {
+	SBX_KEEP_OFF,		   /* preserve_state is false: the new sandbox starts from the image */
+	SBX_KEEP_SNAPSHOT,	   /* kept: a snapshot of the old sandbox is the new one's image */
+	SBX_KEEP_IMAGE_CHANGED,	   /* not kept: the image changed, the new one starts from it */
+	SBX_KEEP_VARIABLE_REMOVED, /* not kept: a snapshot would keep a removed variable */
+} sbx_keep;
+
+/*
+ * One step of the program apply runs, in order, with all it needs beyond
+ * the desired state the plan was made from.
+ */
 typedef struct sbx_action {
 	sbx_action_type type;
 	char *reason;
+	/* SBX_ACTION_RECREATE */
+	sbx_keep keep;
+	char *removed;	   /* SBX_KEEP_VARIABLE_REMOVED: the removed variable's path */
+	char **blank_env;  /* SBX_KEEP_SNAPSHOT: pass_env names the snapshot empties (NULL-ended) */
+	/* SBX_ACTION_RENAME */
+	char *from;	   /* the name before */
 } sbx_action;
 
 /* What the engine has for a workspace, as state reads it. */
@@ -124,6 +142,15 @@ sbx_effect sbx_change_effect(const char *path, const char *was, const char *now)
 sbx_access sbx_change_access(const char *path, const char *was, const char *now);
 const char *sbx_access_name(sbx_access a);
 const char *sbx_action_name(sbx_action_type t);
+/* sbx_keep_kept: the recreate keeps the installed state. */
+bool sbx_keep_kept(sbx_keep k);
+/*
+ * sbx_keep_reason: why a recreate keeps the installed state or not, a
+ * phrase; unescaped (it may name a path from a label). Caller frees.
+ */
+char *sbx_keep_reason(const sbx_action *a);
+/* sbx_plan_action: the plan's action of type t, or NULL. */
+const sbx_action *sbx_plan_action(const sbx_plan *plan, sbx_action_type t);
 
 /*
  * sbx_plan_render: the plan as text, Terraform's way: "+" create,

@@ -114,6 +114,8 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 	a->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	a->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
 	fields_copy(&a->fields, &c->fields);
+	/* As the docker backend does: the name is the container's own, not its label's. */
+	sbx_fields_set(&a->fields, "name", c->name, false);
 }
 
 static bool claims(const fake_container *c, const sbx_workspace *ws)

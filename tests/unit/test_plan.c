@@ -388,6 +388,99 @@ static void test_actions_ordered(void **state)
 	sbx_fields_release(&have);
 }
 
+/* The recreate's plan for want over have: its action, kept in *plan to free. */
+static const sbx_action *recreate_of(sbx_plan **plan, const sbx_fields *want,
+				     const sbx_fields *have)
+{
+	sbx_actual a = {.exists = true,
+			.id = "c1",
+			.name = "x",
+			.running = true,
+			.form_version = 1,
+			.fields = *have};
+	assert_int_equal(sbx_plan_make(plan, want, &a, NULL), 0);
+	assert_int_equal((*plan)->actions[0].type, SBX_ACTION_RECREATE);
+	return &(*plan)->actions[0];
+}
+
+/* The plan decides what a recreate does with the installed state, and says why. */
+static void test_recreate_keeps_state(void **state)
+{
+	(void)state;
+	sbx_fields want = {0}, have = {0};
+	sbx_fields_set(&want, "name", "x", false);
+	sbx_fields_set(&have, "name", "x", false);
+	sbx_fields_set(&want, "preserve_state", "true", false);
+	sbx_fields_set(&want, "env.A", "1", false);
+	sbx_fields_set(&have, "env.A", "2", false);
+	sbx_fields_set(&have, "pass_env.TOKEN", "hmac-sha256:00", true);
+	sbx_fields_set(&have, "pass_env.BAD NAME", "hmac-sha256:00", true);
+	sbx_fields_set(&want, "pass_env.TOKEN", "hmac-sha256:00", true);
+	sbx_fields_set(&want, "pass_env.BAD NAME", "hmac-sha256:00", true);
+	sbx_plan *p = NULL;
+	const sbx_action *a = recreate_of(&p, &want, &have);
+	assert_int_equal(a->keep, SBX_KEEP_SNAPSHOT);
+	assert_true(sbx_keep_kept(a->keep));
+	/* The snapshot empties the old sandbox's pass_env values; a name no file allows is not one. */
+	assert_non_null(a->blank_env);
+	assert_string_equal(a->blank_env[0], "TOKEN");
+	assert_null(a->blank_env[1]);
+	char *text = sbx_plan_render(p, &want, false);
+	assert_non_null(strstr(text, "installed state: kept (preserve_state"));
+	free(text);
+	sbx_plan_free(p);
+
+	/* A removed variable: a snapshot would keep it. */
+	sbx_fields_set(&have, "env.GONE", "1", false);
+	a = recreate_of(&p, &want, &have);
+	assert_int_equal(a->keep, SBX_KEEP_VARIABLE_REMOVED);
+	assert_string_equal(a->removed, "env.GONE");
+	assert_false(sbx_keep_kept(a->keep));
+	text = sbx_keep_reason(a);
+	assert_string_equal(text, "env.GONE is removed: a snapshot would keep it");
+	free(text);
+	sbx_plan_free(p);
+
+	/* The image changed: that wins over a removed variable. */
+	sbx_fields_set(&want, "image", "b", false);
+	sbx_fields_set(&have, "image", "a", false);
+	a = recreate_of(&p, &want, &have);
+	assert_int_equal(a->keep, SBX_KEEP_IMAGE_CHANGED);
+	sbx_plan_free(p);
+
+	/* preserve_state: false, or a file without it (an older record) keeps nothing. */
+	sbx_fields_set(&want, "preserve_state", "false", false);
+	a = recreate_of(&p, &want, &have);
+	assert_int_equal(a->keep, SBX_KEEP_OFF);
+	text = sbx_plan_render(p, &want, false);
+	assert_non_null(strstr(text, "installed state: not kept (preserve_state is false)"));
+	free(text);
+	sbx_plan_free(p);
+	sbx_fields_release(&want);
+	sbx_fields_release(&have);
+}
+
+/* A rename carries the name it renames from. */
+static void test_rename_carries_from(void **state)
+{
+	(void)state;
+	sbx_fields want = {0}, have = {0};
+	sbx_fields_set(&want, "name", "new", false);
+	sbx_fields_set(&have, "name", "old", false);
+	sbx_actual a = {
+	    .exists = true, .name = "old", .running = true, .form_version = 1, .fields = have};
+	sbx_plan *p = NULL;
+	assert_int_equal(sbx_plan_make(&p, &want, &a, NULL), 0);
+	assert_int_equal(p->n_actions, 1);
+	assert_int_equal(p->actions[0].type, SBX_ACTION_RENAME);
+	assert_string_equal(p->actions[0].from, "old");
+	assert_ptr_equal(sbx_plan_action(p, SBX_ACTION_RENAME), &p->actions[0]);
+	assert_null(sbx_plan_action(p, SBX_ACTION_RECREATE));
+	sbx_plan_free(p);
+	sbx_fields_release(&want);
+	sbx_fields_release(&have);
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[128];
@@ -401,6 +494,8 @@ int main(void)
 	    cmocka_unit_test(test_fields_sorted),
 	    cmocka_unit_test(test_newer_form_refused),
 	    cmocka_unit_test(test_actions_ordered),
+	    cmocka_unit_test(test_recreate_keeps_state),
+	    cmocka_unit_test(test_rename_carries_from),
 	};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(rules); i++)
 		tests[n++] = rules[i];
