@@ -3,7 +3,7 @@
 
 #include "cmd.h"
 #include "output.h"
-#include "prepare.h"
+#include "lib/session.h"
 
 static void note(const char *line, void *arg)
 {
@@ -31,24 +31,31 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
 		return sbx_usage_error("apply", "apply takes no operands");
 	if (exit_code && !dry_run)
 		return sbx_usage_error("apply", "--exit-code goes with --dry-run");
-	sbx_prepared p;
 	sbx_error *err = NULL;
-	if (sbx_prepare(&p, ctx, !dry_run, &err) < 0) {
-		sbx_prepared_release(&p);
+	int rc = sbx_ctx_enter(ctx, &err);
+	if (rc < 0)
 		return sbx_report(err);
-	}
-	sbx_out_plan(p.plan, &p.desired.fields, ctx->color);
-	bool changes = sbx_plan_has_changes(p.plan);
+	sbx_session *s = NULL;
+	const sbx_session_opts o = {
+	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
+	    .file = ctx->file,
+	    .follow = ctx->follow,
+	    .warn = sbx_out_warn_line,
+	};
+	if (sbx_session_open(&s, &o, &err) < 0)
+		return sbx_report(err);
+	const sbx_plan *plan = sbx_session_plan(s);
+	sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
+	bool changes = sbx_plan_has_changes(plan);
 	if (dry_run || !changes) {
-		sbx_prepared_release(&p);
+		sbx_session_free(s);
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}
-	int rc = sbx_apply(p.backend, p.plan, &p.desired, &p.actual, note, NULL, &err);
-	if (rc < 0) {
-		sbx_prepared_release(&p);
+	if (sbx_session_apply(s, note, NULL, &err) < 0) {
+		sbx_session_free(s);
 		return sbx_report(err);
 	}
-	sbx_out_applied(p.plan);
-	sbx_prepared_release(&p);
+	sbx_out_applied(plan);
+	sbx_session_free(s);
 	return SBX_EXIT_OK;
 }

@@ -3,7 +3,7 @@
 
 #include "cmd.h"
 #include "output.h"
-#include "prepare.h"
+#include "lib/session.h"
 
 int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 {
@@ -22,30 +22,25 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("diff", "diff takes no operands");
-	sbx_prepared p;
 	sbx_error *err = NULL;
-	if (sbx_prepare(&p, ctx, false, &err) < 0) {
-		sbx_prepared_release(&p);
+	int rc = sbx_ctx_enter(ctx, &err);
+	if (rc < 0)
 		return sbx_report(err);
-	}
-	/*
-	 * The tamper guard's second half: the agent cannot write sandbox.yaml
-	 * from inside, but something changed it while the sandbox ran, and the
-	 * change gives the sandbox more of the host.
-	 */
-	if (sbx_plan_changed_while_running(p.plan, &p.actual, p.desired.config_hash)) {
-		_cleanup_free_ char *qf = sbx_quotes(p.cfg->path);
-		_cleanup_free_ char *qn = sbx_quotes(p.actual.name);
-		sbx_out_warn("warning: %s changed while %s was running, and the change widens its "
-			     "host access (# widens host access below): review who changed it "
-			     "(git diff, git log) before sbx apply\n",
-			     qf, qn);
-	}
+	sbx_session *s = NULL;
+	const sbx_session_opts o = {
+	    .intent = SBX_INTENT_PLAN,
+	    .file = ctx->file,
+	    .follow = ctx->follow,
+	    .warn = sbx_out_warn_line,
+	};
+	if (sbx_session_open(&s, &o, &err) < 0)
+		return sbx_report(err);
+	const sbx_plan *plan = sbx_session_plan(s);
 	if (json)
-		sbx_out_plan_json(p.plan);
+		sbx_out_plan_json(plan);
 	else
-		sbx_out_plan(p.plan, &p.desired.fields, ctx->color);
-	bool changes = sbx_plan_has_changes(p.plan);
-	sbx_prepared_release(&p);
+		sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
+	bool changes = sbx_plan_has_changes(plan);
+	sbx_session_free(s);
 	return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 }

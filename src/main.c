@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/discover.h"
+#include "lib/session.h"
 #include "output.h"
 
 static const sbx_command commands[] = {
@@ -152,34 +152,7 @@ int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err)
 	int rc = sbx_ctx_enter(ctx, err);
 	if (rc < 0)
 		return rc;
-	/*
-	 * -f FILE is read through a symbolic link only when asked: a link in a
-	 * repository can name any file of the user's (~/.git-credentials), and
-	 * error messages would then be about that file.
-	 */
-	/*
-	 * Discovery trusts only the user's own files, and so does -f: naming
-	 * a file says where it is, not who can change it, and its directory
-	 * becomes the workspace all the same (git applies safe.directory
-	 * however a repository is named). Checked before a byte is parsed.
-	 */
-	if (ctx->file) {
-		struct stat st;
-		_cleanup_free_ char *real = realpath(ctx->file, NULL);
-		bool link = lstat(ctx->file, &st) == 0 && S_ISLNK(st.st_mode);
-		/* a link without --follow-link, or a missing file: the loader says why */
-		if (real && (ctx->follow || !link) &&
-		    (rc = sbx_discover_check(real, NULL, getuid(), err)) < 0)
-			return rc;
-		return sbx_config_load(out, ctx->file, ctx->follow ? 0 : SBX_CONFIG_NOFOLLOW, err);
-	}
-	_cleanup_free_ char *path = NULL;
-	if ((rc = sbx_config_find(&path, ".", err)) < 0)
-		return rc;
-	_cleanup_free_ char *here = realpath(".", NULL);
-	if ((rc = sbx_discover_check(path, here, getuid(), err)) < 0)
-		return rc;
-	return sbx_config_load(out, path, SBX_CONFIG_NOFOLLOW, err);
+	return sbx_config_discover(out, ctx->file, ctx->follow, err);
 }
 
 int main(int argc, char **argv)

@@ -110,6 +110,12 @@ void sbx_out_warn(const char *fmt, ...)
 	fprintf(stderr, "%s%s", safe, nl ? "\n" : "");
 }
 
+void sbx_out_warn_line(const char *line, void *arg)
+{
+	(void)arg;
+	sbx_out_warn("%s\n", line);
+}
+
 void sbx_out_applied(const sbx_plan *plan)
 {
 	_cleanup_free_ char *q = sbx_quotes(plan->name);

@@ -46,6 +46,8 @@ void sbx_out_note(const char *line);
  * characters and escape sequences escaped on the way out.
  */
 void sbx_out_warn(const char *fmt, ...) SBX_PRINTF(1, 2);
+/* sbx_out_warn_line: one line of the library's warnings (sbx_line_fn), as sbx_out_warn. */
+void sbx_out_warn_line(const char *line, void *arg);
 /* The closing line of a successful apply. */
 void sbx_out_applied(const sbx_plan *plan);
 

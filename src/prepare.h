@@ -1,7 +1,7 @@
 /*
- * prepare: the path `sbx diff` and `sbx apply` share, so that what diff
- * shows is exactly what apply does: load sandbox.yaml, reach the engine,
- * make the file concrete on this host, read the actual sandbox, plan.
+ * prepare: how the commands that act on sandboxes by name or by workspace
+ * (inspect, stop, rm) find them. diff and apply open a session
+ * (lib/session.h) instead.
  */
 #ifndef SBX_PREPARE_H
 #define SBX_PREPARE_H
@@ -12,19 +12,6 @@
 #include "lib/plan.h"
 #include "lib/sandbox.h"
 #include "lib/state.h"
-
-typedef struct sbx_prepared {
-	sbx_config *cfg;
-	sbx_backend *backend;
-	sbx_desired desired;
-	sbx_actual actual;
-	sbx_plan *plan;
-	int lock_fd; /* -1: not locked */
-} sbx_prepared;
-
-/* sbx_prepare: everything up to the plan; with lock, under the workspace's lock. */
-int sbx_prepare(sbx_prepared *p, sbx_ctx *ctx, bool lock, sbx_error **err);
-void sbx_prepared_release(sbx_prepared *p);
 
 /*
  * sbx_find_sandbox: the sandbox NAME names, or with name NULL the one of

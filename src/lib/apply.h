@@ -1,5 +1,7 @@
 /*
- * apply: run a plan through a backend (backend.h). Under a per-workspace lock (flock,
+ * apply: run a plan through a backend (backend.h). The executor behind
+ * sbx_session_apply (session.h), which is how callers apply: it runs a
+ * plan only for a session that passed the trust gate and holds the lock. Under a per-workspace lock (flock,
  * outside the workspace), the image is made present before anything is
  * touched; a recreate builds the new container under a temporary name
  * (from a snapshot of the old one when preserve_state keeps its

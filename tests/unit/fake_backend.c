@@ -1,6 +1,7 @@
 /* fake_backend: see fake_backend.h. */
 #include "fake_backend.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,8 @@ typedef struct fake_container {
 	char *workspace; /* NULL: claims none */
 	char *workspace_id;
 	bool running;
-	sbx_fields fields;
+	sbx_fields fields;   /* its labels: fixed at create */
+	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
 } fake_container;
 
 typedef struct fake_failure {
@@ -207,10 +209,44 @@ static int f_name_holder(sbx_backend *b, sbx_sandbox_info **out, const char *nam
 	LEAVE("name_holder");
 }
 
+/* A limit as the canonical form writes it (spec.c), as the docker backend renders the engine's. */
+static void set_limit(sbx_fields *f, const char *path, double v, bool integer)
+{
+	char buf[64];
+	if (v <= 0)
+		snprintf(buf, sizeof(buf), "unlimited");
+	else if (integer)
+		snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	else
+		snprintf(buf, sizeof(buf), "%g", v);
+	sbx_fields_set(f, path, buf, false);
+}
+
+/* The limits a label claims ("unlimited" or a number), as if the engine had them. */
+static void limits_of(sbx_resources *r, const sbx_fields *f)
+{
+	const sbx_fieldv *v;
+	memset(r, 0, sizeof(*r));
+	if (!f)
+		return;
+	if ((v = sbx_fields_get(f, "resources.cpus")))
+		r->cpus = strtod(v->value, NULL);
+	if ((v = sbx_fields_get(f, "resources.memory")))
+		r->memory = strtoll(v->value, NULL, 10);
+	if ((v = sbx_fields_get(f, "resources.pids")))
+		r->pids = strtoll(v->value, NULL, 10);
+}
+
 static int f_read_resources(sbx_backend *b, sbx_actual *a, sbx_error **err)
 {
 	fake_backend *fb = fb_of(b);
+	fake_container *c = by_ref(fb, a->id);
 	ENTER("read_resources", a->name, NULL);
+	if (!c)
+		return fail(SBX_ENOTFOUND, "read_resources", err);
+	set_limit(&a->fields, "resources.cpus", c->limits.cpus, false);
+	set_limit(&a->fields, "resources.memory", (double)c->limits.memory, true);
+	set_limit(&a->fields, "resources.pids", (double)c->limits.pids, true);
 	LEAVE("read_resources");
 }
 
@@ -226,6 +262,7 @@ static fake_container *add(fake_backend *fb, const char *name, const char *works
 	c->workspace_id = workspace_id ? xstrdup(workspace_id) : NULL;
 	c->running = running;
 	fields_copy(&c->fields, fields);
+	limits_of(&c->limits, fields);
 	return c;
 }
 
@@ -237,6 +274,7 @@ static int f_create(sbx_backend *b, char **id, const sbx_create *c, sbx_error **
 	if (by_ref(fb, c->name))
 		return fail(SBX_ECONFLICT, "create", err);
 	fake_container *n = add(fb, c->name, c->ws->path, c->ws->id, c->fields, false);
+	n->limits = c->spec->resources;
 	if (code_)
 		return fail(code_, "create", err);
 	*id = xstrdup(n->id);
@@ -309,12 +347,12 @@ static int f_remove(sbx_backend *b, const char *id, bool volumes, sbx_error **er
 
 static int f_update(sbx_backend *b, const char *id, const sbx_resources *r, sbx_error **err)
 {
-	(void)r;
 	fake_backend *fb = fb_of(b);
 	fake_container *c = by_ref(fb, id);
 	ENTER("update", c ? c->name : id, NULL);
 	if (!c)
 		return fail(SBX_ENOTFOUND, "update", err);
+	c->limits = *r;
 	LEAVE("update");
 }
 
@@ -546,4 +584,22 @@ const char *fake_id(fake_backend *fb, const char *name)
 size_t fake_snapshots(fake_backend *fb)
 {
 	return fb->snapshots;
+}
+
+void fake_set_label(fake_backend *fb, const char *name, const char *path, const char *value)
+{
+	fake_container *c = by_ref(fb, name);
+	if (!c)
+		return;
+	if (value) {
+		sbx_fields_set(&c->fields, path, value, false);
+		return;
+	}
+	sbx_fields rest = {0};
+	for (size_t i = 0; i < c->fields.n; i++)
+		if (strcmp(c->fields.v[i].path, path) != 0)
+			sbx_fields_set(&rest, c->fields.v[i].path, c->fields.v[i].value,
+				       c->fields.v[i].sensitive);
+	sbx_fields_release(&c->fields);
+	c->fields = rest;
 }

@@ -52,6 +52,12 @@ char *fake_state(fake_backend *fb);
 const char *fake_id(fake_backend *fb, const char *name);
 /* fake_ncalls: how many calls were recorded since the last fake_clear_calls. */
 size_t fake_ncalls(fake_backend *fb);
+/*
+ * fake_set_label: change a label of the container called name, as someone
+ * with access to the engine could, or as an older sbx wrote it: the field
+ * at path gets value, or with value NULL is dropped.
+ */
+void fake_set_label(fake_backend *fb, const char *name, const char *path, const char *value);
 /* fake_snapshots: how many snapshot images exist. */
 size_t fake_snapshots(fake_backend *fb);
 

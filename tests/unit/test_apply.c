@@ -21,6 +21,7 @@
 #include "lib/apply.h"
 #include "lib/config.h"
 #include "lib/sandbox.h"
+#include "lib/session.h"
 #include "lib/util.h"
 #include "tmpdir.h"
 
@@ -55,14 +56,14 @@ static void write_yaml(const char *extra)
 	fclose(f);
 }
 
-/* What sbx apply holds between its steps (src/prepare.c), over the fake. */
+/* What sbx apply holds between its steps: a session (lib/session.h) over the fake. */
 typedef struct world {
 	fake_backend *fb;
 	sbx_backend *b;
-	sbx_config *cfg;
-	sbx_desired d;
-	sbx_actual actual;
-	sbx_plan *plan;
+	sbx_session *s;
+	const sbx_desired *d; /* the session's */
+	const sbx_actual *actual;
+	const sbx_plan *plan;
 	sbx_buf notes;
 } world;
 
@@ -73,41 +74,34 @@ static void note(const char *line, void *arg)
 
 static void unprepare(world *w)
 {
-	sbx_plan_free(w->plan);
+	sbx_session_free(w->s);
+	w->s = NULL;
+	w->d = NULL;
+	w->actual = NULL;
 	w->plan = NULL;
-	sbx_actual_release(&w->actual);
-	sbx_desired_release(&w->d);
-	sbx_config_free(w->cfg);
-	w->cfg = NULL;
 }
 
-/* Load, make concrete, find (recovering from several claimants, as apply does), plan. */
+/* As sbx apply: load, make concrete, check trust, lock, find (recovering), plan. */
 static void prepare(world *w)
 {
 	unprepare(w);
 	sbx_error *err = NULL;
 	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
-	if (sbx_config_load(&w->cfg, path, 0, &err) < 0 ||
-	    sbx_desired_init(&w->d, w->cfg, NULL, NULL, &err) < 0)
+	const sbx_session_opts o = {.intent = SBX_INTENT_APPLY,
+				    .file = path,
+				    .backend = w->b,
+				    .warn = note,
+				    .arg = &w->notes};
+	if (sbx_session_open(&w->s, &o, &err) < 0)
 		fail_msg("%s", err->msg);
-	int rc = w->b->find(w->b, &w->actual, &w->d.ws, &err);
-	if (rc == SBX_ECONFLICT) {
-		sbx_error_free(err);
-		err = NULL;
-		rc = sbx_apply_recover(w->b, &w->d.ws, w->d.name, note, &w->notes, &err);
-		if (rc == 0)
-			rc = w->b->find(w->b, &w->actual, &w->d.ws, &err);
-	}
-	if (rc < 0)
-		fail_msg("%s", err->msg);
-	char *why = NULL;
-	if (sbx_plan_make(&w->plan, &w->d.fields, &w->actual, &why) < 0)
-		fail_msg("%s", why);
+	w->d = sbx_session_desired(w->s);
+	w->actual = sbx_session_actual(w->s);
+	w->plan = sbx_session_plan(w->s);
 }
 
 static int apply(world *w, sbx_error **err)
 {
-	return sbx_apply(w->b, w->plan, &w->d, &w->actual, note, &w->notes, err);
+	return sbx_session_apply(w->s, note, &w->notes, err);
 }
 
 static void world_init(world *w)
@@ -131,7 +125,7 @@ static char *expand(const world *w, const char *s)
 	sbx_buf out = SBX_BUF_INIT;
 	for (; *s; s++)
 		if (*s == '@')
-			sbx_buf_adds(&out, w->d.name);
+			sbx_buf_adds(&out, w->d->name);
 		else
 			sbx_buf_addc(&out, *s);
 	return sbx_buf_detach(&out);
@@ -173,7 +167,7 @@ static char *made_then_changed(world *w)
 	sbx_error *err = NULL;
 	assert_int_equal(apply(w, &err), 0);
 	fake_clear_calls(w->fb);
-	char *old_id = xstrdup(fake_id(w->fb, w->d.name));
+	char *old_id = xstrdup(fake_id(w->fb, w->d->name));
 	write_yaml("env: {EDITOR: vi}\n");
 	prepare(w);
 	assert_int_equal(w->plan->actions[0].type, SBX_ACTION_RECREATE);
@@ -184,7 +178,7 @@ static char *made_then_changed(world *w)
 static void expect_restored(world *w, const char *old_id)
 {
 	expect_state(w, "@:running");
-	assert_string_equal(fake_id(w->fb, w->d.name), old_id);
+	assert_string_equal(fake_id(w->fb, w->d->name), old_id);
 }
 
 /* ---- create, no-op, update ---- */
@@ -199,6 +193,7 @@ static void test_create_then_noop(void **state)
 	sbx_error *err = NULL;
 	assert_int_equal(apply(&w, &err), 0);
 	expect_calls(&w, "find\n"
+			 "name_holder @\n"
 			 "image_ensure " IMAGE "\n"
 			 "create @ " IMAGE "\n"
 			 "start @\n");
@@ -223,6 +218,7 @@ static void test_create_start_fails_removes(void **state)
 	int rc = apply(&w, &err);
 	expect_error(&err, rc, SBX_EUNAVAILABLE, "removed again");
 	expect_calls(&w, "find\n"
+			 "name_holder @\n"
 			 "image_ensure " IMAGE "\n"
 			 "create @ " IMAGE "\n"
 			 "start @\n"
@@ -240,7 +236,7 @@ static void test_stopped_is_started(void **state)
 	prepare(&w);
 	sbx_error *err = NULL;
 	assert_int_equal(apply(&w, &err), 0);
-	assert_int_equal(w.b->stop(w.b, w.d.name, &err), 0);
+	assert_int_equal(w.b->stop(w.b, w.d->name, &err), 0);
 	fake_clear_calls(w.fb);
 	prepare(&w);
 	assert_int_equal(apply(&w, &err), 0);
@@ -259,8 +255,8 @@ static void test_rename_in_place(void **state)
 	prepare(&w);
 	sbx_error *err = NULL;
 	assert_int_equal(apply(&w, &err), 0);
-	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d.name));
-	_cleanup_free_ char *want = xasprintf("find\nrename %s sbx-renamed\n", w.d.name);
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d->name));
+	_cleanup_free_ char *want = xasprintf("find\nname_holder sbx-renamed\nrename %s sbx-renamed\n", w.d->name);
 	fake_clear_calls(w.fb);
 	write_yaml("name: sbx-renamed\n");
 	prepare(&w);
@@ -287,7 +283,7 @@ static void test_update_in_place(void **state)
 	prepare(&w);
 	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_UPDATE);
 	assert_int_equal(apply(&w, &err), 0);
-	expect_calls(&w, "find\nupdate @\n");
+	expect_calls(&w, "find\nread_resources @\nupdate @\n");
 	expect_state(&w, "@:running");
 	world_release(&w);
 }
@@ -311,7 +307,7 @@ static void test_recreate(void **state)
 			 "start @\n"
 			 "remove @-sbx-old\n");
 	expect_state(&w, "@:running");
-	assert_string_not_equal(fake_id(w.fb, w.d.name), old_id);
+	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
 	/* Converged: planning again finds nothing to do. */
 	prepare(&w);
 	assert_false(sbx_plan_has_changes(w.plan));
@@ -455,8 +451,8 @@ static void test_rollback_fails_then_recovers(void **state)
 	fake_clear_calls(w.fb);
 	/* A lone claimant is no crash to recover from: the plan recreates it under the name. */
 	prepare(&w);
-	expect_calls(&w, "find\n");
-	assert_string_equal(w.actual.id, old_id);
+	expect_calls(&w, "find\nname_holder @\n");
+	assert_string_equal(w.actual->id, old_id);
 	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
 	assert_int_equal(apply(&w, &err), 0);
 	expect_state(&w, "@:running");
@@ -476,12 +472,12 @@ static void test_remove_previous_fails(void **state)
 	assert_int_equal(apply(&w, &err), 0);
 	assert_non_null(strstr(w.notes.data, "could not remove the previous container"));
 	expect_state(&w, "@:running @-sbx-old:created");
-	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d.name));
+	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
 	fake_clear_calls(w.fb);
 	prepare(&w);
 	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
 	expect_state(&w, "@:running");
-	assert_string_equal(fake_id(w.fb, w.d.name), new_id);
+	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_false(sbx_plan_has_changes(w.plan));
 	world_release(&w);
 }
@@ -500,7 +496,7 @@ static void test_recreate_name_conflict(void **state)
 	sbx_error_free(err);
 	err = NULL;
 	expect_state(&w, "@:running x:created");
-	assert_string_equal(fake_id(w.fb, w.d.name), old_id);
+	assert_string_equal(fake_id(w.fb, w.d->name), old_id);
 	world_release(&w);
 }
 
@@ -513,14 +509,14 @@ static void test_create_name_conflict(void **state)
 	write_yaml("");
 	prepare(&w);
 	fake_clear_calls(w.fb);
-	const char *theirs = fake_add(w.fb, w.d.name, NULL, NULL, true);
+	const char *theirs = fake_add(w.fb, w.d->name, NULL, NULL, true);
 	_cleanup_free_ char *their_id = xstrdup(theirs);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
 	expect_error(&err, rc, SBX_ECONFLICT, "409");
 	expect_calls(&w, "image_ensure " IMAGE "\ncreate @ " IMAGE "\n");
 	expect_state(&w, "@:running");
-	assert_string_equal(fake_id(w.fb, w.d.name), their_id);
+	assert_string_equal(fake_id(w.fb, w.d->name), their_id);
 	world_release(&w);
 }
 
@@ -577,8 +573,8 @@ static void crashed(world *w, const char *a, bool a_running, const char *b, bool
 	prepare(w);
 	_cleanup_free_ char *an = expand(w, a);
 	_cleanup_free_ char *bn = expand(w, b);
-	fake_add(w->fb, an, &w->d.ws, &w->d.fields, a_running);
-	fake_add(w->fb, bn, &w->d.ws, &w->d.fields, b_running);
+	fake_add(w->fb, an, &w->d->ws, &w->d->fields, a_running);
+	fake_add(w->fb, bn, &w->d->ws, &w->d->fields, b_running);
 	fake_clear_calls(w->fb);
 	prepare(w);
 }
@@ -633,10 +629,10 @@ static void test_recover_after_start_new(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@-sbx-old", false, "@", true);
-	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d.name));
+	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
 	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
 	expect_state(&w, "@:running");
-	assert_string_equal(fake_id(w.fb, w.d.name), new_id);
+	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_non_null(strstr(w.notes.data, "finished an interrupted recreate"));
 	assert_false(sbx_plan_has_changes(w.plan));
 	world_release(&w);
@@ -650,12 +646,155 @@ static void test_recover_refuses_strangers(void **state)
 	world_init(&w);
 	write_yaml("");
 	prepare(&w);
-	fake_add(w.fb, w.d.name, &w.d.ws, &w.d.fields, true);
-	fake_add(w.fb, "other", &w.d.ws, &w.d.fields, true);
+	fake_add(w.fb, w.d->name, &w.d->ws, &w.d->fields, true);
+	fake_add(w.fb, "other", &w.d->ws, &w.d->fields, true);
 	sbx_error *err = NULL;
-	int rc = sbx_apply_recover(w.b, &w.d.ws, w.d.name, note, &w.notes, &err);
+	int rc = sbx_apply_recover(w.b, &w.d->ws, w.d->name, note, &w.notes, &err);
 	expect_error(&err, rc, SBX_ECONFLICT, "'other'");
 	expect_state(&w, "other:running @:running");
+	world_release(&w);
+}
+
+/* ---- the property: apply the plan, plan again, no changes ---- */
+
+static unsigned pick(unsigned *seed, unsigned n)
+{
+	return (unsigned)rand_r(seed) % n;
+}
+
+/* A random sandbox.yaml, over what a file can change on a sandbox without the host's help. */
+static char *random_yaml(unsigned *seed)
+{
+	static const char *const images[] = {NULL, "busybox:sbx-a", "busybox:sbx-b"};
+	static const char *const names[] = {NULL, "sbx-prop-a", "sbx-prop-b"};
+	static const char *const cpus[] = {NULL, "1", "2", "0.5"};
+	static const char *const memory[] = {NULL, "64m", "128m"};
+	static const char *const pids[] = {NULL, "100", "200"};
+	static const char *const networks[] = {NULL, "bridge", "none"};
+	static const char *const preserve[] = {NULL, "true", "false"};
+	static const char *const commands[] = {NULL, "[sh]", "[sh, -l]"};
+	sbx_buf b = SBX_BUF_INIT;
+	const char *v;
+	if ((v = images[pick(seed, 3)]))
+		sbx_buf_addf(&b, "image: %s\n", v);
+	if ((v = names[pick(seed, 3)]))
+		sbx_buf_addf(&b, "name: %s\n", v);
+	if ((v = commands[pick(seed, 3)]))
+		sbx_buf_addf(&b, "command: %s\n", v);
+	if ((v = networks[pick(seed, 3)]))
+		sbx_buf_addf(&b, "network: %s\n", v);
+	if ((v = preserve[pick(seed, 3)]))
+		sbx_buf_addf(&b, "preserve_state: %s\n", v);
+	unsigned env = pick(seed, 8);
+	if (env) {
+		sbx_buf_adds(&b, "env:\n");
+		if (env & 1)
+			sbx_buf_addf(&b, "  A: \"%u\"\n", pick(seed, 2));
+		if (env & 2)
+			sbx_buf_adds(&b, "  B: b\n");
+		if (env & 4)
+			sbx_buf_addf(&b, "  C: \"%u\"\n", pick(seed, 2));
+	}
+	const char *c = cpus[pick(seed, 4)], *m = memory[pick(seed, 3)], *p = pids[pick(seed, 3)];
+	if (c || m || p) {
+		sbx_buf_adds(&b, "resources:\n");
+		if (c)
+			sbx_buf_addf(&b, "  cpus: %s\n", c);
+		if (m)
+			sbx_buf_addf(&b, "  memory: %s\n", m);
+		if (p)
+			sbx_buf_addf(&b, "  pids: %s\n", p);
+	}
+	return sbx_buf_detach(&b);
+}
+
+/*
+ * For random pairs of states: an actual sandbox made from one random file
+ * (running or stopped, its record sometimes missing a field, as an older
+ * sbx wrote it, or holding a value no file gives), then another random
+ * file. Applying the plan and planning again gives "no changes": the
+ * plan's actions are all it takes to converge.
+ */
+static void test_plan_converges(void **state)
+{
+	(void)state;
+	static const char *const odd[] = {"env.A", "network", "resources.pids", "image"};
+	unsigned seed = 20261130;
+	for (int round = 0; round < 300; round++) {
+		world w;
+		world_init(&w);
+		_cleanup_free_ char *a = random_yaml(&seed), *b = random_yaml(&seed);
+		write_yaml(a);
+		prepare(&w);
+		sbx_error *err = NULL;
+		if (apply(&w, &err) < 0)
+			fail_msg("round %d: making the actual state: %s", round, err->msg);
+		_cleanup_free_ char *made = xstrdup(w.d->name);
+		if (pick(&seed, 2))
+			assert_int_equal(w.b->stop(w.b, made, &err), 0);
+		switch (pick(&seed, 4)) {
+		case 0: /* an older record: a field it lacks */
+			fake_set_label(w.fb, made, odd[pick(&seed, 4)], NULL);
+			break;
+		case 1: /* a value no file gives */
+			fake_set_label(w.fb, made, odd[pick(&seed, 4)], "\033]0;odd\007");
+			break;
+		}
+		write_yaml(b);
+		prepare(&w);
+		_cleanup_free_ char *plan = sbx_plan_render(w.plan, &w.d->fields, false);
+		if (apply(&w, &err) < 0)
+			fail_msg("round %d: from\n%s\nto\n%s\nthe plan\n%s\nfailed: %s", round, a, b,
+				 plan, err->msg);
+		prepare(&w);
+		if (sbx_plan_has_changes(w.plan)) {
+			_cleanup_free_ char *again = sbx_plan_render(w.plan, &w.d->fields, false);
+			fail_msg("round %d: from\n%s\nto\n%s\nthe plan\n%s\nleft\n%s", round, a, b,
+				 plan, again);
+		}
+		/* One sandbox, under the file's name, running; nothing else left behind. */
+		_cleanup_free_ char *want = xasprintf("%s:running", w.d->name);
+		_cleanup_free_ char *have = fake_state(w.fb);
+		assert_string_equal(have, want);
+		world_release(&w);
+	}
+}
+
+/* ---- the trust gate is the library's ---- */
+
+/* A session opened to plan cannot apply; a file that needs approval opens to plan only. */
+static void test_gate(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("pass_env: [SBX_UNIT_TOKEN]\n");
+	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
+	sbx_session_opts o = {.intent = SBX_INTENT_APPLY,
+			      .file = path,
+			      .backend = w.b,
+			      .warn = note,
+			      .arg = &w.notes};
+	sbx_session *s = (sbx_session *)1;
+	sbx_error *err = NULL;
+	int rc = sbx_session_open(&s, &o, &err);
+	assert_null(s);
+	expect_error(&err, rc, SBX_EPOLICY, "needs your approval");
+	/* Refused before the lock and before the engine is asked about the sandbox. */
+	assert_null(strstr(fake_calls(w.fb), "find"));
+	expect_state(&w, "");
+
+	/* To plan, it opens, warns, and plans a create; applying it is refused. */
+	o.intent = SBX_INTENT_PLAN;
+	assert_int_equal(sbx_session_open(&s, &o, &err), 0);
+	assert_non_null(strstr(w.notes.data, "is not approved; apply will refuse it"));
+	assert_int_equal(sbx_session_plan(s)->actions[0].type, SBX_ACTION_CREATE);
+	fake_clear_calls(w.fb);
+	rc = sbx_session_apply(s, note, &w.notes, &err);
+	expect_error(&err, rc, SBX_EPOLICY, "opened to plan");
+	expect_calls(&w, "");
+	expect_state(&w, "");
+	sbx_session_free(s);
 	world_release(&w);
 }
 
@@ -685,6 +824,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_after_rename_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plan_converges, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

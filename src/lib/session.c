@@ -1,0 +1,365 @@
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "discover.h"
+#include "hostfacts.h"
+#include "policy.h"
+#include "trust.h"
+#include "util.h"
+
+struct sbx_session {
+	sbx_config *cfg;
+	sbx_backend *backend;
+	bool own_backend; /* opened here, freed here */
+	sbx_desired desired;
+	sbx_actual actual;
+	sbx_plan *plan;
+	int lock_fd; /* -1: not locked */
+	bool gate;   /* opened to apply, and through the trust gate and the lock */
+	sbx_line_fn warn;
+	void *arg;
+};
+
+static void warn(const sbx_session *p, const char *fmt, ...) SBX_PRINTF(2, 3);
+
+static void warn(const sbx_session *p, const char *fmt, ...)
+{
+	if (!p->warn)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	p->warn(s, p->arg);
+}
+
+static void recover_note(const char *line, void *arg)
+{
+	warn(arg, "sbx: %s", line);
+}
+
+int sbx_config_discover(sbx_config **out, const char *file, bool follow, sbx_error **err)
+{
+	int rc;
+	*out = NULL;
+	/*
+	 * file is read through a symbolic link only when asked: a link in a
+	 * repository can name any file of the user's (~/.git-credentials), and
+	 * error messages would then be about that file.
+	 *
+	 * Discovery trusts only the user's own files, and so does a named
+	 * file: naming a file says where it is, not who can change it, and its
+	 * directory becomes the workspace all the same (git applies
+	 * safe.directory however a repository is named). Checked before a
+	 * byte is parsed.
+	 */
+	if (file) {
+		struct stat st;
+		_cleanup_free_ char *real = realpath(file, NULL);
+		bool link = lstat(file, &st) == 0 && S_ISLNK(st.st_mode);
+		/* a link without follow, or a missing file: the loader says why */
+		if (real && (follow || !link) &&
+		    (rc = sbx_discover_check(real, NULL, getuid(), err)) < 0)
+			return rc;
+		return sbx_config_load(out, file, follow ? 0 : SBX_CONFIG_NOFOLLOW, err);
+	}
+	_cleanup_free_ char *path = NULL;
+	if ((rc = sbx_config_find(&path, ".", err)) < 0)
+		return rc;
+	_cleanup_free_ char *here = realpath(".", NULL);
+	if ((rc = sbx_discover_check(path, here, getuid(), err)) < 0)
+		return rc;
+	return sbx_config_load(out, path, SBX_CONFIG_NOFOLLOW, err);
+}
+
+/* Did the file change a resource limit? Only then is the container inspected. */
+static bool resources_differ(const sbx_fields *want, const sbx_fields *have)
+{
+	const char *paths[] = {"resources.cpus", "resources.memory", "resources.pids"};
+	for (size_t i = 0; i < 3; i++) {
+		const sbx_fieldv *a = sbx_fields_get(want, paths[i]);
+		const sbx_fieldv *b = sbx_fields_get(have, paths[i]);
+		if (!a || !b || strcmp(a->value, b->value) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* The sandbox's name is free, or its own; else who holds it, as an error. */
+static int check_name_free(const sbx_session *p, sbx_error **err)
+{
+	sbx_sandbox_info *holder = NULL;
+	int rc = p->backend->name_holder(p->backend, &holder, p->desired.name, err);
+	if (rc < 0 || !holder)
+		return rc;
+	if (!p->actual.exists || strcmp(holder->id, p->actual.id) != 0)
+		rc = sbx_desired_name_taken(&p->desired, holder, err);
+	sbx_sandbox_info_free(holder, 1);
+	return rc;
+}
+
+static bool plan_sets_limits(const sbx_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_actions; i++)
+		if (plan->actions[i].type == SBX_ACTION_CREATE ||
+		    plan->actions[i].type == SBX_ACTION_RECREATE ||
+		    plan->actions[i].type == SBX_ACTION_UPDATE)
+			return true;
+	return false;
+}
+
+/*
+ * Limits above what the host has are refused, not clamped: a clamped
+ * limit would differ from the file at every diff. Checked only when the
+ * plan sets limits (a create, recreate or update), so a no-op apply still
+ * costs the ping and one list; the engine's /info only when the file
+ * limits CPUs or memory; pid_max only for an engine on this host.
+ */
+static int check_limits(const sbx_session *p, sbx_error **err)
+{
+	const sbx_spec *spec = p->cfg->spec;
+	if (!plan_sets_limits(p->plan))
+		return 0;
+	sbx_host_limits host = {0};
+	sbx_backend_info info;
+	unsigned what =
+	    spec->resources.cpus > 0 || spec->resources.memory > 0 ? SBX_INFO_CAPACITY : 0;
+	int rc = p->backend->info(p->backend, &info, what, err);
+	if (rc < 0)
+		return rc;
+	host.ncpu = info.ncpu;
+	host.memory = info.memory;
+	if (info.socket)
+		host.pid_max = sbx_host_pid_max();
+	sbx_backend_info_release(&info);
+	return sbx_check_limits(spec, p->cfg->path, &host, err);
+}
+
+static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **err)
+{
+	bool lock = o->intent == SBX_INTENT_APPLY;
+	int rc = sbx_config_discover(&p->cfg, o->file, o->follow, err);
+	if (rc < 0)
+		return rc;
+	if (o->backend) {
+		p->backend = o->backend;
+	} else {
+		if ((rc = sbx_backend_docker_open(&p->backend, NULL, err)) < 0)
+			return rc;
+		p->own_backend = true;
+	}
+	/* Where the engine keeps its data: asked only when the file mounts host paths. */
+	sbx_backend_info info;
+	if ((rc = p->backend->info(p->backend, &info,
+				   p->cfg->spec->mounts_len ? SBX_INFO_DATA_ROOT : 0, err)) < 0)
+		return rc;
+	rc = sbx_desired_init(&p->desired, p->cfg, info.socket, info.data_root, err);
+	sbx_backend_info_release(&info);
+	if (rc < 0)
+		return rc;
+	/* sbx's own lines, each with its untrusted parts quoted: printed one by one. */
+	for (char *w = p->desired.warnings, *nl; w && *w; w = nl ? nl + 1 : w + strlen(w)) {
+		nl = strchr(w, '\n');
+		_cleanup_free_ char *line = xstrndup(w, nl ? (size_t)(nl - w) : strlen(w));
+		warn(p, "%s", line);
+	}
+	/*
+	 * Tier 1: what a file may ask for only with the user's approval of its
+	 * exact bytes. apply refuses without it; diff, which grants nothing,
+	 * says so.
+	 */
+	const sbx_spec *spec = p->cfg->spec;
+	const char *const *sources = (const char *const *)p->desired.mount_sources;
+	sbx_grants g = {0};
+	sbx_trust_grants(&g, spec, sources);
+	/*
+	 * A workspace inside another one (a sandbox.yaml in one of its
+	 * parents) may be a file an agent in that sandbox wrote, in its own
+	 * workspace, to get a sandbox of its own making: it needs approval
+	 * even when it asks for no host access. Judged from the file system
+	 * alone, so a no-op apply asks the engine nothing more.
+	 */
+	_cleanup_free_ char *enclosing = sbx_discover_enclosing(p->cfg->workspace);
+	sbx_trust_verdict v = {.trusted = true};
+	if ((g.n || enclosing) &&
+	    (rc = sbx_trust_check(&v, p->cfg->workspace, p->cfg->bytes, p->cfg->len, sources,
+				  spec->mounts_len, err)) < 0) {
+		sbx_grants_release(&g);
+		return rc;
+	}
+	if (!v.trusted && v.approved_bytes) {
+		/* The file is approved, but a mount leads elsewhere than it did then. */
+		const sbx_mount *m = &spec->mounts[v.moved];
+		_cleanup_free_ char *qs = sbx_quotes(m->source);
+		_cleanup_free_ char *qwas = v.was ? sbx_quotes(v.was) : NULL;
+		_cleanup_free_ char *qnow = sbx_quotes(sources[v.moved]);
+		_cleanup_free_ char *then =
+		    qwas ? xasprintf("led to %s when you approved the file", qwas)
+			 : xstrdup("was approved before sbx kept where mounts lead");
+		_cleanup_free_ char *msg = xasprintf(
+		    "%s:%d:%d: mount source %s %s, and leads to %s now (a symlink on the way "
+		    "changed?); look at it, then approve again: sbx trust",
+		    p->cfg->path, m->pos.line, m->pos.col, qs, then, qnow);
+		if (lock)
+			sbx_error_set(err, SBX_EPOLICY, "%s", msg);
+		else
+			warn(p, "warning: %s", msg);
+	} else {
+		_cleanup_free_ char *qe = enclosing ? sbx_quotes(enclosing) : NULL;
+		if (!v.trusted && enclosing && lock)
+			sbx_error_set(
+			    err, SBX_EPOLICY,
+			    "%s:1:1: this sandbox.yaml sits inside the workspace %s, "
+			    "which has a sandbox.yaml of its own: an agent in that sandbox "
+			    "could have written it; review the file, then run 'sbx trust' "
+			    "to make it a sandbox of its own (any edit asks again)",
+			    p->cfg->path, qe);
+		else if (!v.trusted && enclosing)
+			warn(p,
+			     "warning: %s:1:1: this sandbox.yaml sits inside the workspace %s, "
+			     "where an agent in that sandbox could have written it; apply will "
+			     "refuse it until 'sbx trust'",
+			     p->cfg->path, qe);
+		for (size_t i = 0; !v.trusted && i < g.n; i++) {
+			if (lock)
+				sbx_error_set(err, SBX_EPOLICY,
+					      "%s:%d:%d: %s needs your approval: review the file, "
+					      "then run 'sbx trust' (any edit asks again)",
+					      p->cfg->path, g.v[i].pos.line, g.v[i].pos.col,
+					      g.v[i].what);
+			else
+				warn(p,
+				     "warning: %s:%d:%d: %s is not approved; apply will refuse it "
+				     "until 'sbx trust'",
+				     p->cfg->path, g.v[i].pos.line, g.v[i].pos.col, g.v[i].what);
+		}
+	}
+	free(v.was);
+	sbx_grants_release(&g);
+	if (!v.trusted && lock)
+		return SBX_EPOLICY;
+	if (lock && (p->lock_fd = sbx_lock_workspace(p->desired.ws.path, err)) < 0) {
+		rc = p->lock_fd;
+		p->lock_fd = -1;
+		return rc;
+	}
+	rc = p->backend->find(p->backend, &p->actual, &p->desired.ws, err);
+	if (rc == SBX_ECONFLICT && lock) {
+		/* Several claimants: a recreate a crash interrupted, finished or reversed here. */
+		sbx_error_free(*err);
+		*err = NULL;
+		if ((rc = sbx_apply_recover(p->backend, &p->desired.ws, p->desired.name,
+					    recover_note, p, err)) < 0)
+			return rc;
+		rc = p->backend->find(p->backend, &p->actual, &p->desired.ws, err);
+	}
+	if (rc < 0) {
+		if (rc == SBX_ECONFLICT)
+			sbx_error_wrap(err, "an interrupted apply? 'sbx apply' repairs that");
+		return rc;
+	}
+	if (p->actual.exists && p->actual.form_version &&
+	    resources_differ(&p->desired.fields, &p->actual.fields) &&
+	    (rc = p->backend->read_resources(p->backend, &p->actual, err)) < 0)
+		return rc;
+	/*
+	 * A create, a rename or a recreate under a new name needs the name
+	 * free: when another container holds it, say which now, not as the
+	 * engine's 409 halfway through. Asked only then, so a no-op apply
+	 * still costs the ping and one list.
+	 */
+	if ((!p->actual.exists || strcmp(p->actual.name, p->desired.name) != 0) &&
+	    (rc = check_name_free(p, err)) < 0)
+		return rc;
+	char *why = NULL;
+	rc = sbx_plan_make(&p->plan, &p->desired.fields, &p->actual, &why);
+	if (rc < 0) {
+		sbx_error_set(err, rc, "%s", why);
+		free(why);
+		return rc;
+	}
+	if ((rc = check_limits(p, err)) < 0)
+		return rc;
+	p->gate = lock; /* trusted, locked, recovered: this session may apply */
+	if (!lock && sbx_plan_changed_while_running(p->plan, &p->actual, p->desired.config_hash)) {
+		/*
+		 * The tamper guard's second half: the agent cannot write
+		 * sandbox.yaml from inside, but something changed it while the
+		 * sandbox ran, and the change gives the sandbox more of the host.
+		 */
+		_cleanup_free_ char *qf = sbx_quotes(p->cfg->path);
+		_cleanup_free_ char *qn = sbx_quotes(p->actual.name);
+		warn(p,
+		     "warning: %s changed while %s was running, and the change widens its host "
+		     "access (# widens host access below): review who changed it (git diff, git "
+		     "log) before sbx apply",
+		     qf, qn);
+	}
+	return 0;
+}
+
+int sbx_session_open(sbx_session **out, const sbx_session_opts *o, sbx_error **err)
+{
+	sbx_session *s = xcalloc(1, sizeof(*s));
+	s->lock_fd = -1;
+	s->warn = o->warn;
+	s->arg = o->arg;
+	int rc = open_session(s, o, err);
+	if (rc < 0) {
+		sbx_session_free(s);
+		s = NULL;
+	}
+	*out = s;
+	return rc;
+}
+
+int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **err)
+{
+	if (!s->gate)
+		return sbx_error_set(err, SBX_EPOLICY,
+				     "this session was opened to plan, not to apply: open one "
+				     "with SBX_INTENT_APPLY (trust and the lock are checked there)");
+	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, err);
+}
+
+const sbx_plan *sbx_session_plan(const sbx_session *s)
+{
+	return s->plan;
+}
+
+const sbx_desired *sbx_session_desired(const sbx_session *s)
+{
+	return &s->desired;
+}
+
+const sbx_actual *sbx_session_actual(const sbx_session *s)
+{
+	return &s->actual;
+}
+
+const sbx_config *sbx_session_config(const sbx_session *s)
+{
+	return s->cfg;
+}
+
+void sbx_session_free(sbx_session *s)
+{
+	if (!s)
+		return;
+	sbx_plan_free(s->plan);
+	sbx_actual_release(&s->actual);
+	sbx_desired_release(&s->desired);
+	if (s->own_backend)
+		sbx_backend_free(s->backend);
+	sbx_config_free(s->cfg);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s);
+}

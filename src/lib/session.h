@@ -1,0 +1,75 @@
+/*
+ * session: the one way into a workspace's sandbox for whatever plans or
+ * applies. sbx_session_open loads sandbox.yaml (found from the current
+ * directory up, or named), reaches the engine through a backend, makes the
+ * file concrete on this host (tier 2 policy included), checks trust (tier
+ * 1: what only the user's approval of the file's exact bytes allows),
+ * and, to apply, takes the workspace's lock and finishes or reverses a
+ * recreate a crash interrupted; then reads the actual sandbox and plans.
+ * sbx_session_apply runs that plan, and only for a session opened to
+ * apply: the trust gate and the lock cannot be skipped by a caller that
+ * applies. The session is opaque; what it found is read through it.
+ *
+ * It does no work a converged workspace does not need: a no-op costs the
+ * engine's ping and one list, and no libgit2 (sandbox.h).
+ */
+#ifndef SBX_SESSION_H
+#define SBX_SESSION_H
+
+#include <stdbool.h>
+
+#include "backend.h"
+#include "config.h"
+#include "error.h"
+#include "plan.h"
+#include "sandbox.h"
+
+typedef enum sbx_intent {
+	SBX_INTENT_PLAN,  /* diff: grants nothing; what needs approval is a warning */
+	SBX_INTENT_APPLY, /* apply: refused without approval; under the workspace's lock */
+} sbx_intent;
+
+/* One line for the user (already escaped), e.g. a warning. */
+typedef void (*sbx_line_fn)(const char *line, void *arg);
+
+typedef struct sbx_session_opts {
+	sbx_intent intent;
+	const char *file;     /* this sandbox.yaml; NULL: found from the current directory up */
+	bool follow;	      /* file may be a symbolic link */
+	sbx_backend *backend; /* borrowed; NULL: the docker backend of DOCKER_HOST */
+	sbx_line_fn warn;     /* warnings, one line each (NULL: dropped) */
+	void *arg;
+} sbx_session_opts;
+
+typedef struct sbx_session sbx_session;
+
+/*
+ * sbx_session_open: everything up to the plan. On failure *out is NULL and
+ * nothing is held (no lock, no backend). With SBX_INTENT_PLAN a sandbox.yaml
+ * that changed while its sandbox ran, in a way that widens host access, is
+ * warned of (the tamper guard's second half).
+ */
+int sbx_session_open(sbx_session **out, const sbx_session_opts *o, sbx_error **err);
+
+/*
+ * sbx_session_apply: run the plan (apply.h). SBX_EPOLICY when the session
+ * was opened to plan only.
+ */
+int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **err);
+
+const sbx_plan *sbx_session_plan(const sbx_session *s);
+const sbx_desired *sbx_session_desired(const sbx_session *s);
+const sbx_actual *sbx_session_actual(const sbx_session *s);
+const sbx_config *sbx_session_config(const sbx_session *s);
+
+/* sbx_session_free: releases the lock and the backend it opened. NULL is fine. */
+void sbx_session_free(sbx_session *s);
+
+/*
+ * sbx_config_discover: file (a symbolic link only with follow), or the
+ * sandbox.yaml found from the current directory up; either only when it is
+ * the user's own (discover.h), checked before a byte is parsed.
+ */
+int sbx_config_discover(sbx_config **out, const char *file, bool follow, sbx_error **err);
+
+#endif
