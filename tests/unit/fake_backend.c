@@ -565,7 +565,8 @@ static int by_name(const void *a, const void *b)
 
 char *fake_state(fake_backend *fb)
 {
-	qsort(fb->c, fb->n, sizeof(*fb->c), by_name);
+	if (fb->n)
+		qsort(fb->c, fb->n, sizeof(*fb->c), by_name);
 	sbx_buf s = SBX_BUF_INIT;
 	for (size_t i = 0; i < fb->n; i++)
 		sbx_buf_addf(&s, "%s%s:%s", i ? " " : "", fb->c[i].name,
