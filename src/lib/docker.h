@@ -1,8 +1,10 @@
 /*
  * docker: the Docker Engine API side of state (docker_state.c), over the
- * transport in engine.h. The docker backend (backend_docker.c) is its one
- * caller; everything else reaches an engine through backend.h. The codecs
- * (sbx_docker_decode, sbx_docker_form_json) are also the golden cases'.
+ * transport in engine.h, and sbx's seccomp policy in Docker's profile
+ * format (docker_seccomp.c). The docker backend (backend_docker.c) is its
+ * one caller; everything else reaches an engine through backend.h. The
+ * codecs (sbx_docker_decode, sbx_docker_form_json) are also the golden
+ * cases', the profile's rendering test_seccomp's.
  */
 #ifndef SBX_DOCKER_H
 #define SBX_DOCKER_H
@@ -12,6 +14,7 @@
 #include "engine.h"
 #include "error.h"
 #include "plan.h"
+#include "seccomp.h"
 #include "state.h"
 
 /* sbx_docker_form_json: the canonical form as the label's JSON, keys sorted. Caller frees. */
@@ -111,5 +114,12 @@ int sbx_docker_image_user(char **user, sbx_engine *e, const char *image, sbx_err
  */
 int sbx_docker_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
 		    const char *user, sbx_error **err);
+
+/*
+ * sbx_docker_seccomp_json: profile p as the compact JSON that Docker's API
+ * (and Podman's) reads from HostConfig.SecurityOpt "seccomp=<json>", the
+ * same bytes on every call. Caller frees. (docker_seccomp.c)
+ */
+char *sbx_docker_seccomp_json(const sbx_seccomp_profile *p);
 
 #endif

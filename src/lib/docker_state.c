@@ -15,7 +15,6 @@
 #include "engine.h"
 #include "hash.h"
 #include "policy.h"
-#include "seccomp.h"
 #include "util.h"
 #include "version.h"
 
@@ -438,7 +437,7 @@ static void harden(json_object *host)
 		json_object_array_add(add, json_object_new_string(kept_caps[i]));
 	json_object_object_add(host, "CapAdd", add);
 	json_object *opts = json_object_new_array();
-	_cleanup_free_ char *profile = sbx_seccomp_profile_json();
+	_cleanup_free_ char *profile = sbx_docker_seccomp_json(sbx_seccomp_policy());
 	_cleanup_free_ char *opt = xasprintf("seccomp=%s", profile);
 	json_object_array_add(opts, json_object_new_string(opt));
 	json_object_object_add(host, "SecurityOpt", opts);
