@@ -11,7 +11,7 @@ static void note(const char *line, void *arg)
 	sbx_out_note(line);
 }
 
-int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
+int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool dry_run = false, exit_code = false;
 	const sbx_opt opts[] = {
@@ -32,10 +32,10 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
 	if (exit_code && !dry_run)
 		return sbx_usage_error("apply", "--exit-code goes with --dry-run");
 	sbx_prepared p;
-	sbx_error *err = NULL;
-	if (sbx_prepare(&p, ctx, !dry_run, &err) < 0) {
+	int rc = sbx_prepare(&p, ctx, !dry_run, err);
+	if (rc < 0) {
 		sbx_prepared_release(&p);
-		return sbx_report(err);
+		return rc;
 	}
 	sbx_out_plan(p.plan, &p.desired.fields, ctx->color);
 	bool changes = sbx_plan_has_changes(p.plan);
@@ -43,10 +43,10 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
 		sbx_prepared_release(&p);
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}
-	int rc = sbx_apply(p.backend, p.plan, &p.desired, &p.actual, note, NULL, &err);
+	rc = sbx_apply(p.backend, p.plan, &p.desired, &p.actual, note, NULL, err);
 	if (rc < 0) {
 		sbx_prepared_release(&p);
-		return sbx_report(err);
+		return rc;
 	}
 	sbx_out_applied(p.plan);
 	sbx_prepared_release(&p);

@@ -5,7 +5,7 @@
 #include "output.h"
 #include "prepare.h"
 
-int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
+int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool exit_code = false, json = false;
 	const sbx_opt opts[] = {
@@ -23,10 +23,10 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 	if (nargs > 0)
 		return sbx_usage_error("diff", "diff takes no operands");
 	sbx_prepared p;
-	sbx_error *err = NULL;
-	if (sbx_prepare(&p, ctx, false, &err) < 0) {
+	int rc = sbx_prepare(&p, ctx, false, err);
+	if (rc < 0) {
 		sbx_prepared_release(&p);
-		return sbx_report(err);
+		return rc;
 	}
 	/*
 	 * The tamper guard's second half: the agent cannot write sandbox.yaml
