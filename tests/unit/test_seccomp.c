@@ -217,7 +217,9 @@ static void test_docker_rendering(void **state)
 	    {.names = (const char *const[]){"fchmodat", NULL},
 	     .action = SBX_SECCOMP_ALLOW,
 	     .arg = &masked},
-	    {.names = (const char *const[]){"socket", NULL}, .action = SBX_SECCOMP_ALLOW, .arg = &gt},
+	    {.names = (const char *const[]){"socket", NULL},
+	     .action = SBX_SECCOMP_ALLOW,
+	     .arg = &gt},
 	    {.names = (const char *const[]){"clone3", NULL},
 	     .action = SBX_SECCOMP_ERRNO,
 	     .errno_ret = 38},
@@ -261,8 +263,8 @@ static void test_policy_data(void **state)
 	const sbx_seccomp_profile *p = sbx_seccomp_policy();
 	assert_int_equal(p->default_action, SBX_SECCOMP_ERRNO);
 	assert_true(p->rules_len > 0 && p->arches_len > 0);
-	const char *mode_calls[] = {"chmod", "fchmod",	"fchmodat", "creat",  "open",
-				    "openat", "mknod", "mknodat", "mkdir", "mkdirat"};
+	const char *mode_calls[] = {"chmod",  "fchmod", "fchmodat", "creat", "open",
+				    "openat", "mknod",	"mknodat",  "mkdir", "mkdirat"};
 	for (size_t i = 0; i < p->rules_len; i++) {
 		const sbx_seccomp_rule *r = &p->rules[i];
 		assert_non_null(r->names);
