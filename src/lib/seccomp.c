@@ -131,7 +131,7 @@ static const char *const allowed[] = {
 #define CREATE_FLAGS (0100 | 020000000)
 
 /* A NULL-terminated list of names, and an argument test, as static data. */
-#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NAMES(...)			 ((const char *const[]){__VA_ARGS__, NULL})
 #define ARG(index, value, value_two, op) (&(const sbx_seccomp_arg){index, value, value_two, op})
 /* Allow name only when argument index, masked with SBX_SECCOMP_SETID_MASK, is 0. */
 #define ALLOW_NO_SETID(name, index)                                                                \
