@@ -2,7 +2,8 @@
  * cmd: the command line's shared context and every command. main.c owns
  * the table that maps names to these functions; each cmd_<verb>.c parses
  * its options (its table also prints its --help), calls the library, hands
- * results to output, and returns an exit status through sbx_report.
+ * results to output, and returns either an exit status or its error, which
+ * main reports (crun's libcrun_error_t and libcrun_fail_with_error).
  * Adding a command touches three places: its file, this header, the table
  * in main.c.
  */
@@ -69,14 +70,28 @@ int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err);
  */
 int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
 		   char **argv, int *nargs, int *status);
-/* sbx_report: print every problem in err to stderr, free it, return its exit status. */
-int sbx_report(sbx_error *err);
+/*
+ * sbx_report_item: for a command that goes on after one of several items
+ * failed (stop and rm of several sandboxes, validate of several files):
+ * print every problem in that item's err to stderr now, in turn with what
+ * the other items print, free it, and return its exit status for the
+ * command to weigh. Every other error goes back to main, which reports it
+ * the same way.
+ */
+int sbx_report_item(sbx_error *err);
 /* sbx_usage_error: print a usage error for command name and return 64. */
 int sbx_usage_error(const char *name, const char *fmt, ...) SBX_PRINTF(2, 3);
 
+/*
+ * A command: fn runs it with argv[0] its name. It returns an exit status
+ * (>= 0: success, diff's 2 for changes, the worst of several items, or
+ * after --help or a usage error it printed through sbx_parse_args or
+ * sbx_usage_error), or a negative SBX_E* code with *err set; main reports
+ * that error, once, and exits with the status its code stands for.
+ */
 typedef struct sbx_command {
 	const char *name;
-	int (*fn)(sbx_ctx *ctx, int argc, char **argv);
+	int (*fn)(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 	const char *summary;
 } sbx_command;
 
@@ -85,17 +100,17 @@ const sbx_command *sbx_command_find(const char *name);
 /* sbx_command_list: the table, in the order `sbx help` lists it. */
 const sbx_command *sbx_command_list(size_t *n);
 
-int cmd_apply(sbx_ctx *ctx, int argc, char **argv);
-int cmd_diff(sbx_ctx *ctx, int argc, char **argv);
-int cmd_help(sbx_ctx *ctx, int argc, char **argv);
-int cmd_inspect(sbx_ctx *ctx, int argc, char **argv);
-int cmd_ls(sbx_ctx *ctx, int argc, char **argv);
-int cmd_rm(sbx_ctx *ctx, int argc, char **argv);
-int cmd_stop(sbx_ctx *ctx, int argc, char **argv);
-int cmd_trust(sbx_ctx *ctx, int argc, char **argv);
-int cmd_untrust(sbx_ctx *ctx, int argc, char **argv);
-int cmd_init(sbx_ctx *ctx, int argc, char **argv);
-int cmd_validate(sbx_ctx *ctx, int argc, char **argv);
-int cmd_version(sbx_ctx *ctx, int argc, char **argv);
+int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_inspect(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_ls(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_rm(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_stop(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_trust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_untrust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_validate(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_version(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 
 #endif

@@ -11,7 +11,7 @@ static void note(const char *line, void *arg)
 	sbx_out_note(line);
 }
 
-int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
+int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool dry_run = false, exit_code = false;
 	const sbx_opt opts[] = {
@@ -31,10 +31,9 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
 		return sbx_usage_error("apply", "apply takes no operands");
 	if (exit_code && !dry_run)
 		return sbx_usage_error("apply", "--exit-code goes with --dry-run");
-	sbx_error *err = NULL;
-	int rc = sbx_ctx_enter(ctx, &err);
+	int rc = sbx_ctx_enter(ctx, err);
 	if (rc < 0)
-		return sbx_report(err);
+		return rc;
 	sbx_session *s = NULL;
 	const sbx_session_opts o = {
 	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
@@ -42,8 +41,8 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
 	    .follow = ctx->follow,
 	    .warn = sbx_out_warn_line,
 	};
-	if (sbx_session_open(&s, &o, &err) < 0)
-		return sbx_report(err);
+	if ((rc = sbx_session_open(&s, &o, err)) < 0)
+		return rc;
 	const sbx_plan *plan = sbx_session_plan(s);
 	sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
 	bool changes = sbx_plan_has_changes(plan);
@@ -51,9 +50,9 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv)
 		sbx_session_free(s);
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}
-	if (sbx_session_apply(s, note, NULL, &err) < 0) {
+	if ((rc = sbx_session_apply(s, note, NULL, err)) < 0) {
 		sbx_session_free(s);
-		return sbx_report(err);
+		return rc;
 	}
 	sbx_out_applied(plan);
 	sbx_session_free(s);

@@ -5,7 +5,7 @@
 #include "output.h"
 #include "lib/session.h"
 
-int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
+int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool exit_code = false, json = false;
 	const sbx_opt opts[] = {
@@ -22,10 +22,9 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("diff", "diff takes no operands");
-	sbx_error *err = NULL;
-	int rc = sbx_ctx_enter(ctx, &err);
+	int rc = sbx_ctx_enter(ctx, err);
 	if (rc < 0)
-		return sbx_report(err);
+		return rc;
 	sbx_session *s = NULL;
 	const sbx_session_opts o = {
 	    .intent = SBX_INTENT_PLAN,
@@ -33,8 +32,8 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv)
 	    .follow = ctx->follow,
 	    .warn = sbx_out_warn_line,
 	};
-	if (sbx_session_open(&s, &o, &err) < 0)
-		return sbx_report(err);
+	if ((rc = sbx_session_open(&s, &o, err)) < 0)
+		return rc;
 	const sbx_plan *plan = sbx_session_plan(s);
 	if (json)
 		sbx_out_plan_json(plan);

@@ -4,7 +4,7 @@
 #include "cmd.h"
 #include "output.h"
 
-int cmd_help(sbx_ctx *ctx, int argc, char **argv)
+int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	const sbx_opt opts[] = {SBX_OPT_END};
 	int nargs, status;
@@ -29,5 +29,5 @@ int cmd_help(sbx_ctx *ctx, int argc, char **argv)
 	}
 	/* A command's help is its own --help, printed from its option table. */
 	char *hargv[] = {(char *)cmd->name, "--help", NULL};
-	return cmd->fn(ctx, 2, hargv);
+	return cmd->fn(ctx, 2, hargv, err);
 }

@@ -29,7 +29,7 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-int cmd_init(sbx_ctx *ctx, int argc, char **argv)
+int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	const char *agent_name = "claude";
 	const sbx_opt opts[] = {
@@ -59,15 +59,13 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv)
 				       sbx_agent_list());
 	}
 
-	sbx_error *err = NULL;
-	if (sbx_ctx_enter(ctx, &err) < 0)
-		return sbx_report(err);
+	int rc = sbx_ctx_enter(ctx, err);
+	if (rc < 0)
+		return rc;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
-	if (!cwd) {
-		sbx_error_set(&err, SBX_ERROR, "cannot find the current directory: %s",
-			      strerror(errno));
-		return sbx_report(err);
-	}
+	if (!cwd)
+		return sbx_error_set(err, SBX_ERROR, "cannot find the current directory: %s",
+				     strerror(errno));
 	_cleanup_free_ char *path =
 	    xasprintf("%s%s" SBX_CONFIG_NAME, cwd, strcmp(cwd, "/") == 0 ? "" : "/");
 	_cleanup_free_ char *text = sbx_config_template(agent, SBX_SCHEMA_URL);
@@ -78,29 +76,25 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv)
 		int e = errno;
 		_cleanup_free_ char *q = sbx_quotes(path);
 		if (e == EEXIST)
-			sbx_error_set(
-			    &err, SBX_ECONFLICT,
+			return sbx_error_set(
+			    err, SBX_ECONFLICT,
 			    "%s already exists; sbx init never overwrites it (edit it, or "
 			    "remove it first)",
 			    q);
-		else
-			sbx_error_set(&err, SBX_ERROR, "cannot create %s: %s", q, strerror(e));
-		return sbx_report(err);
+		return sbx_error_set(err, SBX_ERROR, "cannot create %s: %s", q, strerror(e));
 	}
 	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(path);
 		_cleanup_free_ char *q = sbx_quotes(path);
-		sbx_error_set(&err, SBX_ERROR, "cannot write %s: %s", q, strerror(e));
-		return sbx_report(err);
+		return sbx_error_set(err, SBX_ERROR, "cannot write %s: %s", q, strerror(e));
 	}
 	if (close(fd) < 0) {
 		int e = errno;
 		unlink(path);
 		_cleanup_free_ char *q = sbx_quotes(path);
-		sbx_error_set(&err, SBX_ERROR, "cannot write %s: %s", q, strerror(e));
-		return sbx_report(err);
+		return sbx_error_set(err, SBX_ERROR, "cannot write %s: %s", q, strerror(e));
 	}
 	sbx_out_init(path, agent->name);
 	return SBX_EXIT_OK;

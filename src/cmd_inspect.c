@@ -3,7 +3,7 @@
 #include "output.h"
 #include "prepare.h"
 
-int cmd_inspect(sbx_ctx *ctx, int argc, char **argv)
+int cmd_inspect(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool json = false;
 	const sbx_opt opts[] = {
@@ -17,15 +17,17 @@ int cmd_inspect(sbx_ctx *ctx, int argc, char **argv)
 	if (nargs > 1)
 		return sbx_usage_error("inspect", "inspect takes at most one sandbox name");
 	sbx_backend *b = NULL;
-	sbx_error *err = NULL;
 	sbx_actual a = {0};
 	/* The label keeps the limits of creation; show the container's own. */
-	if (sbx_backend_docker_open(&b, NULL, &err) < 0 ||
-	    sbx_find_sandbox(&a, ctx, b, nargs ? argv[1] : NULL, &err) < 0 ||
-	    b->read_resources(b, &a, &err) < 0) {
+	int rc = sbx_backend_docker_open(&b, NULL, err);
+	if (rc == 0)
+		rc = sbx_find_sandbox(&a, ctx, b, nargs ? argv[1] : NULL, err);
+	if (rc == 0)
+		rc = b->read_resources(b, &a, err);
+	if (rc < 0) {
 		sbx_actual_release(&a);
 		sbx_backend_free(b);
-		return sbx_report(err);
+		return rc;
 	}
 	sbx_out_inspect(&a, json);
 	sbx_actual_release(&a);

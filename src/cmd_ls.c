@@ -4,7 +4,7 @@
 #include "lib/state.h"
 #include "output.h"
 
-int cmd_ls(sbx_ctx *ctx, int argc, char **argv)
+int cmd_ls(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool json = false, quiet = false;
 	const sbx_opt opts[] = {
@@ -21,15 +21,15 @@ int cmd_ls(sbx_ctx *ctx, int argc, char **argv)
 		return sbx_usage_error("ls", "--json and -q exclude each other");
 	(void)ctx;
 	sbx_backend *b = NULL;
-	sbx_error *err = NULL;
-	if (sbx_backend_docker_open(&b, NULL, &err) < 0)
-		return sbx_report(err);
+	int rc = sbx_backend_docker_open(&b, NULL, err);
+	if (rc < 0)
+		return rc;
 	sbx_sandbox_info *list = NULL;
 	size_t n = 0;
-	int rc = b->list(b, &list, &n, &err);
+	rc = b->list(b, &list, &n, err);
 	sbx_backend_free(b);
 	if (rc < 0)
-		return sbx_report(err);
+		return rc;
 	sbx_out_ls(list, n, json, quiet);
 	sbx_sandbox_info_free(list, n);
 	return SBX_EXIT_OK;

@@ -47,7 +47,7 @@ static int rm_one(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **er
 	return 0;
 }
 
-int cmd_rm(sbx_ctx *ctx, int argc, char **argv)
+int cmd_rm(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool volumes = false;
 	const sbx_opt opts[] = {
@@ -59,5 +59,5 @@ int cmd_rm(sbx_ctx *ctx, int argc, char **argv)
 	int nargs, status;
 	if (sbx_parse_args("rm", "[--volumes] [NAME...]", opts, argc, argv, &nargs, &status))
 		return status;
-	return sbx_each_sandbox(ctx, nargs, argv + 1, rm_one, &volumes);
+	return sbx_each_sandbox(ctx, nargs, argv + 1, rm_one, &volumes, err);
 }

@@ -111,7 +111,7 @@ static int trust(const sbx_config *cfg, const char *const *sources, size_t ns, b
 	return rc;
 }
 
-int cmd_trust(sbx_ctx *ctx, int argc, char **argv)
+int cmd_trust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool yes = false;
 	const sbx_opt opts[] = {
@@ -124,26 +124,26 @@ int cmd_trust(sbx_ctx *ctx, int argc, char **argv)
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("trust", "trust takes no operands");
-	sbx_error *err = NULL;
 	sbx_config *cfg = NULL;
-	if (sbx_ctx_load_config(ctx, &cfg, &err) < 0)
-		return sbx_report(err);
+	int rc = sbx_ctx_load_config(ctx, &cfg, err);
+	if (rc < 0)
+		return rc;
 	/*
 	 * What is approved is where each mount leads now: shown, and recorded.
 	 * Tier 2 is refused whatever the approval: say so now, not at apply.
 	 */
 	char **sources = NULL;
 	_cleanup_free_ char *socket = sbx_backend_docker_socket();
-	int rc = sbx_check_host(&sources, cfg, socket, &err);
+	rc = sbx_check_host(&sources, cfg, socket, err);
 	size_t ns = cfg->spec->mounts_len;
 	if (rc == 0)
-		rc = trust(cfg, (const char *const *)sources, ns, yes, &err);
+		rc = trust(cfg, (const char *const *)sources, ns, yes, err);
 	sbx_strv_free(sources);
 	sbx_config_free(cfg);
-	return rc < 0 ? sbx_report(err) : SBX_EXIT_OK;
+	return rc < 0 ? rc : SBX_EXIT_OK;
 }
 
-int cmd_untrust(sbx_ctx *ctx, int argc, char **argv)
+int cmd_untrust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	const sbx_opt opts[] = {SBX_OPTS_CONFIG(ctx), SBX_OPT_END};
 	int nargs, status;
@@ -151,15 +151,15 @@ int cmd_untrust(sbx_ctx *ctx, int argc, char **argv)
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("untrust", "untrust takes no operands");
-	sbx_error *err = NULL;
 	sbx_config *cfg = NULL;
-	if (sbx_ctx_load_config(ctx, &cfg, &err) < 0)
-		return sbx_report(err);
+	int rc = sbx_ctx_load_config(ctx, &cfg, err);
+	if (rc < 0)
+		return rc;
 	size_t n = 0;
-	int rc = sbx_trust_remove(&n, cfg->workspace, &err);
+	rc = sbx_trust_remove(&n, cfg->workspace, err);
 	if (rc == 0)
 		sbx_out_done(n ? "withdrew the approvals of" : "nothing was approved for",
 			     cfg->workspace);
 	sbx_config_free(cfg);
-	return rc < 0 ? sbx_report(err) : SBX_EXIT_OK;
+	return rc < 0 ? rc : SBX_EXIT_OK;
 }

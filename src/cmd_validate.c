@@ -9,7 +9,7 @@
 #include "lib/sandbox.h"
 #include "output.h"
 
-int cmd_validate(sbx_ctx *ctx, int argc, char **argv)
+int cmd_validate(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool quiet = false, no_host = false;
 	const sbx_opt opts[] = {
@@ -27,9 +27,9 @@ int cmd_validate(sbx_ctx *ctx, int argc, char **argv)
 	if (nargs > 0 && ctx->file)
 		return sbx_usage_error("validate", "name the files either with -f or as operands");
 
-	sbx_error *err = NULL;
-	if (sbx_ctx_enter(ctx, &err) < 0)
-		return sbx_report(err);
+	int rc = sbx_ctx_enter(ctx, err);
+	if (rc < 0)
+		return rc;
 
 	/* The engine's socket as DOCKER_HOST names it: a path to refuse, not a place to call. */
 	_cleanup_free_ char *socket = sbx_backend_docker_socket();
@@ -38,20 +38,19 @@ int cmd_validate(sbx_ctx *ctx, int argc, char **argv)
 	int n = nargs > 0 ? nargs : 1;
 	for (int i = 0; i < n; i++) {
 		sbx_config *cfg = NULL;
-		int rc;
+		sbx_error *item = NULL;
 		if (nargs > 0) {
 			rc = sbx_config_load(&cfg, argv[1 + i],
-					     ctx->follow ? 0 : SBX_CONFIG_NOFOLLOW, &err);
+					     ctx->follow ? 0 : SBX_CONFIG_NOFOLLOW, &item);
 		} else {
-			rc = sbx_ctx_load_config(ctx, &cfg, &err);
+			rc = sbx_ctx_load_config(ctx, &cfg, &item);
 		}
-		if (rc == 0 && !no_host && (rc = sbx_check_host(NULL, cfg, socket, &err)) < 0) {
+		if (rc == 0 && !no_host && (rc = sbx_check_host(NULL, cfg, socket, &item)) < 0) {
 			sbx_config_free(cfg);
 			cfg = NULL;
 		}
 		if (rc < 0) {
-			int s = sbx_report(err);
-			err = NULL;
+			int s = sbx_report_item(item);
 			if (worst == SBX_EXIT_OK || s == SBX_EXIT_CONFIG)
 				worst = s;
 			continue;

@@ -2,7 +2,7 @@
 #include "cmd.h"
 #include "output.h"
 
-int cmd_version(sbx_ctx *ctx, int argc, char **argv)
+int cmd_version(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	bool json = false;
 	const sbx_opt opts[] = {
@@ -11,6 +11,7 @@ int cmd_version(sbx_ctx *ctx, int argc, char **argv)
 	};
 	int nargs, status;
 	(void)ctx;
+	(void)err;
 	if (sbx_parse_args("version", "[--json]", opts, argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)

@@ -1,6 +1,7 @@
 /*
  * main: global options, the command table, and the one place where errors
- * become exit statuses.
+ * become exit statuses: a command returns its error, and main reports it
+ * (crun's libcrun_fail_with_error).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -60,7 +61,8 @@ static int exit_status(int code)
 	}
 }
 
-int sbx_report(sbx_error *err)
+/* Print every problem in err to stderr, free it, and return its exit status. */
+static int report(sbx_error *err)
 {
 	if (!err)
 		return SBX_EXIT_OK;
@@ -79,6 +81,20 @@ int sbx_report(sbx_error *err)
 	}
 	sbx_error_free(err);
 	return status;
+}
+
+int sbx_report_item(sbx_error *err)
+{
+	return report(err);
+}
+
+/* A command's result: its exit status, or its error reported. */
+static int finish(int rc, sbx_error *err)
+{
+	if (rc < 0)
+		return report(err);
+	sbx_error_free(err); /* NULL: *err is set only on failure */
+	return rc;
 }
 
 int sbx_usage_error(const char *name, const char *fmt, ...)
@@ -182,7 +198,8 @@ int main(int argc, char **argv)
 	}
 	if (help || nargs == 0) {
 		char *hargv[] = {"help", NULL};
-		int status = cmd_help(&ctx, 1, hargv);
+		int rc = cmd_help(&ctx, 1, hargv, &err);
+		int status = finish(rc, err);
 		return help ? status : SBX_EXIT_USAGE;
 	}
 	const sbx_command *cmd = sbx_command_find(argv[1]);
@@ -200,5 +217,6 @@ int main(int argc, char **argv)
 	}
 	global_opts = global;
 	global_ctx = &ctx;
-	return cmd->fn(&ctx, nargs, argv + 1);
+	int rc = cmd->fn(&ctx, nargs, argv + 1, &err);
+	return finish(rc, err);
 }

@@ -23,11 +23,12 @@ int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_backend *b, const char *
 
 /*
  * sbx_each_sandbox: run fn on each named sandbox, or on this workspace's
- * when there are no names; report each failure and go on. Returns the exit
- * status of the first failure, or 0. (cmd_stop.c)
+ * when there are no names; report each one's failure (sbx_report_item) and
+ * go on. Returns the exit status of the first failure, or 0; a negative
+ * code with *err set when there is no engine to ask. (cmd_stop.c)
  */
 int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
 		     int (*fn)(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **err),
-		     void *arg);
+		     void *arg, sbx_error **err);
 
 #endif

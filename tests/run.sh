@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test run: unit tests (cmocka), the fuzz corpora replayed, the shell
-# test harness's self-test, the command-line tests against the built binary,
-# the schema agreement, and the integration tests against a real Docker engine.
+# test harness's self-test, the layering rules on the sources, the command-line
+# tests against the built binary, the schema agreement, and the integration
+# tests against a real Docker engine.
 # usage: tests/run.sh BUILD_DIR SBX_BINARY
 set -u
 BUILD=${1:-build}
@@ -51,6 +52,7 @@ for r in "$BUILD"/tests/fuzz_*_replay; do
 done
 suite "harness self-test" sh tests/harness/selftest.sh
 suite "deps (make deps's decisions)" sh tests/deps/run.sh
+suite "layering (who may include and call what)" sh tests/layering/run.sh
 suite "cli" sh tests/cli/run.sh "$SBX"
 suite "schema agreement" sh tests/schema/run.sh "$SBX"
 suite "integration (a real Docker engine)" sh tests/integration/run.sh "$SBX"

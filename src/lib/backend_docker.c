@@ -40,38 +40,38 @@ void sbx_backend_free(sbx_backend *b)
 
 static int d_find(sbx_backend *b, sbx_actual *out, const sbx_workspace *ws, sbx_error **err)
 {
-	return sbx_state_find(out, engine_of(b), ws, err);
+	return sbx_docker_find(out, engine_of(b), ws, err);
 }
 
 static int d_find_all(sbx_backend *b, sbx_actual **out, size_t *n, const sbx_workspace *ws,
 		      sbx_error **err)
 {
-	return sbx_state_find_all(out, n, engine_of(b), ws, err);
+	return sbx_docker_find_all(out, n, engine_of(b), ws, err);
 }
 
 static int d_find_name(sbx_backend *b, sbx_actual *out, const char *name, sbx_error **err)
 {
-	return sbx_state_find_name(out, engine_of(b), name, err);
+	return sbx_docker_find_name(out, engine_of(b), name, err);
 }
 
 static int d_list(sbx_backend *b, sbx_sandbox_info **out, size_t *n, sbx_error **err)
 {
-	return sbx_state_list(out, n, engine_of(b), err);
+	return sbx_docker_list(out, n, engine_of(b), err);
 }
 
 static int d_name_holder(sbx_backend *b, sbx_sandbox_info **out, const char *name, sbx_error **err)
 {
-	return sbx_state_name_holder(out, engine_of(b), name, err);
+	return sbx_docker_name_holder(out, engine_of(b), name, err);
 }
 
 static int d_read_resources(sbx_backend *b, sbx_actual *a, sbx_error **err)
 {
-	return sbx_state_read_resources(a, engine_of(b), err);
+	return sbx_docker_read_resources(a, engine_of(b), err);
 }
 
 static int d_create(sbx_backend *b, char **id, const sbx_create *c, sbx_error **err)
 {
-	return sbx_state_create(id, engine_of(b), c, err);
+	return sbx_docker_create(id, engine_of(b), c, err);
 }
 
 /*
@@ -127,19 +127,19 @@ static int d_remove(sbx_backend *b, const char *id, bool volumes, sbx_error **er
 
 static int d_update(sbx_backend *b, const char *id, const sbx_resources *r, sbx_error **err)
 {
-	return sbx_state_update(engine_of(b), id, r, err);
+	return sbx_docker_update(engine_of(b), id, r, err);
 }
 
 static int d_snapshot(sbx_backend *b, char **image, const char *id, const char *repo,
 		      const char *tag, const char *const *blank_env, sbx_error **err)
 {
-	return sbx_state_commit(image, engine_of(b), id, repo, tag, blank_env, err);
+	return sbx_docker_commit(image, engine_of(b), id, repo, tag, blank_env, err);
 }
 
 static int d_exec(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,
 		  const char *user, sbx_error **err)
 {
-	return sbx_state_exec(exit_code, engine_of(b), id, argv, user, err);
+	return sbx_docker_exec(exit_code, engine_of(b), id, argv, user, err);
 }
 
 static int d_copy_in(sbx_backend *b, const char *id, const char *dir, const void *tar, size_t len,
@@ -175,22 +175,22 @@ static int d_copy_out(sbx_backend *b, char **out, const char *id, const char *fi
 static int d_image_ensure(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
 			  sbx_error **err)
 {
-	return sbx_state_ensure_image(engine_of(b), image, progress, arg, err);
+	return sbx_docker_ensure_image(engine_of(b), image, progress, arg, err);
 }
 
 static int d_image_user(sbx_backend *b, char **user, const char *image, sbx_error **err)
 {
-	return sbx_state_image_user(user, engine_of(b), image, err);
+	return sbx_docker_image_user(user, engine_of(b), image, err);
 }
 
 static int d_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
-	return sbx_state_remove_snapshot(out, engine_of(b), a, err);
+	return sbx_docker_remove_snapshot(out, engine_of(b), a, err);
 }
 
 static int d_remove_volume(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
-	return sbx_state_remove_volume(out, engine_of(b), a, err);
+	return sbx_docker_remove_volume(out, engine_of(b), a, err);
 }
 
 static int d_info(sbx_backend *b, sbx_backend_info *out, unsigned what, sbx_error **err)

@@ -1,8 +1,10 @@
 /*
  * docker: the Docker Engine API side of state (docker_state.c), over the
- * transport in engine.h. The docker backend (backend_docker.c) is its one
- * caller; everything else reaches an engine through backend.h. The codecs
- * (sbx_state_decode, sbx_state_form_json) are also the golden cases'.
+ * transport in engine.h, and sbx's seccomp policy in Docker's profile
+ * format (docker_seccomp.c). The docker backend (backend_docker.c) is its
+ * one caller; everything else reaches an engine through backend.h. The
+ * codecs (sbx_docker_decode, sbx_docker_form_json) are also the golden
+ * cases', the profile's rendering test_seccomp's.
  */
 #ifndef SBX_DOCKER_H
 #define SBX_DOCKER_H
@@ -12,103 +14,112 @@
 #include "engine.h"
 #include "error.h"
 #include "plan.h"
+#include "seccomp.h"
 #include "state.h"
 
-/* sbx_state_form_json: the canonical form as the label's JSON, keys sorted. Caller frees. */
-char *sbx_state_form_json(const sbx_fields *fields);
-/* sbx_state_form_hash: "<form version>:sha256:<hex>" of that JSON. Caller frees. */
-char *sbx_state_form_hash(const char *form_json);
+/* sbx_docker_form_json: the canonical form as the label's JSON, keys sorted. Caller frees. */
+char *sbx_docker_form_json(const sbx_fields *fields);
+/* sbx_docker_form_hash: "<form version>:sha256:<hex>" of that JSON. Caller frees. */
+char *sbx_docker_form_hash(const char *form_json);
 
 /*
- * sbx_state_decode: one container of the engine's list (or inspect) JSON
+ * sbx_docker_decode: one container of the engine's list (or inspect) JSON
  * text into *out. For tests and the golden cases; SBX_EINVALID when the
  * text is not a container with sbx's labels.
  */
-int sbx_state_decode(sbx_actual *out, const char *json_text, sbx_error **err);
+int sbx_docker_decode(sbx_actual *out, const char *json_text, sbx_error **err);
 
 /*
- * sbx_state_find: the sandbox of ws, with one list request filtered by its
+ * sbx_docker_find: the sandbox of ws, with one list request filtered by its
  * labels. out->exists is false when there is none. SBX_ECONFLICT when more
  * than one container claims the workspace.
  */
-int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err);
+int sbx_docker_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err);
 
-/* sbx_state_find_all: every container that claims ws (more than one after a crash). */
-int sbx_state_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_workspace *ws,
-		       sbx_error **err);
+/* sbx_docker_find_all: every container that claims ws (more than one after a crash). */
+int sbx_docker_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_workspace *ws,
+			sbx_error **err);
 
 /*
- * sbx_state_find_name: the sbx sandbox called name (exactly), as
- * sbx_state_find. out->exists is false when there is none.
+ * sbx_docker_find_name: the sbx sandbox called name (exactly), as
+ * sbx_docker_find. out->exists is false when there is none.
  */
-int sbx_state_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err);
+int sbx_docker_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err);
 
-/* sbx_state_list: every sbx sandbox on the engine, sorted by name. */
-int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err);
+/* sbx_docker_list: every sbx sandbox on the engine, sorted by name. */
+int sbx_docker_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err);
 /*
- * sbx_state_name_holder: the container called exactly name, sbx's or not,
+ * sbx_docker_name_holder: the container called exactly name, sbx's or not,
  * with one list request filtered by that name. *out is NULL when the name
  * is free; free it with sbx_sandbox_info_free(*out, 1).
  */
-int sbx_state_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *name, sbx_error **err);
+int sbx_docker_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *name,
+			   sbx_error **err);
 
 /*
- * sbx_state_remove_volume: remove a's own credentials volume (its label
+ * sbx_docker_remove_volume: remove a's own credentials volume (its label
  * names it), but only when the volume's own labels say sbx made it for the
  * workspace a claims (managed, workspace path and identity): a container's
  * labels may be anyone's, and name any volume.
  */
-int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err);
+int sbx_docker_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err);
 
 /*
- * sbx_state_remove_snapshot: remove a's snapshot image (sbx-snapshot:<its
+ * sbx_docker_remove_snapshot: remove a's snapshot image (sbx-snapshot:<its
  * name>) when the image's labels say sbx made it for a's workspace.
  */
-int sbx_state_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a,
-			      sbx_error **err);
+int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a,
+			       sbx_error **err);
 
 /*
- * sbx_state_create: create the container, and first the named volumes it
+ * sbx_docker_create: create the container, and first the named volumes it
  * mounts with sbx's labels (an existing one is kept as it is); *id gets
  * its id. Caller frees *id.
  */
-int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err);
+int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err);
 
 /*
- * sbx_state_read_resources: resource limits change in place, so the label
+ * sbx_docker_read_resources: resource limits change in place, so the label
  * keeps the values of creation; read the container's own limits into
  * a->fields (one inspect, made only when the label and the file differ).
  */
-int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err);
+int sbx_docker_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err);
 
-/* sbx_state_update: change the resource limits of container id in place. */
-int sbx_state_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx_error **err);
+/* sbx_docker_update: change the resource limits of container id in place. */
+int sbx_docker_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx_error **err);
 
 /*
- * sbx_state_ensure_image: make sure image is on the engine, pulling it when
+ * sbx_docker_ensure_image: make sure image is on the engine, pulling it when
  * it is missing. on_progress (may be NULL) gets the pull's status lines.
  */
-int sbx_state_ensure_image(sbx_engine *e, const char *image,
-			   void (*on_progress)(const char *line, void *arg), void *arg,
-			   sbx_error **err);
+int sbx_docker_ensure_image(sbx_engine *e, const char *image,
+			    void (*on_progress)(const char *line, void *arg), void *arg,
+			    sbx_error **err);
 
 /*
- * sbx_state_commit: commit container id to repo:tag; *image gets the image
+ * sbx_docker_commit: commit container id to repo:tag; *image gets the image
  * id. The variables named in blank_env (NULL-terminated, may be NULL) are
  * emptied in the image's config: the host's pass_env values stay out of it.
  */
-int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *repo, const char *tag,
-		     const char *const *blank_env, sbx_error **err);
+int sbx_docker_commit(char **image, sbx_engine *e, const char *id, const char *repo,
+		      const char *tag, const char *const *blank_env, sbx_error **err);
 
-/* sbx_state_image_user: the image's own user (Config.User; "" for root). Caller frees *user. */
-int sbx_state_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err);
+/* sbx_docker_image_user: the image's own user (Config.User; "" for root). Caller frees *user. */
+int sbx_docker_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err);
 
 /*
- * sbx_state_exec: run argv in the running container id as user, wait for it,
+ * sbx_docker_exec: run argv in the running container id as user, wait for it,
  * and give its exit status. Its output is discarded. argv runs with sbx's own
  * PATH and no loader variables, not the container's (the file sets those).
  */
-int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
-		   const char *user, sbx_error **err);
+int sbx_docker_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
+		    const char *user, sbx_error **err);
+
+/*
+ * sbx_docker_seccomp_json: profile p as the compact JSON that Docker's API
+ * (and Podman's) reads from HostConfig.SecurityOpt "seccomp=<json>", the
+ * same bytes on every call. Caller frees. (docker_seccomp.c)
+ */
+char *sbx_docker_seccomp_json(const sbx_seccomp_profile *p);
 
 #endif

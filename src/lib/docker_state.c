@@ -15,7 +15,6 @@
 #include "engine.h"
 #include "hash.h"
 #include "policy.h"
-#include "seccomp.h"
 #include "util.h"
 #include "version.h"
 
@@ -32,7 +31,7 @@ static json_object *form_object(const sbx_fields *fields)
 	return o;
 }
 
-char *sbx_state_form_json(const sbx_fields *fields)
+char *sbx_docker_form_json(const sbx_fields *fields)
 {
 	json_object *o = form_object(fields);
 	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -41,7 +40,7 @@ char *sbx_state_form_json(const sbx_fields *fields)
 	return s;
 }
 
-char *sbx_state_form_hash(const char *form_json)
+char *sbx_docker_form_hash(const char *form_json)
 {
 	char hex[SBX_SHA256_HEX_LEN + 1];
 	sbx_sha256_hex(hex, form_json, strlen(form_json));
@@ -123,7 +122,7 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	return rc;
 }
 
-int sbx_state_decode(sbx_actual *out, const char *json_text, sbx_error **err)
+int sbx_docker_decode(sbx_actual *out, const char *json_text, sbx_error **err)
 {
 	json_object *c = json_tokener_parse(json_text);
 	if (!c)
@@ -213,7 +212,7 @@ static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, s
 	return rc;
 }
 
-int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
+int sbx_docker_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
 {
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
 	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
@@ -223,7 +222,7 @@ int sbx_state_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_
 	return find_one(out, e, labels, 2, NULL, what, err);
 }
 
-int sbx_state_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err)
+int sbx_docker_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err)
 {
 	const char *labels[] = {SBX_LABEL_MANAGED};
 	_cleanup_free_ char *q = sbx_quotes(name);
@@ -279,7 +278,7 @@ static void decode_info(sbx_sandbox_info *s, json_object *c)
 	s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
 }
 
-int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
+int sbx_docker_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -299,7 +298,7 @@ int sbx_state_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error *
 	return 0;
 }
 
-int sbx_state_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *name, sbx_error **err)
+int sbx_docker_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *name, sbx_error **err)
 {
 	*out = NULL;
 	json_object *list = NULL;
@@ -438,7 +437,7 @@ static void harden(json_object *host)
 		json_object_array_add(add, json_object_new_string(kept_caps[i]));
 	json_object_object_add(host, "CapAdd", add);
 	json_object *opts = json_object_new_array();
-	_cleanup_free_ char *profile = sbx_seccomp_profile_json();
+	_cleanup_free_ char *profile = sbx_docker_seccomp_json(sbx_seccomp_policy());
 	_cleanup_free_ char *opt = xasprintf("seccomp=%s", profile);
 	json_object_array_add(opts, json_object_new_string(opt));
 	json_object_object_add(host, "SecurityOpt", opts);
@@ -457,7 +456,7 @@ static void harden(json_object *host)
  * workspace's path and identity; for an agent's shared tokens, the agent.
  * A volume of that name that exists already is kept as it is, labels and
  * all; only one whose labels say sbx made it for the workspace is ever
- * removed (sbx_state_remove_volume).
+ * removed (sbx_docker_remove_volume).
  */
 static int ensure_volume(sbx_engine *e, const char *name, const sbx_workspace *ws,
 			 const char *tokens_of, sbx_error **err)
@@ -535,7 +534,7 @@ static int remove_if_ours(sbx_removal *out, sbx_engine *e, const char *inspect, 
 	return 0;
 }
 
-int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+int sbx_docker_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
 {
 	*out = SBX_REMOVAL_ABSENT;
 	if (!a->volume)
@@ -545,7 +544,8 @@ int sbx_state_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a
 	return remove_if_ours(out, e, path, false, path, a, err);
 }
 
-int sbx_state_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a,
+			       sbx_error **err)
 {
 	*out = SBX_REMOVAL_ABSENT;
 	_cleanup_free_ char *ref = xasprintf("%s:%s", SBX_SNAPSHOT_REPO, a->name);
@@ -555,7 +555,7 @@ int sbx_state_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual 
 	return remove_if_ours(out, e, inspect, true, path, a, err);
 }
 
-int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
+int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
 {
 	*id = NULL;
 	const sbx_spec *spec = c->spec;
@@ -602,8 +602,8 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	}
 	json_object_object_add(body, "Env", env);
 
-	_cleanup_free_ char *form = sbx_state_form_json(c->fields);
-	_cleanup_free_ char *hash = sbx_state_form_hash(form);
+	_cleanup_free_ char *form = sbx_docker_form_json(c->fields);
+	_cleanup_free_ char *hash = sbx_docker_form_hash(form);
 	json_object *labels = json_object_new_object();
 	json_object_object_add(labels, SBX_LABEL_MANAGED, json_object_new_string("1"));
 	json_object_object_add(labels, SBX_LABEL_WORKSPACE, json_object_new_string(c->ws->path));
@@ -689,7 +689,7 @@ int sbx_state_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **
 	return rc;
 }
 
-int sbx_state_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx_error **err)
+int sbx_docker_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx_error **err)
 {
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "NanoCpus", json_object_new_int64((int64_t)(r->cpus * 1e9)));
@@ -728,9 +728,9 @@ static void on_pull_message(json_object *msg, void *arg)
 	p->fn(q, p->arg);
 }
 
-int sbx_state_ensure_image(sbx_engine *e, const char *image,
-			   void (*on_progress)(const char *line, void *arg), void *arg,
-			   sbx_error **err)
+int sbx_docker_ensure_image(sbx_engine *e, const char *image,
+			    void (*on_progress)(const char *line, void *arg), void *arg,
+			    sbx_error **err)
 {
 	_cleanup_free_ char *eimg = sbx_engine_escape(image);
 	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
@@ -757,8 +757,8 @@ int sbx_state_ensure_image(sbx_engine *e, const char *image,
 	return rc;
 }
 
-int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *repo, const char *tag,
-		     const char *const *blank_env, sbx_error **err)
+int sbx_docker_commit(char **image, sbx_engine *e, const char *id, const char *repo,
+		      const char *tag, const char *const *blank_env, sbx_error **err)
 {
 	*image = NULL;
 	_cleanup_free_ char *eid = sbx_engine_escape(id);
@@ -778,7 +778,7 @@ int sbx_state_commit(char **image, sbx_engine *e, const char *id, const char *re
 	return rc;
 }
 
-int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
+int sbx_docker_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
 {
 	_cleanup_free_ char *eid = sbx_engine_escape(a->id);
 	_cleanup_free_ char *path = xasprintf("/containers/%s/json", eid);
@@ -812,7 +812,7 @@ int sbx_state_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
 	return 0;
 }
 
-int sbx_state_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err)
+int sbx_docker_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err)
 {
 	*user = NULL;
 	_cleanup_free_ char *eimg = sbx_engine_escape(image);
@@ -828,8 +828,8 @@ int sbx_state_image_user(char **user, sbx_engine *e, const char *image, sbx_erro
 	return 0;
 }
 
-int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
-		   const char *user, sbx_error **err)
+int sbx_docker_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
+		    const char *user, sbx_error **err)
 {
 	*exit_code = -1;
 	json_object *body = json_object_new_object();
@@ -874,8 +874,8 @@ int sbx_state_exec(int *exit_code, sbx_engine *e, const char *id, const char *co
 	return 0;
 }
 
-int sbx_state_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_workspace *ws,
-		       sbx_error **err)
+int sbx_docker_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_workspace *ws,
+			sbx_error **err)
 {
 	*out = NULL;
 	*n = 0;

@@ -1,8 +1,5 @@
 #include "seccomp.h"
 
-#include <json-c/json.h>
-#include <stdint.h>
-
 #include "util.h"
 
 /*
@@ -127,162 +124,103 @@ static const char *const allowed[] = {
     /* sockets (socket itself is conditional, below) */
     "accept", "accept4", "bind", "connect", "getpeername", "getsockname", "getsockopt", "listen",
     "recv", "recvfrom", "recvmmsg", "recvmmsg_time64", "recvmsg", "send", "sendmmsg", "sendmsg",
-    "sendto", "setsockopt", "shutdown", "socketcall", "socketpair",
+    "sendto", "setsockopt", "shutdown", "socketcall", "socketpair", NULL,
 };
 
 /* Flags that make open/openat use their mode: O_CREAT and __O_TMPFILE. */
 #define CREATE_FLAGS (0100 | 020000000)
 
-/*
- * Docker 20.10 reads the masked comparison as mask in "value", datum in
- * "valueTwo": (arg & value) == valueTwo.
- */
-static json_object *arg_cmp(unsigned index, uint64_t value, uint64_t value_two, const char *op)
-{
-	json_object *a = json_object_new_object();
-	json_object_object_add(a, "index", json_object_new_int64(index));
-	json_object_object_add(a, "value", json_object_new_uint64(value));
-	json_object_object_add(a, "valueTwo", json_object_new_uint64(value_two));
-	json_object_object_add(a, "op", json_object_new_string(op));
-	return a;
-}
-
-/* A rule for names (NULL-terminated), with an action, an optional errno and argument test. */
-static json_object *rule(const char *const *names, const char *action, int errno_ret,
-			 json_object *arg)
-{
-	json_object *r = json_object_new_object();
-	json_object *n = json_object_new_array();
-	for (; *names; names++)
-		json_object_array_add(n, json_object_new_string(*names));
-	json_object_object_add(r, "names", n);
-	json_object_object_add(r, "action", json_object_new_string(action));
-	if (errno_ret)
-		json_object_object_add(r, "errnoRet", json_object_new_int(errno_ret));
-	json_object *args = json_object_new_array();
-	if (arg)
-		json_object_array_add(args, arg);
-	json_object_object_add(r, "args", args);
-	return r;
-}
-
-static json_object *allow_one(const char *name, json_object *arg)
-{
-	const char *names[] = {name, NULL};
-	return rule(names, "SCMP_ACT_ALLOW", 0, arg);
-}
-
+/* A NULL-terminated list of names, and an argument test, as static data. */
+#define NAMES(...)			 ((const char *const[]){__VA_ARGS__, NULL})
+#define ARG(index, value, value_two, op) (&(const sbx_seccomp_arg){index, value, value_two, op})
 /* Allow name only when argument index, masked with SBX_SECCOMP_SETID_MASK, is 0. */
-static json_object *allow_no_setid(const char *name, unsigned index)
+#define ALLOW_NO_SETID(name, index)                                                                \
+	{                                                                                          \
+		.names = NAMES(name), .action = SBX_SECCOMP_ALLOW,                                 \
+		.arg = ARG(index, SBX_SECCOMP_SETID_MASK, 0, SBX_SECCOMP_MASKED_EQ)                \
+	}
+/* Allow name only when argument 0 compares with value by op. */
+#define ALLOW_IF(name, value, op)                                                                  \
+	{                                                                                          \
+		.names = NAMES(name), .action = SBX_SECCOMP_ALLOW, .arg = ARG(0, value, 0, op)     \
+	}
+
+static const sbx_seccomp_rule rules[] = {
+    {.names = allowed, .action = SBX_SECCOMP_ALLOW},
+
+    /* No set-id bit through a mode, at creation or after (see the comment on top). */
+    ALLOW_NO_SETID("chmod", 1),
+    ALLOW_NO_SETID("fchmod", 1),
+    ALLOW_NO_SETID("fchmodat", 2),
+    ALLOW_NO_SETID("creat", 1),
+    ALLOW_NO_SETID("open", 2),
+    {.names = NAMES("open"),
+     .action = SBX_SECCOMP_ALLOW,
+     .arg = ARG(1, CREATE_FLAGS, 0, SBX_SECCOMP_MASKED_EQ)},
+    ALLOW_NO_SETID("openat", 3),
+    {.names = NAMES("openat"),
+     .action = SBX_SECCOMP_ALLOW,
+     .arg = ARG(2, CREATE_FLAGS, 0, SBX_SECCOMP_MASKED_EQ)},
+    ALLOW_NO_SETID("mknod", 1),
+    ALLOW_NO_SETID("mknodat", 2),
+    ALLOW_NO_SETID("mkdir", 1),
+    ALLOW_NO_SETID("mkdirat", 2),
+    {.names = NAMES("openat2", "fchmodat2", "clone3"),
+     .action = SBX_SECCOMP_ERRNO,
+     .errno_ret = 38 /* ENOSYS */},
+
+    /*
+     * clone without namespace flags (CLONE_NEWNS, NEWCGROUP, NEWUTS,
+     * NEWIPC, NEWUSER, NEWPID, NEWNET): new namespaces need CAP_SYS_ADMIN,
+     * and a user namespace would give root's capabilities back.
+     */
+    ALLOW_IF("clone", 0x7E020000, SBX_SECCOMP_MASKED_EQ),
+    /* No AF_ALG (38), no AF_VSOCK (40): kernel surfaces a container does not need. */
+    ALLOW_IF("socket", 38, SBX_SECCOMP_LT),
+    ALLOW_IF("socket", 39, SBX_SECCOMP_EQ),
+    ALLOW_IF("socket", 40, SBX_SECCOMP_GT),
+    /*
+     * personality: only the ordinary execution domains (PER_LINUX,
+     * PER_LINUX32, with UNAME26, and the query 0xffffffff); the others
+     * turn off address randomisation and such.
+     */
+    ALLOW_IF("personality", 0x0, SBX_SECCOMP_EQ),
+    ALLOW_IF("personality", 0x8, SBX_SECCOMP_EQ),
+    ALLOW_IF("personality", 0x20000, SBX_SECCOMP_EQ),
+    ALLOW_IF("personality", 0x20008, SBX_SECCOMP_EQ),
+    ALLOW_IF("personality", 0xffffffff, SBX_SECCOMP_EQ),
+    /*
+     * Debuggers (gdb, strace): since Linux 4.8 seccomp checks a call again
+     * after a tracer changed it, so ptrace cannot lift this profile.
+     */
+    {.names = NAMES("ptrace", "process_vm_readv", "process_vm_writev"),
+     .action = SBX_SECCOMP_ALLOW,
+     .min_kernel = "4.8"},
+    /* Per-architecture calls that threads and old runtimes need. */
+    {.names = NAMES("arch_prctl", "modify_ldt"),
+     .action = SBX_SECCOMP_ALLOW,
+     .arches = NAMES("amd64", "x32", "x86")},
+    {.names = NAMES("arm_fadvise64_64", "arm_sync_file_range", "sync_file_range2", "breakpoint",
+		    "cacheflush", "set_tls"),
+     .action = SBX_SECCOMP_ALLOW,
+     .arches = NAMES("arm", "arm64")},
+};
+
+static const sbx_seccomp_arch arches[] = {
+    {"SCMP_ARCH_X86_64", NAMES("SCMP_ARCH_X86", "SCMP_ARCH_X32")},
+    {"SCMP_ARCH_AARCH64", NAMES("SCMP_ARCH_ARM")},
+};
+
+static const sbx_seccomp_profile policy = {
+    .default_action = SBX_SECCOMP_ERRNO,
+    .default_errno = 1, /* EPERM */
+    .arches = arches,
+    .arches_len = SBX_ARRAY_SIZE(arches),
+    .rules = rules,
+    .rules_len = SBX_ARRAY_SIZE(rules),
+};
+
+const sbx_seccomp_profile *sbx_seccomp_policy(void)
 {
-	return allow_one(name, arg_cmp(index, SBX_SECCOMP_SETID_MASK, 0, "SCMP_CMP_MASKED_EQ"));
-}
-
-static json_object *arch(const char *name, const char *const *subs)
-{
-	json_object *a = json_object_new_object();
-	json_object_object_add(a, "architecture", json_object_new_string(name));
-	json_object *s = json_object_new_array();
-	for (; *subs; subs++)
-		json_object_array_add(s, json_object_new_string(*subs));
-	json_object_object_add(a, "subArchitectures", s);
-	return a;
-}
-
-char *sbx_seccomp_profile_json(void)
-{
-	json_object *p = json_object_new_object();
-	json_object_object_add(p, "defaultAction", json_object_new_string("SCMP_ACT_ERRNO"));
-	json_object_object_add(p, "defaultErrnoRet", json_object_new_int(1)); /* EPERM */
-	json_object *arches = json_object_new_array();
-	const char *x86_subs[] = {"SCMP_ARCH_X86", "SCMP_ARCH_X32", NULL};
-	const char *arm_subs[] = {"SCMP_ARCH_ARM", NULL};
-	json_object_array_add(arches, arch("SCMP_ARCH_X86_64", x86_subs));
-	json_object_array_add(arches, arch("SCMP_ARCH_AARCH64", arm_subs));
-	json_object_object_add(p, "archMap", arches);
-
-	json_object *rules = json_object_new_array();
-	json_object *all = json_object_new_array();
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(allowed); i++)
-		json_object_array_add(all, json_object_new_string(allowed[i]));
-	json_object *r = json_object_new_object();
-	json_object_object_add(r, "names", all);
-	json_object_object_add(r, "action", json_object_new_string("SCMP_ACT_ALLOW"));
-	json_object_object_add(r, "args", json_object_new_array());
-	json_object_array_add(rules, r);
-
-	/* No set-id bit through a mode, at creation or after (see the comment on top). */
-	json_object_array_add(rules, allow_no_setid("chmod", 1));
-	json_object_array_add(rules, allow_no_setid("fchmod", 1));
-	json_object_array_add(rules, allow_no_setid("fchmodat", 2));
-	json_object_array_add(rules, allow_no_setid("creat", 1));
-	json_object_array_add(rules, allow_no_setid("open", 2));
-	json_object_array_add(rules, allow_one("open", arg_cmp(1, CREATE_FLAGS, 0,
-							      "SCMP_CMP_MASKED_EQ")));
-	json_object_array_add(rules, allow_no_setid("openat", 3));
-	json_object_array_add(rules, allow_one("openat", arg_cmp(2, CREATE_FLAGS, 0,
-								"SCMP_CMP_MASKED_EQ")));
-	json_object_array_add(rules, allow_no_setid("mknod", 1));
-	json_object_array_add(rules, allow_no_setid("mknodat", 2));
-	json_object_array_add(rules, allow_no_setid("mkdir", 1));
-	json_object_array_add(rules, allow_no_setid("mkdirat", 2));
-	const char *fallback[] = {"openat2", "fchmodat2", "clone3", NULL};
-	json_object_array_add(rules, rule(fallback, "SCMP_ACT_ERRNO", 38 /* ENOSYS */, NULL));
-
-	/*
-	 * clone without namespace flags (CLONE_NEWNS, NEWCGROUP, NEWUTS,
-	 * NEWIPC, NEWUSER, NEWPID, NEWNET): new namespaces need CAP_SYS_ADMIN,
-	 * and a user namespace would give root's capabilities back.
-	 */
-	json_object_array_add(rules,
-			      allow_one("clone", arg_cmp(0, 0x7E020000, 0, "SCMP_CMP_MASKED_EQ")));
-	/* No AF_ALG (38), no AF_VSOCK (40): kernel surfaces a container does not need. */
-	json_object_array_add(rules, allow_one("socket", arg_cmp(0, 38, 0, "SCMP_CMP_LT")));
-	json_object_array_add(rules, allow_one("socket", arg_cmp(0, 39, 0, "SCMP_CMP_EQ")));
-	json_object_array_add(rules, allow_one("socket", arg_cmp(0, 40, 0, "SCMP_CMP_GT")));
-	/*
-	 * personality: only the ordinary execution domains (PER_LINUX,
-	 * PER_LINUX32, with UNAME26, and the query 0xffffffff); the others
-	 * turn off address randomisation and such.
-	 */
-	const uint64_t personas[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(personas); i++)
-		json_object_array_add(
-		    rules, allow_one("personality", arg_cmp(0, personas[i], 0, "SCMP_CMP_EQ")));
-	/*
-	 * Debuggers (gdb, strace): since Linux 4.8 seccomp checks a call again
-	 * after a tracer changed it, so ptrace cannot lift this profile.
-	 */
-	const char *trace[] = {"ptrace", "process_vm_readv", "process_vm_writev", NULL};
-	json_object *tr = rule(trace, "SCMP_ACT_ALLOW", 0, NULL);
-	json_object *inc = json_object_new_object();
-	json_object_object_add(inc, "minKernel", json_object_new_string("4.8"));
-	json_object_object_add(tr, "includes", inc);
-	json_object_array_add(rules, tr);
-	/* Per-architecture calls that threads and old runtimes need. */
-	const char *x86[] = {"arch_prctl", "modify_ldt", NULL};
-	json_object *xr = rule(x86, "SCMP_ACT_ALLOW", 0, NULL);
-	json_object *xi = json_object_new_object();
-	json_object *xa = json_object_new_array();
-	json_object_array_add(xa, json_object_new_string("amd64"));
-	json_object_array_add(xa, json_object_new_string("x32"));
-	json_object_array_add(xa, json_object_new_string("x86"));
-	json_object_object_add(xi, "arches", xa);
-	json_object_object_add(xr, "includes", xi);
-	json_object_array_add(rules, xr);
-	const char *arm[] = {"arm_fadvise64_64", "arm_sync_file_range", "sync_file_range2",
-			     "breakpoint", "cacheflush", "set_tls", NULL};
-	json_object *ar = rule(arm, "SCMP_ACT_ALLOW", 0, NULL);
-	json_object *ai = json_object_new_object();
-	json_object *aa = json_object_new_array();
-	json_object_array_add(aa, json_object_new_string("arm"));
-	json_object_array_add(aa, json_object_new_string("arm64"));
-	json_object_object_add(ai, "arches", aa);
-	json_object_object_add(ar, "includes", ai);
-	json_object_array_add(rules, ar);
-	json_object_object_add(p, "syscalls", rules);
-
-	char *out = xstrdup(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
-	json_object_put(p);
-	return out;
+	return &policy;
 }

@@ -196,8 +196,8 @@ const char *sbx_network_name(sbx_network n);
 /*
  * The container defaults sbx imposes whatever the image says, by name: the
  * canonical form carries it, so a sandbox made under an older profile shows
- * as a change and is recreated. What the name stands for is in state.c
- * (sbx_state_create) and the README's "Security model".
+ * as a change and is recreated. What the name stands for is in docker_state.c
+ * (sbx_docker_create) and the README's "Security model".
  */
 #define SBX_SECURITY_PROFILE "hardened-2"
 

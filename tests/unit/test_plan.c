@@ -90,7 +90,7 @@ static void write_actual(const char *dir)
 		state[strcspn(state, "\n")] = '\0';
 	sbx_fields f = {0};
 	sbx_spec *spec = fields_of(before, &f);
-	_cleanup_free_ char *form = sbx_state_form_json(&f);
+	_cleanup_free_ char *form = sbx_docker_form_json(&f);
 	const sbx_fieldv *name = sbx_fields_get(&f, "name");
 	json_object *c = json_object_new_object();
 	json_object_object_add(c, "Id", json_object_new_string("0123456789ab"));
@@ -131,7 +131,7 @@ static void test_golden(void **state)
 	_cleanup_free_ char *actual_text = slurp(actual_path);
 	if (actual_text) {
 		sbx_error *err = NULL;
-		if (sbx_state_decode(&actual, actual_text, &err) < 0)
+		if (sbx_docker_decode(&actual, actual_text, &err) < 0)
 			fail_msg("%s: %s", actual_path, err->msg);
 	}
 	sbx_plan *plan = NULL;

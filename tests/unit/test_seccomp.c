@@ -1,6 +1,7 @@
 /*
- * Unit tests of seccomp: the content of sbx's own profile, read back as
- * the engine reads it (JSON), rule by rule. The kernel's answers are the
+ * Unit tests of seccomp: the content of sbx's own profile, rendered by the
+ * docker backend and read back as the engine reads it (JSON), rule by rule,
+ * and the rendering of each kind of rule. The kernel's answers are the
  * integration test's; these pin what sbx sends.
  */
 #include <setjmp.h>
@@ -13,13 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/docker.h"
 #include "lib/hash.h"
 #include "lib/seccomp.h"
 #include "lib/spec.h"
 
+/* sbx's profile as the engine gets it. */
+static char *rendered(void)
+{
+	return sbx_docker_seccomp_json(sbx_seccomp_policy());
+}
+
 static json_object *profile(void)
 {
-	char *s = sbx_seccomp_profile_json();
+	char *s = rendered();
 	json_object *p = json_tokener_parse(s);
 	free(s);
 	assert_non_null(p);
@@ -175,13 +183,15 @@ static void test_fallbacks_and_refusals(void **state)
 /*
  * The profile is part of SBX_SECURITY_PROFILE: a change to its bytes
  * without a new version would leave sandboxes made under the old one in
- * place. Pin both together; change them together.
+ * place. Pin both together; change them together. (The digest is that of
+ * the profile as seccomp.c built it with json-c, before the policy became
+ * data and its JSON the docker backend's: the split changed no byte.)
  */
 static void test_version_pins_profile(void **state)
 {
 	(void)state;
-	char *s = sbx_seccomp_profile_json();
-	char *again = sbx_seccomp_profile_json();
+	char *s = rendered();
+	char *again = rendered();
 	assert_string_equal(s, again);
 	char hex[SBX_SHA256_HEX_LEN + 1];
 	sbx_sha256_hex(hex, s, strlen(s));
@@ -191,6 +201,82 @@ static void test_version_pins_profile(void **state)
 	free(again);
 }
 
+/*
+ * The docker backend's spelling of each kind of rule, on a small policy of
+ * the test's own: Docker 20.10 reads a masked comparison as mask in
+ * "value", datum in "valueTwo"; errnoRet only with an errno; includes only
+ * with a kernel or architectures.
+ */
+static void test_docker_rendering(void **state)
+{
+	(void)state;
+	static const sbx_seccomp_arg masked = {2, 06000, 0, SBX_SECCOMP_MASKED_EQ};
+	static const sbx_seccomp_arg gt = {0, 40, 0, SBX_SECCOMP_GT};
+	const sbx_seccomp_rule rules[] = {
+	    {.names = (const char *const[]){"read", "write", NULL}, .action = SBX_SECCOMP_ALLOW},
+	    {.names = (const char *const[]){"fchmodat", NULL},
+	     .action = SBX_SECCOMP_ALLOW,
+	     .arg = &masked},
+	    {.names = (const char *const[]){"socket", NULL},
+	     .action = SBX_SECCOMP_ALLOW,
+	     .arg = &gt},
+	    {.names = (const char *const[]){"clone3", NULL},
+	     .action = SBX_SECCOMP_ERRNO,
+	     .errno_ret = 38},
+	    {.names = (const char *const[]){"ptrace", NULL},
+	     .action = SBX_SECCOMP_ALLOW,
+	     .min_kernel = "4.8"},
+	    {.names = (const char *const[]){"arch_prctl", NULL},
+	     .action = SBX_SECCOMP_ALLOW,
+	     .arches = (const char *const[]){"amd64", "x86", NULL}},
+	};
+	const sbx_seccomp_arch arches[] = {
+	    {"SCMP_ARCH_X86_64", (const char *const[]){"SCMP_ARCH_X86", NULL}},
+	};
+	const sbx_seccomp_profile p = {SBX_SECCOMP_ERRNO, 1, arches, 1, rules, 6};
+	char *s = sbx_docker_seccomp_json(&p);
+	assert_string_equal(
+	    s, "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
+	       "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\","
+	       "\"subArchitectures\":[\"SCMP_ARCH_X86\"]}],\"syscalls\":["
+	       "{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[]},"
+	       "{\"names\":[\"fchmodat\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":2,"
+	       "\"value\":3072,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+	       "{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+	       "\"value\":40,\"valueTwo\":0,\"op\":\"SCMP_CMP_GT\"}]},"
+	       "{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,\"args\":[]},"
+	       "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[],"
+	       "\"includes\":{\"minKernel\":\"4.8\"}},"
+	       "{\"names\":[\"arch_prctl\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[],"
+	       "\"includes\":{\"arches\":[\"amd64\",\"x86\"]}}]}");
+	free(s);
+}
+
+/*
+ * The policy itself, as data: every rule names at least one call, an ERRNO
+ * rule carries its errno, and every call that takes a mode is named only
+ * by rules that test an argument.
+ */
+static void test_policy_data(void **state)
+{
+	(void)state;
+	const sbx_seccomp_profile *p = sbx_seccomp_policy();
+	assert_int_equal(p->default_action, SBX_SECCOMP_ERRNO);
+	assert_true(p->rules_len > 0 && p->arches_len > 0);
+	const char *mode_calls[] = {"chmod",  "fchmod", "fchmodat", "creat", "open",
+				    "openat", "mknod",	"mknodat",  "mkdir", "mkdirat"};
+	for (size_t i = 0; i < p->rules_len; i++) {
+		const sbx_seccomp_rule *r = &p->rules[i];
+		assert_non_null(r->names);
+		assert_non_null(r->names[0]);
+		assert_true((r->action == SBX_SECCOMP_ERRNO) == (r->errno_ret != 0));
+		for (const char *const *n = r->names; *n; n++)
+			for (size_t k = 0; k < sizeof(mode_calls) / sizeof(mode_calls[0]); k++)
+				if (strcmp(*n, mode_calls[k]) == 0 && !r->arg)
+					fail_msg("%s is allowed whatever its mode", *n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +284,8 @@ int main(void)
 	    cmocka_unit_test(test_mode_calls_are_masked),
 	    cmocka_unit_test(test_fallbacks_and_refusals),
 	    cmocka_unit_test(test_version_pins_profile),
+	    cmocka_unit_test(test_docker_rendering),
+	    cmocka_unit_test(test_policy_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
