@@ -538,3 +538,23 @@ int sbx_apply_recover(sbx_backend *b, const sbx_workspace *ws, const char *name,
 	free(all);
 	return rc;
 }
+
+int sbx_remove_sandbox(sbx_backend *b, const sbx_actual *a, bool volumes, sbx_removed_fn fn,
+		       void *arg, sbx_error **err)
+{
+	int rc = b->remove(b, a->id, true, err);
+	if (rc < 0)
+		return rc;
+	fn("sandbox", a->name, SBX_REMOVAL_REMOVED, arg);
+	sbx_removal r;
+	_cleanup_free_ char *snap = xasprintf("%s:%s", SBX_SNAPSHOT_REPO, a->name);
+	if ((rc = b->remove_snapshot(b, &r, a, err)) < 0)
+		return rc;
+	fn("image", snap, r, arg);
+	if (!volumes || !a->volume)
+		return 0;
+	if ((rc = b->remove_volume(b, &r, a, err)) < 0)
+		return rc;
+	fn("volume", a->volume, r, arg);
+	return 0;
+}

@@ -41,6 +41,20 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 int sbx_apply_recover(sbx_backend *b, const sbx_workspace *ws, const char *name,
 		      sbx_apply_note note, void *arg, sbx_error **err);
 
+/* What sbx_remove_sandbox did with one thing: what ("sandbox", "image", "volume"), its name. */
+typedef void (*sbx_removed_fn)(const char *what, const char *name, sbx_removal r, void *arg);
+
+/*
+ * sbx_remove_sandbox: remove the sandbox a (by force, running or not),
+ * then its snapshot image, and with volumes its own credentials volume.
+ * The container's labels may be anyone's: a volume or snapshot it names is
+ * removed only when its own labels say sbx made it for that workspace
+ * (SBX_REMOVAL_NOT_OURS otherwise). An agent's shared tokens volume belongs
+ * to no workspace and is never removed here. fn hears of each outcome.
+ */
+int sbx_remove_sandbox(sbx_backend *b, const sbx_actual *a, bool volumes, sbx_removed_fn fn,
+		       void *arg, sbx_error **err);
+
 /*
  * sbx_lock_workspace: take the workspace's lock under
  * ${XDG_STATE_HOME:-~/.local/state}/sbx/locks, waiting for another sbx that

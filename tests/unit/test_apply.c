@@ -760,6 +760,54 @@ static void test_plan_converges(void **state)
 	}
 }
 
+/* ---- rm ---- */
+
+static void removed(const char *what, const char *name, sbx_removal r, void *arg)
+{
+	sbx_buf_addf((sbx_buf *)arg, "%s %s %d\n", what, name, (int)r);
+}
+
+/* The sandbox, then its snapshot; the volume only when asked; a failure stops there. */
+static void test_remove_sandbox(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0); /* a recreate with a snapshot */
+	assert_int_equal(fake_snapshots(w.fb), 1);
+	prepare(&w);
+	fake_clear_calls(w.fb);
+	sbx_actual a = *w.actual;
+	a.volume = "sbx-vol";
+	sbx_buf out = SBX_BUF_INIT;
+	assert_int_equal(sbx_remove_sandbox(w.b, &a, false, removed, &out, &err), 0);
+	expect_calls(&w, "remove @\nremove_snapshot @\n");
+	_cleanup_free_ char *want =
+	    xasprintf("sandbox %s %d\nimage %s:%s %d\n", w.d->name, SBX_REMOVAL_REMOVED,
+		      SBX_SNAPSHOT_REPO, w.d->name, SBX_REMOVAL_REMOVED);
+	assert_string_equal(out.data, want);
+	expect_state(&w, "");
+	assert_int_equal(fake_snapshots(w.fb), 0);
+	sbx_buf_release(&out);
+
+	/* With volumes, the volume too; a failing snapshot removal stops before it. */
+	const char *id = fake_add(w.fb, w.d->name, &w.d->ws, &w.d->fields, true);
+	a.id = (char *)id;
+	fake_fail(w.fb, "remove_snapshot", 1, SBX_EUNAVAILABLE, false);
+	int rc = sbx_remove_sandbox(w.b, &a, true, removed, &out, &err);
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "remove_snapshot");
+	assert_null(strstr(fake_calls(w.fb), "remove_volume"));
+	fake_add(w.fb, w.d->name, &w.d->ws, &w.d->fields, true);
+	a.id = (char *)fake_id(w.fb, w.d->name);
+	fake_clear_calls(w.fb);
+	assert_int_equal(sbx_remove_sandbox(w.b, &a, true, removed, &out, &err), 0);
+	expect_calls(&w, "remove @\nremove_snapshot @\nremove_volume @\n");
+	sbx_buf_release(&out);
+	world_release(&w);
+}
+
 /* ---- the trust gate is the library's ---- */
 
 /* A session opened to plan cannot apply; a file that needs approval opens to plan only. */
@@ -825,6 +873,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove_sandbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plan_converges, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
