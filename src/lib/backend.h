@@ -41,6 +41,30 @@ enum {
 
 typedef void (*sbx_progress_fn)(const char *line, void *arg);
 
+/*
+ * An exec session with live streams (attach): a command in the sandbox
+ * with the caller's file descriptors for its stdin, stdout and stderr.
+ * Without a terminal its stdout and stderr stay apart; with one they are
+ * one stream of raw bytes to out_fd. in_fd is read to its end, and then
+ * the process's stdin is closed, so that it sees end of file. A caller with
+ * a terminal passes size, called at the start and whenever wake_fd becomes
+ * readable (a SIGWINCH handler writes a byte to a pipe): the session drains
+ * wake_fd and sends the size on.
+ */
+typedef struct sbx_exec_opts {
+	const char *const *argv; /* NULL-terminated, at least one */
+	const char *const *env;	 /* "K=V", NULL-terminated, over the container's; may be NULL */
+	const char *user;	 /* NULL or "": the container's user */
+	const char *workdir;	 /* NULL: the container's working directory */
+	bool tty;		 /* a terminal inside: stdout and stderr are one raw stream */
+	int in_fd;		 /* -1: no stdin (it is at its end from the start) */
+	int out_fd, err_fd;	 /* err_fd: unused with tty */
+	int wake_fd;		 /* -1: none */
+	/* size: the terminal's size now; false when it is not known. NULL: never sent. */
+	bool (*size)(void *arg, unsigned *rows, unsigned *cols);
+	void *arg;
+} sbx_exec_opts;
+
 typedef struct sbx_backend sbx_backend;
 struct sbx_backend {
 	const char *name; /* "docker", "fake" */
@@ -81,8 +105,13 @@ struct sbx_backend {
 	/* exec: run argv in running id as user, wait, *exit_code; output discarded. */
 	int (*exec)(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,
 		    const char *user, sbx_error **err);
-	/* attach: a two-way stream for a terminal. A slot for `sbx run`; NULL for now. */
-	int (*attach)(sbx_backend *b, const char *id, int in_fd, int out_fd, sbx_error **err);
+	/*
+	 * attach: run o->argv in running id with live streams (sbx_exec_opts),
+	 * until it ends and its output is all out; *exit_code its status (126:
+	 * it could not be run, 127: not found, as the engine says).
+	 */
+	int (*attach)(sbx_backend *b, int *exit_code, const char *id, const sbx_exec_opts *o,
+		      sbx_error **err);
 	/* copy_in: unpack a tar archive at dir in the container (created or running). */
 	int (*copy_in)(sbx_backend *b, const char *id, const char *dir, const void *tar, size_t len,
 		       sbx_error **err);

@@ -142,6 +142,12 @@ static int d_exec(sbx_backend *b, int *exit_code, const char *id, const char *co
 	return sbx_docker_exec(exit_code, engine_of(b), id, argv, user, err);
 }
 
+static int d_attach(sbx_backend *b, int *exit_code, const char *id, const sbx_exec_opts *o,
+		    sbx_error **err)
+{
+	return sbx_docker_exec_session(exit_code, engine_of(b), id, o, err);
+}
+
 static int d_copy_in(sbx_backend *b, const char *id, const char *dir, const void *tar, size_t len,
 		     sbx_error **err)
 {
@@ -258,7 +264,7 @@ int sbx_backend_docker_open(sbx_backend **out, const char *host, sbx_error **err
 	    .update = d_update,
 	    .snapshot = d_snapshot,
 	    .exec = d_exec,
-	    .attach = NULL,
+	    .attach = d_attach,
 	    .copy_in = d_copy_in,
 	    .copy_out = d_copy_out,
 	    .image_ensure = d_image_ensure,

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "backend.h"
 #include "engine.h"
 #include "error.h"
 #include "plan.h"
@@ -114,6 +115,14 @@ int sbx_docker_image_user(char **user, sbx_engine *e, const char *image, sbx_err
  */
 int sbx_docker_exec(int *exit_code, sbx_engine *e, const char *id, const char *const *argv,
 		    const char *user, sbx_error **err);
+
+/*
+ * sbx_docker_exec_session: backend.h's attach: run o->argv in the running
+ * container id with live streams until it ends and its output is all out;
+ * *exit_code its status. (docker_exec.c)
+ */
+int sbx_docker_exec_session(int *exit_code, sbx_engine *e, const char *id, const sbx_exec_opts *o,
+			    sbx_error **err);
 
 /*
  * sbx_docker_seccomp_json: profile p as the compact JSON that Docker's API

@@ -2,10 +2,13 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -180,10 +183,19 @@ static char *socket_problem(const char *path)
 	return NULL;
 }
 
+static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeout,
+			      sbx_error **err);
+
 static int transport_error(sbx_engine *e, CURLcode rc, int timeout, sbx_error **err)
 {
+	return transport_error_of(e, e->curl, rc, timeout, err);
+}
+
+static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeout,
+			      sbx_error **err)
+{
 	long os_errno = 0;
-	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &os_errno);
+	curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
 	_cleanup_free_ char *qh = sbx_quotes(e->host);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return sbx_error_set(err, SBX_EUNAVAILABLE,
@@ -242,22 +254,9 @@ typedef struct payload {
 	const char *type; /* NULL: application/json */
 } payload;
 
-static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,
-		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
+/* The way to the engine: its unix socket, or TLS with DOCKER_CERT_PATH's files. */
+static void transport_setopts(sbx_engine *e, CURL *c)
 {
-	CURL *c = e->curl;
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (hdr) {
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(c, CURLOPT_HEADERDATA, hdr);
-	}
 	if (e->socket) {
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, e->socket);
 	} else if (strncmp(e->base, "https:", 6) == 0) {
@@ -277,6 +276,37 @@ static int perform(sbx_engine *e, const char *method, const char *url, const pay
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	}
+}
+
+/* SBX_TRACE=1: each request on stderr, for tests and for curious users. */
+static void trace_request(sbx_engine *e, const char *method, const char *url)
+{
+	const char *trace = getenv("SBX_TRACE");
+	if (trace && *trace && strcmp(trace, "0") != 0) {
+		const char *p = strstr(url, "://");
+		p = p ? strchr(p + 3, '/') : NULL;
+		_cleanup_free_ char *q = sbx_quotes(p ? p : url);
+		fprintf(stderr, "sbx: engine request %lu: %s %s\n", e->requests, method, q);
+	}
+}
+
+static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,
+		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
+{
+	CURL *c = e->curl;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (hdr) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, hdr);
+	}
+	transport_setopts(e, c);
 	struct curl_slist *headers = NULL;
 	headers = curl_slist_append(headers, "User-Agent: sbx/" SBX_VERSION);
 	/* JSON unless said otherwise: curl's default form type is refused by some endpoints. */
@@ -301,14 +331,7 @@ static int perform(sbx_engine *e, const char *method, const char *url, const pay
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 
 	e->requests++;
-	/* SBX_TRACE=1: each request on stderr, for tests and for curious users. */
-	const char *trace = getenv("SBX_TRACE");
-	if (trace && *trace && strcmp(trace, "0") != 0) {
-		const char *p = strstr(url, "://");
-		p = p ? strchr(p + 3, '/') : NULL;
-		_cleanup_free_ char *q = sbx_quotes(p ? p : url);
-		fprintf(stderr, "sbx: engine request %lu: %s %s\n", e->requests, method, q);
-	}
+	trace_request(e, method, url);
 	CURLcode rc = curl_easy_perform(c);
 	curl_slist_free_all(headers);
 	if (resp->too_big)
@@ -560,4 +583,246 @@ int sbx_engine_call_raw(sbx_engine *e, const char *method, const char *path, con
 	}
 	sbx_buf_release(&resp.buf);
 	return rc;
+}
+
+/* ---- hijacked connections ---- */
+
+#define MAX_HIJACK_HEAD 16384 /* the answer's status line and headers */
+#define MAX_HIJACK_BODY 65536 /* of a refusal, kept for its message */
+
+struct sbx_engine_conn {
+	CURL *curl;
+	int fd;
+	sbx_buf early; /* stream bytes that came with the answer's head */
+	size_t off;
+};
+
+/* Wait until fd is ready for events, or the deadline (ms since the epoch of CLOCK_MONOTONIC). */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	for (;;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long ms = deadline - ((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+		if (ms <= 0)
+			return -ETIMEDOUT;
+		struct pollfd p = {.fd = fd, .events = events};
+		int n = poll(&p, 1, ms > INT32_MAX ? INT32_MAX : (int)ms);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static long long deadline_in(int seconds)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + (long long)seconds * 1000;
+}
+
+static int conn_send_all(sbx_engine_conn *c, const char *data, size_t len, long long deadline,
+			 sbx_error **err)
+{
+	while (len > 0) {
+		size_t n = 0;
+		CURLcode rc = curl_easy_send(c->curl, data, len, &n);
+		if (rc == CURLE_AGAIN) {
+			if (wait_fd(c->fd, POLLOUT, deadline) < 0)
+				return sbx_error_set(err, SBX_EUNAVAILABLE,
+						     "the engine took no request within %d seconds",
+						     SBX_ENGINE_TIMEOUT_SHORT);
+			continue;
+		}
+		if (rc != CURLE_OK)
+			return sbx_error_set(err, SBX_EUNAVAILABLE, "writing to the engine: %s",
+					     curl_easy_strerror(rc));
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Read into b until it holds "\r\n\r\n" (the head) or limit bytes; *eof at the end of the stream. */
+static int conn_read_until(sbx_engine_conn *c, sbx_buf *b, bool head, size_t limit,
+			   long long deadline, bool *eof, sbx_error **err)
+{
+	char chunk[4096];
+	*eof = false;
+	while (b->len < limit && !(head && b->data && strstr(b->data, "\r\n\r\n"))) {
+		size_t n = 0;
+		size_t want = limit - b->len < sizeof(chunk) ? limit - b->len : sizeof(chunk);
+		CURLcode rc = curl_easy_recv(c->curl, chunk, want, &n);
+		if (rc == CURLE_AGAIN) {
+			if (wait_fd(c->fd, POLLIN, deadline) < 0)
+				return sbx_error_set(err, SBX_EUNAVAILABLE,
+						     "the engine did not answer within %d seconds",
+						     SBX_ENGINE_TIMEOUT_SHORT);
+			continue;
+		}
+		if (rc != CURLE_OK)
+			return sbx_error_set(err, SBX_EUNAVAILABLE, "reading from the engine: %s",
+					     curl_easy_strerror(rc));
+		if (n == 0) {
+			*eof = true;
+			break;
+		}
+		sbx_buf_add(b, chunk, n);
+	}
+	return 0;
+}
+
+int sbx_engine_hijack(sbx_engine *e, sbx_engine_conn **out, const char *path, json_object *body,
+		      sbx_error **err)
+{
+	*out = NULL;
+	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
+	sbx_engine_conn *c = xcalloc(1, sizeof(*c));
+	c->fd = -1;
+	c->early = (sbx_buf)SBX_BUF_INIT;
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		free(c);
+		return sbx_error_set(err, SBX_ERROR, "cannot initialise libcurl");
+	}
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->curl, CURLOPT_CONNECT_ONLY, 1L);
+	transport_setopts(e, c->curl);
+	e->requests++;
+	trace_request(e, "POST", url);
+	CURLcode crc = curl_easy_perform(c->curl);
+	if (crc != CURLE_OK) {
+		int rc = transport_error_of(e, c->curl, crc, SBX_ENGINE_TIMEOUT_SHORT, err);
+		sbx_engine_conn_free(c);
+		return rc;
+	}
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	if (curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD) {
+		sbx_engine_conn_free(c);
+		return sbx_error_set(err, SBX_ERROR, "libcurl gives no socket for the engine");
+	}
+	c->fd = (int)fd;
+
+	/*
+	 * The request by hand, as the Docker CLI's hijack sends it: the engine
+	 * answers "101 UPGRADED" (older ones "200 OK") and from then on the
+	 * connection carries the process's streams both ways.
+	 */
+	const char *text =
+	    body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : "{}";
+	const char *host = strstr(e->base, "://") + 3;
+	_cleanup_free_ char *req = xasprintf("POST /v%s%s HTTP/1.1\r\n"
+					     "Host: %s\r\n"
+					     "User-Agent: sbx/" SBX_VERSION "\r\n"
+					     "Content-Type: application/json\r\n"
+					     "Content-Length: %zu\r\n"
+					     "Connection: Upgrade\r\n"
+					     "Upgrade: tcp\r\n"
+					     "\r\n%s",
+					     e->api, path, host, strlen(text), text);
+	long long deadline = deadline_in(SBX_ENGINE_TIMEOUT_SHORT);
+	bool eof = false;
+	sbx_buf head = SBX_BUF_INIT;
+	int rc = conn_send_all(c, req, strlen(req), deadline, err);
+	if (rc == 0)
+		rc = conn_read_until(c, &head, true, MAX_HIJACK_HEAD, deadline, &eof, err);
+	char *end = rc == 0 && head.data ? strstr(head.data, "\r\n\r\n") : NULL;
+	if (rc == 0 && !end)
+		rc = sbx_error_set(err, SBX_ERROR, "engine: POST %.*s: the answer has no end of head",
+				   (int)strcspn(path, "?"), path);
+	long status = 0;
+	if (rc == 0 && (sscanf(head.data, "HTTP/1.%*1[01] %ld", &status) != 1 || status < 100))
+		rc = sbx_error_set(err, SBX_ERROR, "engine: POST %.*s: the answer is not HTTP",
+				   (int)strcspn(path, "?"), path);
+	if (rc < 0) {
+		sbx_buf_release(&head);
+		sbx_engine_conn_free(c);
+		return rc;
+	}
+	size_t head_len = (size_t)(end - head.data) + 4;
+	if (status == 101 || status == 200) {
+		sbx_buf_add(&c->early, head.data + head_len, head.len - head_len);
+		sbx_buf_release(&head);
+		*out = c;
+		return 0;
+	}
+	/* A refusal: its body (Content-Length, else to the end) carries the engine's words. */
+	sbx_buf msg = SBX_BUF_INIT;
+	sbx_buf_add(&msg, head.data + head_len, head.len - head_len);
+	const char *cl = strcasestr(head.data, "\r\ncontent-length:");
+	size_t want = MAX_HIJACK_BODY;
+	if (cl && cl < end) {
+		unsigned long v = strtoul(cl + 17, NULL, 10);
+		if (v < want)
+			want = v;
+	}
+	sbx_buf_release(&head);
+	sbx_error *ignored = NULL;
+	if (!eof && msg.len < want &&
+	    conn_read_until(c, &msg, false, want, deadline, &eof, &ignored) < 0)
+		sbx_error_free(ignored);
+	rc = status_error(status, "POST", path, &msg, err);
+	sbx_buf_release(&msg);
+	sbx_engine_conn_free(c);
+	return rc;
+}
+
+int sbx_engine_conn_fd(const sbx_engine_conn *c)
+{
+	return c->fd;
+}
+
+int sbx_engine_conn_recv(sbx_engine_conn *c, void *buf, size_t len, size_t *n, sbx_error **err)
+{
+	*n = 0;
+	if (c->off < c->early.len) {
+		size_t k = c->early.len - c->off < len ? c->early.len - c->off : len;
+		memcpy(buf, c->early.data + c->off, k);
+		c->off += k;
+		*n = k;
+		return 0;
+	}
+	CURLcode rc = curl_easy_recv(c->curl, buf, len, n);
+	if (rc == CURLE_AGAIN)
+		return SBX_ENGINE_AGAIN;
+	if (rc != CURLE_OK)
+		return sbx_error_set(err, SBX_EUNAVAILABLE, "reading from the engine: %s",
+				     curl_easy_strerror(rc));
+	return *n == 0 ? SBX_ENGINE_EOF : 0;
+}
+
+int sbx_engine_conn_send(sbx_engine_conn *c, const void *buf, size_t len, size_t *n,
+			 sbx_error **err)
+{
+	*n = 0;
+	CURLcode rc = curl_easy_send(c->curl, buf, len, n);
+	if (rc == CURLE_AGAIN)
+		return SBX_ENGINE_AGAIN;
+	if (rc != CURLE_OK)
+		return sbx_error_set(err, SBX_EUNAVAILABLE, "writing to the engine: %s",
+				     curl_easy_strerror(rc));
+	return 0;
+}
+
+int sbx_engine_conn_close_write(sbx_engine_conn *c, sbx_error **err)
+{
+	if (shutdown(c->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+		return sbx_error_set(err, SBX_EUNAVAILABLE,
+				     "closing the stream to the engine: %s", strerror(errno));
+	return 0;
+}
+
+void sbx_engine_conn_free(sbx_engine_conn *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	sbx_buf_release(&c->early);
+	free(c);
 }

@@ -75,6 +75,41 @@ int sbx_engine_call_raw(sbx_engine *e, const char *method, const char *path, con
 			size_t len, const char *type, int timeout, char **out, size_t *out_len,
 			sbx_error **err);
 
+/*
+ * A hijacked connection (the exec streams): after the engine's "101
+ * UPGRADED" to a POST, the connection carries raw bytes both ways. Over
+ * the unix socket and over TLS alike; read and write it only through these
+ * calls (TLS may hold bytes the socket no longer shows: read until
+ * SBX_ENGINE_AGAIN before polling the descriptor).
+ */
+typedef struct sbx_engine_conn sbx_engine_conn;
+
+/* What a read or write of a hijacked connection says besides 0 (bytes moved). */
+enum {
+	SBX_ENGINE_AGAIN = 1, /* nothing now: poll sbx_engine_conn_fd */
+	SBX_ENGINE_EOF = 2,   /* the engine closed its side */
+};
+
+/*
+ * sbx_engine_hijack: POST path (already escaped, without the /vX.Y prefix)
+ * with body (borrowed; NULL: {}), asking the engine to upgrade the
+ * connection. *out (caller frees) is the connection, non-blocking. A
+ * refusal is an error as sbx_engine_call's (404 SBX_ENOTFOUND, 409
+ * SBX_ECONFLICT).
+ */
+int sbx_engine_hijack(sbx_engine *e, sbx_engine_conn **out, const char *path, json_object *body,
+		      sbx_error **err);
+/* sbx_engine_conn_fd: the socket, for poll only. */
+int sbx_engine_conn_fd(const sbx_engine_conn *c);
+/* sbx_engine_conn_recv: up to len bytes into buf, *n of them: 0, SBX_ENGINE_AGAIN or _EOF. */
+int sbx_engine_conn_recv(sbx_engine_conn *c, void *buf, size_t len, size_t *n, sbx_error **err);
+/* sbx_engine_conn_send: up to len bytes of buf, *n of them sent: 0 or SBX_ENGINE_AGAIN. */
+int sbx_engine_conn_send(sbx_engine_conn *c, const void *buf, size_t len, size_t *n,
+			 sbx_error **err);
+/* sbx_engine_conn_close_write: half-close: the engine reads end of file, the reading goes on. */
+int sbx_engine_conn_close_write(sbx_engine_conn *c, sbx_error **err);
+void sbx_engine_conn_free(sbx_engine_conn *c);
+
 /* sbx_engine_escape: percent-encode s for a path segment or a query value. Caller frees. */
 char *sbx_engine_escape(const char *s);
 

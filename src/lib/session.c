@@ -363,3 +363,8 @@ void sbx_session_free(sbx_session *s)
 		close(s->lock_fd);
 	free(s);
 }
+
+sbx_backend *sbx_session_backend(const sbx_session *s)
+{
+	return s->backend;
+}

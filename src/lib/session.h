@@ -61,6 +61,8 @@ const sbx_plan *sbx_session_plan(const sbx_session *s);
 const sbx_desired *sbx_session_desired(const sbx_session *s);
 const sbx_actual *sbx_session_actual(const sbx_session *s);
 const sbx_config *sbx_session_config(const sbx_session *s);
+/* sbx_session_backend: the backend the session speaks to the engine through (borrowed). */
+sbx_backend *sbx_session_backend(const sbx_session *s);
 
 /* sbx_session_free: releases the lock and the backend it opened. NULL is fine. */
 void sbx_session_free(sbx_session *s);

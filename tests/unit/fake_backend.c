@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 
@@ -35,6 +36,8 @@ struct fake_backend {
 	size_t nf;
 	unsigned long requests;
 	sbx_buf calls;
+	char *exec_output; /* what attach writes to the caller's stdout; NULL: nothing */
+	int exec_status;   /* and the exit status it gives */
 };
 
 static fake_backend *fb_of(sbx_backend *b)
@@ -387,6 +390,38 @@ static int f_exec(sbx_backend *b, int *exit_code, const char *id, const char *co
 	LEAVE("exec");
 }
 
+/* attach runs nothing: it records argv, writes the canned output and gives the chosen status. */
+static int f_attach(sbx_backend *b, int *exit_code, const char *id, const sbx_exec_opts *o,
+		    sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*exit_code = -1;
+	fake_container *c = by_ref(fb, id);
+	sbx_buf argv = SBX_BUF_INIT;
+	for (size_t i = 0; o->argv[i]; i++)
+		sbx_buf_addf(&argv, "%s%s", i ? " " : "", o->argv[i]);
+	bool after_;
+	int code_ = enter(fb, "attach", c ? c->name : id, argv.data, &after_);
+	sbx_buf_release(&argv);
+	(void)after_;
+	if (!code_ && (!c || !c->running))
+		code_ = SBX_ECONFLICT;
+	if (code_)
+		return fail(code_, "attach", err);
+	size_t len = fb->exec_output ? strlen(fb->exec_output) : 0;
+	if (len && write(o->out_fd, fb->exec_output, len) != (ssize_t)len)
+		return fail(SBX_ERROR, "attach", err);
+	*exit_code = fb->exec_status;
+	return 0;
+}
+
+void fake_set_exec(fake_backend *fb, const char *output, int exit_code)
+{
+	free(fb->exec_output);
+	fb->exec_output = output ? xstrdup(output) : NULL;
+	fb->exec_status = exit_code;
+}
+
 static int f_copy_in(sbx_backend *b, const char *id, const char *dir, const void *tar, size_t len,
 		     sbx_error **err)
 {
@@ -489,7 +524,7 @@ fake_backend *fake_new(void)
 	    .update = f_update,
 	    .snapshot = f_snapshot,
 	    .exec = f_exec,
-	    .attach = NULL,
+	    .attach = f_attach,
 	    .copy_in = f_copy_in,
 	    .copy_out = f_copy_out,
 	    .image_ensure = f_image_ensure,
@@ -519,6 +554,7 @@ void fake_free(fake_backend *fb)
 		free(fb->f[i].verb);
 	free(fb->f);
 	sbx_buf_release(&fb->calls);
+	free(fb->exec_output);
 	free(fb);
 }
 

@@ -58,6 +58,13 @@ size_t fake_ncalls(fake_backend *fb);
  * at path gets value, or with value NULL is dropped.
  */
 void fake_set_label(fake_backend *fb, const char *name, const char *path, const char *value);
+/*
+ * fake_set_exec: what attach does from now on: write output (may be NULL)
+ * to the caller's out_fd and give exit_code. It runs nothing; the call is
+ * recorded as "attach NAME ARGV..." (a stopped or missing container is
+ * SBX_ECONFLICT, as the engine's 409).
+ */
+void fake_set_exec(fake_backend *fb, const char *output, int exit_code);
 /* fake_snapshots: how many snapshot images exist. */
 size_t fake_snapshots(fake_backend *fb);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "fake_backend.h"
@@ -767,6 +768,36 @@ static void removed(const char *what, const char *name, sbx_removal r, void *arg
 	sbx_buf_addf((sbx_buf *)arg, "%s %s %d\n", what, name, (int)r);
 }
 
+/* attach on the fake: runs nothing, writes the canned output, gives the chosen status. */
+static void test_fake_attach(void **state)
+{
+	(void)state;
+	fake_backend *fb = fake_new();
+	sbx_backend *b = fake_backend_of(fb);
+	fake_add(fb, "box", NULL, NULL, true);
+	fake_add(fb, "off", NULL, NULL, false);
+	fake_set_exec(fb, "hello\n", 42);
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	const char *const argv[] = {"sh", "-c", "exit 42", NULL};
+	const sbx_exec_opts o = {
+	    .argv = argv, .in_fd = -1, .out_fd = p[1], .err_fd = p[1], .wake_fd = -1};
+	int code = 0;
+	sbx_error *err = NULL;
+	assert_int_equal(b->attach(b, &code, "box", &o, &err), 0);
+	assert_null(err);
+	assert_int_equal(code, 42);
+	char buf[16] = {0};
+	assert_int_equal(read(p[0], buf, sizeof(buf) - 1), 6);
+	assert_string_equal(buf, "hello\n");
+	assert_int_equal(b->attach(b, &code, "off", &o, &err), SBX_ECONFLICT);
+	sbx_error_free(err);
+	assert_string_equal(fake_calls(fb), "attach box sh -c exit 42\nattach off sh -c exit 42\n");
+	close(p[0]);
+	close(p[1]);
+	fake_free(fb);
+}
+
 /* The sandbox, then its snapshot; the volume only when asked; a failure stops there. */
 static void test_remove_sandbox(void **state)
 {
@@ -874,6 +905,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_sandbox, setup, teardown),
+	    cmocka_unit_test(test_fake_attach),
 	    cmocka_unit_test_setup_teardown(test_plan_converges, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
