@@ -71,6 +71,13 @@ int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err);
 int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
 		   char **argv, int *nargs, int *status);
 /*
+ * sbx_parse_args_command: sbx_parse_args for a command that takes a
+ * command line of its own (exec, run): the first operand and everything
+ * after it are operands, options included (`sbx exec ls -l`).
+ */
+int sbx_parse_args_command(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
+			   char **argv, int *nargs, int *status);
+/*
  * sbx_report_item: for a command that goes on after one of several items
  * failed (stop and rm of several sandboxes, validate of several files):
  * print every problem in that item's err to stderr now, in turn with what
@@ -109,6 +116,9 @@ int cmd_rm(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_stop(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_trust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_untrust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_exec(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_run(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_shell(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_validate(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_version(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

@@ -24,6 +24,9 @@ static const sbx_command commands[] = {
     {"trust", cmd_trust, "approve the host access this sandbox.yaml asks for"},
     {"untrust", cmd_untrust, "withdraw that approval"},
     {"validate", cmd_validate, "check sandbox.yaml and report every problem in it"},
+    {"exec", cmd_exec, "run a command in the workspace's sandbox (converged first)"},
+    {"run", cmd_run, "start the agent in the workspace's sandbox, on this terminal"},
+    {"shell", cmd_shell, "a login shell in the workspace's sandbox"},
     {"init", cmd_init, "write a commented sandbox.yaml for an agent"},
     {"version", cmd_version, "print the versions of sbx and its libraries"},
     {"help", cmd_help, "show help for sbx or for one command"},
@@ -121,13 +124,13 @@ int sbx_usage_error(const char *name, const char *fmt, ...)
 static const sbx_opt *global_opts;
 static sbx_ctx *global_ctx;
 
-int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
-		   char **argv, int *nargs, int *status)
+static int parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
+		      char **argv, int *nargs, int *status, bool stop_at_operand)
 {
 	bool help;
 	sbx_error *err = NULL;
 	_cleanup_free_ sbx_opt *all = sbx_opt_merge(opts, global_opts);
-	if (sbx_opt_parse(all, argc, argv, nargs, &help, false, &err) < 0) {
+	if (sbx_opt_parse(all, argc, argv, nargs, &help, stop_at_operand, &err) < 0) {
 		*status = sbx_usage_error(name, "%s", err->msg);
 		sbx_error_free(err);
 		return -1;
@@ -147,6 +150,18 @@ int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, 
 		}
 	}
 	return 0;
+}
+
+int sbx_parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
+		   char **argv, int *nargs, int *status)
+{
+	return parse_args(name, synopsis, opts, argc, argv, nargs, status, false);
+}
+
+int sbx_parse_args_command(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
+			   char **argv, int *nargs, int *status)
+{
+	return parse_args(name, synopsis, opts, argc, argv, nargs, status, true);
 }
 
 int sbx_ctx_enter(sbx_ctx *ctx, sbx_error **err)

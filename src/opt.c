@@ -2,6 +2,19 @@
 
 #include <string.h>
 
+/* Set o's value from an argument: a string, or one more of a list. */
+static void set_value(const sbx_opt *o, const char *v)
+{
+	if (o->type == SBX_OPT_LIST) {
+		sbx_opt_list *l = o->value;
+		l->v = xreallocarray(l->v, l->n + 2, sizeof(*l->v));
+		l->v[l->n++] = v;
+		l->v[l->n] = NULL;
+		return;
+	}
+	*(const char **)o->value = v;
+}
+
 static const sbx_opt *find_long(const sbx_opt *opts, const char *name, size_t len)
 {
 	for (const sbx_opt *o = opts; o->long_name || o->short_name; o++)
@@ -99,9 +112,9 @@ int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *
 							     o->long_name);
 				*(bool *)o->value = true;
 			} else if (eq) {
-				*(const char **)o->value = eq + 1;
+				set_value(o, eq + 1);
 			} else if (i + 1 < argc) {
-				*(const char **)o->value = argv[++i];
+				set_value(o, argv[++i]);
 			} else {
 				return sbx_error_set(err, SBX_EUSAGE,
 						     "option --%s needs a value (%s)", o->long_name,
@@ -122,9 +135,9 @@ int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *
 				continue;
 			}
 			if (p[1]) {
-				*(const char **)o->value = p + 1;
+				set_value(o, p + 1);
 			} else if (i + 1 < argc) {
-				*(const char **)o->value = argv[++i];
+				set_value(o, argv[++i]);
 			} else {
 				return sbx_error_set(err, SBX_EUSAGE,
 						     "option -%c needs a value (%s)", o->short_name,
@@ -148,7 +161,7 @@ void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summ
 			fputs("\noptions:\n", f);
 		any = true;
 		char left[64];
-		const char *arg = o->type == SBX_OPT_STRING ? o->arg_name : NULL;
+		const char *arg = o->type != SBX_OPT_FLAG ? o->arg_name : NULL;
 		if (o->short_name && o->long_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->long_name,
 				 arg ? " " : "", arg ? arg : "");
@@ -178,7 +191,7 @@ void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summ
 			fprintf(f, "-%c", o->short_name);
 		else
 			fprintf(f, "--%s", o->long_name);
-		if (o->type == SBX_OPT_STRING)
+		if (o->type != SBX_OPT_FLAG)
 			fprintf(f, " %s", o->arg_name);
 	}
 	if (n)

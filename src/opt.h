@@ -15,7 +15,14 @@
 typedef enum sbx_opt_type {
 	SBX_OPT_FLAG,	/* value is a bool * */
 	SBX_OPT_STRING, /* value is a const char ** */
+	SBX_OPT_LIST,	/* value is an sbx_opt_list *: each use adds one */
 } sbx_opt_type;
+
+/* The values of an SBX_OPT_LIST option, borrowed from argv, in order; the caller frees v. */
+typedef struct sbx_opt_list {
+	const char **v; /* NULL-terminated when n > 0 */
+	size_t n;
+} sbx_opt_list;
 
 typedef struct sbx_opt {
 	char short_name; /* 0: none */

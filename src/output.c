@@ -367,3 +367,36 @@ void sbx_out_grants(const char *path, const sbx_grants *g, const char *enclosing
 	for (size_t i = 0; i < g->n; i++)
 		printf("  line %d: %s\n", g->v[i].pos.line, g->v[i].what);
 }
+
+bool sbx_out_color_stderr(bool no_color)
+{
+	if (no_color)
+		return false;
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	const char *term = getenv("TERM");
+	if (term && strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(STDERR_FILENO);
+}
+
+void sbx_out_plan_stderr(const sbx_plan *plan, const sbx_fields *desired, bool color)
+{
+	char *text = sbx_plan_render(plan, desired, color);
+	fputs(text, stderr);
+	free(text);
+	fflush(stderr);
+}
+
+void sbx_out_note_stderr(const char *line)
+{
+	_cleanup_free_ char *safe = sbx_escape_line(line);
+	fprintf(stderr, "  %s\n", safe);
+}
+
+void sbx_out_applied_stderr(const sbx_plan *plan)
+{
+	_cleanup_free_ char *q = sbx_quotes(plan->name);
+	fprintf(stderr, "\nApply complete: sandbox %s is up to date and running.\n\n", q);
+}

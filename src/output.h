@@ -50,6 +50,16 @@ void sbx_out_warn(const char *fmt, ...) SBX_PRINTF(1, 2);
 void sbx_out_warn_line(const char *line, void *arg);
 /* The closing line of a successful apply. */
 void sbx_out_applied(const sbx_plan *plan);
+/*
+ * The same three on stderr, for exec and run, whose stdout is the
+ * command's: the plan, a line of progress, the closing line. colour as
+ * sbx_out_color_stderr decides.
+ */
+void sbx_out_plan_stderr(const sbx_plan *plan, const sbx_fields *desired, bool color);
+void sbx_out_note_stderr(const char *line);
+void sbx_out_applied_stderr(const sbx_plan *plan);
+/* sbx_out_color_stderr: sbx_out_color for stderr. */
+bool sbx_out_color_stderr(bool no_color);
 
 /* `sbx ls`: a table whose columns fit their widest cell, names only, or a JSON array. */
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);

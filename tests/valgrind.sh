@@ -46,7 +46,7 @@ for f in examples/*.yaml tests/schema/invalid/*.yaml; do
 done
 run ./sbx version --json
 
-# The engine paths: apply (create, no-op, recreate), diff, ls, inspect, stop, rm.
+# The engine paths: apply (create, no-op, recreate), diff, ls, inspect, stop, exec, run, rm.
 T=$(mktemp -d /tmp/sbx-vg.XXXXXX)
 . tests/lib/engine.sh
 IMAGE="sbx-vg/busybox:$(basename "$T" | tr 'A-Z.' 'a-z-')"
@@ -73,6 +73,10 @@ if engine_up "$T/engine" && sbx_test_image "$T" "$IMAGE"; then
 	want 0 ./sbx -C "$T/ws" inspect --json
 	want 0 ./sbx -C "$T/ws" stop
 	want 0 ./sbx -C "$T/ws" apply   # start
+	want 42 ./sbx -C "$T/ws" exec -- sh -c 'echo out; echo err >&2; exit 42'
+	want 0 ./sbx -C "$T/ws" exec -i -- cat <"$ROOT/README.md"
+	want 127 ./sbx -C "$T/ws" exec -- no-such-command
+	want 127 ./sbx -C "$T/ws" run </dev/null  # the agent's default command: not in the image
 	sed -i 's/A: 1/A: 2/' "$T/ws/sandbox.yaml"
 	want 0 ./sbx -C "$T/ws" trust --yes
 	want 2 ./sbx -C "$T/ws" diff --exit-code

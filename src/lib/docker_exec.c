@@ -99,7 +99,8 @@ static int settle(pump *p, int *exit_code)
 		if (strstr(msg, "executable file not found") || strstr(msg, "no such file"))
 			*exit_code = 127;
 		_cleanup_free_ char *line = sbx_escape_line(msg);
-		_cleanup_free_ char *text = xasprintf("sbx: %s\n", line);
+		/* with a terminal, the caller's may still be raw: \r too */
+		_cleanup_free_ char *text = xasprintf("sbx: %s%s\n", line, p->o->tty ? "\r" : "");
 		free(msg);
 		rc = write_all(p->o->tty ? p->o->out_fd : p->o->err_fd, text, strlen(text), p->err);
 	} else if (p->held.len) {
@@ -118,8 +119,8 @@ static bool resize(sbx_engine *e, const char *exec_id, const sbx_exec_opts *o)
 		return true; /* nothing to send */
 	_cleanup_free_ char *path = xasprintf("/exec/%s/resize?h=%u&w=%u", exec_id, rows, cols);
 	sbx_error *ignored = NULL;
-	if (sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL,
-			    &ignored) < 0) {
+	if (sbx_engine_call(e, "POST", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, &ignored) <
+	    0) {
 		sbx_error_free(ignored);
 		return false;
 	}
@@ -144,8 +145,8 @@ static int exit_status(int *exit_code, sbx_engine *e, const char *exec_id, sbx_e
 					 NULL, err);
 		if (rc < 0)
 			return rc;
-		bool running = json_object_object_get_ex(info, "Running", &v) &&
-			       json_object_get_boolean(v);
+		bool running =
+		    json_object_object_get_ex(info, "Running", &v) && json_object_get_boolean(v);
 		bool known = json_object_object_get_ex(info, "ExitCode", &v) &&
 			     json_object_is_type(v, json_type_int);
 		if (known)
@@ -234,7 +235,8 @@ static int run_pump(sbx_engine *e, sbx_engine_conn *conn, const char *exec_id,
 		if (n < 0 && errno != EINTR)
 			return sbx_error_set(err, SBX_ERROR, "poll: %s", strerror(errno));
 		if (n <= 0) {
-			if (n == 0 && resize_tries && (resize(e, exec_id, o) || --resize_tries == 0))
+			if (n == 0 && resize_tries &&
+			    (resize(e, exec_id, o) || --resize_tries == 0))
 				resize_tries = 0;
 			continue;
 		}
@@ -250,7 +252,8 @@ static int run_pump(sbx_engine *e, sbx_engine_conn *conn, const char *exec_id,
 			if (k < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (k <= 0) {
-				/* End of file (or a terminal hung up): the process reads its end. */
+				/* End of file (or a terminal hung up): the process reads its end.
+				 */
 				in_open = false;
 				if ((rc = sbx_engine_conn_close_write(conn, err)) < 0)
 					return rc;

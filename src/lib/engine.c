@@ -183,16 +183,14 @@ static char *socket_problem(const char *path)
 	return NULL;
 }
 
-static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeout,
-			      sbx_error **err);
+static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeout, sbx_error **err);
 
 static int transport_error(sbx_engine *e, CURLcode rc, int timeout, sbx_error **err)
 {
 	return transport_error_of(e, e->curl, rc, timeout, err);
 }
 
-static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeout,
-			      sbx_error **err)
+static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeout, sbx_error **err)
 {
 	long os_errno = 0;
 	curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
@@ -644,7 +642,7 @@ static int conn_send_all(sbx_engine_conn *c, const char *data, size_t len, long 
 	return 0;
 }
 
-/* Read into b until it holds "\r\n\r\n" (the head) or limit bytes; *eof at the end of the stream. */
+/* Read into b until it holds "\r\n\r\n" (the head) or limit bytes; *eof at its end. */
 static int conn_read_until(sbx_engine_conn *c, sbx_buf *b, bool head, size_t limit,
 			   long long deadline, bool *eof, sbx_error **err)
 {
@@ -733,7 +731,8 @@ int sbx_engine_hijack(sbx_engine *e, sbx_engine_conn **out, const char *path, js
 		rc = conn_read_until(c, &head, true, MAX_HIJACK_HEAD, deadline, &eof, err);
 	char *end = rc == 0 && head.data ? strstr(head.data, "\r\n\r\n") : NULL;
 	if (rc == 0 && !end)
-		rc = sbx_error_set(err, SBX_ERROR, "engine: POST %.*s: the answer has no end of head",
+		rc = sbx_error_set(err, SBX_ERROR,
+				   "engine: POST %.*s: the answer has no end of head",
 				   (int)strcspn(path, "?"), path);
 	long status = 0;
 	if (rc == 0 && (sscanf(head.data, "HTTP/1.%*1[01] %ld", &status) != 1 || status < 100))
@@ -812,8 +811,8 @@ int sbx_engine_conn_send(sbx_engine_conn *c, const void *buf, size_t len, size_t
 int sbx_engine_conn_close_write(sbx_engine_conn *c, sbx_error **err)
 {
 	if (shutdown(c->fd, SHUT_WR) < 0 && errno != ENOTCONN)
-		return sbx_error_set(err, SBX_EUNAVAILABLE,
-				     "closing the stream to the engine: %s", strerror(errno));
+		return sbx_error_set(err, SBX_EUNAVAILABLE, "closing the stream to the engine: %s",
+				     strerror(errno));
 	return 0;
 }
 

@@ -400,4 +400,18 @@ mkdir -p "$T/ask" && printf 'version: 1\nagent: shell\npass_env: [HOME]\n' >"$T/
 	eq "$(ls "$store" | wc -l)" 0 "approvals after untrust"
 EOF
 
+t "exec, run and shell: their help, and usage errors before any engine is asked" <<'EOF'
+mkdir -p "$T/ex" && printf 'version: 1\nagent: shell\n' >"$T/ex/sandbox.yaml" &&
+	run 0 "$SBX" exec --help && out_has "usage: sbx exec \\[-i\\] \\[-t\\] \\[-e K=V\\]" &&
+	out_has "^  -e, --env K=V" && out_has "^  -w, --workdir DIR" &&
+	run 0 "$SBX" help run && out_has "usage: sbx run \\[AGENT\\] \\[-- ARGS...\\]" &&
+	run 0 "$SBX" shell --help && out_has "login shell" &&
+	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" exec && err_has "exec needs a command" &&
+	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" exec -e 1 -- true && err_has "'1': give NAME=VALUE" &&
+	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" run nobody && err_has "unknown agent 'nobody'" &&
+	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" run shell claude && err_has "after '--'" &&
+	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" shell x &&
+	DOCKER_HOST="unix://$T/no.sock" run 4 "$SBX" -C "$T/ex" exec -- true && err_has "no.sock' is missing"
+EOF
+
 t_done cli

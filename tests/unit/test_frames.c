@@ -38,8 +38,13 @@ static int collect(int stream, const void *data, size_t len, void *arg)
 /* Append one frame of stream with payload to b. */
 static void frame(sbx_buf *b, int stream, const void *data, uint32_t len)
 {
-	unsigned char h[8] = {(unsigned char)stream, 0, 0, 0, (unsigned char)(len >> 24),
-			      (unsigned char)(len >> 16), (unsigned char)(len >> 8),
+	unsigned char h[8] = {(unsigned char)stream,
+			      0,
+			      0,
+			      0,
+			      (unsigned char)(len >> 24),
+			      (unsigned char)(len >> 16),
+			      (unsigned char)(len >> 8),
 			      (unsigned char)len};
 	sbx_buf_add(b, h, 8);
 	if (len)

@@ -267,7 +267,8 @@ static void test_status(void **state)
 	for (char *p = status; p != end; p++)
 		if (*p == '\n')
 			*p = ' ';
-	const char *done[] = {"hardened", "policy file", "re-check", "trust", "validate", "apply"};
+	const char *done[] = {"hardened", "policy file", "re-check",  "trust",	    "validate",
+			      "apply",	  "`sbx exec`",	 "`sbx run`", "`sbx shell`"};
 	/* Clause by clause (";", or "." and a space): a clause that says "not yet" names what is
 	 * missing. */
 	for (char *clause = status; clause && *clause;) {
