@@ -17,14 +17,14 @@ set -eu
 
 # Build: compiler, pkg-config and the five libraries. Tests: cmocka, valgrind,
 # the schema checker (python3-jsonschema, python3-yaml), jq, script(1)
-# (bsdutils), the terminal of sbx run's test (tmux), the private test engine's bridge and
-# NAT (iproute2, iptables),
-# the offline test image (busybox) and the Debian one the hardening test
-# installs packages in (debootstrap). The engine: docker.io.
+# (bsdutils), the terminal of sbx run's test (tmux), the certificates of the
+# TLS test (openssl), the private test engine's bridge and NAT (iproute2,
+# iptables), the offline test image (busybox) and the Debian one the hardening
+# test installs packages in (debootstrap). The engine: docker.io.
 BUILD_PKGS="make gcc libc6-dev pkg-config git \
 libyaml-dev libcurl4-openssl-dev libjson-c-dev libgit2-dev libssl-dev"
 TEST_PKGS="libcmocka-dev valgrind python3 python3-yaml python3-jsonschema jq bsdutils iproute2 \
-iptables debootstrap tmux"
+iptables debootstrap tmux openssl"
 ENGINE_PKG="docker.io"
 
 say() { printf 'deps: %s\n' "$*"; }

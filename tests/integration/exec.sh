@@ -1,9 +1,10 @@
 #!/bin/sh
 # Integration tests of sbx exec, run and shell against a real Docker engine:
 # converge first (the plan on stderr), exit statuses, stdout and stderr apart,
-# stdin to its end, megabytes whole, path matching; and a terminal, driven in
-# tmux: the prompt, the size and its changes, Ctrl-C, the exit status, the
-# host terminal back in cooked mode on every way out.
+# stdin to its end, megabytes whole, path matching, the same over TCP+TLS (a
+# TLS endpoint in front of the engine's socket, tls-proxy.py); and a
+# terminal, driven in tmux: the prompt, the size and its changes, Ctrl-C, the
+# exit status, the host terminal back in cooked mode on every way out.
 #
 # The engine as in run.sh (tests/lib/engine.sh): the one DOCKER_HOST or the
 # default socket reaches, else a private dockerd, stopped afterwards. Only
@@ -27,6 +28,7 @@ ERR="$T/err"
 
 cleanup() {
 	tmux -L "$TMUX_SOCK" kill-server >/dev/null 2>&1
+	[ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null
 	if engine_ok; then
 		for c in $(docker ps -aq --filter label=dev.sbx.managed 2>/dev/null); do
 			ws=$(docker inspect -f '{{index .Config.Labels "dev.sbx.workspace"}}' "$c" 2>/dev/null)
@@ -183,6 +185,51 @@ mkdir -p "$T/empty" && (cd "$T/empty" && run 1 "$SBX" exec -- true) &&
 	printf 'version: 1\nagent: nobody\n' >"$T/empty/sandbox.yaml" &&
 	(cd "$T/empty" && run 65 "$SBX" exec -- true) &&
 	(cd "$W" && DOCKER_HOST="unix://$T/no-such.sock" run 4 "$SBX" exec -- true)
+EOF
+
+# ---- over TCP and TLS ----
+# certs DIR: a CA, a server certificate for 127.0.0.1 and a client one, as
+# DOCKER_CERT_PATH names them (ca.pem, cert.pem, key.pem)
+certs() {
+	mkdir -p "$1" && (cd "$1" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 2 \
+			-subj /CN=sbx-test-ca &&
+		openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj /CN=127.0.0.1 &&
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+			-out server-cert.pem -days 2 -extfile server.ext &&
+		openssl req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=sbx-client &&
+		printf 'extendedKeyUsage=clientAuth\n' >client.ext &&
+		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+			-out cert.pem -days 2 -extfile client.ext) >"$1/log" 2>&1 ||
+		{ cat "$1/log" && fail "cannot make the certificates"; }
+}
+PROXY_PID=""
+
+t "over TCP+TLS (a TLS endpoint in front of the engine): streams apart, exit status, stdin's end, 5 MB" <<'EOF'
+workspace "$W" && { [ -s "$W/big" ] || head -c 5000000 /dev/urandom >"$W/big"; } &&
+	(cd "$W" && run 0 "$SBX" exec -- true) &&
+	certs "$T/certs" && SOCK=${DOCKER_HOST#unix://} &&
+	{ python3 "$ROOT/tests/integration/tls-proxy.py" "$T/certs/ca.pem" "$T/certs/server-cert.pem" \
+		"$T/certs/server-key.pem" "$SOCK" "$T/port" >"$T/proxy.log" 2>&1 &
+	PROXY_PID=$!; } &&
+	when_finished 'kill "$PROXY_PID"' &&
+	_i=0 && until [ -s "$T/port" ]; do _i=$((_i + 1)) && [ $_i -lt 100 ] && sleep 0.1 || return 1; done &&
+	TLS_HOST="tcp://127.0.0.1:$(cat "$T/port")" &&
+	(cd "$W" && run 3 env DOCKER_HOST="$TLS_HOST" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T/certs" \
+		"$SBX" exec -- sh -c 'echo over-tls; echo err-tls >&2; exit 3') &&
+	exactly "$OUT" over-tls && exactly "$ERR" err-tls &&
+	got=$(cd "$W" && printf abc | env DOCKER_HOST="$TLS_HOST" DOCKER_TLS_VERIFY=1 \
+		DOCKER_CERT_PATH="$T/certs" timeout 60 "$SBX" exec -i -- cat) && eq "$got" abc "stdin's end" &&
+	want=$(sha256sum <"$W/big" | cut -d' ' -f1) &&
+	got=$(cd "$W" && env DOCKER_HOST="$TLS_HOST" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T/certs" \
+		timeout 60 "$SBX" exec -- cat big | sha256sum | cut -d' ' -f1) &&
+	eq "$got" "$want" "sha256 of 5 MB over TLS" &&
+	got=$(cd "$W" && env DOCKER_HOST="$TLS_HOST" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T/certs" \
+		timeout 60 "$SBX" exec -i -- sha256sum <"$W/big" | cut -d' ' -f1) &&
+	eq "$got" "$want" "sha256 of 5 MB in over TLS" &&
+	run 4 env DOCKER_HOST="$TLS_HOST" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T" \
+		"$SBX" -C "$W" exec -- true
 EOF
 
 # ---- run ----
