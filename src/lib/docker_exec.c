@@ -235,7 +235,8 @@ static int run_pump(sbx_engine *e, sbx_engine_conn *conn, const char *exec_id,
 		if (n < 0 && errno != EINTR)
 			return sbx_error_set(err, SBX_ERROR, "poll: %s", strerror(errno));
 		if (n <= 0) {
-			if (n == 0 && resize_tries &&
+			/* a retry of the size is due when nothing else woke the poll */
+			if (n == 0 && !more && resize_tries &&
 			    (resize(e, exec_id, o) || --resize_tries == 0))
 				resize_tries = 0;
 			continue;
