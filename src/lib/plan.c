@@ -85,19 +85,18 @@ static bool env_name_ok(const char *n)
 static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired,
 			const sbx_actual *actual)
 {
-	const sbx_fieldv *ps = sbx_fields_get(desired, "preserve_state");
+	const sbx_fieldv *ps = sbx_fields_get(desired, sbx_field_path(SBX_F_PRESERVE_STATE));
 	bool image_changed = false;
 	const char *removed = NULL;
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const sbx_change *c = &p->changes[i];
-		if (strcmp(c->path, "image") == 0)
+		if (sbx_field_is(c->path, SBX_F_IMAGE))
 			image_changed = true;
-		else if (!removed && !c->new_value &&
-			 (strncmp(c->path, "env.", 4) == 0 ||
-			  strncmp(c->path, "pass_env.", 9) == 0 || strncmp(c->path, "git.", 4) == 0))
+		else if (!removed && !c->new_value && sbx_field_is_variable(c->path))
 			removed = c->path;
 	}
-	if (!ps || strcmp(ps->value, "true") != 0) {
+	bool keep = false;
+	if (!ps || !sbx_value_bool_parse(ps->value, &keep) || !keep) {
 		a->keep = SBX_KEEP_OFF;
 	} else if (image_changed) {
 		a->keep = SBX_KEEP_IMAGE_CHANGED;
@@ -109,10 +108,11 @@ static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desi
 		const sbx_fields *old = &actual->fields;
 		a->blank_env = xcalloc(old->n + 1, sizeof(char *));
 		size_t nb = 0;
-		for (size_t i = 0; i < old->n; i++)
-			if (strncmp(old->v[i].path, "pass_env.", 9) == 0 &&
-			    env_name_ok(old->v[i].path + 9))
-				a->blank_env[nb++] = xstrdup(old->v[i].path + 9);
+		for (size_t i = 0; i < old->n; i++) {
+			const char *name = sbx_field_member_name(old->v[i].path, SBX_F_PASS_ENV);
+			if (name && env_name_ok(name))
+				a->blank_env[nb++] = xstrdup(name);
+		}
 	}
 }
 
