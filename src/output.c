@@ -54,11 +54,13 @@ void sbx_out_version(const sbx_lib_version *libs, bool json)
 	json_object_put(o);
 }
 
-void sbx_out_init(const char *path, const char *agent)
+void sbx_out_init(const char *path, const sbx_agent *agent)
 {
 	_cleanup_free_ char *q = sbx_quotes(path);
-	printf("wrote %s for agent %s\n", q, agent);
+	printf("wrote %s for agent %s\n", q, agent->name);
 	printf("next: review it, commit it, and run 'sbx validate'\n");
+	if (agent->login)
+		printf("first login: %s\n", agent->login);
 }
 
 void sbx_out_commands(const sbx_out_cmd *cmds, size_t n)

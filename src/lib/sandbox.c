@@ -425,7 +425,8 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 	d->engine_socket = engine_socket ? xstrdup(engine_socket) : NULL;
 	d->data_root = data_root ? xstrdup(data_root) : NULL;
 	const sbx_spec *spec = cfg->spec;
-	int rc = sbx_workspace_init(&d->ws, cfg->workspace, cfg->path, err);
+	/* Without a file there is no sandbox.yaml to guard inside. */
+	int rc = sbx_workspace_init(&d->ws, cfg->workspace, cfg->defaults ? NULL : cfg->path, err);
 	if (rc < 0)
 		return rc;
 	_cleanup_free_ char *default_name = sbx_state_default_name(&d->ws);
