@@ -32,15 +32,19 @@ static int write_all(int fd, const char *s, size_t len)
 int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	const char *agent_name = "claude";
+	bool api_key = false;
 	const sbx_opt opts[] = {
 	    {'C', "directory", SBX_OPT_STRING, &ctx->dir, "DIR",
 	     "write DIR/sandbox.yaml instead of ./sandbox.yaml"},
 	    {'a', "agent", SBX_OPT_STRING, &agent_name, "NAME",
 	     "the agent: claude (default), gemini, codex, copilot, opencode, shell"},
+	    {0, "api-key", SBX_OPT_FLAG, &api_key, NULL,
+	     "pass the agent's API key variable from the host (pass_env:\n"
+	     "ANTHROPIC_API_KEY, GEMINI_API_KEY, OPENAI_API_KEY or GH_TOKEN)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("init", "[--agent NAME]", opts, argc, argv, &nargs, &status))
+	if (sbx_parse_args("init", "[--agent NAME] [--api-key]", opts, argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("init", "init takes no operands (use -C DIR for another "
@@ -68,7 +72,9 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 				     strerror(errno));
 	_cleanup_free_ char *path =
 	    xasprintf("%s%s" SBX_CONFIG_NAME, cwd, strcmp(cwd, "/") == 0 ? "" : "/");
-	_cleanup_free_ char *text = sbx_config_template(agent, SBX_SCHEMA_URL);
+	if (api_key && !agent->api_keys)
+		return sbx_usage_error("init", "the %s agent takes no API key", agent->name);
+	_cleanup_free_ char *text = sbx_config_template(agent, SBX_SCHEMA_URL, api_key);
 
 	/* O_EXCL: never overwrite, not even through a dangling symbolic link. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -96,6 +102,6 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		_cleanup_free_ char *q = sbx_quotes(path);
 		return sbx_error_set(err, SBX_ERROR, "cannot write %s: %s", q, strerror(e));
 	}
-	sbx_out_init(path, agent->name);
+	sbx_out_init(path, agent);
 	return SBX_EXIT_OK;
 }

@@ -24,7 +24,7 @@ void sbx_out_valid(const sbx_config *cfg, bool color);
 /* `sbx version`, as text or as a JSON object; libs NULL: the one-line `sbx --version`. */
 void sbx_out_version(const sbx_lib_version *libs, bool json);
 /* `sbx init`: what was written. */
-void sbx_out_init(const char *path, const char *agent);
+void sbx_out_init(const char *path, const sbx_agent *agent);
 /* `sbx help`: the command list. */
 typedef struct sbx_out_cmd {
 	const char *name;

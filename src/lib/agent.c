@@ -21,23 +21,45 @@ static const char *const claude_tokens[] = {".credentials.json", NULL};
 static const char *const gemini_tokens[] = {"oauth_creds.json", NULL};
 static const char *const auth_json[] = {"auth.json", NULL};
 
+static const char *const anthropic_key[] = {"ANTHROPIC_API_KEY", NULL};
+static const char *const gemini_key[] = {"GEMINI_API_KEY", NULL};
+static const char *const openai_key[] = {"OPENAI_API_KEY", NULL};
+static const char *const github_token[] = {"GH_TOKEN", NULL};
+static const char *const opencode_keys[] = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", NULL};
+
 /*
  * The agents run as the templates' non-root `agent` user, so their
  * credentials live under /home/agent. The agent runs with its own
- * approval prompts off: the sandbox is the boundary.
+ * approval prompts off: the sandbox is the boundary. A login is made
+ * inside the sandbox, on the terminal: the sandbox has no browser, and a
+ * host browser cannot reach a login that waits for a redirect to the
+ * sandbox's own localhost, so the ways that print a URL or a code (or an
+ * API key passed with pass_env) are the ones that work.
  */
 static const sbx_agent agents[] = {
     {"claude", "Claude Code", "docker/sandbox-templates:claude-code", claude_cmd,
-     "/home/agent/.claude", claude_tokens},
+     "/home/agent/.claude", claude_tokens, anthropic_key,
+     "run 'sbx run claude' and log in when Claude Code asks (or type /login): it prints a URL "
+     "to open in your browser and asks for the code that page shows"},
     {"gemini", "Gemini CLI", "docker/sandbox-templates:gemini", gemini_cmd, "/home/agent/.gemini",
-     gemini_tokens},
+     gemini_tokens, gemini_key,
+     "run 'sbx run gemini' and choose Login with Google; if it waits for a browser, set "
+     "NO_BROWSER: \"true\" in env, and it prints a URL to open on your host and asks for the "
+     "code; or pass GEMINI_API_KEY"},
     {"codex", "OpenAI Codex CLI", "docker/sandbox-templates:codex", codex_cmd, "/home/agent/.codex",
-     auth_json},
+     auth_json, openai_key,
+     "pass OPENAI_API_KEY ('sbx init --agent codex --api-key'): Codex's ChatGPT sign-in waits "
+     "for a redirect to the sandbox's own localhost, which your browser cannot reach"},
     {"copilot", "GitHub Copilot CLI", "docker/sandbox-templates:copilot", copilot_cmd,
-     "/home/agent/.copilot", NULL},
+     "/home/agent/.copilot", NULL, github_token,
+     "run 'sbx run copilot' and type /login: a device code to enter at github.com/login/device "
+     "in any browser; or pass GH_TOKEN (a token with the Copilot Requests permission)"},
     {"opencode", "OpenCode", "docker/sandbox-templates:opencode", opencode_cmd,
-     "/home/agent/.local/share/opencode", auth_json},
-    {"shell", "a login shell, no agent", "docker/sandbox-templates:shell", shell_cmd, NULL, NULL},
+     "/home/agent/.local/share/opencode", auth_json, opencode_keys,
+     "run 'sbx shell', then 'opencode auth login' and pick your provider; or pass its API key "
+     "(ANTHROPIC_API_KEY, OPENAI_API_KEY)"},
+    {"shell", "a login shell, no agent", "docker/sandbox-templates:shell", shell_cmd, NULL, NULL,
+     NULL, NULL},
 };
 
 #define N_AGENTS (sizeof(agents) / sizeof(agents[0]))

@@ -24,6 +24,13 @@ typedef struct sbx_agent {
 	 * settings. Only these are shared between workspaces.
 	 */
 	const char *const *token_files;
+	/*
+	 * The host variables that hold the agent's API key, NULL-terminated
+	 * (NULL: none): what `sbx init --api-key` puts in pass_env.
+	 */
+	const char *const *api_keys;
+	/* How to log in the first time, a sentence; NULL when there is nothing to log in to. */
+	const char *login;
 } sbx_agent;
 
 /* sbx_agent_find: the agent called name, or NULL. Borrowed from the static table. */

@@ -1583,7 +1583,7 @@ static void add_json_string(sbx_buf *b, const char *s)
 	sbx_buf_addc(b, '"');
 }
 
-char *sbx_config_template(const sbx_agent *agent, const char *schema_url)
+char *sbx_config_template(const sbx_agent *agent, const char *schema_url, bool api_key)
 {
 	sbx_buf b = SBX_BUF_INIT;
 	sbx_buf_addf(&b, "# yaml-language-server: $schema=%s\n", schema_url);
@@ -1607,8 +1607,12 @@ char *sbx_config_template(const sbx_agent *agent, const char *schema_url)
 	sbx_buf_adds(&b, "# Environment variables: literal strings, no host interpolation.\n"
 			 "# env:\n#   NODE_ENV: development\n\n"
 			 "# Host variables copied in at apply time; their values are never "
-			 "printed.\n# Asks for 'sbx trust'.\n# pass_env: [GITHUB_TOKEN]\n\n"
-			 "# Mount the Docker engine's socket: that is root on the host.\n"
+			 "printed.\n# Asks for 'sbx trust'.\n");
+	sbx_buf_adds(&b, api_key && agent->api_keys ? "pass_env: [" : "# pass_env: [");
+	for (size_t i = 0; agent->api_keys && agent->api_keys[i]; i++)
+		sbx_buf_addf(&b, "%s%s", i ? ", " : "", agent->api_keys[i]);
+	sbx_buf_adds(&b, agent->api_keys ? "]\n\n" : "GITHUB_TOKEN]\n\n");
+	sbx_buf_adds(&b, "# Mount the Docker engine's socket: that is root on the host.\n"
 			 "# Asks for 'sbx trust'.\n"
 			 "docker_socket: false\n\n"
 			 "# Extra host paths, outside the workspace. Ask for 'sbx trust'.\n"
@@ -1635,4 +1639,38 @@ char *sbx_config_template(const sbx_agent *agent, const char *schema_url)
 	sbx_buf_adds(&b, "# Keep what was installed in the container when a change recreates it.\n"
 			 "preserve_state: true\n");
 	return sbx_buf_detach(&b);
+}
+
+const char *sbx_config_lib_version(void)
+{
+	return yaml_get_version_string();
+}
+
+int sbx_config_defaults(sbx_config **out, const sbx_agent *agent, const char *dir,
+			sbx_error **err)
+{
+	*out = NULL;
+	char *real = realpath(dir, NULL);
+	if (!real) {
+		_cleanup_free_ char *q = sbx_quotes(dir);
+		return sbx_error_set(err, SBX_ERROR, "cannot resolve %s: %s", q, strerror(errno));
+	}
+	char *bytes = xasprintf("version: %d\nagent: %s\n", SBX_SPEC_VERSION, agent->name);
+	_cleanup_free_ char *what = xasprintf("(the defaults of %s)", agent->name);
+	sbx_spec *spec;
+	int rc = sbx_config_parse(&spec, bytes, strlen(bytes), what, err);
+	if (rc < 0) {
+		free(real);
+		free(bytes);
+		return rc;
+	}
+	sbx_config *cfg = xcalloc(1, sizeof(*cfg));
+	cfg->path = xasprintf("%s%s" SBX_CONFIG_NAME, real, strcmp(real, "/") == 0 ? "" : "/");
+	cfg->workspace = real;
+	cfg->bytes = bytes;
+	cfg->len = strlen(bytes);
+	cfg->spec = spec;
+	cfg->defaults = true;
+	*out = cfg;
+	return 0;
 }

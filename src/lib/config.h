@@ -29,6 +29,11 @@ typedef struct sbx_config {
 	char *bytes;	 /* the exact bytes parsed, NUL-terminated; len excludes the NUL */
 	size_t len;
 	sbx_spec *spec;
+	/*
+	 * No file: the agent's defaults for a directory without sandbox.yaml
+	 * (sbx_config_defaults). path is where `sbx init` would write it.
+	 */
+	bool defaults;
 } sbx_config;
 
 /*
@@ -74,14 +79,26 @@ int sbx_config_find(char **out_path, const char *dir, sbx_error **err);
 /*
  * sbx_config_template: the commented sandbox.yaml `sbx init` writes for
  * agent, opening with a modeline that points editors at schema_url. It
- * parses to the agent's defaults. Caller frees.
+ * parses to the agent's defaults; with api_key, plus pass_env of the
+ * agent's API key variables (agent->api_keys). Caller frees.
  */
-char *sbx_config_template(const sbx_agent *agent, const char *schema_url);
+char *sbx_config_template(const sbx_agent *agent, const char *schema_url, bool api_key);
 
 /*
  * sbx_parse_memory: "512m", "4g", "1024k" or plain bytes -> bytes. -1 when
  * it is not written as a size; LLONG_MAX when it is too large to represent.
  */
 long long sbx_parse_memory(const char *s);
+
+/*
+ * sbx_config_defaults: the configuration of a directory without
+ * sandbox.yaml, from agent's defaults alone ("version: 1", "agent: NAME"):
+ * dir (made canonical) is the workspace. Nothing is read from disk.
+ */
+int sbx_config_defaults(sbx_config **out, const sbx_agent *agent, const char *dir,
+			sbx_error **err);
+
+/* sbx_config_lib_version: libyaml's version string (static storage). */
+const char *sbx_config_lib_version(void);
 
 #endif

@@ -825,3 +825,8 @@ void sbx_engine_conn_free(sbx_engine_conn *c)
 	sbx_buf_release(&c->early);
 	free(c);
 }
+
+const char *sbx_engine_curl_version(void)
+{
+	return curl_version_info(CURLVERSION_NOW)->version;
+}

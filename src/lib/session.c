@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "apply.h"
 #include "discover.h"
+#include "fields.h"
 #include "hostfacts.h"
 #include "policy.h"
 #include "trust.h"
@@ -82,10 +84,10 @@ int sbx_config_discover(sbx_config **out, const char *file, bool follow, sbx_err
 /* Did the file change a resource limit? Only then is the container inspected. */
 static bool resources_differ(const sbx_fields *want, const sbx_fields *have)
 {
-	const char *paths[] = {"resources.cpus", "resources.memory", "resources.pids"};
-	for (size_t i = 0; i < 3; i++) {
-		const sbx_fieldv *a = sbx_fields_get(want, paths[i]);
-		const sbx_fieldv *b = sbx_fields_get(have, paths[i]);
+	const sbx_field_id limits[] = {SBX_F_CPUS, SBX_F_MEMORY, SBX_F_PIDS};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(limits); i++) {
+		const sbx_fieldv *a = sbx_fields_get(want, sbx_field_path(limits[i]));
+		const sbx_fieldv *b = sbx_fields_get(have, sbx_field_path(limits[i]));
 		if (!a || !b || strcmp(a->value, b->value) != 0)
 			return true;
 	}
@@ -142,10 +144,104 @@ static int check_limits(const sbx_session *p, sbx_error **err)
 	return sbx_check_limits(spec, p->cfg->path, &host, err);
 }
 
+/*
+ * No sandbox.yaml here or above, and the caller named an agent: its
+ * defaults, with this directory as the workspace when it is the user's
+ * own (discovery's rule for the file's directory; tier 2 refuses the home
+ * and the other protected places as for any workspace).
+ */
+static int zero_config(sbx_session *p, const sbx_agent *agent, sbx_error **err)
+{
+	_cleanup_free_ char *here = realpath(".", NULL);
+	if (!here)
+		return sbx_error_set(err, SBX_ERROR, "cannot find the current directory: %s",
+				     strerror(errno));
+	_cleanup_free_ char *why = sbx_path_not_own(here, getuid());
+	if (why) {
+		_cleanup_free_ char *q = sbx_quotes(here);
+		return sbx_error_set(err, SBX_EPOLICY,
+				     "%s cannot be a workspace: it %s; sbx makes a sandbox only "
+				     "for a directory that is yours and no one else can write",
+				     q, why);
+	}
+	int rc = sbx_config_defaults(&p->cfg, agent, here, err);
+	if (rc < 0)
+		return rc;
+	_cleanup_free_ char *q = sbx_quotes(here);
+	warn(p,
+	     "sbx: no sandbox.yaml in %s or above: a %s sandbox with its defaults, this "
+	     "directory as the workspace; to keep its settings with your code: sbx init "
+	     "--agent %s",
+	     q, agent->name, agent->name);
+	return 0;
+}
+
+static int load_config(sbx_session *p, const sbx_session_opts *o, sbx_error **err)
+{
+	const sbx_agent *agent = NULL;
+	if (o->agent && !(agent = sbx_agent_find(o->agent))) {
+		_cleanup_free_ char *q = sbx_quotes(o->agent);
+		return sbx_error_set(err, SBX_EUSAGE, "unknown agent %s; known agents: %s", q,
+				     sbx_agent_list());
+	}
+	int rc = sbx_config_discover(&p->cfg, o->file, o->follow, err);
+	if (rc == SBX_ENOTFOUND && agent && !o->file) {
+		sbx_error_free(*err);
+		*err = NULL;
+		return zero_config(p, agent, err);
+	}
+	if (rc < 0)
+		return rc;
+	if (agent && p->cfg->spec->agent != agent) {
+		_cleanup_free_ char *qa = sbx_quotes(agent->name);
+		_cleanup_free_ char *qf = sbx_quotes(p->cfg->spec->agent->name);
+		return sbx_error_set(err, SBX_EUSAGE,
+				     "%s: its agent is %s, not %s: run without naming the agent, "
+				     "or change the file",
+				     p->cfg->path, qf, qa);
+	}
+	return 0;
+}
+
+/*
+ * A sandbox.yaml in a workspace whose sandbox was made without one (from
+ * an agent's defaults) may be a file the agent wrote: nothing inside
+ * guarded that name. It needs the user's approval once, whatever it asks.
+ */
+static int check_appeared(sbx_session *p, bool lock, bool checked, sbx_error **err)
+{
+	if (p->cfg->defaults || !p->actual.exists ||
+	    sbx_fields_get(&p->actual.fields, sbx_field_path(SBX_F_WORKSPACE_CONFIG)))
+		return 0;
+	sbx_trust_verdict v = {.trusted = checked};
+	int rc = 0;
+	if (!checked &&
+	    (rc = sbx_trust_check(&v, p->cfg->workspace, p->cfg->bytes, p->cfg->len,
+				  (const char *const *)p->desired.mount_sources,
+				  p->cfg->spec->mounts_len, err)) < 0)
+		return rc;
+	free(v.was);
+	if (v.approved_bytes || v.trusted)
+		return 0;
+	_cleanup_free_ char *qn = sbx_quotes(p->actual.name);
+	if (lock)
+		return sbx_error_set(err, SBX_EPOLICY,
+				     "%s:1:1: this sandbox.yaml appeared in a workspace whose "
+				     "sandbox %s ran without one: an agent in it could have "
+				     "written it; review the file, then run 'sbx trust'",
+				     p->cfg->path, qn);
+	warn(p,
+	     "warning: %s:1:1: this sandbox.yaml appeared in a workspace whose sandbox %s ran "
+	     "without one, where an agent could have written it; apply will refuse it until "
+	     "'sbx trust'",
+	     p->cfg->path, qn);
+	return 0;
+}
+
 static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **err)
 {
 	bool lock = o->intent == SBX_INTENT_APPLY;
-	int rc = sbx_config_discover(&p->cfg, o->file, o->follow, err);
+	int rc = load_config(p, o, err);
 	if (rc < 0)
 		return rc;
 	if (o->backend) {
@@ -242,6 +338,7 @@ static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **e
 		}
 	}
 	free(v.was);
+	bool checked = g.n || enclosing; /* and so approved, or refused below */
 	sbx_grants_release(&g);
 	if (!v.trusted && lock)
 		return SBX_EPOLICY;
@@ -265,6 +362,8 @@ static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **e
 			sbx_error_wrap(err, "an interrupted apply? 'sbx apply' repairs that");
 		return rc;
 	}
+	if ((rc = check_appeared(p, lock, checked, err)) < 0)
+		return rc;
 	if (p->actual.exists && p->actual.form_version &&
 	    resources_differ(&p->desired.fields, &p->actual.fields) &&
 	    (rc = p->backend->read_resources(p->backend, &p->actual, err)) < 0)

@@ -35,6 +35,12 @@ typedef void (*sbx_line_fn)(const char *line, void *arg);
 typedef struct sbx_session_opts {
 	sbx_intent intent;
 	const char *file;     /* this sandbox.yaml; NULL: found from the current directory up */
+	/*
+	 * The agent the caller asked for (sbx run AGENT), or NULL. The file's
+	 * agent must be it (SBX_EUSAGE otherwise); with no file found, its
+	 * defaults make the sandbox of the current directory (zero config).
+	 */
+	const char *agent;
 	bool follow;	      /* file may be a symbolic link */
 	sbx_backend *backend; /* borrowed; NULL: the docker backend of DOCKER_HOST */
 	sbx_line_fn warn;     /* warnings, one line each (NULL: dropped) */

@@ -123,6 +123,21 @@ for a in claude gemini codex copilot opencode shell; do
 		out_has "agent $a" || return 1
 done
 EOF
+t "init --api-key puts the agent's key variable in pass_env; init says how to log in" <<'EOF'
+for ak in claude:ANTHROPIC_API_KEY gemini:GEMINI_API_KEY codex:OPENAI_API_KEY copilot:GH_TOKEN; do
+	a=${ak%%:*} k=${ak#*:} &&
+		mkdir -p "$T/key-$a" &&
+		run 0 "$SBX" init -C "$T/key-$a" --agent "$a" --api-key &&
+		out_has "first login: " &&
+		grep -qx "pass_env: \[$k\]" "$T/key-$a/sandbox.yaml" &&
+		run 0 "$SBX" validate -f "$T/key-$a/sandbox.yaml" || return 1
+done &&
+	mkdir -p "$T/nokey" && run 0 "$SBX" init -C "$T/nokey" --agent claude &&
+	grep -qx "# pass_env: \[ANTHROPIC_API_KEY\]" "$T/nokey/sandbox.yaml" &&
+	! grep -q "^pass_env" "$T/nokey/sandbox.yaml" &&
+	mkdir -p "$T/shellkey" && run 64 "$SBX" init -C "$T/shellkey" --agent shell --api-key &&
+	err_has "takes no API key" && [ ! -e "$T/shellkey/sandbox.yaml" ]
+EOF
 t "init --agent with a typo" <<'EOF'
 run 64 "$SBX" -C "$T" init --agent cluade && err_has "did you mean 'claude'" &&
 	[ ! -e "$T/sandbox.yaml" ]

@@ -17,12 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fake_backend.h"
 #include "lib/apply.h"
 #include "lib/config.h"
 #include "lib/sandbox.h"
 #include "lib/session.h"
+#include "lib/trust.h"
 #include "lib/util.h"
 #include "tmpdir.h"
 
@@ -761,6 +763,99 @@ static void test_plan_converges(void **state)
 	}
 }
 
+/* ---- zero config: sbx run AGENT where there is no sandbox.yaml ---- */
+
+/* A session in dir (chdir'd to and back) with agent and no file; its rc. */
+static int open_in(world *w, const char *dir, const char *agent, sbx_intent intent,
+		   sbx_error **err)
+{
+	unprepare(w);
+	_cleanup_free_ char *back = getcwd(NULL, 0);
+	assert_int_equal(chdir(dir), 0);
+	const sbx_session_opts o = {.intent = intent,
+				    .agent = agent,
+				    .backend = w->b,
+				    .warn = note,
+				    .arg = &w->notes};
+	int rc = sbx_session_open(&w->s, &o, err);
+	assert_int_equal(chdir(back), 0);
+	if (rc == 0) {
+		w->d = sbx_session_desired(w->s);
+		w->actual = sbx_session_actual(w->s);
+		w->plan = sbx_session_plan(w->s);
+	}
+	return rc;
+}
+
+/*
+ * No sandbox.yaml: the agent's defaults make the sandbox of the directory,
+ * and say how to keep them. A sandbox.yaml that then appears there (the
+ * agent could have written it: nothing guarded the name) needs approval.
+ */
+static void test_zero_config(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	_cleanup_free_ char *dir = xasprintf("%s/zc", tmp);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	sbx_error *err = NULL;
+	assert_int_equal(open_in(&w, dir, "shell", SBX_INTENT_APPLY, &err), 0);
+	assert_non_null(strstr(w.notes.data, "no sandbox.yaml in"));
+	assert_non_null(strstr(w.notes.data, "sbx init --agent shell"));
+	assert_null(w.d->ws.config);
+	assert_string_equal(w.d->cfg->spec->agent->name, "shell");
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_CREATE);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	/* Converged: the same session again changes nothing. */
+	assert_int_equal(open_in(&w, dir, "shell", SBX_INTENT_APPLY, &err), 0);
+	assert_false(sbx_plan_has_changes(w.plan));
+
+	/* Naming another agent than the sandbox's file is a usage error; so is an unknown one. */
+	int rc = open_in(&w, dir, "nope", SBX_INTENT_PLAN, &err);
+	expect_error(&err, rc, SBX_EUSAGE, "unknown agent 'nope'");
+
+	/* A file appears, as an agent inside could write it: refused until approved. */
+	_cleanup_free_ char *yaml = xasprintf("%s/sandbox.yaml", dir);
+	FILE *f = fopen(yaml, "w");
+	assert_non_null(f);
+	fputs("version: 1\nagent: shell\nuser: root\ngit_identity: false\ncredentials: none\n", f);
+	fclose(f);
+	fake_clear_calls(w.fb);
+	rc = open_in(&w, dir, NULL, SBX_INTENT_APPLY, &err);
+	expect_error(&err, rc, SBX_EPOLICY, "appeared in a workspace whose sandbox");
+	assert_null(strstr(fake_calls(w.fb), "create"));
+	rc = open_in(&w, dir, "claude", SBX_INTENT_PLAN, &err);
+	expect_error(&err, rc, SBX_EUSAGE, "its agent is 'shell', not 'claude'");
+	assert_int_equal(open_in(&w, dir, NULL, SBX_INTENT_PLAN, &err), 0);
+	assert_non_null(strstr(w.notes.data, "apply will refuse it until 'sbx trust'"));
+	/* Approved, it is the sandbox's file from now on: a recreate that guards it. */
+	const sbx_config *cfg = w.d->cfg;
+	assert_int_equal(sbx_trust_record(cfg->workspace, cfg->path, cfg->bytes, cfg->len, NULL, 0,
+					  &err),
+			 0);
+	assert_int_equal(open_in(&w, dir, "shell", SBX_INTENT_APPLY, &err), 0);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	assert_int_equal(apply(&w, &err), 0);
+	assert_int_equal(open_in(&w, dir, NULL, SBX_INTENT_APPLY, &err), 0);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* Zero config in the home directory is refused, as any workspace there is. */
+static void test_zero_config_home(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	sbx_error *err = NULL;
+	int rc = open_in(&w, getenv("HOME"), "shell", SBX_INTENT_APPLY, &err);
+	expect_error(&err, rc, SBX_EPOLICY, "is your home directory");
+	expect_state(&w, "");
+	world_release(&w);
+}
+
 /* ---- rm ---- */
 
 static void removed(const char *what, const char *name, sbx_removal r, void *arg)
@@ -903,6 +998,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zero_config, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zero_config_home, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_sandbox, setup, teardown),
 	    cmocka_unit_test(test_fake_attach),
 	    cmocka_unit_test_setup_teardown(test_plan_converges, setup, teardown),

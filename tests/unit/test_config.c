@@ -2339,7 +2339,8 @@ static void test_template_for_every_agent(void **state)
 	size_t n = 0;
 	for (const char *const *name = sbx_agent_names(); *name; name++, n++) {
 		const sbx_agent *a = sbx_agent_find(*name);
-		_cleanup_free_ char *t = sbx_config_template(a, "file:///x/sandbox.schema.json");
+		_cleanup_free_ char *t =
+		    sbx_config_template(a, "file:///x/sandbox.schema.json", false);
 		const char modeline[] =
 		    "# yaml-language-server: $schema=file:///x/sandbox.schema.json\n";
 		assert_memory_equal(t, modeline, sizeof(modeline) - 1);
@@ -2370,6 +2371,20 @@ static void test_template_for_every_agent(void **state)
 		assert_true(s->pos[SBX_FIELD_VERSION].line > 1);
 		assert_int_equal(s->pos[SBX_FIELD_AGENT].line, s->pos[SBX_FIELD_VERSION].line + 1);
 		sbx_spec_free(d);
+		sbx_spec_free(s);
+		/* With --api-key: exactly the agent's key variables in pass_env, and no more. */
+		_cleanup_free_ char *k =
+		    sbx_config_template(a, "file:///x/sandbox.schema.json", true);
+		s = parse_ok_s(k);
+		size_t nk = 0;
+		while (a->api_keys && a->api_keys[nk])
+			nk++;
+		assert_int_equal(s->pass_env_len, nk);
+		for (size_t i = 0; i < nk; i++)
+			assert_string_equal(s->pass_env[i].name, a->api_keys[i]);
+		/* Every agent but the shell has a key and says how to log in. */
+		assert_true(!a->credentials_dir == !a->api_keys);
+		assert_true(!a->credentials_dir == !a->login);
 		sbx_spec_free(s);
 	}
 	assert_int_equal(n, 6);
