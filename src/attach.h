@@ -28,8 +28,10 @@ typedef struct sbx_attach_req {
  * sbx_converge: open the workspace's session to apply, print the plan and
  * apply's progress on stderr (nothing when nothing changes) and apply it.
  * *out (caller frees) is the session, its sandbox up to date and running.
+ * agent (may be NULL): the file's agent must be it, or SBX_EUSAGE before
+ * anything changes.
  */
-int sbx_converge(sbx_ctx *ctx, sbx_session **out, sbx_error **err);
+int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error **err);
 
 /*
  * sbx_attach: run r in the session's sandbox; returns the command's exit

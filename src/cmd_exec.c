@@ -43,7 +43,7 @@ int cmd_exec(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	if (user && !*user)
 		return sbx_usage_error("exec", "-u needs a user name or id");
 	sbx_session *s = NULL;
-	int rc = sbx_converge(ctx, &s, err);
+	int rc = sbx_converge(ctx, NULL, &s, err);
 	if (rc < 0)
 		return rc;
 	/* argv[1..nargs] are NULL-terminated: sbx_opt_parse moved the operands to the front. */

@@ -62,18 +62,10 @@ int cmd_run(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		return sbx_usage_error("run", "unknown agent %s (one of %s)", q, sbx_agent_list());
 	}
 	sbx_session *s = NULL;
-	int rc = sbx_converge(ctx, &s, err);
+	int rc = sbx_converge(ctx, agent, &s, err);
 	if (rc < 0)
 		return rc;
 	const sbx_spec *spec = sbx_session_config(s)->spec;
-	if (agent && strcmp(agent, spec->agent->name) != 0) {
-		_cleanup_free_ char *qa = sbx_quotes(agent);
-		_cleanup_free_ char *qf = sbx_quotes(sbx_session_config(s)->path);
-		_cleanup_free_ char *qs = sbx_quotes(spec->agent->name);
-		sbx_session_free(s);
-		return sbx_usage_error("run", "agent %s is not this workspace's: %s says agent %s",
-				       qa, qf, qs);
-	}
 	size_t n = spec->command_len, extra = dash < argc ? (size_t)(argc - dash - 1) : 0;
 	_cleanup_free_ const char **cmd = xcalloc(n + extra + 1, sizeof(*cmd));
 	for (size_t i = 0; i < n; i++)
@@ -97,7 +89,7 @@ int cmd_shell(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	if (nargs > 0)
 		return sbx_usage_error("shell", "shell takes no operands (see 'sbx exec')");
 	sbx_session *s = NULL;
-	int rc = sbx_converge(ctx, &s, err);
+	int rc = sbx_converge(ctx, NULL, &s, err);
 	if (rc < 0)
 		return rc;
 	const char *const cmd[] = {"/bin/sh", "-c", login_shell, NULL};

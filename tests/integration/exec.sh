@@ -243,9 +243,12 @@ from stdin" "stdout" &&
 	(cd "$WR" && run 5 "$SBX" run shell </dev/null) && exactly "$OUT" "started"
 EOF
 
-t "run AGENT must be the file's agent; an unknown one is a usage error" <<'EOF'
-(cd "$T/ws-run" && run 64 "$SBX" run claude </dev/null) && err_has "'claude' is not this workspace's" &&
-	err_has "agent 'shell'" &&
+t "run AGENT must be the file's agent, or nothing changes; an unknown one is a usage error" <<'EOF'
+before=$(containers_of "$T/ws-run") && [ -n "$before" ] &&
+	workspace "$T/ws-run" "command: [sh, -c, 'echo started \"\$@\"; cat; exit 5', agent]" "env: {NEW: 1}" &&
+	(cd "$T/ws-run" && run 64 "$SBX" run claude </dev/null) && err_has "'claude' is not this workspace's" &&
+	err_has "agent 'shell'" && { ! grep -q "will be" "$ERR" || fail "a plan was printed"; } &&
+	eq "$(containers_of "$T/ws-run")" "$before" "the sandbox after a refused run" &&
 	(cd "$T/ws-run" && run 64 "$SBX" run nobody </dev/null) && err_has "unknown agent 'nobody'"
 EOF
 
