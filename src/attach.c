@@ -239,7 +239,8 @@ int sbx_attach(sbx_session *s, const sbx_attach_req *r, sbx_error **err)
 	if (term_var && !has_term)
 		env[n] = term_var;
 
-	bool terminal = r->tty && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	/* raw input whenever stdin is the terminal, as docker does (sbx run | tee log too) */
+	bool terminal = r->tty && isatty(STDIN_FILENO);
 	sbx_exec_opts o = {
 	    .argv = r->argv,
 	    .env = env,
