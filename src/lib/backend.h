@@ -60,6 +60,12 @@ struct sbx_backend {
 			   sbx_error **err);
 	/* read_resources: the container's own limits into a->fields (they change in place). */
 	int (*read_resources)(sbx_backend *b, sbx_actual *a, sbx_error **err);
+	/*
+	 * sessions: the commands of the exec sessions running in id, one
+	 * string each ("claude --resume"), NULL-terminated; *out NULL when
+	 * none. What a stop would end.
+	 */
+	int (*sessions)(sbx_backend *b, char ***out, const char *id, sbx_error **err);
 
 	/* ---- sandboxes, lifecycle (by id or name) ---- */
 	/* create: the container of c (and the named volumes it mounts); *id: caller frees. */

@@ -108,6 +108,13 @@ int sbx_docker_commit(char **image, sbx_engine *e, const char *id, const char *r
 int sbx_docker_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err);
 
 /*
+ * sbx_docker_sessions: the exec sessions running in the container id (its
+ * ExecIDs, each inspected: those still running), as "entrypoint args...";
+ * *out NULL-terminated, NULL when none.
+ */
+int sbx_docker_sessions(char ***out, sbx_engine *e, const char *id, sbx_error **err);
+
+/*
  * sbx_docker_exec: run argv in the running container id as user, wait for it,
  * and give its exit status. Its output is discarded. argv runs with sbx's own
  * PATH and no loader variables, not the container's (the file sets those).

@@ -898,3 +898,64 @@ int sbx_docker_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_wo
 	*n = len;
 	return 0;
 }
+
+int sbx_docker_sessions(char ***out, sbx_engine *e, const char *id, sbx_error **err)
+{
+	*out = NULL;
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", eid);
+	json_object *c = NULL, *ids;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &c, NULL, err);
+	if (rc < 0)
+		return rc;
+	/* The engine drops an exec from ExecIDs when it ends: these are live or about to be. */
+	if (!json_object_object_get_ex(c, "ExecIDs", &ids) ||
+	    !json_object_is_type(ids, json_type_array)) {
+		json_object_put(c);
+		return 0;
+	}
+	size_t n = json_object_array_length(ids), k = 0;
+	char **v = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *xid = json_object_get_string(json_object_array_get_idx(ids, i));
+		if (!xid)
+			continue;
+		_cleanup_free_ char *ex = sbx_engine_escape(xid);
+		_cleanup_free_ char *ipath = xasprintf("/exec/%s/json", ex);
+		json_object *x = NULL, *running, *proc, *v1;
+		if ((rc = sbx_engine_call(e, "GET", ipath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &x, NULL,
+					  err)) < 0) {
+			if (rc == SBX_ENOTFOUND) { /* ended between the two requests */
+				sbx_error_free(*err);
+				*err = NULL;
+				rc = 0;
+			}
+			continue;
+		}
+		if (json_object_object_get_ex(x, "Running", &running) &&
+		    json_object_get_boolean(running) &&
+		    json_object_object_get_ex(x, "ProcessConfig", &proc)) {
+			sbx_buf cmd = SBX_BUF_INIT;
+			const char *s;
+			if (json_object_object_get_ex(proc, "entrypoint", &v1) &&
+			    (s = json_object_get_string(v1)))
+				sbx_buf_adds(&cmd, s);
+			json_object *args;
+			if (json_object_object_get_ex(proc, "arguments", &args) &&
+			    json_object_is_type(args, json_type_array))
+				for (size_t j = 0; j < json_object_array_length(args); j++)
+					if ((s = json_object_get_string(
+						 json_object_array_get_idx(args, j))))
+						sbx_buf_addf(&cmd, " %s", s);
+			v[k++] = sbx_buf_detach(&cmd);
+		}
+		json_object_put(x);
+	}
+	json_object_put(c);
+	if (rc < 0 || k == 0) {
+		sbx_strv_free(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}

@@ -835,6 +835,26 @@ run 0 "$SBX" -C "$W" inspect --json &&
 	jq -e --arg w "$W" '.workspace == $w and .running and .spec["env.FOO"] == "two"' "$OUT" >/dev/null
 EOF
 
+t "a recreate that would end running sessions asks: refused without a yes (exit 3, nothing touched), done with --yes or y on a terminal" <<'EOF'
+WB="$T/ws-busy" && workspace "$WB" &&
+	run 0 "$SBX" -C "$WB" apply && id0=$(containers_of "$WB") &&
+	docker exec -d "$id0" sleep 300 &&
+	printf 'env: {STAGE: one}\n' >>"$WB/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WB" diff && err_has "apply would stop" && err_has "'sleep 300'" &&
+	run 3 "$SBX" -C "$WB" apply </dev/null && err_has "end its running sessions ('sleep 300')" &&
+	err_has "sbx apply --yes" &&
+	eq "$(containers_of "$WB")" "$id0" "the sandbox after a refusal" &&
+	eq "$(ins "$id0" '{{.State.Running}}')" true "still running" &&
+	printf 'n\n' | TERM=xterm run 3 script -qec "'$SBX' -C '$WB' apply" /dev/null &&
+	out_has "End them? \\[y/N\\]" && eq "$(containers_of "$WB")" "$id0" "the sandbox after a no" &&
+	printf 'y\n' | TERM=xterm run 0 script -qec "'$SBX' -C '$WB' apply" /dev/null &&
+	id1=$(containers_of "$WB") && [ "$id1" != "$id0" ] &&
+	docker exec -d "$id1" sleep 300 &&
+	sed -i 's/STAGE: one/STAGE: two/' "$WB/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WB" apply --yes </dev/null && [ "$(containers_of "$WB")" != "$id1" ] &&
+	run 0 "$SBX" -C "$WB" rm
+EOF
+
 t "stop stops it; apply starts it again" <<'EOF'
 run 0 "$SBX" -C "$W" stop && eq "$(ins "$id" '{{.State.Running}}')" false "running" &&
 	run 0 "$SBX" -C "$W" apply && eq "$(ins "$id" '{{.State.Running}}')" true "running"

@@ -58,6 +58,11 @@ size_t fake_ncalls(fake_backend *fb);
  * at path gets value, or with value NULL is dropped.
  */
 void fake_set_label(fake_backend *fb, const char *name, const char *path, const char *value);
+/*
+ * fake_set_sessions: the exec sessions running in the container called
+ * name (NULL-terminated commands; NULL: none), while it runs.
+ */
+void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cmds);
 /* fake_snapshots: how many snapshot images exist. */
 size_t fake_snapshots(fake_backend *fb);
 
