@@ -25,6 +25,8 @@ struct sbx_session {
 	bool gate;   /* opened to apply, and through the trust gate and the lock */
 	sbx_line_fn warn;
 	void *arg;
+	sbx_progress_fn progress;
+	void *progress_arg;
 };
 
 static void warn(const sbx_session *p, const char *fmt, ...) SBX_PRINTF(2, 3);
@@ -311,6 +313,8 @@ int sbx_session_open(sbx_session **out, const sbx_session_opts *o, sbx_error **e
 	s->lock_fd = -1;
 	s->warn = o->warn;
 	s->arg = o->arg;
+	s->progress = o->progress;
+	s->progress_arg = o->progress_arg;
 	int rc = open_session(s, o, err);
 	if (rc < 0) {
 		sbx_session_free(s);
@@ -326,7 +330,8 @@ int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **e
 		return sbx_error_set(err, SBX_EPOLICY,
 				     "this session was opened to plan, not to apply: open one "
 				     "with SBX_INTENT_APPLY (trust and the lock are checked there)");
-	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, err);
+	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, s->progress,
+			 s->progress_arg, err);
 }
 
 const sbx_plan *sbx_session_plan(const sbx_session *s)

@@ -39,8 +39,10 @@ cleanup() {
 				;;
 			esac
 		done
-		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" >/dev/null 2>&1
+		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" ${PULL_IMAGE:+"$PULL_IMAGE"} \
+			${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base"} >/dev/null 2>&1
 	fi
+	[ -z "${REG_PID:-}" ] || kill "$REG_PID" 2>/dev/null
 	engine_down "$T/engine"
 	rm -rf "$T" 2>/dev/null
 }
@@ -964,6 +966,85 @@ workspace "$T/ws-noimg" && sed -i "s|image: .*|image: 127.0.0.1:9/sbx-none/nothi
 	err_has "/images/create: .*127\.0\.0\.1:9.*'$" &&
 	{ ! grep -q ": ''$" "$ERR" || fail "an empty message"; } &&
 	eq "$(count_of "$T/ws-noimg")" 0 "containers"
+EOF
+
+# ---- pulls, from a registry of the test's own ----
+# reg_up: Debian's docker-registry on 127.0.0.1 at a free port, with its own
+# config and storage under $T (never the system's service), stopped by cleanup;
+# REG is its host:port. The engine pulls from 127.0.0.1 without TLS by default,
+# and a private dockerd shares this network namespace.
+REG_PID=""
+reg_up() {
+	command -v docker-registry >/dev/null 2>&1 || fail "docker-registry is missing (make deps)" || return 1
+	REG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') &&
+		mkdir -p "$T/registry/data" &&
+		printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+			"$T/registry/data" "$REG_PORT" >"$T/registry/config.yml" || return 1
+	docker-registry serve "$T/registry/config.yml" >"$T/registry/log" 2>&1 &
+	REG_PID=$!
+	REG="127.0.0.1:$REG_PORT"
+	python3 - "$REG" <<'PY' || { fail "the registry did not come up: $(tail -3 "$T/registry/log")"; return 1; }
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen("http://%s/v2/" % sys.argv[1], timeout=1)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
+# The image the test pulls: two layers of its own (the busybox root with a
+# random file, and another random file on top), pushed to the registry and
+# then removed here, so that the engine has none of it.
+WPL="$T/ws-pull"
+pull_image() {
+	PULL_SRC="sbx-it/pull-src:$(basename "$T" | tr 'A-Z.' 'a-z-')" &&
+		PULL_IMAGE="$REG/sbx-test/pull:1" &&
+		mkdir -p "$T/pull" && sh "$ROOT/contrib/busybox-rootfs.sh" "$T/pull/root" sh sleep cat &&
+		head -c 1500000 /dev/urandom >"$T/pull/root/blob1" && head -c 3000000 /dev/urandom >"$T/pull/blob2" &&
+		tar -C "$T/pull/root" -c . | docker import - "$PULL_SRC-base" >/dev/null &&
+		_c=$(docker create "$PULL_SRC-base" sh) && docker cp "$T/pull/blob2" "$_c:/blob2" &&
+		docker commit "$_c" "$PULL_SRC" >/dev/null && docker rm "$_c" >/dev/null &&
+		docker tag "$PULL_SRC" "$PULL_IMAGE" && docker push "$PULL_IMAGE" >"$T/pull/push.log" 2>&1 &&
+		docker rmi "$PULL_IMAGE" "$PULL_SRC" "$PULL_SRC-base" >/dev/null &&
+		{ ! docker image inspect "$PULL_IMAGE" >/dev/null 2>&1 || fail "the image is still here"; }
+}
+ESC=$(printf '\033')
+
+t "a missing image is pulled from a registry: quiet lines on a pipe, then the sandbox runs from it" <<'EOF'
+reg_up && pull_image && workspace "$WPL" "git_identity: false" && sed -i "s|^image: .*|image: $PULL_IMAGE|" "$WPL/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WPL" apply &&
+	eq "$(sed -n 1p "$ERR")" "  pulling '$PULL_IMAGE'" "the first line" &&
+	eq "$(grep -c '^  [0-9a-f]\{12\}: Pull complete$' "$ERR")" 2 "one line per layer, when complete" &&
+	digest=$(docker image inspect -f '{{index .RepoDigests 0}}' "$PULL_IMAGE") &&
+	eq "$(sed -n '$p' "$ERR")" "  pulled '$PULL_IMAGE' (${digest#*@})" "the last line" &&
+	eq "$(wc -l <"$ERR")" 4 "lines on stderr" &&
+	{ ! grep -q "$ESC" "$ERR" || fail "an escape sequence on a pipe"; } &&
+	id=$(containers_of "$WPL") && eq "$(ins "$id" '{{.State.Running}}')" true "running" &&
+	eq "$(ins "$id" '{{.Config.Image}}')" "$PULL_IMAGE" "its image"
+EOF
+
+t "on a terminal the pull is one block redrawn in place, not a line per message" <<'EOF'
+run 0 "$SBX" -C "$WPL" rm && docker rmi "$PULL_IMAGE" >/dev/null &&
+	run 0 env TERM=xterm script -qec "'$SBX' -C '$WPL' apply >/dev/null" /dev/null &&
+	out_has "pulling '$PULL_IMAGE'" && out_has "pulled '$PULL_IMAGE' (sha256:" &&
+	ups=$(grep -o "$ESC\[[0-9]*A" "$OUT" | wc -l) && downs=$(grep -o "$ESC\[[0-9]*B" "$OUT" | wc -l) &&
+	{ [ "$ups" -ge 2 ] || fail "$ups cursor-up sequences"; } && eq "$downs" "$ups" "cursor-down sequences" &&
+	msgs=$(grep -o ': \(Pulling fs layer\|Waiting\|Downloading\|Verifying Checksum\|Download complete\|Extracting\|Pull complete\)' "$OUT" | wc -l) &&
+	{ [ "$msgs" -gt "$(grep -c '' "$OUT")" ] || fail "$msgs layer messages on $(grep -c '' "$OUT") lines"; } &&
+	eq "$(grep -c '^  [0-9a-f]\{12\}: ' "$OUT")" 2 "the block's lines, one per layer" &&
+	eq "$(ins "$(containers_of "$WPL")" '{{.State.Running}}')" true "running" &&
+	docker image inspect "$PULL_IMAGE" >/dev/null
+EOF
+
+t "pull: a tag the registry lacks: the engine's message, exit 1, nothing created" <<'EOF'
+workspace "$T/ws-pull-none" "git_identity: false" && sed -i "s|^image: .*|image: $REG/sbx-test/pull:nope|" "$T/ws-pull-none/sandbox.yaml" &&
+	run 1 "$SBX" -C "$T/ws-pull-none" apply &&
+	err_has "^  pulling '$REG/sbx-test/pull:nope'$" &&
+	err_has "^sbx: pulling image '$REG/sbx-test/pull:nope': engine: POST /images/create: 404: 'manifest for $REG/sbx-test/pull:nope not found: manifest unknown" &&
+	{ ! grep -q "pulled" "$ERR" || fail "said pulled"; } &&
+	eq "$(count_of "$T/ws-pull-none")" 0 "containers"
 EOF
 
 t_done integration
