@@ -659,8 +659,16 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	}
 	add_guards(mounts, &guards, c, facts);
 	sbx_strv_free(guards.v);
-	if (spec->docker_socket && facts->docker_socket)
+	if (spec->docker_socket && facts->docker_socket) {
 		add_mount(mounts, "bind", facts->docker_socket, "/var/run/docker.sock", false);
+		/* The socket's group for whichever user runs inside: it may use the socket. */
+		if (facts->docker_socket_group) {
+			json_object *groups = json_object_new_array();
+			json_object_array_add(groups,
+					      json_object_new_string(facts->docker_socket_group));
+			json_object_object_add(host, "GroupAdd", groups);
+		}
+	}
 	if (facts->credentials_volume && spec->agent->credentials_dir)
 		add_mount(mounts, "volume", facts->credentials_volume, spec->agent->credentials_dir,
 			  false);

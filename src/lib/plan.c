@@ -115,6 +115,7 @@ static const sbx_field_rule field_rules[] = {
     {"command", SBX_EFFECT_NONE, NULL, NULL},
     {"credentials", SBX_EFFECT_RECREATE, credentials_access, "shared"},
     {"docker_socket", SBX_EFFECT_RECREATE, socket_access, "false"},
+    {"docker_socket.group", SBX_EFFECT_RECREATE, NULL, NULL},
     {"env.", SBX_EFFECT_RECREATE, NULL, NULL},
     {"git.", SBX_EFFECT_RECREATE, NULL, NULL},
     {"image", SBX_EFFECT_RECREATE, NULL, NULL},

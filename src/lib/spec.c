@@ -241,6 +241,9 @@ void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fiel
 	sbx_fields_set(out, "docker_socket",
 		       spec->docker_socket && facts->docker_socket ? facts->docker_socket : "false",
 		       false);
+	/* Fixed at create (the user's groups), and the host's: a new group is a new sandbox. */
+	if (spec->docker_socket && facts->docker_socket && facts->docker_socket_group)
+		sbx_fields_set(out, "docker_socket.group", facts->docker_socket_group, false);
 	for (size_t i = 0; i < spec->mounts_len; i++) {
 		const sbx_mount *m = &spec->mounts[i];
 		const char *src = facts->mount_sources ? facts->mount_sources[i] : m->source;

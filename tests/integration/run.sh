@@ -928,6 +928,29 @@ t "the kept capabilities are enough to install packages with sudo (Debian image,
 	eq "$(docker exec "$idd" sh -c 'grep ^CapEff /proc/self/status | cut -f2')" 0000000000000000 "the agent's own capabilities"
 EOF
 
+# The Debian image's user is agent (not root); perl-base speaks over a unix socket.
+t "docker_socket: the sandbox's user, not root, talks to the engine through the socket (its group added)" <<'EOF'
+{ docker image inspect "$IMAGE-debian" >/dev/null 2>&1 || sbx_debian_image "$IMAGE-debian" >"$T/debian.log" 2>&1 ||
+	fail "cannot make the Debian image: $(tail -3 "$T/debian.log")"; } &&
+	mkdir -p "$T/ws-socket-user" &&
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\ngit_identity: false\ndocker_socket: true\n' \
+		"$IMAGE-debian" >"$T/ws-socket-user/sandbox.yaml" &&
+	run 0 "$SBX" -C "$T/ws-socket-user" trust --yes && run 0 "$SBX" -C "$T/ws-socket-user" apply &&
+	gid=$(stat -L -c %g "$SOCK_REAL") && out_has "+ docker_socket.group = '$gid'" &&
+	ids=$(containers_of "$T/ws-socket-user") &&
+	eq "$(ins "$ids" '{{json .HostConfig.GroupAdd}}')" "[\"$gid\"]" "GroupAdd" &&
+	{ [ "$(docker exec "$ids" id -u)" != 0 ] || fail "the sandbox's user is root"; } &&
+	{ docker exec "$ids" id -G | tr ' ' '\n' | grep -qx "$gid" || fail "$gid is not among $(docker exec "$ids" id -G)"; } &&
+	docker exec "$ids" test -r /var/run/docker.sock && docker exec "$ids" test -w /var/run/docker.sock &&
+	ping=$(docker exec "$ids" perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Peer => "/var/run/docker.sock") or die "connect: $!\n";
+		print $s "GET /_ping HTTP/1.0\r\nHost: engine\r\n\r\n";
+		local $/; my $r = <$s>; $r =~ s/\r//g; print $r;') &&
+	{ printf '%s\n' "$ping" | grep -q '^HTTP/1\.[01] 200' || fail "the engine's answer: $ping"; } &&
+	{ printf '%s\n' "$ping" | tail -n 1 | grep -qx OK || fail "no OK from /_ping: $ping"; } &&
+	run 0 "$SBX" -C "$T/ws-socket-user" inspect && out_has "docker_socket.group"
+EOF
+
 # pid_max is the kernel's, and since Linux 6.14 its pid namespace's: where it is
 # already the most a file may ask (4194304, as in a new pid namespace), no pids
 # value is over it, and the check holds for cpus and memory (the unit test
