@@ -1006,11 +1006,11 @@ reg_up() {
 	docker-registry serve "$T/registry/config.yml" >"$T/registry/log" 2>&1 &
 	REG_PID=$!
 	REG="127.0.0.1:$REG_PORT"
-	python3 - "$REG" <<'PY' || { fail "the registry did not come up: $(tail -3 "$T/registry/log")"; return 1; }
+	python3 - "$REG_PORT" <<'PY' || { fail "the registry did not come up: $(tail -3 "$T/registry/log")"; return 1; }
 import sys, time, urllib.request
 for _ in range(100):
     try:
-        urllib.request.urlopen("http://%s/v2/" % sys.argv[1], timeout=1)
+        urllib.request.urlopen("http://127.0.0.1:%s/v2/" % sys.argv[1], timeout=1)
         sys.exit(0)
     except Exception:
         time.sleep(0.1)
