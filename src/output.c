@@ -408,7 +408,7 @@ void sbx_out_inspect(const sbx_actual *a, bool json)
 			/* Secrets' digests are not shown either: "(sensitive)". */
 			json_object_object_add(f, a->fields.v[i].path,
 					       json_object_new_string(a->fields.v[i].sensitive
-									  ? "(sensitive)"
+									  ? SBX_VALUE_SENSITIVE
 									  : a->fields.v[i].value));
 		json_object_object_add(o, "spec", f);
 		put_json(o);
@@ -422,7 +422,7 @@ void sbx_out_inspect(const sbx_actual *a, bool json)
 		/* From the engine's labels: anyone with the socket could have written them. */
 		_cleanup_free_ char *path = sbx_escape(a->fields.v[i].path);
 		_cleanup_free_ char *v = a->fields.v[i].sensitive
-					     ? xstrdup("(sensitive)")
+					     ? xstrdup(SBX_VALUE_SENSITIVE)
 					     : sbx_quotes(a->fields.v[i].value);
 		printf("  %s = %s\n", path, v);
 	}
@@ -432,19 +432,6 @@ void sbx_out_done(const char *what, const char *name)
 {
 	_cleanup_free_ char *q = sbx_quotes(name);
 	printf("%s %s\n", what, q);
-}
-
-static const char *effect_name(sbx_effect e)
-{
-	switch (e) {
-	case SBX_EFFECT_NONE:
-		return "none";
-	case SBX_EFFECT_IN_PLACE:
-		return "in-place";
-	case SBX_EFFECT_RECREATE:
-		return "forces recreate";
-	}
-	return "?";
 }
 
 void sbx_out_plan_json(const sbx_plan *plan)
@@ -479,11 +466,11 @@ void sbx_out_plan_json(const sbx_plan *plan)
 		/* Secrets never leave as values, not even as digests: "(sensitive)". */
 		json_object_object_add(
 		    j, "old",
-		    c->old_value ? jstr(c->sensitive ? "(sensitive)" : c->old_value) : NULL);
+		    c->old_value ? jstr(c->sensitive ? SBX_VALUE_SENSITIVE : c->old_value) : NULL);
 		json_object_object_add(
 		    j, "new",
-		    c->new_value ? jstr(c->sensitive ? "(sensitive)" : c->new_value) : NULL);
-		json_object_object_add(j, "effect", jstr(effect_name(c->effect)));
+		    c->new_value ? jstr(c->sensitive ? SBX_VALUE_SENSITIVE : c->new_value) : NULL);
+		json_object_object_add(j, "effect", jstr(sbx_effect_name(c->effect)));
 		json_object_object_add(j, "sensitive", json_object_new_boolean(c->sensitive));
 		/* security: the change widens host access; host_access says which way it goes. */
 		json_object_object_add(j, "security",

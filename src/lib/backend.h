@@ -158,4 +158,10 @@ int sbx_backend_docker_open(sbx_backend **out, const char *host, sbx_error **err
  */
 char *sbx_backend_docker_socket(void);
 
+/*
+ * sbx_backend_docker_lib_versions: the versions of the libraries the docker
+ * backend speaks through, json-c's and libcurl's (static storage).
+ */
+void sbx_backend_docker_lib_versions(const char **json_c, const char **curl);
+
 #endif

@@ -277,3 +277,9 @@ char *sbx_backend_docker_socket(void)
 {
 	return sbx_engine_default_socket();
 }
+
+void sbx_backend_docker_lib_versions(const char **json_c, const char **curl)
+{
+	*json_c = json_c_version();
+	*curl = sbx_engine_curl_version();
+}

@@ -1636,3 +1636,8 @@ char *sbx_config_template(const sbx_agent *agent, const char *schema_url)
 			 "preserve_state: true\n");
 	return sbx_buf_detach(&b);
 }
+
+const char *sbx_config_lib_version(void)
+{
+	return yaml_get_version_string();
+}

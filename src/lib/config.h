@@ -84,4 +84,7 @@ char *sbx_config_template(const sbx_agent *agent, const char *schema_url);
  */
 long long sbx_parse_memory(const char *s);
 
+/* sbx_config_lib_version: libyaml's version string (static storage). */
+const char *sbx_config_lib_version(void);
+
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "engine.h"
+#include "fields.h"
 #include "hash.h"
 #include "policy.h"
 #include "util.h"
@@ -55,12 +56,6 @@ static const char *get_string(json_object *o, const char *key)
 	return NULL;
 }
 
-/* Which fields are secret digests: the pass_env values. */
-static bool sensitive_path(const char *path)
-{
-	return strncmp(path, "pass_env.", 9) == 0;
-}
-
 static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
 {
 	json_object *o = json_tokener_parse(text);
@@ -81,7 +76,7 @@ static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
 	{
 		if (json_object_is_type(val, json_type_string))
 			sbx_fields_set(&out->fields, key, json_object_get_string(val),
-				       sensitive_path(key));
+				       sbx_field_sensitive(key));
 	}
 	json_object_put(o);
 	return 0;
@@ -118,7 +113,7 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	int rc = decode_form(out, form, err);
 	/* The name changes in place (rename): the container's own name is the truth. */
 	if (rc == 0)
-		sbx_fields_set(&out->fields, "name", out->name, false);
+		sbx_fields_set(&out->fields, sbx_field_path(SBX_F_NAME), out->name, false);
 	return rc;
 }
 
@@ -265,7 +260,7 @@ static void decode_info(sbx_sandbox_info *s, json_object *c)
 		    *fields = NULL;
 	if (form)
 		json_object_object_get_ex(form, "fields", &fields);
-	const char *img = get_string(fields, "image");
+	const char *img = get_string(fields, sbx_field_path(SBX_F_IMAGE));
 	s->image = dup_or(img ? img : get_string(c, "Image"), "?");
 	json_object_put(form);
 	if (json_object_object_get_ex(c, "Created", &created))
@@ -843,16 +838,18 @@ int sbx_docker_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
 		pids = json_object_get_int64(v);
 	json_object_put(c);
 	/* Rendered as spec.c renders the desired values, so equal limits compare equal. */
-	char buf[64];
-	if (cpus > 0)
-		snprintf(buf, sizeof(buf), "%g", (double)cpus / 1e9);
-	sbx_fields_set(&a->fields, "resources.cpus", cpus > 0 ? buf : "unlimited", false);
-	if (mem > 0)
-		snprintf(buf, sizeof(buf), "%lld", (long long)mem);
-	sbx_fields_set(&a->fields, "resources.memory", mem > 0 ? buf : "unlimited", false);
-	if (pids > 0)
-		snprintf(buf, sizeof(buf), "%lld", (long long)pids);
-	sbx_fields_set(&a->fields, "resources.pids", pids > 0 ? buf : "unlimited", false);
+	const struct {
+		sbx_field_id id;
+		char *value;
+	} limits[] = {
+	    {SBX_F_CPUS, sbx_value_cpus((double)cpus / 1e9)},
+	    {SBX_F_MEMORY, sbx_value_bytes(mem)},
+	    {SBX_F_PIDS, sbx_value_count(pids)},
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(limits); i++) {
+		sbx_fields_set(&a->fields, sbx_field_path(limits[i].id), limits[i].value, false);
+		free(limits[i].value);
+	}
 	return 0;
 }
 

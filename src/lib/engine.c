@@ -561,3 +561,8 @@ int sbx_engine_call_raw(sbx_engine *e, const char *method, const char *path, con
 	sbx_buf_release(&resp.buf);
 	return rc;
 }
+
+const char *sbx_engine_curl_version(void)
+{
+	return curl_version_info(CURLVERSION_NOW)->version;
+}

@@ -84,4 +84,7 @@ char *sbx_engine_escape(const char *s);
  */
 char *sbx_engine_default_socket(void);
 
+/* sbx_engine_curl_version: libcurl's version string (static storage). */
+const char *sbx_engine_curl_version(void);
+
 #endif

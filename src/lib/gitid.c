@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -605,4 +606,15 @@ void sbx_gitid_release(sbx_gitid *id)
 	free(id->committer_email);
 	free(id->warning);
 	memset(id, 0, sizeof(*id));
+}
+
+const char *sbx_gitid_lib_version(void)
+{
+	static char v[32];
+	if (!v[0]) {
+		int major, minor, rev;
+		git_libgit2_version(&major, &minor, &rev);
+		snprintf(v, sizeof(v), "%d.%d.%d", major, minor, rev);
+	}
+	return v;
 }

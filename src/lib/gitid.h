@@ -58,4 +58,7 @@ unsigned sbx_gitid_libgit2_reads(void);
 /* sbx_gitid_valid: a single printable line: UTF-8, no control characters, not empty, capped. */
 bool sbx_gitid_valid(const char *s);
 
+/* sbx_gitid_lib_version: libgit2's version, "MAJOR.MINOR.REV" (static storage). */
+const char *sbx_gitid_lib_version(void);
+
 #endif

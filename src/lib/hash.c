@@ -1,6 +1,7 @@
 #include "hash.h"
 
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>
 
@@ -31,4 +32,9 @@ void sbx_hmac_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *key, size
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[SBX_SHA256_HEX_LEN] = '\0';
+}
+
+const char *sbx_hash_lib_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION_STRING);
 }

@@ -17,4 +17,7 @@ void sbx_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *data, size_t l
 void sbx_hmac_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *key, size_t keylen,
 			 const void *data, size_t len);
 
+/* sbx_hash_lib_version: libcrypto's version string (static storage). */
+const char *sbx_hash_lib_version(void);
+
 #endif

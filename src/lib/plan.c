@@ -6,190 +6,6 @@
 #include "error.h"
 #include "util.h"
 
-/*
- * Host access, field by field. Each function is told a field's value before
- * and after (NULL: absent) and says whether the sandbox then reaches more
- * of the host, or less. They read the values the canonical form writes
- * (spec.c, sbx_spec_fields), never the file's words.
- */
-
-/* docker_socket: "false", or the host path of the engine's socket. */
-static sbx_access socket_access(const char *was, const char *now)
-{
-	bool a = was && strcmp(was, "false") != 0, b = now && strcmp(now, "false") != 0;
-	if (a != b)
-		return b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
-	/* Another engine's socket is another root on the host. */
-	return a && strcmp(was, now) != 0 ? SBX_ACCESS_WIDENS : SBX_ACCESS_SAME;
-}
-
-/* A mount's value: "SOURCE (read-only)" or "SOURCE (read-write)". */
-static void mount_parts(const char *v, size_t *src_len, bool *writable)
-{
-	static const char ro[] = " (read-only)", rw[] = " (read-write)";
-	size_t n = strlen(v);
-	if (n >= sizeof(rw) - 1 && strcmp(v + n - (sizeof(rw) - 1), rw) == 0) {
-		*src_len = n - (sizeof(rw) - 1);
-		*writable = true;
-		return;
-	}
-	if (n >= sizeof(ro) - 1 && strcmp(v + n - (sizeof(ro) - 1), ro) == 0) {
-		*src_len = n - (sizeof(ro) - 1);
-		*writable = false;
-		return;
-	}
-	/* Not sbx's words (a label someone wrote): assume the worst, a writable mount. */
-	*src_len = n;
-	*writable = true;
-}
-
-static sbx_access mount_access(const char *was, const char *now)
-{
-	if (!was)
-		return now ? SBX_ACCESS_WIDENS : SBX_ACCESS_SAME;
-	if (!now)
-		return SBX_ACCESS_NARROWS;
-	size_t la, lb;
-	bool wa, wb;
-	mount_parts(was, &la, &wa);
-	mount_parts(now, &lb, &wb);
-	/* Another host directory at the same target: the sandbox sees what it did not. */
-	if (la != lb || strncmp(was, now, la) != 0)
-		return SBX_ACCESS_WIDENS;
-	if (wa != wb)
-		return wb ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
-	return SBX_ACCESS_SAME;
-}
-
-/*
- * pass_env: a host variable's value goes in only when the host has it (its
- * keyed digest, "hmac-sha256:..."); "(unset on the host)" passes nothing. A new value
- * of a variable already passed is the same access.
- */
-static bool passed(const char *v)
-{
-	/* "sha256:" is what sbx labelled before its digests were keyed. */
-	return v && (strncmp(v, "hmac-sha256:", 12) == 0 || strncmp(v, "sha256:", 7) == 0);
-}
-
-static sbx_access pass_env_access(const char *was, const char *now)
-{
-	bool a = passed(was);
-	bool b = passed(now);
-	return a == b ? SBX_ACCESS_SAME : b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
-}
-
-/* network: "none" reaches nothing; any other network reaches the host's networks. */
-static sbx_access network_access(const char *was, const char *now)
-{
-	bool a = was && strcmp(was, "none") != 0, b = now && strcmp(now, "none") != 0;
-	return a == b ? SBX_ACCESS_SAME : b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
-}
-
-/*
- * credentials: "shared (volume ...)" is one volume for every sandbox of the
- * agent, whatever their workspace: what one sandbox writes there (a token,
- * the agent's settings and hooks) the others read. "workspace (...)" and
- * "none" reach no other sandbox.
- */
-static bool shared_credentials(const char *v)
-{
-	return v && strncmp(v, "shared", 6) == 0 && (v[6] == '\0' || v[6] == ' ');
-}
-
-static sbx_access credentials_access(const char *was, const char *now)
-{
-	bool a = shared_credentials(was), b = shared_credentials(now);
-	return a == b ? SBX_ACCESS_SAME : b ? SBX_ACCESS_WIDENS : SBX_ACCESS_NARROWS;
-}
-
-/*
- * The field table. Resource limits change in place through the update
- * endpoint (but see sbx_change_effect) and the name through a rename; the
- * command is only what `sbx run` starts and preserve_state only how a
- * recreate is done, so neither is on the container. Everything else is
- * fixed when a container is created: changing it forces a recreate.
- */
-static const sbx_field_rule field_rules[] = {
-    {"agent", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"command", SBX_EFFECT_NONE, NULL, NULL},
-    {"credentials", SBX_EFFECT_RECREATE, credentials_access, "shared"},
-    {"docker_socket", SBX_EFFECT_RECREATE, socket_access, "false"},
-    {"docker_socket.group", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"env.", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"git.", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"image", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"mounts.", SBX_EFFECT_RECREATE, mount_access, NULL},
-    {"name", SBX_EFFECT_IN_PLACE, NULL, NULL},
-    {"network", SBX_EFFECT_RECREATE, network_access, "bridge"},
-    {"pass_env.", SBX_EFFECT_RECREATE, pass_env_access, NULL},
-    {"preserve_state", SBX_EFFECT_NONE, NULL, NULL},
-    {"resources.cpus", SBX_EFFECT_IN_PLACE, NULL, NULL},
-    {"resources.memory", SBX_EFFECT_IN_PLACE, NULL, NULL},
-    {"resources.pids", SBX_EFFECT_IN_PLACE, NULL, NULL},
-    {"security", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"user", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"workspace", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"workspace.config", SBX_EFFECT_RECREATE, NULL, NULL},
-    {"workspace.owner", SBX_EFFECT_RECREATE, NULL, NULL},
-};
-
-/* A path the table does not know (a label from another sbx): fixed at create, as most are. */
-static const sbx_field_rule unknown_rule = {"", SBX_EFFECT_RECREATE, NULL, NULL};
-
-const sbx_field_rule *sbx_field_rules(size_t *n)
-{
-	*n = SBX_ARRAY_SIZE(field_rules);
-	return field_rules;
-}
-
-const sbx_field_rule *sbx_field_rule_of(const char *path)
-{
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(field_rules); i++) {
-		const char *r = field_rules[i].path;
-		size_t n = strlen(r);
-		bool family = r[n - 1] == '.';
-		if (family ? strncmp(path, r, n) == 0 && path[n] : strcmp(path, r) == 0)
-			return &field_rules[i];
-	}
-	return &unknown_rule;
-}
-
-/*
- * The update endpoint sets limits but cannot lift one: a limit that goes
- * to or from "unlimited" needs a new container.
- */
-sbx_effect sbx_change_effect(const char *path, const char *was, const char *now)
-{
-	sbx_effect e = sbx_field_rule_of(path)->effect;
-	if (e == SBX_EFFECT_IN_PLACE && strncmp(path, "resources.", 10) == 0 &&
-	    ((was && strcmp(was, "unlimited") == 0) || (now && strcmp(now, "unlimited") == 0)))
-		return SBX_EFFECT_RECREATE;
-	return e;
-}
-
-sbx_access sbx_change_access(const char *path, const char *was, const char *now)
-{
-	const sbx_field_rule *r = sbx_field_rule_of(path);
-	if (!r->access)
-		return SBX_ACCESS_SAME;
-	/* An absent value is what a file that does not set the field gets. */
-	return r->access(was ? was : r->baseline, now ? now : r->baseline);
-}
-
-const char *sbx_access_name(sbx_access a)
-{
-	switch (a) {
-	case SBX_ACCESS_SAME:
-		return "same";
-	case SBX_ACCESS_WIDENS:
-		return "widens";
-	case SBX_ACCESS_NARROWS:
-		return "narrows";
-	}
-	return "?";
-}
-
 const char *sbx_action_name(sbx_action_type t)
 {
 	switch (t) {
@@ -269,19 +85,18 @@ static bool env_name_ok(const char *n)
 static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired,
 			const sbx_actual *actual)
 {
-	const sbx_fieldv *ps = sbx_fields_get(desired, "preserve_state");
+	const sbx_fieldv *ps = sbx_fields_get(desired, sbx_field_path(SBX_F_PRESERVE_STATE));
 	bool image_changed = false;
 	const char *removed = NULL;
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const sbx_change *c = &p->changes[i];
-		if (strcmp(c->path, "image") == 0)
+		if (sbx_field_is(c->path, SBX_F_IMAGE))
 			image_changed = true;
-		else if (!removed && !c->new_value &&
-			 (strncmp(c->path, "env.", 4) == 0 ||
-			  strncmp(c->path, "pass_env.", 9) == 0 || strncmp(c->path, "git.", 4) == 0))
+		else if (!removed && !c->new_value && sbx_field_is_variable(c->path))
 			removed = c->path;
 	}
-	if (!ps || strcmp(ps->value, "true") != 0) {
+	bool keep = false;
+	if (!ps || !sbx_value_bool_parse(ps->value, &keep) || !keep) {
 		a->keep = SBX_KEEP_OFF;
 	} else if (image_changed) {
 		a->keep = SBX_KEEP_IMAGE_CHANGED;
@@ -293,10 +108,11 @@ static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desi
 		const sbx_fields *old = &actual->fields;
 		a->blank_env = xcalloc(old->n + 1, sizeof(char *));
 		size_t nb = 0;
-		for (size_t i = 0; i < old->n; i++)
-			if (strncmp(old->v[i].path, "pass_env.", 9) == 0 &&
-			    env_name_ok(old->v[i].path + 9))
-				a->blank_env[nb++] = xstrdup(old->v[i].path + 9);
+		for (size_t i = 0; i < old->n; i++) {
+			const char *name = sbx_field_member_name(old->v[i].path, SBX_F_PASS_ENV);
+			if (name && env_name_ok(name))
+				a->blank_env[nb++] = xstrdup(name);
+		}
 	}
 }
 
@@ -351,7 +167,7 @@ static void diff_fields(sbx_plan *p, const sbx_fields *want, const sbx_fields *h
 			add_change(p, have->v[j].path, &have->v[j], NULL);
 			j++;
 		} else {
-			if (strcmp(want->v[i].value, have->v[j].value) != 0)
+			if (!sbx_field_same(want->v[i].path, want->v[i].value, have->v[j].value))
 				add_change(p, want->v[i].path, &have->v[j], &want->v[i]);
 			i++, j++;
 		}
@@ -380,7 +196,7 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 	*out = NULL;
 	if (why)
 		*why = NULL;
-	const sbx_fieldv *name = sbx_fields_get(desired, "name");
+	const sbx_fieldv *name = sbx_fields_get(desired, sbx_field_path(SBX_F_NAME));
 	sbx_plan *p = xcalloc(1, sizeof(*p));
 	p->name = xstrdup(name ? name->value : "");
 
@@ -408,7 +224,7 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 	for (size_t i = 0; i < p->n_changes; i++) {
 		if (p->changes[i].effect == SBX_EFFECT_RECREATE)
 			recreate = true;
-		else if (strcmp(p->changes[i].path, "name") == 0)
+		else if (sbx_field_is(p->changes[i].path, SBX_F_NAME))
 			rename = true;
 		else if (p->changes[i].effect == SBX_EFFECT_IN_PLACE)
 			update = true;
@@ -508,7 +324,7 @@ void sbx_actual_release(sbx_actual *a)
 static void value_text(sbx_buf *b, const char *v, bool sensitive)
 {
 	if (sensitive) {
-		sbx_buf_adds(b, "(sensitive)");
+		sbx_buf_adds(b, SBX_VALUE_SENSITIVE);
 		return;
 	}
 	char *q = sbx_quotes(v);

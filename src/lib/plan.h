@@ -1,8 +1,9 @@
 /*
  * plan: desired state against actual state, as an ordered list of actions
  * with reasons, and for each changed field its old value, new value and
- * effect. Pure: no I/O, no library types. `sbx diff` prints a plan and
- * `sbx apply` runs the very same plan.
+ * effect, as the table of fields judges it (fields.h). Pure: no I/O, no
+ * library types. `sbx diff` prints a plan and `sbx apply` runs the very
+ * same plan.
  */
 #ifndef SBX_PLAN_H
 #define SBX_PLAN_H
@@ -10,33 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fields.h"
 #include "spec.h"
-
-typedef enum sbx_effect {
-	SBX_EFFECT_NONE,     /* nothing on the container: read from the file when used */
-	SBX_EFFECT_IN_PLACE, /* the update endpoint, or a rename */
-	SBX_EFFECT_RECREATE, /* forces a new container */
-} sbx_effect;
-
-/* What a change does to what the sandbox can reach of the host (and of other sandboxes). */
-typedef enum sbx_access {
-	SBX_ACCESS_SAME,
-	SBX_ACCESS_WIDENS,
-	SBX_ACCESS_NARROWS,
-} sbx_access;
-
-/*
- * One row of the field table: what a change to a field of the canonical
- * form costs and what it does to host access. The plan, its renderings and
- * the README's table of effects (checked by test_plan) all come from it.
- */
-typedef struct sbx_field_rule {
-	const char *path; /* a field ("network"), or a family of them ("env.") */
-	sbx_effect effect;
-	/* was and now are values of the field, NULL when absent; NULL: never host access */
-	sbx_access (*access)(const char *was, const char *now);
-	const char *baseline; /* its value when the file does not set it; NULL: absent */
-} sbx_field_rule;
 
 typedef enum sbx_action_type {
 	SBX_ACTION_CREATE,
@@ -129,18 +105,6 @@ bool sbx_plan_widens(const sbx_plan *plan);
 bool sbx_plan_changed_while_running(const sbx_plan *plan, const sbx_actual *actual,
 				    const char *config_hash);
 
-/* sbx_field_rules: the field table, *n rows. */
-const sbx_field_rule *sbx_field_rules(size_t *n);
-/* sbx_field_rule_of: the row that governs path; a path no row knows forces a recreate. */
-const sbx_field_rule *sbx_field_rule_of(const char *path);
-/* sbx_change_effect: the effect of path going from was to now (NULL: absent). */
-sbx_effect sbx_change_effect(const char *path, const char *was, const char *now);
-/*
- * sbx_change_access: what path going from was to now does to host access;
- * NULL is an absent value, taken as the field's baseline.
- */
-sbx_access sbx_change_access(const char *path, const char *was, const char *now);
-const char *sbx_access_name(sbx_access a);
 const char *sbx_action_name(sbx_action_type t);
 /* sbx_keep_kept: the recreate keeps the installed state. */
 bool sbx_keep_kept(sbx_keep k);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "allow.h"
+#include "fields.h"
 #include "hash.h"
 #include "hostfacts.h"
 #include "policy.h"
@@ -358,26 +359,13 @@ int sbx_desired_verify(const sbx_desired *d, sbx_error **err)
 				err);
 }
 
-/* The host path of a canonical form's value: "PATH" or "PATH (read-only)". */
-static char *host_path_of(const char *value)
-{
-	const char *p = strrchr(value, ' ');
-	if (p && (strcmp(p, " (read-only)") == 0 || strcmp(p, " (read-write)") == 0))
-		return xstrndup(value, (size_t)(p - value));
-	return xstrdup(value);
-}
-
 int sbx_actual_verify(const sbx_actual *a, sbx_error **err)
 {
 	for (size_t i = 0; i < a->fields.n; i++) {
 		const sbx_fieldv *f = &a->fields.v[i];
-		bool host = strcmp(f->path, "workspace") == 0 ||
-			    strcmp(f->path, "workspace.config") == 0 ||
-			    strncmp(f->path, "mounts.", 7) == 0 ||
-			    (strcmp(f->path, "docker_socket") == 0 && f->value[0] == '/');
-		if (!host)
+		_cleanup_free_ char *src = sbx_field_host_path(f->path, f->value);
+		if (!src)
 			continue;
-		_cleanup_free_ char *src = host_path_of(f->value);
 		_cleanup_free_ char *now = realpath(src, NULL);
 		if (now && strcmp(now, src) == 0)
 			continue;
@@ -485,7 +473,7 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 		char hex[SBX_SHA256_HEX_LEN + 1];
 		_cleanup_free_ char *kv = xasprintf("%s=%s", name, v);
 		sbx_hmac_sha256_hex(hex, key, sizeof(key), kv, strlen(kv));
-		d->pass_env_digests[i] = xasprintf("hmac-sha256:%s", hex);
+		d->pass_env_digests[i] = sbx_value_digest(hex);
 		d->pass_env[np++] = xstrdup(kv);
 	}
 

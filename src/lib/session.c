@@ -84,10 +84,10 @@ int sbx_config_discover(sbx_config **out, const char *file, bool follow, sbx_err
 /* Did the file change a resource limit? Only then is the container inspected. */
 static bool resources_differ(const sbx_fields *want, const sbx_fields *have)
 {
-	const char *paths[] = {"resources.cpus", "resources.memory", "resources.pids"};
-	for (size_t i = 0; i < 3; i++) {
-		const sbx_fieldv *a = sbx_fields_get(want, paths[i]);
-		const sbx_fieldv *b = sbx_fields_get(have, paths[i]);
+	const sbx_field_id limits[] = {SBX_F_CPUS, SBX_F_MEMORY, SBX_F_PIDS};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(limits); i++) {
+		const sbx_fieldv *a = sbx_fields_get(want, sbx_field_path(limits[i]));
+		const sbx_fieldv *b = sbx_fields_get(have, sbx_field_path(limits[i]));
 		if (!a || !b || strcmp(a->value, b->value) != 0)
 			return true;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "util.h"
 
 static const char *const field_names[SBX_FIELD__COUNT] = {
@@ -35,11 +36,11 @@ const char *sbx_credentials_name(sbx_credentials c)
 {
 	switch (c) {
 	case SBX_CREDENTIALS_SHARED:
-		return "shared";
+		return SBX_VALUE_SHARED;
 	case SBX_CREDENTIALS_WORKSPACE:
-		return "workspace";
+		return SBX_VALUE_WORKSPACE;
 	case SBX_CREDENTIALS_NONE:
-		return "none";
+		return SBX_VALUE_NONE;
 	}
 	return "?";
 }
@@ -48,9 +49,9 @@ const char *sbx_network_name(sbx_network n)
 {
 	switch (n) {
 	case SBX_NETWORK_BRIDGE:
-		return "bridge";
+		return SBX_VALUE_BRIDGE;
 	case SBX_NETWORK_NONE:
-		return "none";
+		return SBX_VALUE_NONE;
 	}
 	return "?";
 }
@@ -179,112 +180,72 @@ void sbx_fields_release(sbx_fields *f)
 	f->n = 0;
 }
 
-static void set_fmt(sbx_fields *f, const char *path, bool sensitive, const char *fmt, ...)
-    SBX_PRINTF(4, 5);
-
-static void set_fmt(sbx_fields *f, const char *path, bool sensitive, const char *fmt, ...)
+/* Set path to a value that the caller made and no longer needs. */
+static void set_owned(sbx_fields *f, const char *path, char *value, bool sensitive)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	char *v = xvasprintf(fmt, ap);
-	va_end(ap);
-	sbx_fields_set(f, path, v, sensitive);
-	free(v);
-}
-
-/* A JSON-style array of strings: the one value that is a list. */
-static char *argv_text(char *const *argv, size_t n)
-{
-	sbx_buf b = SBX_BUF_INIT;
-	sbx_buf_addc(&b, '[');
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sbx_buf_adds(&b, ", ");
-		sbx_buf_addc(&b, '"');
-		for (const char *p = argv[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sbx_buf_addc(&b, '\\');
-			sbx_buf_addc(&b, *p);
-		}
-		sbx_buf_addc(&b, '"');
-	}
-	sbx_buf_addc(&b, ']');
-	return sbx_buf_detach(&b);
+	sbx_fields_set(f, path, value, sensitive);
+	free(value);
 }
 
 void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fields *out)
 {
 	sbx_fields_release(out);
-	sbx_fields_set(out, "agent", spec->agent->name, false);
-	sbx_fields_set(out, "image", spec->image, false);
-	sbx_fields_set(out, "name", facts->name, false);
-	sbx_fields_set(out, "user", spec->user ? spec->user : "(image default)", false);
-	sbx_fields_set(out, "workspace", facts->workspace, false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_AGENT), spec->agent->name, false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_IMAGE), spec->image, false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_NAME), facts->name, false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_USER),
+		       spec->user ? spec->user : SBX_VALUE_IMAGE_USER, false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_WORKSPACE), facts->workspace, false);
 	if (facts->owner)
-		sbx_fields_set(out, "workspace.owner", facts->owner, false);
+		sbx_fields_set(out, sbx_field_path(SBX_F_WORKSPACE_OWNER), facts->owner, false);
 	if (facts->config)
-		set_fmt(out, "workspace.config", false, "%s (read-only)", facts->config);
-	char *cmd = argv_text(spec->command, spec->command_len);
-	sbx_fields_set(out, "command", cmd, false);
-	free(cmd);
+		set_owned(out, sbx_field_path(SBX_F_WORKSPACE_CONFIG),
+			  sbx_value_mount(facts->config, true), false);
+	set_owned(out, sbx_field_path(SBX_F_COMMAND),
+		  sbx_value_argv(spec->command, spec->command_len), false);
 	for (size_t i = 0; i < spec->env_len; i++) {
-		char *p = xasprintf("env.%s", spec->env[i].name);
+		_cleanup_free_ char *p = sbx_field_member(SBX_F_ENV, spec->env[i].name);
 		sbx_fields_set(out, p, spec->env[i].value, false);
-		free(p);
 	}
 	for (size_t i = 0; i < spec->pass_env_len; i++) {
-		char *p = xasprintf("pass_env.%s", spec->pass_env[i].name);
+		_cleanup_free_ char *p = sbx_field_member(SBX_F_PASS_ENV, spec->pass_env[i].name);
 		const char *d = facts->pass_env_digests ? facts->pass_env_digests[i] : NULL;
-		sbx_fields_set(out, p, d ? d : "(unset on the host)", true);
-		free(p);
+		sbx_fields_set(out, p, d ? d : SBX_VALUE_UNSET, sbx_field_sensitive(p));
 	}
-	sbx_fields_set(out, "docker_socket",
-		       spec->docker_socket && facts->docker_socket ? facts->docker_socket : "false",
-		       false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_DOCKER_SOCKET),
+		       sbx_value_socket(spec->docker_socket ? facts->docker_socket : NULL), false);
 	/* Fixed at create (the user's groups), and the host's: a new group is a new sandbox. */
 	if (spec->docker_socket && facts->docker_socket && facts->docker_socket_group)
-		sbx_fields_set(out, "docker_socket.group", facts->docker_socket_group, false);
+		sbx_fields_set(out, sbx_field_path(SBX_F_DOCKER_SOCKET_GROUP),
+			       facts->docker_socket_group, false);
 	for (size_t i = 0; i < spec->mounts_len; i++) {
 		const sbx_mount *m = &spec->mounts[i];
 		const char *src = facts->mount_sources ? facts->mount_sources[i] : m->source;
-		const char *target = sbx_mount_target(m, src);
-		size_t tl = strlen(target);
-		while (tl > 1 && target[tl - 1] == '/')
-			tl--;
-		char *p = xasprintf("mounts.%.*s", (int)tl, target);
-		set_fmt(out, p, false, "%s (%s)", src, m->readonly ? "read-only" : "read-write");
-		free(p);
+		_cleanup_free_ char *p = sbx_field_mount_path(sbx_mount_target(m, src));
+		set_owned(out, p, sbx_value_mount(src, m->readonly), false);
 	}
 	if (spec->git_identity) {
-		const char *ids[4][2] = {{"git.author_name", facts->git_author_name},
-					 {"git.author_email", facts->git_author_email},
-					 {"git.committer_name", facts->git_committer_name},
-					 {"git.committer_email", facts->git_committer_email}};
-		for (size_t i = 0; i < 4; i++)
-			if (ids[i][1])
-				sbx_fields_set(out, ids[i][0], ids[i][1], false);
+		const char *ids[SBX_GIT__COUNT] = {
+		    [SBX_GIT_AUTHOR_NAME] = facts->git_author_name,
+		    [SBX_GIT_AUTHOR_EMAIL] = facts->git_author_email,
+		    [SBX_GIT_COMMITTER_NAME] = facts->git_committer_name,
+		    [SBX_GIT_COMMITTER_EMAIL] = facts->git_committer_email,
+		};
+		for (size_t i = 0; i < SBX_GIT__COUNT; i++)
+			if (ids[i])
+				sbx_fields_set(out, sbx_field_git_path(i), ids[i], false);
 	}
-	if (facts->credentials_volume && facts->tokens_volume)
-		set_fmt(out, "credentials", false,
-			"%s (tokens in volume %s at %s; volume %s at %s)",
-			sbx_credentials_name(spec->credentials), facts->tokens_volume,
-			SBX_TOKENS_DIR, facts->credentials_volume, spec->agent->credentials_dir);
-	else if (facts->credentials_volume)
-		set_fmt(out, "credentials", false, "%s (volume %s at %s)",
-			sbx_credentials_name(spec->credentials), facts->credentials_volume,
-			spec->agent->credentials_dir);
-	else
-		sbx_fields_set(out, "credentials", "none", false);
-	sbx_fields_set(out, "network", sbx_network_name(spec->network), false);
-	if (spec->resources.cpus > 0)
-		set_fmt(out, "resources.cpus", false, "%g", spec->resources.cpus);
-	else
-		sbx_fields_set(out, "resources.cpus", "unlimited", false);
-	if (spec->resources.memory > 0)
-		set_fmt(out, "resources.memory", false, "%lld", (long long)spec->resources.memory);
-	else
-		sbx_fields_set(out, "resources.memory", "unlimited", false);
-	set_fmt(out, "resources.pids", false, "%lld", (long long)spec->resources.pids);
-	sbx_fields_set(out, "preserve_state", spec->preserve_state ? "true" : "false", false);
-	sbx_fields_set(out, "security", SBX_SECURITY_PROFILE, false);
+	set_owned(out, sbx_field_path(SBX_F_CREDENTIALS),
+		  sbx_value_credentials(sbx_credentials_name(spec->credentials),
+					facts->credentials_volume, spec->agent->credentials_dir,
+					facts->tokens_volume, SBX_TOKENS_DIR),
+		  false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_NETWORK), sbx_network_name(spec->network), false);
+	set_owned(out, sbx_field_path(SBX_F_CPUS), sbx_value_cpus(spec->resources.cpus), false);
+	set_owned(out, sbx_field_path(SBX_F_MEMORY), sbx_value_bytes(spec->resources.memory),
+		  false);
+	set_owned(out, sbx_field_path(SBX_F_PIDS), sbx_value_count(spec->resources.pids), false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_PRESERVE_STATE),
+		       sbx_value_bool(spec->preserve_state), false);
+	sbx_fields_set(out, sbx_field_path(SBX_F_SECURITY), SBX_SECURITY_PROFILE, false);
 }

@@ -1,25 +1,22 @@
 #include "version.h"
 
-#include <curl/curl.h>
-#include <git2.h>
-#include <json-c/json.h>
-#include <openssl/crypto.h>
-#include <stdio.h>
-#include <yaml.h>
+#include "backend.h"
+#include "config.h"
+#include "gitid.h"
+#include "hash.h"
 
+/* Each library's version comes from the module that owns it (src/README.md). */
 const sbx_lib_version *sbx_lib_versions(void)
 {
-	static char git2[32];
 	static sbx_lib_version v[6];
 	if (!v[0].name) {
-		int major, minor, rev;
-		git_libgit2_version(&major, &minor, &rev);
-		snprintf(git2, sizeof(git2), "%d.%d.%d", major, minor, rev);
-		v[0] = (sbx_lib_version){"libyaml", yaml_get_version_string()};
-		v[1] = (sbx_lib_version){"json-c", json_c_version()};
-		v[2] = (sbx_lib_version){"libcurl", curl_version_info(CURLVERSION_NOW)->version};
-		v[3] = (sbx_lib_version){"libgit2", git2};
-		v[4] = (sbx_lib_version){"openssl", OpenSSL_version(OPENSSL_VERSION_STRING)};
+		const char *json_c, *curl;
+		sbx_backend_docker_lib_versions(&json_c, &curl);
+		v[0] = (sbx_lib_version){"libyaml", sbx_config_lib_version()};
+		v[1] = (sbx_lib_version){"json-c", json_c};
+		v[2] = (sbx_lib_version){"libcurl", curl};
+		v[3] = (sbx_lib_version){"libgit2", sbx_gitid_lib_version()};
+		v[4] = (sbx_lib_version){"openssl", sbx_hash_lib_version()};
 	}
 	return v;
 }

@@ -1,7 +1,7 @@
 /*
  * version: sbx's own version and those of the libraries it was built
- * against, for `sbx version` and bug reports. The one place that asks every
- * third-party library for its version string.
+ * against, for `sbx version` and bug reports. Each library's version string
+ * comes from the module that owns the library.
  */
 #ifndef SBX_VERSION_H
 #define SBX_VERSION_H

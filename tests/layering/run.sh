@@ -22,7 +22,6 @@ CURL="${INC}[<\"]curl/"
 BACKEND_H="${INC}\"(lib/)?(engine|docker)\\.h\""
 # Engine API paths, as sbx writes them: "/containers/json", "/info", "/_ping?..."
 API='/(containers|images|volumes|exec)(/|\?|")|/(info|_ping|version|commit)(\?|"|/)'
-# version.c asks every library for its version string, and nothing else (version.h).
 BACKEND="src/lib/engine.c src/lib/engine.h src/lib/docker.h src/lib/docker_state.c
 src/lib/docker_seccomp.c src/lib/backend_docker.c"
 
@@ -45,22 +44,20 @@ rule1() { # no header of the library brings in json-c or curl but the backend's 
 		only "$1" "src/lib/*.h" "$BACKEND_H" src/lib/docker.h
 }
 rule2() { # json-c only in the docker backend and the output renderer
-	only "$1" "src/*.[ch] src/lib/*.[ch]" "$JSONC" $BACKEND src/output.c src/lib/version.c &&
+	only "$1" "src/*.[ch] src/lib/*.[ch]" "$JSONC" $BACKEND src/output.c &&
 		only "$1" "src/*.[ch] src/lib/*.[ch]" "$BACKEND_H" $BACKEND
 }
 rule3() { # libcurl only in the transport
-	only "$1" "src/*.[ch] src/lib/*.[ch]" "$CURL" src/lib/engine.c src/lib/engine.h \
-		src/lib/version.c
+	only "$1" "src/*.[ch] src/lib/*.[ch]" "$CURL" src/lib/engine.c src/lib/engine.h
 }
 rule4() { # the Engine API's paths only in the docker backend
 	only "$1" "src/*.[ch] src/lib/*.[ch]" "$API" src/lib/engine.c src/lib/docker_state.c \
 		src/lib/backend_docker.c
 }
 rule5() { # libgit2 only in gitid, libyaml only in the two loaders
-	only "$1" "src/*.[ch] src/lib/*.[ch]" "${INC}[<\"]git2(\\.h|/)" src/lib/gitid.c \
-		src/lib/version.c &&
+	only "$1" "src/*.[ch] src/lib/*.[ch]" "${INC}[<\"]git2(\\.h|/)" src/lib/gitid.c &&
 		only "$1" "src/*.[ch] src/lib/*.[ch]" "${INC}[<\"]yaml\\.h" src/lib/config.c \
-			src/lib/allow.c src/lib/version.c
+			src/lib/allow.c
 }
 
 # planted RULE FILE LINE: RULE fails on a copy of src/ with LINE added to

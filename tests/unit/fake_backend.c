@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fields.h"
 #include "lib/util.h"
 
 typedef struct fake_container {
@@ -117,7 +118,7 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 	a->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
 	fields_copy(&a->fields, &c->fields);
 	/* As the docker backend does: the name is the container's own, not its label's. */
-	sbx_fields_set(&a->fields, "name", c->name, false);
+	sbx_fields_set(&a->fields, sbx_field_path(SBX_F_NAME), c->name, false);
 }
 
 static bool claims(const fake_container *c, const sbx_workspace *ws)
@@ -209,19 +210,6 @@ static int f_name_holder(sbx_backend *b, sbx_sandbox_info **out, const char *nam
 	LEAVE("name_holder");
 }
 
-/* A limit as the canonical form writes it (spec.c), as the docker backend renders the engine's. */
-static void set_limit(sbx_fields *f, const char *path, double v, bool integer)
-{
-	char buf[64];
-	if (v <= 0)
-		snprintf(buf, sizeof(buf), "unlimited");
-	else if (integer)
-		snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	else
-		snprintf(buf, sizeof(buf), "%g", v);
-	sbx_fields_set(f, path, buf, false);
-}
-
 /* The limits a label claims ("unlimited" or a number), as if the engine had them. */
 static void limits_of(sbx_resources *r, const sbx_fields *f)
 {
@@ -229,12 +217,18 @@ static void limits_of(sbx_resources *r, const sbx_fields *f)
 	memset(r, 0, sizeof(*r));
 	if (!f)
 		return;
-	if ((v = sbx_fields_get(f, "resources.cpus")))
-		r->cpus = strtod(v->value, NULL);
-	if ((v = sbx_fields_get(f, "resources.memory")))
-		r->memory = strtoll(v->value, NULL, 10);
-	if ((v = sbx_fields_get(f, "resources.pids")))
-		r->pids = strtoll(v->value, NULL, 10);
+	if ((v = sbx_fields_get(f, sbx_field_path(SBX_F_CPUS))))
+		sbx_value_cpus_parse(v->value, &r->cpus);
+	if ((v = sbx_fields_get(f, sbx_field_path(SBX_F_MEMORY))))
+		sbx_value_bytes_parse(v->value, &r->memory);
+	if ((v = sbx_fields_get(f, sbx_field_path(SBX_F_PIDS))))
+		sbx_value_count_parse(v->value, &r->pids);
+}
+
+static void set_limit(sbx_fields *f, sbx_field_id id, char *value)
+{
+	sbx_fields_set(f, sbx_field_path(id), value, false);
+	free(value);
 }
 
 static int f_read_resources(sbx_backend *b, sbx_actual *a, sbx_error **err)
@@ -244,9 +238,10 @@ static int f_read_resources(sbx_backend *b, sbx_actual *a, sbx_error **err)
 	ENTER("read_resources", a->name, NULL);
 	if (!c)
 		return fail(SBX_ENOTFOUND, "read_resources", err);
-	set_limit(&a->fields, "resources.cpus", c->limits.cpus, false);
-	set_limit(&a->fields, "resources.memory", (double)c->limits.memory, true);
-	set_limit(&a->fields, "resources.pids", (double)c->limits.pids, true);
+	/* As the docker backend renders the engine's limits. */
+	set_limit(&a->fields, SBX_F_CPUS, sbx_value_cpus(c->limits.cpus));
+	set_limit(&a->fields, SBX_F_MEMORY, sbx_value_bytes(c->limits.memory));
+	set_limit(&a->fields, SBX_F_PIDS, sbx_value_count(c->limits.pids));
 	LEAVE("read_resources");
 }
 

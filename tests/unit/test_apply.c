@@ -772,7 +772,6 @@ static void test_remove_sandbox(void **state)
 {
 	(void)state;
 	world w;
-	world_init(&w);
 	_cleanup_free_ char *old_id = made_then_changed(&w);
 	sbx_error *err = NULL;
 	assert_int_equal(apply(&w, &err), 0); /* a recreate with a snapshot */
