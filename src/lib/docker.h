@@ -101,7 +101,7 @@ int sbx_docker_ensure_image(sbx_engine *e, const char *image, sbx_progress_fn on
 
 /* A pull under way: where its events go, and the digest its stream named so far. */
 typedef struct sbx_docker_pull {
-	const char *image; /* borrowed */
+	const char *image;  /* borrowed */
 	sbx_progress_fn fn; /* may be NULL */
 	void *arg;
 	char *digest; /* from "Digest: sha256:...", or NULL; the caller frees */

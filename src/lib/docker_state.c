@@ -786,7 +786,8 @@ int sbx_docker_ensure_image(sbx_engine *e, const char *image, sbx_progress_fn on
 	if (rc < 0) {
 		_cleanup_free_ char *q = sbx_quotes(image);
 		sbx_error_wrap(err, "pulling image %s", q);
-		ev = (sbx_pull_event){.kind = SBX_PULL_ERROR, .image = image, .status = (*err)->msg};
+		ev =
+		    (sbx_pull_event){.kind = SBX_PULL_ERROR, .image = image, .status = (*err)->msg};
 	} else {
 		ev = (sbx_pull_event){.kind = SBX_PULL_DONE, .image = image, .digest = p.digest};
 	}

@@ -95,8 +95,9 @@ static pid_t fake_engine_n(const char *const *replies, size_t n)
 	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(l, 4), 0);
 	/* Not on the heap: the child ends with _exit, and leaves nothing there. */
-	static const char ping[] = "HTTP/1.1 200 X\r\nApi-Version: 1.41\r\nContent-Type: text/plain\r\n"
-				   "Content-Length: 2\r\nConnection: close\r\n\r\nOK";
+	static const char ping[] =
+	    "HTTP/1.1 200 X\r\nApi-Version: 1.41\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 2\r\nConnection: close\r\n\r\nOK";
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {

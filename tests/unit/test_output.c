@@ -107,14 +107,15 @@ static void test_tty_block(void **state)
 	open_screen(&s, true, 80, 22);
 	a_pull(&s);
 	_cleanup_free_ char *out = close_screen(&s);
-	assert_string_equal(out, "  pulling '" IMAGE "'\n"
-				 "  2799b9a2ba6c: Pulling fs layer\n"
-				 "  7b4c52b64b26: Pulling fs layer\n"
-				 "\033[2A\r\033[2K  2799b9a2ba6c: Downloading 12.3MB/40.1MB\033[2B\r"
-				 "\033[1A\r\033[2K  7b4c52b64b26: Already exists\033[1B\r"
-				 "\033[2A\r\033[2K  2799b9a2ba6c: Extracting 999B/40.1MB\033[2B\r"
-				 "\033[2A\r\033[2K  2799b9a2ba6c: Pull complete\033[2B\r"
-				 "  pulled '" IMAGE "' (sha256:44bf)\n");
+	assert_string_equal(out,
+			    "  pulling '" IMAGE "'\n"
+			    "  2799b9a2ba6c: Pulling fs layer\n"
+			    "  7b4c52b64b26: Pulling fs layer\n"
+			    "\033[2A\r\033[2K  2799b9a2ba6c: Downloading 12.3MB/40.1MB\033[2B\r"
+			    "\033[1A\r\033[2K  7b4c52b64b26: Already exists\033[1B\r"
+			    "\033[2A\r\033[2K  2799b9a2ba6c: Extracting 999B/40.1MB\033[2B\r"
+			    "\033[2A\r\033[2K  2799b9a2ba6c: Pull complete\033[2B\r"
+			    "  pulled '" IMAGE "' (sha256:44bf)\n");
 }
 
 /* Sizes: bytes, decimal units, three significant digits; a count without a total. */
@@ -141,12 +142,16 @@ static void test_hostile_strings_escaped(void **state)
 	screen s;
 	open_screen(&s, true, 200, 22);
 	layer(&s, "\033]0;owned\a", "Downloading\n\033[2J", 1, 2);
-	layer(&s, "\033]0;owned\a", "Pull \xe2\x80\xae" "complete", 0, 0);
+	layer(&s, "\033]0;owned\a",
+	      "Pull \xe2\x80\xae"
+	      "complete",
+	      0, 0);
 	done(&s, "sha256:\033[31mred");
 	_cleanup_free_ char *out = close_screen(&s);
-	assert_string_equal(out, "  \\x1b]0;owned\\x07: Downloading\\n\\x1b[2J 1B/2B\n"
-				 "\033[1A\r\033[2K  \\x1b]0;owned\\x07: Pull \\u202ecomplete\033[1B\r"
-				 "  pulled '" IMAGE "' (sha256:\\x1b[31mred)\n");
+	assert_string_equal(out,
+			    "  \\x1b]0;owned\\x07: Downloading\\n\\x1b[2J 1B/2B\n"
+			    "\033[1A\r\033[2K  \\x1b]0;owned\\x07: Pull \\u202ecomplete\033[1B\r"
+			    "  pulled '" IMAGE "' (sha256:\\x1b[31mred)\n");
 
 	open_screen(&s, false, 80, 22);
 	layer(&s, "\033]0;owned\a", "Already exists", 0, 0);
@@ -164,8 +169,9 @@ static void test_tty_lines_cut_to_width(void **state)
 	screen s;
 	open_screen(&s, true, 20, 22);
 	layer(&s, "0123456789abcdef0123456789", "Downloading", 0, 0);
-	layer(&s, "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
-		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad",
+	layer(&s,
+	      "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+	      "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad",
 	      "Waiting", 0, 0);
 	_cleanup_free_ char *out = close_screen(&s);
 	assert_string_equal(out, "  0123456789abcdef0\n"
