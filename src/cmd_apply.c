@@ -39,11 +39,15 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	if (rc < 0)
 		return rc;
 	sbx_session *s = NULL;
+	sbx_out_pull pull;
+	sbx_out_pull_init(&pull, stderr, sbx_out_progress_tty(ctx->no_color));
 	const sbx_session_opts o = {
 	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
 	    .file = ctx->file,
 	    .follow = ctx->follow,
 	    .warn = sbx_out_warn_line,
+	    .progress = sbx_out_pull_event,
+	    .progress_arg = &pull,
 	};
 	if ((rc = sbx_session_open(&s, &o, err)) < 0)
 		return rc;
@@ -55,7 +59,9 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}
 	sbx_consent_stop(s, yes);
-	if ((rc = sbx_session_apply(s, note, NULL, err)) < 0) {
+	rc = sbx_session_apply(s, note, NULL, err);
+	sbx_out_pull_release(&pull);
+	if (rc < 0) {
 		sbx_session_free(s);
 		return rc;
 	}

@@ -29,6 +29,8 @@ struct sbx_session {
 	bool stop_ok; /* the caller consents to ending them */
 	sbx_line_fn warn;
 	void *arg;
+	sbx_progress_fn progress;
+	void *progress_arg;
 };
 
 static void warn(const sbx_session *p, const char *fmt, ...) SBX_PRINTF(2, 3);
@@ -436,6 +438,8 @@ int sbx_session_open(sbx_session **out, const sbx_session_opts *o, sbx_error **e
 	s->lock_fd = -1;
 	s->warn = o->warn;
 	s->arg = o->arg;
+	s->progress = o->progress;
+	s->progress_arg = o->progress_arg;
 	int rc = open_session(s, o, err);
 	if (rc < 0) {
 		sbx_session_free(s);
@@ -459,7 +463,8 @@ int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **e
 				     "finish them first, or confirm (sbx apply --yes)",
 				     qn, list);
 	}
-	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, err);
+	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, s->progress,
+			 s->progress_arg, err);
 }
 
 const char *const *sbx_session_busy(const sbx_session *s)
