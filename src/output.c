@@ -15,7 +15,11 @@
 #define BOLD  "\033[1m"
 #define RESET "\033[0m"
 
-bool sbx_out_color(bool no_color)
+/*
+ * Escape sequences on fd: a terminal, no --no-color, no NO_COLOR, and a
+ * TERM that is not "dumb" (with need_term, set at all: cursor movement).
+ */
+static bool fancy(int fd, bool no_color, bool need_term)
 {
 	if (no_color)
 		return false;
@@ -23,9 +27,16 @@ bool sbx_out_color(bool no_color)
 	if (nc && *nc)
 		return false;
 	const char *term = getenv("TERM");
+	if (need_term && (!term || !*term))
+		return false;
 	if (term && strcmp(term, "dumb") == 0)
 		return false;
-	return isatty(STDOUT_FILENO);
+	return isatty(fd);
+}
+
+bool sbx_out_color(bool no_color)
+{
+	return fancy(STDOUT_FILENO, no_color, false);
 }
 
 void sbx_out_valid(const sbx_config *cfg, bool color)
@@ -121,15 +132,7 @@ void sbx_out_warn_line(const char *line, void *arg)
 
 bool sbx_out_progress_tty(bool no_color)
 {
-	if (no_color)
-		return false;
-	const char *nc = getenv("NO_COLOR");
-	if (nc && *nc)
-		return false;
-	const char *term = getenv("TERM");
-	if (!term || !*term || strcmp(term, "dumb") == 0)
-		return false;
-	return isatty(STDERR_FILENO);
+	return fancy(STDERR_FILENO, no_color, true);
 }
 
 /* An engine that names more layers than this is not drawn past it. */
