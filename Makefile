@@ -91,6 +91,13 @@ $(BUILD)/tests/test_apply: tests/unit/test_apply.c tests/unit/fake_backend.c tes
 	$(CC) $(CFLAGS) $(SBX_CFLAGS) -o $@ $< tests/unit/fake_backend.c $(LIBSBX) $(SBX_LDFLAGS) \
 		$(LIBS) $(CMOCKA_LIBS)
 
+# The output renderers are the command line's: its objects, linked in.
+$(BUILD)/tests/test_output: tests/unit/test_output.c $(BUILD)/src/output.o $(BUILD)/src/opt.o \
+		$(LIBSBX)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SBX_CFLAGS) -o $@ $< $(BUILD)/src/output.o $(BUILD)/src/opt.o $(LIBSBX) \
+		$(SBX_LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
+
 # The fuzz targets, linked to a standalone driver that replays a corpus (libgit2's way).
 $(BUILD)/tests/fuzz_%_replay: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c $(LIBSBX)
 	@mkdir -p $(@D)

@@ -17,14 +17,15 @@ set -eu
 
 # Build: compiler, pkg-config and the five libraries. Tests: cmocka, valgrind,
 # the schema checker (python3-jsonschema, python3-yaml), jq, script(1)
-# (bsdutils), the terminal of sbx run's test (tmux), the certificates of the
-# TLS test (openssl), the private test engine's bridge and NAT (iproute2,
-# iptables), the offline test image (busybox) and the Debian one the hardening
-# test installs packages in (debootstrap). The engine: docker.io.
+# (bsdutils), the private test engine's bridge and NAT (iproute2, iptables),
+# the offline test image (busybox) and the Debian one the hardening test
+# installs packages in (debootstrap), the local registry the pull test
+# starts on 127.0.0.1 (docker-registry), the terminal of sbx run's test
+# (tmux), the certificates of the TLS test (openssl). The engine: docker.io.
 BUILD_PKGS="make gcc libc6-dev pkg-config git \
 libyaml-dev libcurl4-openssl-dev libjson-c-dev libgit2-dev libssl-dev"
 TEST_PKGS="libcmocka-dev valgrind python3 python3-yaml python3-jsonschema jq bsdutils iproute2 \
-iptables debootstrap tmux openssl"
+iptables debootstrap docker-registry tmux openssl"
 ENGINE_PKG="docker.io"
 
 say() { printf 'deps: %s\n' "$*"; }
@@ -129,4 +130,15 @@ if ! $SUDO apt-get install -y -q --no-install-recommends --no-remove $missing; t
 		exit 1
 	fi
 fi
+# Debian starts docker-registry's system service at install (a registry on
+# port 5000 of every address); the tests start their own, so one that came
+# with this install is stopped and disabled.
+case " $missing " in
+*" docker-registry "*)
+	if command -v systemctl >/dev/null 2>&1; then
+		$SUDO systemctl disable --now docker-registry.service >/dev/null 2>&1 &&
+			say "stopped and disabled the docker-registry service (the tests start their own)"
+	fi
+	;;
+esac
 say "done"

@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "output.h"
 #include "lib/session.h"
+#include "prepare.h"
 
 static void note(const char *line, void *arg)
 {
@@ -13,7 +14,7 @@ static void note(const char *line, void *arg)
 
 int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
-	bool dry_run = false, exit_code = false;
+	bool dry_run = false, exit_code = false, yes = false;
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
 	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
@@ -22,10 +23,13 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	     "are; a failure exits with its own status, never 0 or 2: 1 error,\n"
 	     "3 refused by policy, 4 engine unreachable, 64 usage, 65 invalid\n"
 	     "sandbox.yaml"},
+	    {'y', "yes", SBX_OPT_FLAG, &yes, NULL,
+	     "stop the sandbox even when sessions run in it (a recreate ends\n"
+	     "them; without --yes sbx asks on a terminal, else exits 3)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("apply", "[--dry-run [--exit-code]]", opts, argc, argv, &nargs, &status))
+	if (sbx_parse_args("apply", "[--dry-run [--exit-code]] [--yes]", opts, argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("apply", "apply takes no operands");
@@ -35,11 +39,15 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	if (rc < 0)
 		return rc;
 	sbx_session *s = NULL;
+	sbx_out_pull pull;
+	sbx_out_pull_init(&pull, stderr, sbx_out_progress_tty(ctx->no_color));
 	const sbx_session_opts o = {
 	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
 	    .file = ctx->file,
 	    .follow = ctx->follow,
 	    .warn = sbx_out_warn_line,
+	    .progress = sbx_out_pull_event,
+	    .progress_arg = &pull,
 	};
 	if ((rc = sbx_session_open(&s, &o, err)) < 0)
 		return rc;
@@ -50,7 +58,10 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		sbx_session_free(s);
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}
-	if ((rc = sbx_session_apply(s, note, NULL, err)) < 0) {
+	sbx_consent_stop(s, yes);
+	rc = sbx_session_apply(s, note, NULL, err);
+	sbx_out_pull_release(&pull);
+	if (rc < 0) {
 		sbx_session_free(s);
 		return rc;
 	}

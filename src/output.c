@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,7 +15,11 @@
 #define BOLD  "\033[1m"
 #define RESET "\033[0m"
 
-bool sbx_out_color(bool no_color)
+/*
+ * Escape sequences on fd: a terminal, no --no-color, no NO_COLOR, and a
+ * TERM that is not "dumb" (with need_term, set at all: cursor movement).
+ */
+static bool fancy(int fd, bool no_color, bool need_term)
 {
 	if (no_color)
 		return false;
@@ -22,9 +27,16 @@ bool sbx_out_color(bool no_color)
 	if (nc && *nc)
 		return false;
 	const char *term = getenv("TERM");
+	if (need_term && (!term || !*term))
+		return false;
 	if (term && strcmp(term, "dumb") == 0)
 		return false;
-	return isatty(STDOUT_FILENO);
+	return isatty(fd);
+}
+
+bool sbx_out_color(bool no_color)
+{
+	return fancy(STDOUT_FILENO, no_color, false);
 }
 
 void sbx_out_valid(const sbx_config *cfg, bool color)
@@ -116,6 +128,164 @@ void sbx_out_warn_line(const char *line, void *arg)
 {
 	(void)arg;
 	sbx_out_warn("%s\n", line);
+}
+
+bool sbx_out_progress_tty(bool no_color)
+{
+	return fancy(STDERR_FILENO, no_color, true);
+}
+
+/* An engine that names more layers than this is not drawn past it. */
+#define PULL_MAX_LAYERS 256
+
+void sbx_out_pull_init(sbx_out_pull *p, FILE *f, bool tty)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = f;
+	p->tty = tty;
+	p->width = 80;
+	p->max_rows = 22;
+	struct winsize ws;
+	if (tty && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+		p->width = ws.ws_col;
+		p->max_rows = ws.ws_row > 3 ? (size_t)ws.ws_row - 2 : 1;
+	}
+}
+
+void sbx_out_pull_release(sbx_out_pull *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->layers[i].id);
+		free(p->layers[i].line);
+	}
+	free(p->layers);
+	p->layers = NULL;
+	p->n = 0;
+}
+
+/* Bytes as the Docker CLI writes them: decimal units, three significant digits. */
+static void human_size(char *buf, size_t len, int64_t n)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1000 && u + 1 < SBX_ARRAY_SIZE(units)) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.3g%s", v, units[u]);
+}
+
+/*
+ * s cut to at most cols columns, on a character boundary (s is escaped: valid
+ * UTF-8 without controls). A character beyond ASCII is counted as two
+ * columns, as wide as it may be, so that a line never wraps.
+ */
+static void cut_to(char *s, size_t cols)
+{
+	size_t used = 0;
+	for (char *q = s; *q;) {
+		size_t len = 1;
+		unsigned char c = (unsigned char)*q;
+		if (c >= 0xc0)
+			while ((q[len] & 0xc0) == 0x80)
+				len++;
+		size_t w = c < 0x80 ? 1 : 2;
+		if (used + w > cols) {
+			*q = '\0';
+			return;
+		}
+		used += w;
+		q += len;
+	}
+}
+
+/* The layer's line: "  ID: STATUS[ CURRENT[/TOTAL]]", escaped. */
+static char *layer_line(const sbx_pull_event *ev)
+{
+	_cleanup_free_ char *id = sbx_escape(ev->id);
+	_cleanup_free_ char *status = sbx_escape(ev->status);
+	char cur[32], tot[32];
+	human_size(cur, sizeof(cur), ev->current);
+	human_size(tot, sizeof(tot), ev->total);
+	if (ev->total > 0)
+		return xasprintf("  %s: %s %s/%s", id, status, cur, tot);
+	if (ev->current > 0)
+		return xasprintf("  %s: %s %s", id, status, cur);
+	return xasprintf("  %s: %s", id, status);
+}
+
+static bool layer_complete(const char *status)
+{
+	return strcmp(status, "Pull complete") == 0 || strcmp(status, "Already exists") == 0;
+}
+
+static void pull_layer(sbx_out_pull *p, const sbx_pull_event *ev)
+{
+	size_t i = 0;
+	while (i < p->n && strcmp(p->layers[i].id, ev->id) != 0)
+		i++;
+	if (i == p->n) {
+		if (p->n == PULL_MAX_LAYERS)
+			return;
+		p->layers = xrealloc(p->layers, (p->n + 1) * sizeof(*p->layers));
+		p->layers[p->n++] = (sbx_out_pull_layer){xstrdup(ev->id), NULL, false};
+	}
+	sbx_out_pull_layer *l = &p->layers[i];
+	if (!p->tty) {
+		/* Quiet: a layer's line once, when it is complete. */
+		if (l->done || !layer_complete(ev->status))
+			return;
+		l->done = true;
+		_cleanup_free_ char *id = sbx_escape(ev->id);
+		_cleanup_free_ char *status = sbx_escape(ev->status);
+		fprintf(p->f, "  %s: %s\n", id, status);
+		return;
+	}
+	char *line = layer_line(ev);
+	cut_to(line, p->width > 1 ? p->width - 1 : 1);
+	if (l->line && strcmp(l->line, line) == 0) {
+		free(line);
+		return;
+	}
+	free(l->line);
+	l->line = line;
+	if (i == p->drawn && p->drawn < p->max_rows) {
+		/* A new line at the bottom of the block. */
+		fprintf(p->f, "%s\n", line);
+		p->drawn++;
+	} else if (i < p->drawn) {
+		/* Up to its line, rewrite it, and back down below the block. */
+		size_t up = p->drawn - i;
+		fprintf(p->f, "\033[%zuA\r\033[2K%s\033[%zuB\r", up, line, up);
+	}
+}
+
+void sbx_out_pull_event(const sbx_pull_event *ev, void *arg)
+{
+	sbx_out_pull *p = arg;
+	switch (ev->kind) {
+	case SBX_PULL_START: {
+		_cleanup_free_ char *q = sbx_quotes(ev->image);
+		fprintf(p->f, "  pulling %s\n", q);
+		break;
+	}
+	case SBX_PULL_LAYER:
+		pull_layer(p, ev);
+		break;
+	case SBX_PULL_DONE: {
+		_cleanup_free_ char *q = sbx_quotes(ev->image);
+		_cleanup_free_ char *d = ev->digest ? sbx_escape(ev->digest) : NULL;
+		fprintf(p->f, "  pulled %s%s%s%s\n", q, d ? " (" : "", d ? d : "", d ? ")" : "");
+		break;
+	}
+	case SBX_PULL_ERROR:
+		/* The error itself is the command's to report; the block stays as it was. */
+		break;
+	}
+	fflush(p->f);
 }
 
 void sbx_out_applied(const sbx_plan *plan)

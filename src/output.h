@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lib/backend.h"
 #include "lib/config.h"
 #include "lib/plan.h"
 #include "lib/state.h"
@@ -48,6 +49,40 @@ void sbx_out_note(const char *line);
 void sbx_out_warn(const char *fmt, ...) SBX_PRINTF(1, 2);
 /* sbx_out_warn_line: one line of the library's warnings (sbx_line_fn), as sbx_out_warn. */
 void sbx_out_warn_line(const char *line, void *arg);
+/*
+ * An image's pull, drawn on stderr (sbx_out_pull_event is a sbx_progress_fn,
+ * arg a sbx_out_pull). On a terminal (tty): a block of one line per layer,
+ * "ID: STATUS CURRENT/TOTAL", each redrawn in place with cursor movement as
+ * its layer moves on; elsewhere quiet lines: the start, each layer when it is
+ * complete, and the end. Every string from the engine is escaped, and on a
+ * terminal cut to the width, so the block's lines never wrap.
+ */
+typedef struct sbx_out_pull_layer {
+	char *id;   /* as the engine named it (raw) */
+	char *line; /* what was drawn for it (escaped), or NULL */
+	bool done;  /* its completion is printed (quiet lines) */
+} sbx_out_pull_layer;
+
+typedef struct sbx_out_pull {
+	FILE *f;
+	bool tty;	 /* redraw in place */
+	size_t width;	 /* the terminal's columns (tty) */
+	size_t max_rows; /* the block's lines at most (tty): it must fit the screen */
+	sbx_out_pull_layer *layers;
+	size_t n;
+	size_t drawn; /* lines of the block on the screen; the cursor is below them */
+} sbx_out_pull;
+
+/*
+ * sbx_out_progress_tty: whether stderr takes a block redrawn in place: a
+ * terminal, TERM set and not "dumb", no NO_COLOR and no --no-color.
+ */
+bool sbx_out_progress_tty(bool no_color);
+/* sbx_out_pull_init: a renderer on f; on a tty its size is read from f's terminal. */
+void sbx_out_pull_init(sbx_out_pull *p, FILE *f, bool tty);
+void sbx_out_pull_event(const sbx_pull_event *ev, void *arg);
+void sbx_out_pull_release(sbx_out_pull *p);
+
 /* The closing line of a successful apply. */
 void sbx_out_applied(const sbx_plan *plan);
 /*

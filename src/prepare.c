@@ -41,3 +41,29 @@ int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_backend *b, const char *
 	sbx_config_free(cfg);
 	return rc;
 }
+
+void sbx_consent_stop(sbx_session *s, bool yes)
+{
+	const char *const *busy = sbx_session_busy(s);
+	if (!busy)
+		return;
+	if (yes) {
+		sbx_session_allow_stop(s);
+		return;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return; /* apply refuses, and says how to confirm */
+	_cleanup_free_ char *qn = sbx_quotes(sbx_session_actual(s)->name);
+	sbx_out_warn("sbx: this apply stops %s, which ends the sessions running in it:\n", qn);
+	for (size_t i = 0; busy[i]; i++) {
+		_cleanup_free_ char *q = sbx_quotes(busy[i]);
+		sbx_out_warn("  %s\n", q);
+	}
+	fprintf(stderr, "End them? [y/N] ");
+	char line[32];
+	if (!fgets(line, sizeof(line), stdin))
+		return;
+	line[strcspn(line, "\n")] = '\0';
+	if (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0)
+		sbx_session_allow_stop(s);
+}

@@ -11,6 +11,7 @@
 #include "lib/backend.h"
 #include "lib/plan.h"
 #include "lib/sandbox.h"
+#include "lib/session.h"
 #include "lib/state.h"
 
 /*
@@ -30,5 +31,13 @@ int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_backend *b, const char *
 int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
 		     int (*fn)(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **err),
 		     void *arg, sbx_error **err);
+
+/*
+ * sbx_consent_stop: when the session's plan would end running exec
+ * sessions (sbx_session_busy), the user's consent: yes (--yes) gives it;
+ * else, with a terminal on stdin and stderr, the sessions are listed and
+ * the user is asked. Without it, sbx_session_apply refuses (exit 3).
+ */
+void sbx_consent_stop(sbx_session *s, bool yes);
 
 #endif

@@ -250,6 +250,8 @@ typedef struct run {
 	const sbx_actual *old; /* the sandbox as the plan found it */
 	sbx_apply_note note;
 	void *arg;
+	sbx_progress_fn progress; /* a pull's progress, or NULL */
+	void *progress_arg;
 	char *qname;  /* the sandbox's name, quoted */
 	char *id;     /* the container the next step acts on */
 	bool made;    /* id was created by this run: removed on failure */
@@ -278,7 +280,8 @@ static int make_container(run *r, const char *name, const char *image, sbx_error
 
 static int do_create(run *r, sbx_error **err)
 {
-	int rc = r->b->image_ensure(r->b, r->d->cfg->spec->image, r->note, r->arg, err);
+	int rc = r->b->image_ensure(r->b, r->d->cfg->spec->image, r->progress, r->progress_arg,
+				    err);
 	if (rc < 0)
 		return rc;
 	return make_container(r, r->d->name, r->d->cfg->spec->image, err);
@@ -302,7 +305,7 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 	int rc;
 
 	r->replace = true;
-	if ((rc = b->image_ensure(b, spec->image, r->note, r->arg, err)) < 0)
+	if ((rc = b->image_ensure(b, spec->image, r->progress, r->progress_arg, err)) < 0)
 		return rc;
 	switch (a->keep) {
 	case SBX_KEEP_OFF:
@@ -433,9 +436,16 @@ static void rollback(run *r, sbx_error **err)
 }
 
 int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
-	      sbx_apply_note note, void *arg, sbx_error **err)
+	      sbx_apply_note note, void *arg, sbx_progress_fn progress, void *progress_arg,
+	      sbx_error **err)
 {
-	run r = {.b = b, .d = d, .old = actual, .note = note, .arg = arg};
+	run r = {.b = b,
+		 .d = d,
+		 .old = actual,
+		 .note = note,
+		 .arg = arg,
+		 .progress = progress,
+		 .progress_arg = progress_arg};
 	r.qname = sbx_quotes(d->name);
 	r.id = actual && actual->exists ? xstrdup(actual->id) : NULL;
 	int rc = 0;

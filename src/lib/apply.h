@@ -25,10 +25,11 @@ typedef void (*sbx_apply_note)(const char *line, void *arg);
  * with what the plan decided for it (a recreate's installed state, a
  * rename's old name), and nothing else. A failing action rolls back what
  * the run did; errors from the backend pass through, wrapped to say what
- * was restored.
+ * was restored. progress (may be NULL) hears of an image's pull (backend.h).
  */
 int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const sbx_actual *actual,
-	      sbx_apply_note note, void *arg, sbx_error **err);
+	      sbx_apply_note note, void *arg, sbx_progress_fn progress, void *progress_arg,
+	      sbx_error **err);
 
 /*
  * sbx_apply_recover: finish or reverse a recreate that a crash interrupted.

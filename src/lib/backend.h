@@ -39,7 +39,29 @@ enum {
 	SBX_INFO_DATA_ROOT = 1 << 1, /* data_root */
 };
 
-typedef void (*sbx_progress_fn)(const char *line, void *arg);
+/*
+ * A pull's progress, as events in sbx's terms (the backend decodes the
+ * engine's stream; a renderer draws them). Strings are borrowed for the
+ * call and untrusted: they are the engine's (and the registry's) words.
+ */
+typedef enum sbx_pull_kind {
+	SBX_PULL_START, /* the pull of image begins */
+	SBX_PULL_LAYER, /* layer id is at status (current of total bytes; 0: not known) */
+	SBX_PULL_DONE,	/* image is pulled; digest (may be NULL) is what the registry named */
+	SBX_PULL_ERROR, /* the pull failed: status is the engine's message */
+} sbx_pull_kind;
+
+typedef struct sbx_pull_event {
+	sbx_pull_kind kind;
+	const char *image;  /* the reference being pulled */
+	const char *id;	    /* SBX_PULL_LAYER: the layer's id */
+	const char *status; /* SBX_PULL_LAYER: "Downloading", "Pull complete"...; ERROR: message */
+	int64_t current;    /* SBX_PULL_LAYER: bytes done, 0 when not known */
+	int64_t total;	    /* SBX_PULL_LAYER: bytes in all, 0 when not known */
+	const char *digest; /* SBX_PULL_DONE: "sha256:...", or NULL */
+} sbx_pull_event;
+
+typedef void (*sbx_progress_fn)(const sbx_pull_event *ev, void *arg);
 
 /*
  * An exec session with live streams (attach): a command in the sandbox
@@ -84,6 +106,12 @@ struct sbx_backend {
 			   sbx_error **err);
 	/* read_resources: the container's own limits into a->fields (they change in place). */
 	int (*read_resources)(sbx_backend *b, sbx_actual *a, sbx_error **err);
+	/*
+	 * sessions: the commands of the exec sessions running in id, one
+	 * string each ("claude --resume"), NULL-terminated; *out NULL when
+	 * none. What a stop would end.
+	 */
+	int (*sessions)(sbx_backend *b, char ***out, const char *id, sbx_error **err);
 
 	/* ---- sandboxes, lifecycle (by id or name) ---- */
 	/* create: the container of c (and the named volumes it mounts); *id: caller frees. */
@@ -123,7 +151,10 @@ struct sbx_backend {
 			sbx_error **err);
 
 	/* ---- images ---- */
-	/* image_ensure: the image present, pulled when missing (progress may be NULL). */
+	/*
+	 * image_ensure: the image present, pulled when missing; progress (may
+	 * be NULL) hears of the pull: START, LAYER events, then DONE or ERROR.
+	 */
 	int (*image_ensure)(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
 			    sbx_error **err);
 	/* image_user: the image's own user ("" for root); caller frees *user. */

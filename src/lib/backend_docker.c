@@ -69,6 +69,11 @@ static int d_read_resources(sbx_backend *b, sbx_actual *a, sbx_error **err)
 	return sbx_docker_read_resources(a, engine_of(b), err);
 }
 
+static int d_sessions(sbx_backend *b, char ***out, const char *id, sbx_error **err)
+{
+	return sbx_docker_sessions(out, engine_of(b), id, err);
+}
+
 static int d_create(sbx_backend *b, char **id, const sbx_create *c, sbx_error **err)
 {
 	return sbx_docker_create(id, engine_of(b), c, err);
@@ -256,6 +261,7 @@ int sbx_backend_docker_open(sbx_backend **out, const char *host, sbx_error **err
 	    .list = d_list,
 	    .name_holder = d_name_holder,
 	    .read_resources = d_read_resources,
+	    .sessions = d_sessions,
 	    .create = d_create,
 	    .start = d_start,
 	    .stop = d_stop,

@@ -91,11 +91,30 @@ int sbx_docker_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx
 
 /*
  * sbx_docker_ensure_image: make sure image is on the engine, pulling it when
- * it is missing. on_progress (may be NULL) gets the pull's status lines.
+ * it is missing. on_progress (may be NULL) hears of the pull: SBX_PULL_START,
+ * a SBX_PULL_LAYER for each layer message of the engine's stream, then
+ * SBX_PULL_DONE with the digest the stream named, or SBX_PULL_ERROR with the
+ * error also returned (the engine's message).
  */
-int sbx_docker_ensure_image(sbx_engine *e, const char *image,
-			    void (*on_progress)(const char *line, void *arg), void *arg,
-			    sbx_error **err);
+int sbx_docker_ensure_image(sbx_engine *e, const char *image, sbx_progress_fn on_progress,
+			    void *arg, sbx_error **err);
+
+/* A pull under way: where its events go, and the digest its stream named so far. */
+typedef struct sbx_docker_pull {
+	const char *image;  /* borrowed */
+	sbx_progress_fn fn; /* may be NULL */
+	void *arg;
+	char *digest; /* from "Digest: sha256:...", or NULL; the caller frees */
+} sbx_docker_pull;
+
+/*
+ * sbx_docker_pull_message: one object of the engine's pull stream (arg: a
+ * sbx_docker_pull): a layer's message (id, status, progressDetail's current
+ * and total) becomes a SBX_PULL_LAYER event; "Digest: ..." is kept in
+ * p->digest; the rest (the tag's "Pulling from", "Status:", errors, which
+ * the transport reports) is no event.
+ */
+void sbx_docker_pull_message(json_object *msg, void *arg);
 
 /*
  * sbx_docker_commit: commit container id to repo:tag; *image gets the image
@@ -107,6 +126,13 @@ int sbx_docker_commit(char **image, sbx_engine *e, const char *id, const char *r
 
 /* sbx_docker_image_user: the image's own user (Config.User; "" for root). Caller frees *user. */
 int sbx_docker_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err);
+
+/*
+ * sbx_docker_sessions: the exec sessions running in the container id (its
+ * ExecIDs, each inspected: those still running), as "entrypoint args...";
+ * *out NULL-terminated, NULL when none.
+ */
+int sbx_docker_sessions(char ***out, sbx_engine *e, const char *id, sbx_error **err);
 
 /*
  * sbx_docker_exec: run argv in the running container id as user, wait for it,

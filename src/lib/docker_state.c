@@ -654,8 +654,16 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	}
 	add_guards(mounts, &guards, c, facts);
 	sbx_strv_free(guards.v);
-	if (spec->docker_socket && facts->docker_socket)
+	if (spec->docker_socket && facts->docker_socket) {
 		add_mount(mounts, "bind", facts->docker_socket, "/var/run/docker.sock", false);
+		/* The socket's group for whichever user runs inside: it may use the socket. */
+		if (facts->docker_socket_group) {
+			json_object *groups = json_object_new_array();
+			json_object_array_add(groups,
+					      json_object_new_string(facts->docker_socket_group));
+			json_object_object_add(host, "GroupAdd", groups);
+		}
+	}
 	if (facts->credentials_volume && spec->agent->credentials_dir)
 		add_mount(mounts, "volume", facts->credentials_volume, spec->agent->credentials_dir,
 			  false);
@@ -701,31 +709,58 @@ int sbx_docker_update(sbx_engine *e, const char *id, const sbx_resources *r, sbx
 	return rc;
 }
 
-typedef struct progress {
-	void (*fn)(const char *line, void *arg);
-	void *arg;
-} progress;
-
-static void on_pull_message(json_object *msg, void *arg)
+/* A number of progressDetail (current, total): a non-negative integer, else 0. */
+static int64_t detail_bytes(json_object *detail, const char *key)
 {
-	progress *p = arg;
-	const char *status = get_string(msg, "status");
-	const char *id = get_string(msg, "id");
-	json_object *detail;
-	/* Per-layer byte counts would flood a log; keep the status lines. */
-	if (!status || !p->fn)
-		return;
-	if (json_object_object_get_ex(msg, "progressDetail", &detail) &&
-	    json_object_is_type(detail, json_type_object) && json_object_object_length(detail) > 0)
-		return;
-	_cleanup_free_ char *line = id ? xasprintf("%s: %s", id, status) : xstrdup(status);
-	_cleanup_free_ char *q = sbx_quotes(line);
-	p->fn(q, p->arg);
+	json_object *v;
+	if (!detail || !json_object_object_get_ex(detail, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	int64_t n = json_object_get_int64(v);
+	return n > 0 ? n : 0;
 }
 
-int sbx_docker_ensure_image(sbx_engine *e, const char *image,
-			    void (*on_progress)(const char *line, void *arg), void *arg,
-			    sbx_error **err)
+void sbx_docker_pull_message(json_object *msg, void *arg)
+{
+	sbx_docker_pull *p = arg;
+	if (!json_object_is_type(msg, json_type_object))
+		return;
+	const char *status = get_string(msg, "status");
+	const char *id = get_string(msg, "id");
+	/* The error itself becomes the pull's error (engine.c); here it only ends the block. */
+	if (json_object_object_get_ex(msg, "errorDetail", NULL) ||
+	    json_object_object_get_ex(msg, "error", NULL))
+		return;
+	if (!status)
+		return;
+	if (strncmp(status, "Digest: ", 8) == 0) {
+		free(p->digest);
+		p->digest = xstrdup(status + 8);
+		return;
+	}
+	/*
+	 * Only a layer's messages carry a layer: "Pulling from REPO" names the
+	 * tag in its id, and "Status: ..." and the like no id at all.
+	 */
+	if (!id || !*id || strncmp(status, "Pulling from ", 13) == 0 || !p->fn)
+		return;
+	json_object *detail = NULL;
+	json_object_object_get_ex(msg, "progressDetail", &detail);
+	if (detail && !json_object_is_type(detail, json_type_object))
+		detail = NULL;
+	sbx_pull_event ev = {
+	    .kind = SBX_PULL_LAYER,
+	    .image = p->image,
+	    .id = id,
+	    .status = status,
+	    .current = detail_bytes(detail, "current"),
+	    .total = detail_bytes(detail, "total"),
+	};
+	p->fn(&ev, p->arg);
+}
+
+int sbx_docker_ensure_image(sbx_engine *e, const char *image, sbx_progress_fn on_progress,
+			    void *arg, sbx_error **err)
 {
 	_cleanup_free_ char *eimg = sbx_engine_escape(image);
 	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
@@ -740,15 +775,25 @@ int sbx_docker_ensure_image(sbx_engine *e, const char *image,
 		return rc;
 	}
 	sbx_error_free(local);
+	sbx_docker_pull p = {image, on_progress, arg, NULL};
+	sbx_pull_event ev = {.kind = SBX_PULL_START, .image = image};
+	if (on_progress)
+		on_progress(&ev, arg);
 	/* fromImage takes the whole reference; the engine splits name, tag and digest. */
 	_cleanup_free_ char *pull = xasprintf("/images/create?fromImage=%s", eimg);
-	progress p = {on_progress, arg};
-	rc = sbx_engine_call_stream(e, "POST", pull, SBX_ENGINE_TIMEOUT_LONG, on_pull_message, &p,
-				    err);
+	rc = sbx_engine_call_stream(e, "POST", pull, SBX_ENGINE_TIMEOUT_LONG,
+				    sbx_docker_pull_message, &p, err);
 	if (rc < 0) {
 		_cleanup_free_ char *q = sbx_quotes(image);
 		sbx_error_wrap(err, "pulling image %s", q);
+		ev =
+		    (sbx_pull_event){.kind = SBX_PULL_ERROR, .image = image, .status = (*err)->msg};
+	} else {
+		ev = (sbx_pull_event){.kind = SBX_PULL_DONE, .image = image, .digest = p.digest};
 	}
+	if (on_progress)
+		on_progress(&ev, arg);
+	free(p.digest);
 	return rc;
 }
 
@@ -896,5 +941,66 @@ int sbx_docker_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_wo
 	}
 	*out = v;
 	*n = len;
+	return 0;
+}
+
+int sbx_docker_sessions(char ***out, sbx_engine *e, const char *id, sbx_error **err)
+{
+	*out = NULL;
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", eid);
+	json_object *c = NULL, *ids;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &c, NULL, err);
+	if (rc < 0)
+		return rc;
+	/* The engine drops an exec from ExecIDs when it ends: these are live or about to be. */
+	if (!json_object_object_get_ex(c, "ExecIDs", &ids) ||
+	    !json_object_is_type(ids, json_type_array)) {
+		json_object_put(c);
+		return 0;
+	}
+	size_t n = json_object_array_length(ids), k = 0;
+	char **v = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *xid = json_object_get_string(json_object_array_get_idx(ids, i));
+		if (!xid)
+			continue;
+		_cleanup_free_ char *ex = sbx_engine_escape(xid);
+		_cleanup_free_ char *ipath = xasprintf("/exec/%s/json", ex);
+		json_object *x = NULL, *running, *proc, *v1;
+		if ((rc = sbx_engine_call(e, "GET", ipath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &x, NULL,
+					  err)) < 0) {
+			if (rc == SBX_ENOTFOUND) { /* ended between the two requests */
+				sbx_error_free(*err);
+				*err = NULL;
+				rc = 0;
+			}
+			continue;
+		}
+		if (json_object_object_get_ex(x, "Running", &running) &&
+		    json_object_get_boolean(running) &&
+		    json_object_object_get_ex(x, "ProcessConfig", &proc)) {
+			sbx_buf cmd = SBX_BUF_INIT;
+			const char *s;
+			if (json_object_object_get_ex(proc, "entrypoint", &v1) &&
+			    (s = json_object_get_string(v1)))
+				sbx_buf_adds(&cmd, s);
+			json_object *args;
+			if (json_object_object_get_ex(proc, "arguments", &args) &&
+			    json_object_is_type(args, json_type_array))
+				for (size_t j = 0; j < json_object_array_length(args); j++)
+					if ((s = json_object_get_string(
+						 json_object_array_get_idx(args, j))))
+						sbx_buf_addf(&cmd, " %s", s);
+			v[k++] = sbx_buf_detach(&cmd);
+		}
+		json_object_put(x);
+	}
+	json_object_put(c);
+	if (rc < 0 || k == 0) {
+		sbx_strv_free(v);
+		return rc;
+	}
+	*out = v;
 	return 0;
 }

@@ -36,6 +36,7 @@ typedef enum sbx_field_id {
 	SBX_F_COMMAND,
 	SBX_F_CREDENTIALS,
 	SBX_F_DOCKER_SOCKET,
+	SBX_F_DOCKER_SOCKET_GROUP, /* the socket's group id on the host, for the user inside */
 	SBX_F_ENV, /* a family: env.NAME */
 	SBX_F_GIT, /* a family: git.author_name, ... (sbx_git_field) */
 	SBX_F_IMAGE,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "allow.h"
@@ -490,6 +491,15 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 			goto fail;
 		}
 		d->docker_socket = xstrdup(engine_socket);
+		/*
+		 * The socket's group goes to the user inside (HostConfig.GroupAdd),
+		 * so that a user other than root can use the socket as the host's
+		 * docker group does. Not known (no socket yet: validate without an
+		 * engine), no group: root alone can use it.
+		 */
+		struct stat st;
+		if (stat(engine_socket, &st) == 0)
+			d->docker_socket_group = xasprintf("%u", (unsigned)st.st_gid);
 	}
 
 	d->owner = xasprintf("%u:%u", d->ws.uid, d->ws.gid);
@@ -510,6 +520,7 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 	    .credentials_volume = d->credentials_volume,
 	    .tokens_volume = d->tokens_volume,
 	    .docker_socket = d->docker_socket,
+	    .docker_socket_group = d->docker_socket_group,
 	};
 	sbx_spec_fields(spec, &d->facts, &d->fields);
 	d->warnings = warn.len ? sbx_buf_detach(&warn) : NULL;
@@ -542,6 +553,7 @@ void sbx_desired_release(sbx_desired *d)
 	free(d->credentials_volume);
 	free(d->tokens_volume);
 	free(d->docker_socket);
+	free(d->docker_socket_group);
 	free(d->owner);
 	free(d->config_hash);
 	sbx_fields_release(&d->fields);

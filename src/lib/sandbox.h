@@ -25,6 +25,7 @@ typedef struct sbx_desired {
 	char *credentials_volume;
 	char *tokens_volume;
 	char *docker_socket;
+	char *docker_socket_group; /* its gid, for the user inside; NULL: not known */
 	char *owner; /* "uid:gid" */
 	sbx_host_facts facts;
 	sbx_fields fields;

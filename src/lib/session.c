@@ -25,8 +25,12 @@ struct sbx_session {
 	sbx_plan *plan;
 	int lock_fd; /* -1: not locked */
 	bool gate;   /* opened to apply, and through the trust gate and the lock */
+	char **busy; /* the sessions a stop of the plan would end (NULL: none) */
+	bool stop_ok; /* the caller consents to ending them */
 	sbx_line_fn warn;
 	void *arg;
+	sbx_progress_fn progress;
+	void *progress_arg;
 };
 
 static void warn(const sbx_session *p, const char *fmt, ...) SBX_PRINTF(2, 3);
@@ -142,6 +146,17 @@ static int check_limits(const sbx_session *p, sbx_error **err)
 		host.pid_max = sbx_host_pid_max();
 	sbx_backend_info_release(&info);
 	return sbx_check_limits(spec, p->cfg->path, &host, err);
+}
+
+/* The busy sessions for a message: each quoted, "; " between. Caller frees. */
+static char *busy_list(const sbx_session *p)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	for (size_t i = 0; p->busy && p->busy[i]; i++) {
+		_cleanup_free_ char *q = sbx_quotes(p->busy[i]);
+		sbx_buf_addf(&b, "%s%s", i ? "; " : "", q);
+	}
+	return sbx_buf_detach(&b);
 }
 
 /*
@@ -386,6 +401,19 @@ static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **e
 	}
 	if ((rc = check_limits(p, err)) < 0)
 		return rc;
+	/*
+	 * A recreate stops the running sandbox, and with it every exec
+	 * session in it (an agent at work): which ones, asked only then.
+	 */
+	if (p->actual.exists && p->actual.running &&
+	    sbx_plan_action(p->plan, SBX_ACTION_RECREATE) &&
+	    (rc = p->backend->sessions(p->backend, &p->busy, p->actual.id, err)) < 0)
+		return rc;
+	if (p->busy && !lock) {
+		_cleanup_free_ char *list = busy_list(p);
+		_cleanup_free_ char *qn = sbx_quotes(p->actual.name);
+		warn(p, "warning: apply would stop %s and end its running sessions: %s", qn, list);
+	}
 	p->gate = lock; /* trusted, locked, recovered: this session may apply */
 	if (!lock && sbx_plan_changed_while_running(p->plan, &p->actual, p->desired.config_hash)) {
 		/*
@@ -410,6 +438,8 @@ int sbx_session_open(sbx_session **out, const sbx_session_opts *o, sbx_error **e
 	s->lock_fd = -1;
 	s->warn = o->warn;
 	s->arg = o->arg;
+	s->progress = o->progress;
+	s->progress_arg = o->progress_arg;
 	int rc = open_session(s, o, err);
 	if (rc < 0) {
 		sbx_session_free(s);
@@ -425,7 +455,26 @@ int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **e
 		return sbx_error_set(err, SBX_EPOLICY,
 				     "this session was opened to plan, not to apply: open one "
 				     "with SBX_INTENT_APPLY (trust and the lock are checked there)");
-	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, err);
+	if (s->busy && !s->stop_ok) {
+		_cleanup_free_ char *list = busy_list(s);
+		_cleanup_free_ char *qn = sbx_quotes(s->actual.name);
+		return sbx_error_set(err, SBX_EPOLICY,
+				     "applying would stop %s and end its running sessions (%s): "
+				     "finish them first, or confirm (sbx apply --yes)",
+				     qn, list);
+	}
+	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, s->progress,
+			 s->progress_arg, err);
+}
+
+const char *const *sbx_session_busy(const sbx_session *s)
+{
+	return (const char *const *)s->busy;
+}
+
+void sbx_session_allow_stop(sbx_session *s)
+{
+	s->stop_ok = true;
 }
 
 const sbx_plan *sbx_session_plan(const sbx_session *s)
@@ -458,6 +507,7 @@ void sbx_session_free(sbx_session *s)
 	if (s->own_backend)
 		sbx_backend_free(s->backend);
 	sbx_config_free(s->cfg);
+	sbx_strv_free(s->busy);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	free(s);

@@ -45,6 +45,8 @@ typedef struct sbx_session_opts {
 	sbx_backend *backend; /* borrowed; NULL: the docker backend of DOCKER_HOST */
 	sbx_line_fn warn;     /* warnings, one line each (NULL: dropped) */
 	void *arg;
+	sbx_progress_fn progress; /* an image's pull at apply (backend.h); NULL: not shown */
+	void *progress_arg;
 } sbx_session_opts;
 
 typedef struct sbx_session sbx_session;
@@ -62,6 +64,16 @@ int sbx_session_open(sbx_session **out, const sbx_session_opts *o, sbx_error **e
  * was opened to plan only.
  */
 int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **err);
+
+/*
+ * sbx_session_busy: the exec sessions (their commands) running in the
+ * sandbox that the plan would stop (a recreate), NULL-terminated; NULL when
+ * none. sbx_session_apply refuses (SBX_EPOLICY) to end them until the
+ * caller says the user agreed: sbx_session_allow_stop. A session opened to
+ * plan warns of them.
+ */
+const char *const *sbx_session_busy(const sbx_session *s);
+void sbx_session_allow_stop(sbx_session *s);
 
 const sbx_plan *sbx_session_plan(const sbx_session *s);
 const sbx_desired *sbx_session_desired(const sbx_session *s);

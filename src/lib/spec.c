@@ -214,6 +214,10 @@ void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fiel
 	}
 	sbx_fields_set(out, sbx_field_path(SBX_F_DOCKER_SOCKET),
 		       sbx_value_socket(spec->docker_socket ? facts->docker_socket : NULL), false);
+	/* Fixed at create (the user's groups), and the host's: a new group is a new sandbox. */
+	if (spec->docker_socket && facts->docker_socket && facts->docker_socket_group)
+		sbx_fields_set(out, sbx_field_path(SBX_F_DOCKER_SOCKET_GROUP),
+			       facts->docker_socket_group, false);
 	for (size_t i = 0; i < spec->mounts_len; i++) {
 		const sbx_mount *m = &spec->mounts[i];
 		const char *src = facts->mount_sources ? facts->mount_sources[i] : m->source;

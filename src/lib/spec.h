@@ -159,6 +159,7 @@ typedef struct sbx_host_facts {
 	const char *credentials_volume; /* the workspace's own; NULL when credentials: none */
 	const char *tokens_volume;	/* the agent's shared login files; NULL: none shared */
 	const char *docker_socket;	/* host path of the engine socket, when asked for */
+	const char *docker_socket_group; /* its group id on the host ("998"); NULL: not known */
 	const char *config;		/* sandbox.yaml, mounted read-only over itself; or NULL */
 	const char *owner;		/* "uid:gid" owning the workspace, or NULL */
 } sbx_host_facts;

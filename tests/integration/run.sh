@@ -39,8 +39,10 @@ cleanup() {
 				;;
 			esac
 		done
-		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" >/dev/null 2>&1
+		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" ${PULL_IMAGE:+"$PULL_IMAGE"} \
+			${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base"} >/dev/null 2>&1
 	fi
+	[ -z "${REG_PID:-}" ] || kill "$REG_PID" 2>/dev/null
 	engine_down "$T/engine"
 	rm -rf "$T" 2>/dev/null
 }
@@ -835,6 +837,26 @@ run 0 "$SBX" -C "$W" inspect --json &&
 	jq -e --arg w "$W" '.workspace == $w and .running and .spec["env.FOO"] == "two"' "$OUT" >/dev/null
 EOF
 
+t "a recreate that would end running sessions asks: refused without a yes (exit 3, nothing touched), done with --yes or y on a terminal" <<'EOF'
+WB="$T/ws-busy" && workspace "$WB" &&
+	run 0 "$SBX" -C "$WB" apply && id0=$(containers_of "$WB") &&
+	docker exec -d "$id0" sleep 300 &&
+	printf 'env: {STAGE: one}\n' >>"$WB/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WB" diff && err_has "apply would stop" && err_has "'sleep 300'" &&
+	run 3 "$SBX" -C "$WB" apply </dev/null && err_has "end its running sessions ('sleep 300')" &&
+	err_has "sbx apply --yes" &&
+	eq "$(containers_of "$WB")" "$id0" "the sandbox after a refusal" &&
+	eq "$(ins "$id0" '{{.State.Running}}')" true "still running" &&
+	printf 'n\n' | TERM=xterm run 3 script -qec "'$SBX' -C '$WB' apply" /dev/null &&
+	out_has "End them? \\[y/N\\]" && eq "$(containers_of "$WB")" "$id0" "the sandbox after a no" &&
+	printf 'y\n' | TERM=xterm run 0 script -qec "'$SBX' -C '$WB' apply" /dev/null &&
+	id1=$(containers_of "$WB") && [ "$id1" != "$id0" ] &&
+	docker exec -d "$id1" sleep 300 &&
+	sed -i 's/STAGE: one/STAGE: two/' "$WB/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WB" apply --yes </dev/null && [ "$(containers_of "$WB")" != "$id1" ] &&
+	run 0 "$SBX" -C "$WB" rm
+EOF
+
 t "stop stops it; apply starts it again" <<'EOF'
 run 0 "$SBX" -C "$W" stop && eq "$(ins "$id" '{{.State.Running}}')" false "running" &&
 	run 0 "$SBX" -C "$W" apply && eq "$(ins "$id" '{{.State.Running}}')" true "running"
@@ -926,6 +948,29 @@ t "the kept capabilities are enough to install packages with sudo (Debian image,
 	eq "$(docker exec "$idd" sh -c 'grep ^CapEff /proc/self/status | cut -f2')" 0000000000000000 "the agent's own capabilities"
 EOF
 
+# The Debian image's user is agent (not root); perl-base speaks over a unix socket.
+t "docker_socket: the sandbox's user, not root, talks to the engine through the socket (its group added)" <<'EOF'
+{ docker image inspect "$IMAGE-debian" >/dev/null 2>&1 || sbx_debian_image "$IMAGE-debian" >"$T/debian.log" 2>&1 ||
+	fail "cannot make the Debian image: $(tail -3 "$T/debian.log")"; } &&
+	mkdir -p "$T/ws-socket-user" &&
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\ngit_identity: false\ndocker_socket: true\n' \
+		"$IMAGE-debian" >"$T/ws-socket-user/sandbox.yaml" &&
+	run 0 "$SBX" -C "$T/ws-socket-user" trust --yes && run 0 "$SBX" -C "$T/ws-socket-user" apply &&
+	gid=$(stat -L -c %g "$SOCK_REAL") && out_has "+ docker_socket.group = '$gid'" &&
+	ids=$(containers_of "$T/ws-socket-user") &&
+	eq "$(ins "$ids" '{{json .HostConfig.GroupAdd}}')" "[\"$gid\"]" "GroupAdd" &&
+	{ [ "$(docker exec "$ids" id -u)" != 0 ] || fail "the sandbox's user is root"; } &&
+	{ docker exec "$ids" id -G | tr ' ' '\n' | grep -qx "$gid" || fail "$gid is not among $(docker exec "$ids" id -G)"; } &&
+	docker exec "$ids" test -r /var/run/docker.sock && docker exec "$ids" test -w /var/run/docker.sock &&
+	ping=$(docker exec "$ids" perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Peer => "/var/run/docker.sock") or die "connect: $!\n";
+		print $s "GET /_ping HTTP/1.0\r\nHost: engine\r\n\r\n";
+		local $/; my $r = <$s>; $r =~ s/\r//g; print $r;') &&
+	{ printf '%s\n' "$ping" | grep -q '^HTTP/1\.[01] 200' || fail "the engine's answer: $ping"; } &&
+	{ printf '%s\n' "$ping" | tail -n 1 | grep -qx OK || fail "no OK from /_ping: $ping"; } &&
+	run 0 "$SBX" -C "$T/ws-socket-user" inspect && out_has "docker_socket.group"
+EOF
+
 # pid_max is the kernel's, and since Linux 6.14 its pid namespace's: where it is
 # already the most a file may ask (4194304, as in a new pid namespace), no pids
 # value is over it, and the check holds for cpus and memory (the unit test
@@ -964,6 +1009,85 @@ workspace "$T/ws-noimg" && sed -i "s|image: .*|image: 127.0.0.1:9/sbx-none/nothi
 	err_has "/images/create: .*127\.0\.0\.1:9.*'$" &&
 	{ ! grep -q ": ''$" "$ERR" || fail "an empty message"; } &&
 	eq "$(count_of "$T/ws-noimg")" 0 "containers"
+EOF
+
+# ---- pulls, from a registry of the test's own ----
+# reg_up: Debian's docker-registry on 127.0.0.1 at a free port, with its own
+# config and storage under $T (never the system's service), stopped by cleanup;
+# REG is its host:port. The engine pulls from 127.0.0.1 without TLS by default,
+# and a private dockerd shares this network namespace.
+REG_PID=""
+reg_up() {
+	command -v docker-registry >/dev/null 2>&1 || fail "docker-registry is missing (make deps)" || return 1
+	REG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') &&
+		mkdir -p "$T/registry/data" &&
+		printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+			"$T/registry/data" "$REG_PORT" >"$T/registry/config.yml" || return 1
+	docker-registry serve "$T/registry/config.yml" >"$T/registry/log" 2>&1 &
+	REG_PID=$!
+	REG="127.0.0.1:$REG_PORT"
+	python3 - "$REG_PORT" <<'PY' || { fail "the registry did not come up: $(tail -3 "$T/registry/log")"; return 1; }
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%s/v2/" % sys.argv[1], timeout=1)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
+# The image the test pulls: two layers of its own (the busybox root with a
+# random file, and another random file on top), pushed to the registry and
+# then removed here, so that the engine has none of it.
+WPL="$T/ws-pull"
+pull_image() {
+	PULL_SRC="sbx-it/pull-src:$(basename "$T" | tr 'A-Z.' 'a-z-')" &&
+		PULL_IMAGE="$REG/sbx-test/pull:1" &&
+		mkdir -p "$T/pull" && sh "$ROOT/contrib/busybox-rootfs.sh" "$T/pull/root" sh sleep cat &&
+		head -c 1500000 /dev/urandom >"$T/pull/root/blob1" && head -c 3000000 /dev/urandom >"$T/pull/blob2" &&
+		tar -C "$T/pull/root" -c . | docker import - "$PULL_SRC-base" >/dev/null &&
+		_c=$(docker create "$PULL_SRC-base" sh) && docker cp "$T/pull/blob2" "$_c:/blob2" &&
+		docker commit "$_c" "$PULL_SRC" >/dev/null && docker rm "$_c" >/dev/null &&
+		docker tag "$PULL_SRC" "$PULL_IMAGE" && docker push "$PULL_IMAGE" >"$T/pull/push.log" 2>&1 &&
+		docker rmi "$PULL_IMAGE" "$PULL_SRC" "$PULL_SRC-base" >/dev/null &&
+		{ ! docker image inspect "$PULL_IMAGE" >/dev/null 2>&1 || fail "the image is still here"; }
+}
+ESC=$(printf '\033')
+
+t "a missing image is pulled from a registry: quiet lines on a pipe, then the sandbox runs from it" <<'EOF'
+reg_up && pull_image && workspace "$WPL" "git_identity: false" && sed -i "s|^image: .*|image: $PULL_IMAGE|" "$WPL/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WPL" apply &&
+	eq "$(sed -n 1p "$ERR")" "  pulling '$PULL_IMAGE'" "the first line" &&
+	eq "$(grep -c '^  [0-9a-f]\{12\}: Pull complete$' "$ERR")" 2 "one line per layer, when complete" &&
+	digest=$(docker image inspect -f '{{index .RepoDigests 0}}' "$PULL_IMAGE") &&
+	eq "$(sed -n '$p' "$ERR")" "  pulled '$PULL_IMAGE' (${digest#*@})" "the last line" &&
+	eq "$(wc -l <"$ERR")" 4 "lines on stderr" &&
+	{ ! grep -q "$ESC" "$ERR" || fail "an escape sequence on a pipe"; } &&
+	id=$(containers_of "$WPL") && eq "$(ins "$id" '{{.State.Running}}')" true "running" &&
+	eq "$(ins "$id" '{{.Config.Image}}')" "$PULL_IMAGE" "its image"
+EOF
+
+t "on a terminal the pull is one block redrawn in place, not a line per message" <<'EOF'
+run 0 "$SBX" -C "$WPL" rm && docker rmi "$PULL_IMAGE" >/dev/null &&
+	run 0 env TERM=xterm script -qec "'$SBX' -C '$WPL' apply >/dev/null" /dev/null &&
+	out_has "pulling '$PULL_IMAGE'" && out_has "pulled '$PULL_IMAGE' (sha256:" &&
+	ups=$(grep -o "$ESC\[[0-9]*A" "$OUT" | wc -l) && downs=$(grep -o "$ESC\[[0-9]*B" "$OUT" | wc -l) &&
+	{ [ "$ups" -ge 2 ] || fail "$ups cursor-up sequences"; } && eq "$downs" "$ups" "cursor-down sequences" &&
+	msgs=$(grep -o ': \(Pulling fs layer\|Waiting\|Downloading\|Verifying Checksum\|Download complete\|Extracting\|Pull complete\)' "$OUT" | wc -l) &&
+	{ [ "$msgs" -gt "$(grep -c '' "$OUT")" ] || fail "$msgs layer messages on $(grep -c '' "$OUT") lines"; } &&
+	eq "$(grep -c '^  [0-9a-f]\{12\}: ' "$OUT")" 2 "the block's lines, one per layer" &&
+	eq "$(ins "$(containers_of "$WPL")" '{{.State.Running}}')" true "running" &&
+	docker image inspect "$PULL_IMAGE" >/dev/null
+EOF
+
+t "pull: a tag the registry lacks: the engine's message, exit 1, nothing created" <<'EOF'
+workspace "$T/ws-pull-none" "git_identity: false" && sed -i "s|^image: .*|image: $REG/sbx-test/pull:nope|" "$T/ws-pull-none/sandbox.yaml" &&
+	run 1 "$SBX" -C "$T/ws-pull-none" apply &&
+	err_has "^  pulling '$REG/sbx-test/pull:nope'$" &&
+	err_has "^sbx: pulling image '$REG/sbx-test/pull:nope': engine: POST /images/create: 404: 'manifest for $REG/sbx-test/pull:nope not found: manifest unknown" &&
+	{ ! grep -q "pulled" "$ERR" || fail "said pulled"; } &&
+	eq "$(count_of "$T/ws-pull-none")" 0 "containers"
 EOF
 
 t_done integration

@@ -17,6 +17,7 @@ typedef struct fake_container {
 	bool running;
 	sbx_fields fields;   /* its labels: fixed at create */
 	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
+	char **sessions;      /* the exec sessions running in it (fake_set_sessions) */
 } fake_container;
 
 typedef struct fake_failure {
@@ -234,6 +235,25 @@ static void set_limit(sbx_fields *f, sbx_field_id id, char *value)
 	free(value);
 }
 
+static int f_sessions(sbx_backend *b, char ***out, const char *id, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	fake_container *c = by_ref(fb, id);
+	*out = NULL;
+	ENTER("sessions", c ? c->name : id, NULL);
+	if (!c)
+		return fail(SBX_ENOTFOUND, "sessions", err);
+	if (c->sessions && c->running && c->sessions[0]) {
+		size_t n = 0;
+		while (c->sessions[n])
+			n++;
+		*out = xcalloc(n + 1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			(*out)[i] = xstrdup(c->sessions[i]);
+	}
+	LEAVE("sessions");
+}
+
 static int f_read_resources(sbx_backend *b, sbx_actual *a, sbx_error **err)
 {
 	fake_backend *fb = fb_of(b);
@@ -326,6 +346,7 @@ static void drop(fake_backend *fb, fake_container *c)
 	free(c->workspace);
 	free(c->workspace_id);
 	sbx_fields_release(&c->fields);
+	sbx_strv_free(c->sessions);
 	size_t i = (size_t)(c - fb->c);
 	memmove(&fb->c[i], &fb->c[i + 1], (fb->n - i - 1) * sizeof(*fb->c));
 	fb->n--;
@@ -511,6 +532,7 @@ fake_backend *fake_new(void)
 	    .list = f_list,
 	    .name_holder = f_name_holder,
 	    .read_resources = f_read_resources,
+	    .sessions = f_sessions,
 	    .create = f_create,
 	    .start = f_start,
 	    .stop = f_stop,
@@ -634,4 +656,19 @@ void fake_set_label(fake_backend *fb, const char *name, const char *path, const 
 				       c->fields.v[i].sensitive);
 	sbx_fields_release(&c->fields);
 	c->fields = rest;
+}
+
+void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cmds)
+{
+	fake_container *c = by_ref(fb, name);
+	if (!c)
+		return;
+	sbx_strv_free(c->sessions);
+	c->sessions = NULL;
+	size_t n = 0;
+	while (cmds && cmds[n])
+		n++;
+	c->sessions = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		c->sessions[i] = xstrdup(cmds[i]);
 }

@@ -59,6 +59,11 @@ size_t fake_ncalls(fake_backend *fb);
  */
 void fake_set_label(fake_backend *fb, const char *name, const char *path, const char *value);
 /*
+ * fake_set_sessions: the exec sessions running in the container called
+ * name (NULL-terminated commands; NULL: none), while it runs.
+ */
+void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cmds);
+/*
  * fake_set_exec: what attach does from now on: write output (may be NULL)
  * to the caller's out_fd and give exit_code. It runs nothing; the call is
  * recorded as "attach NAME ARGV..." (a stopped or missing container is

@@ -301,6 +301,7 @@ static void test_recreate(void **state)
 	sbx_error *err = NULL;
 	assert_int_equal(apply(&w, &err), 0);
 	expect_calls(&w, "find\n"
+			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
 			 "create @-sbx-new sbx-snapshot:@\n"
@@ -329,6 +330,7 @@ static void test_rollback_create_new(void **state)
 	sbx_error_free(err);
 	err = NULL;
 	expect_calls(&w, "find\n"
+			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
 			 "create @-sbx-new sbx-snapshot:@\n");
@@ -346,6 +348,7 @@ static void test_rollback_stop_old(void **state)
 	int rc = apply(&w, &err);
 	expect_error(&err, rc, SBX_ERROR, "the previous sandbox is restored");
 	expect_calls(&w, "find\n"
+			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
 			 "create @-sbx-new sbx-snapshot:@\n"
@@ -380,6 +383,7 @@ static void test_rollback_rename_old(void **state)
 	int rc = apply(&w, &err);
 	expect_error(&err, rc, SBX_ECONFLICT, "the previous sandbox is restored");
 	expect_calls(&w, "find\n"
+			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
 			 "create @-sbx-new sbx-snapshot:@\n"
@@ -401,6 +405,7 @@ static void test_rollback_rename_new(void **state)
 	int rc = apply(&w, &err);
 	expect_error(&err, rc, SBX_ECONFLICT, "the previous sandbox is restored");
 	expect_calls(&w, "find\n"
+			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
 			 "create @-sbx-new sbx-snapshot:@\n"
@@ -424,6 +429,7 @@ static void test_rollback_start_new(void **state)
 	int rc = apply(&w, &err);
 	expect_error(&err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
 	expect_calls(&w, "find\n"
+			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
 			 "create @-sbx-new sbx-snapshot:@\n"
@@ -454,7 +460,7 @@ static void test_rollback_fails_then_recovers(void **state)
 	fake_clear_calls(w.fb);
 	/* A lone claimant is no crash to recover from: the plan recreates it under the name. */
 	prepare(&w);
-	expect_calls(&w, "find\nname_holder @\n");
+	expect_calls(&w, "find\nname_holder @\nsessions @-sbx-old\n");
 	assert_string_equal(w.actual->id, old_id);
 	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
 	assert_int_equal(apply(&w, &err), 0);
@@ -856,6 +862,49 @@ static void test_zero_config_home(void **state)
 	world_release(&w);
 }
 
+/* ---- sessions are not ended behind the user's back ---- */
+
+static void test_busy_sessions(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	static const char *const running[] = {"claude --resume", "bash -l", NULL};
+	fake_set_sessions(w.fb, w.d->name, running);
+	prepare(&w);
+	const char *const *busy = sbx_session_busy(w.s);
+	assert_non_null(busy);
+	assert_string_equal(busy[0], "claude --resume");
+	assert_string_equal(busy[1], "bash -l");
+	assert_null(busy[2]);
+	/* Without the user's yes: refused, nothing touched. */
+	fake_clear_calls(w.fb);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EPOLICY, "end its running sessions ('claude --resume'; 'bash -l')");
+	expect_calls(&w, "");
+	expect_restored(&w, old_id);
+	/* diff says so too. */
+	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
+	const sbx_session_opts o = {
+	    .intent = SBX_INTENT_PLAN, .file = path, .backend = w.b, .warn = note, .arg = &w.notes};
+	sbx_session *s = NULL;
+	assert_int_equal(sbx_session_open(&s, &o, &err), 0);
+	assert_non_null(strstr(w.notes.data, "apply would stop"));
+	sbx_session_free(s);
+	/* With it: the recreate runs. */
+	sbx_session_allow_stop(w.s);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	/* The new sandbox has no sessions, and an update in place asks for none. */
+	write_yaml("env: {EDITOR: vi}\nresources: {pids: 512}\n");
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	assert_null(sbx_session_busy(w.s));
+	assert_null(strstr(fake_calls(w.fb), "sessions"));
+	world_release(&w);
+}
+
 /* ---- rm ---- */
 
 static void removed(const char *what, const char *name, sbx_removal r, void *arg)
@@ -998,6 +1047,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_busy_sessions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_config_home, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_sandbox, setup, teardown),

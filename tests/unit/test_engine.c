@@ -4,7 +4,8 @@
  * process) answers /_ping and then the request under test with canned
  * HTTP; the error must carry the engine's own message, escaped, whether it
  * came as an error status with a JSON body, as a line of a 200 stream (a
- * pull), or as plain text.
+ * pull), or as plain text. And a pull's stream as the docker backend hands
+ * it on: progress events in sbx's types, the digest, the error.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/docker.h"
 #include "lib/engine.h"
 #include "lib/util.h"
 #include "tmpdir.h"
@@ -81,8 +83,8 @@ static char *answer(int status, const char *type, const char *body)
 			 status, type, strlen(body), body);
 }
 
-/* A fake engine that answers the ping and then `reply`, once each; its pid. */
-static pid_t fake_engine(const char *reply)
+/* A fake engine that answers the ping and then each of replies (n), once each; its pid. */
+static pid_t fake_engine_n(const char *const *replies, size_t n)
 {
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(l >= 0);
@@ -92,18 +94,21 @@ static pid_t fake_engine(const char *reply)
 	unlink(sock);
 	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(l, 4), 0);
-	_cleanup_free_ char *ping = answer(200, "text/plain", "OK");
+	/* Not on the heap: the child ends with _exit, and leaves nothing there. */
+	static const char ping[] =
+	    "HTTP/1.1 200 X\r\nApi-Version: 1.41\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 2\r\nConnection: close\r\n\r\nOK";
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		const char *replies[] = {ping, reply};
-		for (size_t i = 0; i < 2; i++) {
+		for (size_t i = 0; i <= n; i++) {
+			const char *r = i == 0 ? ping : replies[i - 1];
 			int c = accept(l, NULL, NULL);
 			if (c < 0)
 				_exit(1);
 			if (read_request(c)) {
-				size_t n = strlen(replies[i]);
-				if (write(c, replies[i], n) != (ssize_t)n)
+				size_t len = strlen(r);
+				if (write(c, r, len) != (ssize_t)len)
 					_exit(1);
 			}
 			close(c);
@@ -112,6 +117,11 @@ static pid_t fake_engine(const char *reply)
 	}
 	close(l);
 	return pid;
+}
+
+static pid_t fake_engine(const char *reply)
+{
+	return fake_engine_n(&reply, 1);
 }
 
 static void reap(pid_t pid)
@@ -244,6 +254,149 @@ static void test_no_message(void **state)
 	sbx_error_free(err);
 }
 
+/* What a pull's progress callback heard, one line an event. */
+static void record(const sbx_pull_event *ev, void *arg)
+{
+	sbx_buf *b = arg;
+	switch (ev->kind) {
+	case SBX_PULL_START:
+		sbx_buf_addf(b, "start %s\n", ev->image);
+		break;
+	case SBX_PULL_LAYER:
+		sbx_buf_addf(b, "layer %s %s %lld/%lld\n", ev->id, ev->status,
+			     (long long)ev->current, (long long)ev->total);
+		break;
+	case SBX_PULL_DONE:
+		sbx_buf_addf(b, "done %s %s\n", ev->image, ev->digest ? ev->digest : "(none)");
+		break;
+	case SBX_PULL_ERROR:
+		sbx_buf_addf(b, "error %s %s\n", ev->image, ev->status);
+		break;
+	}
+}
+
+/*
+ * The stream's objects as events: a layer's status with its byte counts,
+ * the digest kept; the tag's "Pulling from", the closing "Status:", errors
+ * and whatever is not an object of strings and numbers are no events, and
+ * counts that are not non-negative integers are 0 (not known).
+ */
+static void test_pull_messages_decoded(void **state)
+{
+	(void)state;
+	static const char *const stream[] = {
+	    "{\"status\":\"Pulling from sbx-test/pull\",\"id\":\"1\"}",
+	    "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"2799b9a2ba6c\"}",
+	    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":36445,\"total\":1064729},"
+	    "\"progress\":\"[=>   ]  36.45kB/1.065MB\",\"id\":\"2799b9a2ba6c\"}",
+	    "{\"status\":\"Extracting\",\"progressDetail\":{\"current\":-5,\"total\":\"big\"},"
+	    "\"id\":\"2799b9a2ba6c\"}",
+	    "{\"status\":\"Downloading\",\"progressDetail\":[1],\"id\":\"x\\u001b[2J\"}",
+	    "{\"status\":\"Pull complete\",\"progressDetail\":{},\"id\":\"2799b9a2ba6c\"}",
+	    "{\"status\":\"Digest: sha256:44bf\"}",
+	    "{\"status\":\"Status: Downloaded newer image for 127.0.0.1:5000/sbx-test/pull:1\"}",
+	    "{\"errorDetail\":{\"message\":\"boom\"},\"error\":\"boom\",\"id\":\"2799b9a2ba6c\"}",
+	    "{\"status\":5,\"id\":\"2799b9a2ba6c\"}",
+	    "{\"status\":\"Waiting\",\"id\":7}",
+	    "{\"status\":\"Waiting\",\"id\":\"\"}",
+	    "[\"status\",\"id\"]",
+	    "\"Downloading\"",
+	};
+	sbx_buf got = SBX_BUF_INIT;
+	sbx_docker_pull p = {"127.0.0.1:5000/sbx-test/pull:1", record, &got, NULL};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(stream); i++) {
+		json_object *msg = json_tokener_parse(stream[i]);
+		assert_non_null(msg);
+		sbx_docker_pull_message(msg, &p);
+		json_object_put(msg);
+	}
+	assert_string_equal(got.data, "layer 2799b9a2ba6c Pulling fs layer 0/0\n"
+				      "layer 2799b9a2ba6c Downloading 36445/1064729\n"
+				      "layer 2799b9a2ba6c Extracting 0/0\n"
+				      "layer x\033[2J Downloading 0/0\n"
+				      "layer 2799b9a2ba6c Pull complete 0/0\n");
+	assert_string_equal(p.digest, "sha256:44bf");
+	free(p.digest);
+	sbx_buf_release(&got);
+}
+
+/* Run sbx_docker_ensure_image on the fake engine's answers; what the callback heard. */
+static int ensure(const char *const *replies, size_t n, sbx_buf *got, sbx_error **err)
+{
+	pid_t pid = fake_engine_n(replies, n);
+	_cleanup_free_ char *host = xasprintf("unix://%s", sock);
+	sbx_engine *e = NULL;
+	int rc = sbx_engine_open(&e, host, err);
+	if (rc == 0)
+		rc = sbx_docker_ensure_image(e, "reg.example/x:1", record, got, err);
+	sbx_engine_free(e);
+	reap(pid);
+	return rc;
+}
+
+/* A missing image is pulled: start, the layers, then done with the stream's digest. */
+static void test_pull_events(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *missing =
+	    answer(404, "application/json", "{\"message\":\"No such image: reg.example/x:1\"}");
+	_cleanup_free_ char *pull = answer(
+	    200, "application/json",
+	    "{\"status\":\"Pulling from x\",\"id\":\"1\"}\r\n"
+	    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":5,\"total\":10},"
+	    "\"id\":\"abc\"}\r\n"
+	    "{\"status\":\"Pull complete\",\"progressDetail\":{},\"id\":\"abc\"}\r\n"
+	    "{\"status\":\"Digest: sha256:0123\"}\r\n"
+	    "{\"status\":\"Status: Downloaded newer image for reg.example/x:1\"}\r\n");
+	const char *replies[] = {missing, pull};
+	sbx_buf got = SBX_BUF_INIT;
+	sbx_error *err = NULL;
+	assert_int_equal(ensure(replies, 2, &got, &err), 0);
+	assert_null(err);
+	assert_string_equal(got.data, "start reg.example/x:1\n"
+				      "layer abc Downloading 5/10\n"
+				      "layer abc Pull complete 0/0\n"
+				      "done reg.example/x:1 sha256:0123\n");
+	sbx_buf_release(&got);
+}
+
+/* A pull that fails mid-stream: the error event carries the error returned. */
+static void test_pull_error_event(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *missing = answer(404, "application/json", "{\"message\":\"no\"}");
+	_cleanup_free_ char *pull = answer(
+	    200, "application/json",
+	    "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"abc\"}\r\n"
+	    "{\"errorDetail\":{\"message\":\"manifest unknown\"},\"error\":\"manifest "
+	    "unknown\"}\r\n");
+	const char *replies[] = {missing, pull};
+	sbx_buf got = SBX_BUF_INIT;
+	sbx_error *err = NULL;
+	assert_int_equal(ensure(replies, 2, &got, &err), SBX_ERROR);
+	has(err, "pulling image 'reg.example/x:1': engine: POST /images/create: 'manifest unknown'");
+	_cleanup_free_ char *want = xasprintf("start reg.example/x:1\n"
+					      "layer abc Pulling fs layer 0/0\n"
+					      "error reg.example/x:1 %s\n",
+					      err->msg);
+	assert_string_equal(got.data, want);
+	sbx_error_free(err);
+	sbx_buf_release(&got);
+}
+
+/* An image that is there: no pull, no event. */
+static void test_present_image_no_events(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *present = answer(200, "application/json", "{\"Id\":\"sha256:1\"}");
+	const char *replies[] = {present};
+	sbx_buf got = SBX_BUF_INIT;
+	sbx_error *err = NULL;
+	assert_int_equal(ensure(replies, 1, &got, &err), 0);
+	assert_int_equal(got.len, 0);
+	sbx_buf_release(&got);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -254,6 +407,10 @@ int main(void)
 	    cmocka_unit_test(test_message_escaped),
 	    cmocka_unit_test(test_plain_text),
 	    cmocka_unit_test(test_no_message),
+	    cmocka_unit_test(test_pull_messages_decoded),
+	    cmocka_unit_test(test_pull_events),
+	    cmocka_unit_test(test_pull_error_event),
+	    cmocka_unit_test(test_present_image_no_events),
 	};
 	return cmocka_run_group_tests_name("engine", tests, setup, teardown);
 }

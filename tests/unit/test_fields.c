@@ -44,6 +44,8 @@ static const struct row {
      SBX_EFFECT_RECREATE, "workspace (volume w at /h)", "shared (volume v at /h)", "shared"},
     {SBX_F_DOCKER_SOCKET, "docker_socket", "docker_socket", SBX_TYPE_SOCKET, SBX_COMPARE_TEXT,
      SBX_EFFECT_RECREATE, "false", "/var/run/docker.sock", "false"},
+    {SBX_F_DOCKER_SOCKET_GROUP, "docker_socket.group", "docker_socket.group", SBX_TYPE_TEXT,
+     SBX_COMPARE_TEXT, SBX_EFFECT_RECREATE, NULL, NULL, NULL},
     {SBX_F_ENV, "env.", "env.HOME", SBX_TYPE_TEXT, SBX_COMPARE_TEXT, SBX_EFFECT_RECREATE, NULL,
      NULL, NULL},
     {SBX_F_GIT, "git.", "git.author_name", SBX_TYPE_TEXT, SBX_COMPARE_TEXT, SBX_EFFECT_RECREATE,

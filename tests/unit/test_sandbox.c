@@ -399,6 +399,41 @@ static void test_check_host_codes(void **state)
 	sbx_config_free(cfg);
 }
 
+/*
+ * docker_socket: the engine socket's group on the host is in the canonical
+ * form (the user inside gets it at create); a socket that is not there (a
+ * validate with no engine up) has none, and no error.
+ */
+static void test_socket_group(void **state)
+{
+	(void)state;
+	sh("cd '%s' && rm -rf sg && mkdir -p sg/ws && : >sg/engine.sock && printf 'version: 1\n"
+	   "agent: shell\nimage: x\ngit_identity: false\ndocker_socket: true\n' >sg/ws/sandbox.yaml",
+	   tmp);
+	_cleanup_free_ char *path = xasprintf("%s/sg/ws/sandbox.yaml", tmp);
+	_cleanup_free_ char *sock = xasprintf("%s/sg/engine.sock", tmp);
+	_cleanup_free_ char *none = xasprintf("%s/sg/none.sock", tmp);
+	struct stat st;
+	assert_int_equal(stat(sock, &st), 0);
+	_cleanup_free_ char *gid = xasprintf("%u", (unsigned)st.st_gid);
+	sbx_config *cfg = NULL;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_config_load(&cfg, path, 0, &err), 0);
+	sbx_desired d;
+	if (sbx_desired_init(&d, cfg, sock, NULL, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_string_equal(d.facts.docker_socket_group, gid);
+	assert_string_equal(sbx_fields_get(&d.fields, "docker_socket")->value, sock);
+	assert_string_equal(sbx_fields_get(&d.fields, "docker_socket.group")->value, gid);
+	sbx_desired_release(&d);
+	if (sbx_desired_init(&d, cfg, none, NULL, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_null(d.facts.docker_socket_group);
+	assert_null(sbx_fields_get(&d.fields, "docker_socket.group"));
+	sbx_desired_release(&d);
+	sbx_config_free(cfg);
+}
+
 /* Limits above what the host has are refused, each at the file's resources. */
 static void test_limits_above_the_host(void **state)
 {
@@ -652,6 +687,7 @@ int main(void)
 	    cmocka_unit_test(test_check_host_all_problems),
 	    cmocka_unit_test(test_check_host_codes),
 	    cmocka_unit_test(test_limits_above_the_host),
+	    cmocka_unit_test(test_socket_group),
 	    cmocka_unit_test(test_protected_links_resolved),
 	    cmocka_unit_test(test_workspace_in_protected),
 	    cmocka_unit_test(test_passwd_home),
