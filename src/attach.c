@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "prepare.h"
 
 static void note(const char *line, void *arg)
 {
@@ -35,12 +36,16 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 		return rc;
 	sbx_session *s = NULL;
 	sbx_buf warnings = SBX_BUF_INIT;
+	sbx_out_pull pull;
+	sbx_out_pull_init(&pull, stderr, sbx_out_progress_tty(ctx->no_color));
 	const sbx_session_opts o = {
 	    .intent = SBX_INTENT_APPLY,
 	    .file = ctx->file,
 	    .follow = ctx->follow,
 	    .warn = keep_warning,
 	    .arg = &warnings,
+	    .progress = sbx_out_pull_event,
+	    .progress_arg = &pull,
 	};
 	rc = sbx_session_open(&s, &o, err);
 	const sbx_config *cfg = rc == 0 ? sbx_session_config(s) : NULL;
@@ -64,18 +69,24 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 		}
 	}
 	sbx_buf_release(&warnings);
-	if (rc < 0)
-		return rc;
-	const sbx_plan *plan = sbx_session_plan(s);
-	if (changes) {
+	if (rc == 0 && changes) {
+		const sbx_plan *plan = sbx_session_plan(s);
 		sbx_out_plan_stderr(plan, &sbx_session_desired(s)->fields,
 				    sbx_out_color_stderr(ctx->no_color));
-		if ((rc = sbx_session_apply(s, note, NULL, err)) < 0) {
-			sbx_session_free(s);
-			return rc;
-		}
-		sbx_out_applied_stderr(plan);
+		/* sessions a recreate would end: asked on a terminal, else refused (exit 3) */
+		sbx_consent_stop(s, false);
+		rc = sbx_session_apply(s, note, NULL, err);
+		if (rc == 0)
+			sbx_out_applied_stderr(plan);
 	}
+	/* the pull's renderer serves apply only, which is over */
+	sbx_out_pull_release(&pull);
+	if (rc < 0) {
+		sbx_session_free(s);
+		return rc;
+	}
+	/* converged: the command may run for hours, and other sbx runs must not wait for it */
+	sbx_session_unlock(s);
 	*out = s;
 	return 0;
 }

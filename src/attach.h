@@ -27,7 +27,8 @@ typedef struct sbx_attach_req {
 /*
  * sbx_converge: open the workspace's session to apply, print the plan and
  * apply's progress on stderr (nothing when nothing changes) and apply it.
- * *out (caller frees) is the session, its sandbox up to date and running.
+ * *out (caller frees) is the session, its sandbox up to date and running,
+ * the workspace's lock released.
  * agent (may be NULL): the file's agent must be it, or SBX_EUSAGE before
  * anything changes.
  */

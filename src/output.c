@@ -529,15 +529,7 @@ void sbx_out_grants(const char *path, const sbx_grants *g, const char *enclosing
 
 bool sbx_out_color_stderr(bool no_color)
 {
-	if (no_color)
-		return false;
-	const char *nc = getenv("NO_COLOR");
-	if (nc && *nc)
-		return false;
-	const char *term = getenv("TERM");
-	if (term && strcmp(term, "dumb") == 0)
-		return false;
-	return isatty(STDERR_FILENO);
+	return fancy(STDERR_FILENO, no_color, false);
 }
 
 void sbx_out_plan_stderr(const sbx_plan *plan, const sbx_fields *desired, bool color)

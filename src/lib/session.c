@@ -517,3 +517,11 @@ sbx_backend *sbx_session_backend(const sbx_session *s)
 {
 	return s->backend;
 }
+
+void sbx_session_unlock(sbx_session *s)
+{
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
+	s->gate = false;
+}

@@ -79,6 +79,13 @@ const sbx_plan *sbx_session_plan(const sbx_session *s);
 const sbx_desired *sbx_session_desired(const sbx_session *s);
 const sbx_actual *sbx_session_actual(const sbx_session *s);
 const sbx_config *sbx_session_config(const sbx_session *s);
+/*
+ * sbx_session_unlock: release the workspace's lock, for a caller that is
+ * done applying and goes on using what the session found (exec and run: the
+ * lock is not held while their command runs). The session cannot apply
+ * after this.
+ */
+void sbx_session_unlock(sbx_session *s);
 /* sbx_session_backend: the backend the session speaks to the engine through (borrowed). */
 sbx_backend *sbx_session_backend(const sbx_session *s);
 

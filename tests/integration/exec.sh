@@ -187,6 +187,23 @@ mkdir -p "$T/empty" && (cd "$T/empty" && run 1 "$SBX" exec -- true) &&
 	(cd "$W" && DOCKER_HOST="unix://$T/no-such.sock" run 4 "$SBX" exec -- true)
 EOF
 
+t "a running session holds no lock; a change that would end it: exec refuses (3) without a terminal" <<'EOF'
+WB="$T/ws-busy" && workspace "$WB" && (cd "$WB" && run 0 "$SBX" exec -- true) &&
+	idb=$(containers_of "$WB") &&
+	{ (cd "$WB" && exec "$SBX" exec -- sh -c 'touch started && exec sleep 120' >/dev/null 2>&1 </dev/null) &
+	bg=$!; } && when_finished 'kill "$bg" 2>/dev/null || :' &&
+	_i=0 && until [ -e "$WB/started" ]; do
+		_i=$((_i + 1)) && [ $_i -lt 200 ] && sleep 0.1 || return 1
+	done &&
+	(cd "$WB" && run 0 "$SBX" exec -- echo beside) && exactly "$OUT" beside &&
+	workspace "$WB" "env: {CHANGED: 1}" &&
+	(cd "$WB" && run 3 "$SBX" exec -- echo never </dev/null) &&
+	err_has "sleep" && err_has "apply --yes" && eq "$(cat "$OUT")" "" "stdout" &&
+	eq "$(containers_of "$WB")" "$idb" "the sandbox after the refusal" &&
+	run 0 "$SBX" -C "$WB" apply --yes &&
+	(cd "$WB" && run 0 "$SBX" exec -- sh -c 'echo $CHANGED') && exactly "$OUT" 1
+EOF
+
 # ---- over TCP and TLS ----
 # certs DIR: a CA, a server certificate for 127.0.0.1 and a client one, as
 # DOCKER_CERT_PATH names them (ca.pem, cert.pem, key.pem)
