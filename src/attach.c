@@ -42,23 +42,14 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 	    .intent = SBX_INTENT_APPLY,
 	    .file = ctx->file,
 	    .follow = ctx->follow,
+	    /* the file's agent must be it; with no file, its defaults (zero config) */
+	    .agent = agent,
 	    .warn = keep_warning,
 	    .arg = &warnings,
 	    .progress = sbx_out_pull_event,
 	    .progress_arg = &pull,
 	};
 	rc = sbx_session_open(&s, &o, err);
-	const sbx_config *cfg = rc == 0 ? sbx_session_config(s) : NULL;
-	if (cfg && agent && strcmp(agent, cfg->spec->agent->name) != 0) {
-		_cleanup_free_ char *qa = sbx_quotes(agent);
-		_cleanup_free_ char *qf = sbx_quotes(cfg->path);
-		_cleanup_free_ char *qs = sbx_quotes(cfg->spec->agent->name);
-		rc =
-		    sbx_error_set(err, SBX_EUSAGE,
-				  "agent %s is not this workspace's: %s says agent %s", qa, qf, qs);
-		sbx_session_free(s);
-		s = NULL;
-	}
 	bool changes = rc == 0 && sbx_plan_has_changes(sbx_session_plan(s));
 	if (rc < 0 || changes) {
 		/* one line each, as sbx_out_warn_line prints them */

@@ -92,12 +92,15 @@ static int trust(const sbx_config *cfg, const char *const *sources, size_t ns, b
 	sbx_out_grants(cfg->path, &g, enclosing);
 	size_t n = g.n;
 	sbx_grants_release(&g);
-	if (n == 0 && !enclosing)
-		return 0;
 	int rc = show_changes(cfg, err);
 	if (rc < 0)
 		return rc;
-	if (!yes) {
+	/*
+	 * A file that asks for nothing is recorded without asking: it grants
+	 * nothing, and the record is what a sandbox.yaml that appeared where a
+	 * sandbox ran without one (zero config) waits for.
+	 */
+	if (!yes && (n || enclosing)) {
 		if (!isatty(STDIN_FILENO))
 			return sbx_error_set(err, SBX_EPOLICY,
 					     "no terminal to ask on: review the file, then run "

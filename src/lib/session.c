@@ -210,10 +210,11 @@ static int load_config(sbx_session *p, const sbx_session_opts *o, sbx_error **er
 	if (agent && p->cfg->spec->agent != agent) {
 		_cleanup_free_ char *qa = sbx_quotes(agent->name);
 		_cleanup_free_ char *qf = sbx_quotes(p->cfg->spec->agent->name);
+		_cleanup_free_ char *qp = sbx_quotes(p->cfg->path);
 		return sbx_error_set(err, SBX_EUSAGE,
-				     "%s: its agent is %s, not %s: run without naming the agent, "
-				     "or change the file",
-				     p->cfg->path, qf, qa);
+				     "agent %s is not this workspace's: %s says agent %s (run "
+				     "without naming the agent, or change the file)",
+				     qa, qp, qf);
 	}
 	return 0;
 }

@@ -40,6 +40,7 @@ cleanup() {
 			esac
 		done
 		docker rmi -f "$IMAGE" >/dev/null 2>&1
+		[ -z "${ZC_MADE:-}" ] || docker rmi -f "$ZC_IMAGE" >/dev/null 2>&1
 	fi
 	engine_down "$T/engine"
 	rm -rf "$T" 2>/dev/null
@@ -267,6 +268,41 @@ before=$(containers_of "$T/ws-run") && [ -n "$before" ] &&
 	err_has "agent 'shell'" && { ! grep -q "will be" "$ERR" || fail "a plan was printed"; } &&
 	eq "$(containers_of "$T/ws-run")" "$before" "the sandbox after a refused run" &&
 	(cd "$T/ws-run" && run 64 "$SBX" run nobody </dev/null) && err_has "unknown agent 'nobody'"
+EOF
+
+# ---- zero config ----
+# The shell agent's default image, made from the test image with a bash that
+# is busybox's sh, unless the engine has one already (then it is used, and
+# left as it was).
+ZC_IMAGE=docker/sandbox-templates:shell
+zc_image() {
+	docker image inspect "$ZC_IMAGE" >/dev/null 2>&1 && return 0
+	rm -rf "$T/rootfs-zc" && cp -a "$T/rootfs" "$T/rootfs-zc" &&
+		printf '#!/bin/sh\nexec /bin/sh "$@"\n' >"$T/rootfs-zc/bin/bash" &&
+		chmod 755 "$T/rootfs-zc/bin/bash" &&
+		tar -C "$T/rootfs-zc" -c . | docker import - "$ZC_IMAGE" >/dev/null &&
+		ZC_MADE=1
+}
+
+t "zero config: run AGENT where there is no sandbox.yaml makes that agent's sandbox of the directory, says how to keep it; a file that then appears needs approval; the home is refused" <<'EOF'
+ZC="$T/zc" && mkdir -p "$ZC/sub" && zc_image &&
+	(cd "$ZC/sub" && run 3 "$SBX" run shell -- -c 'echo in "$PWD"; exit 3' </dev/null) &&
+	exactly "$OUT" "in $ZC/sub" && err_has "no sandbox.yaml in '$ZC/sub' or above" &&
+	err_has "sbx init --agent shell" && [ ! -e "$ZC/sub/sandbox.yaml" ] &&
+	id=$(containers_of "$ZC/sub") && [ -n "$id" ] &&
+	eq "$(docker inspect -f '{{.Config.Image}}' "$id")" "$ZC_IMAGE" "the agent's image" &&
+	(cd "$ZC/sub" && run 0 "$SBX" run shell -- -c 'exit 0' </dev/null) &&
+	eq "$(containers_of "$ZC/sub")" "$id" "the sandbox after a second run" &&
+	(cd "$ZC/sub" && run 1 "$SBX" exec -- true </dev/null) && err_has "no sandbox.yaml" &&
+	printf 'version: 1\nagent: shell\ngit_identity: false\n' >"$ZC/sub/sandbox.yaml" &&
+	(cd "$ZC/sub" && run 3 "$SBX" run shell -- -c 'exit 0' </dev/null) &&
+	err_has "appeared in a workspace whose sandbox" &&
+	eq "$(containers_of "$ZC/sub")" "$id" "the sandbox after the refusal" &&
+	(cd "$ZC/sub" && run 0 "$SBX" trust --yes) &&
+	(cd "$ZC/sub" && run 0 "$SBX" run shell -- -c 'exit 0' </dev/null) &&
+	[ "$(containers_of "$ZC/sub")" != "$id" ] &&
+	(cd "$HOME" && run 3 "$SBX" run shell </dev/null) && err_has "is your home directory" &&
+	eq "$(containers_of "$HOME")" "" "sandboxes of the home"
 EOF
 
 # ---- a terminal, in tmux ----

@@ -833,7 +833,7 @@ static void test_zero_config(void **state)
 	expect_error(&err, rc, SBX_EPOLICY, "appeared in a workspace whose sandbox");
 	assert_null(strstr(fake_calls(w.fb), "create"));
 	rc = open_in(&w, dir, "claude", SBX_INTENT_PLAN, &err);
-	expect_error(&err, rc, SBX_EUSAGE, "its agent is 'shell', not 'claude'");
+	expect_error(&err, rc, SBX_EUSAGE, "agent 'claude' is not this workspace's");
 	assert_int_equal(open_in(&w, dir, NULL, SBX_INTENT_PLAN, &err), 0);
 	assert_non_null(strstr(w.notes.data, "apply will refuse it until 'sbx trust'"));
 	/* Approved, it is the sandbox's file from now on: a recreate that guards it. */
