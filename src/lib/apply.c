@@ -265,8 +265,7 @@ typedef struct run {
 static int make_container(run *r, const char *name, const char *image, sbx_error **err)
 {
 	const sbx_desired *d = r->d;
-	sbx_create c = {d->cfg->spec, &d->facts,   &d->ws,	    &d->fields,
-			name,	      image,	   d->pass_env, d->config_hash};
+	sbx_create c = {d->cfg->spec, &d->facts, &d->ws, &d->fields, name, image, d->config_hash};
 	int rc = r->b->create(r->b, &r->id, &c, err);
 	if (rc < 0)
 		return rc; /* nothing made */

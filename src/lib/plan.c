@@ -79,8 +79,13 @@ static bool env_name_ok(const char *n)
  * carries the old container's environment in its image config, and the
  * engine merges an image's environment into every container made from
  * it: a variable removed from the file would live on, so a recreate that
- * removes one starts from the image instead. A snapshot empties the old
- * container's pass_env values, which would otherwise be baked into it.
+ * removes one starts from the image instead. A container an earlier sbx
+ * made (profile hardened-2 or older, spec.h) holds the host's pass_env
+ * values in its environment: the snapshot empties each variable its record
+ * names with anything other than SBX_VALUE_PASS_ENV (a digest, or a label
+ * someone wrote: assume the worst), which would otherwise be baked into
+ * it. A container of this sbx holds none, and an image variable set empty
+ * would reach every session as set: those are left alone.
  */
 static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired,
 			const sbx_actual *actual)
@@ -110,7 +115,8 @@ static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desi
 		size_t nb = 0;
 		for (size_t i = 0; i < old->n; i++) {
 			const char *name = sbx_field_member_name(old->v[i].path, SBX_F_PASS_ENV);
-			if (name && env_name_ok(name))
+			if (name && env_name_ok(name) &&
+			    strcmp(old->v[i].value, SBX_VALUE_PASS_ENV) != 0)
 				a->blank_env[nb++] = xstrdup(name);
 		}
 	}

@@ -50,7 +50,7 @@ typedef struct sbx_action {
 	/* SBX_ACTION_RECREATE */
 	sbx_keep keep;
 	char *removed;	   /* SBX_KEEP_VARIABLE_REMOVED: the removed variable's path */
-	char **blank_env;  /* SBX_KEEP_SNAPSHOT: pass_env names the snapshot empties (NULL-ended) */
+	char **blank_env;  /* SBX_KEEP_SNAPSHOT: an older sbx's pass_env it empties (NULL-ended) */
 	/* SBX_ACTION_RENAME */
 	char *from;	   /* the name before */
 } sbx_action;
@@ -120,8 +120,8 @@ const sbx_action *sbx_plan_action(const sbx_plan *plan, sbx_action_type t);
  * sbx_plan_render: the plan as text, Terraform's way: "+" create,
  * "~" in place, "-/+" recreate, "# forces recreate" markers, changes that
  * widen host access marked "# widens host access" (those that narrow it,
- * on an existing sandbox, "# narrows host access"), secrets as
- * (sensitive), a summary line. Untrusted values are escaped. Caller frees.
+ * on an existing sandbox, "# narrows host access"), what may stand for a
+ * secret as (sensitive), a summary line. Untrusted values are escaped. Caller frees.
  */
 char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool color);
 
