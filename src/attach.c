@@ -78,6 +78,8 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 	}
 	/* converged: the command may run for hours, and other sbx runs must not wait for it */
 	sbx_session_unlock(s);
+	/* the buffer above is gone: from now on warnings go out at once */
+	sbx_session_set_warn(s, sbx_out_warn_line, NULL);
 	*out = s;
 	return 0;
 }
@@ -220,19 +222,29 @@ static void unwatch_size(void)
 	}
 }
 
-int sbx_attach(sbx_session *s, const sbx_attach_req *r, sbx_error **err)
+/* r with pass (the pass_env values, "K=V") in its environment. */
+static int attach_env(sbx_session *s, const sbx_attach_req *r, char **pass, sbx_error **err)
 {
 	const sbx_desired *d = sbx_session_desired(s);
 	sbx_backend *b = sbx_session_backend(s);
 	_cleanup_free_ char *workdir = workdir_of(d->ws.path, r->workdir);
 
-	/* The terminal's type goes in with the terminal: colours as on the host. */
-	size_t n = 0;
+	/*
+	 * pass_env: the host's values now, for this session only (the sandbox
+	 * never holds them); then -e, which wins; then the terminal's type,
+	 * which goes in with the terminal: colours as on the host.
+	 */
+	size_t np = 0, n = 0;
+	while (pass[np])
+		np++;
 	while (r->env && r->env[n])
 		n++;
-	_cleanup_free_ const char **env = xcalloc(n + 2, sizeof(*env));
+	_cleanup_free_ const char **env = xcalloc(np + n + 2, sizeof(*env));
+	for (size_t i = 0; i < np; i++)
+		env[i] = pass[i];
 	for (size_t i = 0; i < n; i++)
-		env[i] = r->env[i];
+		env[np + i] = r->env[i];
+	n += np;
 	const char *term = getenv("TERM");
 	_cleanup_free_ char *term_var = r->tty && term && *term ? xasprintf("TERM=%s", term) : NULL;
 	bool has_term = false;
@@ -278,4 +290,15 @@ int sbx_attach(sbx_session *s, const sbx_attach_req *r, sbx_error **err)
 	if (status < 0 || status > 255)
 		return sbx_error_set(err, SBX_ERROR, "the command ended with status %d", status);
 	return status;
+}
+
+int sbx_attach(sbx_session *s, const sbx_attach_req *r, sbx_error **err)
+{
+	char **pass = NULL;
+	int rc = sbx_session_env(s, &pass, err);
+	if (rc < 0)
+		return rc;
+	rc = attach_env(s, r, pass, err);
+	sbx_session_env_free(pass);
+	return rc;
 }

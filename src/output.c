@@ -410,7 +410,7 @@ void sbx_out_inspect(const sbx_actual *a, bool json)
 		json_object_object_add(o, "form_version", json_object_new_int(a->form_version));
 		json_object *f = json_object_new_object();
 		for (size_t i = 0; i < a->fields.n; i++)
-			/* Secrets' digests are not shown either: "(sensitive)". */
+			/* An earlier sbx's digest of a secret is not shown: "(sensitive)". */
 			json_object_object_add(f, a->fields.v[i].path,
 					       json_object_new_string(a->fields.v[i].sensitive
 									  ? SBX_VALUE_SENSITIVE
@@ -468,7 +468,7 @@ void sbx_out_plan_json(const sbx_plan *plan)
 		const sbx_change *c = &plan->changes[i];
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "path", jstr(c->path));
-		/* Secrets never leave as values, not even as digests: "(sensitive)". */
+		/* A value that may stand for a secret leaves as "(sensitive)" (fields.h). */
 		json_object_object_add(
 		    j, "old",
 		    c->old_value ? jstr(c->sensitive ? SBX_VALUE_SENSITIVE : c->old_value) : NULL);

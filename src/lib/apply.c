@@ -265,8 +265,7 @@ typedef struct run {
 static int make_container(run *r, const char *name, const char *image, sbx_error **err)
 {
 	const sbx_desired *d = r->d;
-	sbx_create c = {d->cfg->spec, &d->facts,   &d->ws,	    &d->fields,
-			name,	      image,	   d->pass_env, d->config_hash};
+	sbx_create c = {d->cfg->spec, &d->facts, &d->ws, &d->fields, name, image, d->config_hash};
 	int rc = r->b->create(r->b, &r->id, &c, err);
 	if (rc < 0)
 		return rc; /* nothing made */
@@ -310,6 +309,12 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 	switch (a->keep) {
 	case SBX_KEEP_OFF:
 		break;
+	case SBX_KEEP_SECRETS:
+		notef(r->note, r->arg,
+		      "an earlier sbx put %s's value in this sandbox: a snapshot would keep it, so "
+		      "the new sandbox starts from the image, without the old one's installed state",
+		      a->removed);
+		break;
 	case SBX_KEEP_VARIABLE_REMOVED:
 		notef(r->note, r->arg,
 		      "%s is removed: a snapshot would keep it, so the new sandbox starts from "
@@ -323,7 +328,7 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 		break;
 	case SBX_KEEP_SNAPSHOT:
 		rc = b->snapshot(b, &snapshot, r->old->id, SBX_SNAPSHOT_REPO, d->name,
-				 (const char *const *)a->blank_env, err);
+				 NULL, err);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", r->qname);
 			return rc;

@@ -1606,8 +1606,9 @@ char *sbx_config_template(const sbx_agent *agent, const char *schema_url, bool a
 	sbx_buf_adds(&b, "]\n\n");
 	sbx_buf_adds(&b, "# Environment variables: literal strings, no host interpolation.\n"
 			 "# env:\n#   NODE_ENV: development\n\n"
-			 "# Host variables copied in at apply time; their values are never "
-			 "printed.\n# Asks for 'sbx trust'.\n");
+			 "# Host variables given to each 'sbx run' or 'sbx exec' session,\n"
+			 "# read then; never kept in the sandbox, never printed.\n"
+			 "# Asks for 'sbx trust'.\n");
 	sbx_buf_adds(&b, api_key && agent->api_keys ? "pass_env: [" : "# pass_env: [");
 	for (size_t i = 0; agent->api_keys && agent->api_keys[i]; i++)
 		sbx_buf_addf(&b, "%s%s", i ? ", " : "", agent->api_keys[i]);

@@ -76,7 +76,7 @@ static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
 	{
 		if (json_object_is_type(val, json_type_string))
 			sbx_fields_set(&out->fields, key, json_object_get_string(val),
-				       sbx_field_sensitive(key));
+				       sbx_field_sensitive(key, json_object_get_string(val)));
 	}
 	json_object_put(o);
 	return 0;
@@ -401,7 +401,7 @@ static int post_for_id(char **id, sbx_engine *e, const char *path, json_object *
 }
 
 /*
- * The capabilities a sandbox keeps (SBX_SECURITY_PROFILE "hardened-2"): what
+ * The capabilities a sandbox keeps (SBX_SECURITY_PROFILE "hardened-3"): what
  * an agent needs to install packages with sudo and apt/dpkg (change owners
  * and modes, read and write past file modes as root, switch users, keep
  * setuid bits, signal its own processes, log through PAM's audit hook) and
@@ -579,8 +579,11 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 			if (ids[i][1])
 				add_env(env, ids[i][0], ids[i][1]);
 	}
-	for (char **p = c->pass_env; p && *p; p++)
-		json_object_array_add(env, json_object_new_string(*p));
+	/*
+	 * No pass_env: the host's values go to each session (sbx run, sbx
+	 * exec), never into the container's config, which `docker inspect`
+	 * shows and a snapshot copies.
+	 */
 	/*
 	 * git inside trusts the workspace (Docker Sandboxes does the same): its
 	 * owner on the host may have no name in the image. Through the

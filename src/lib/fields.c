@@ -130,17 +130,6 @@ bool sbx_value_socket_on(const char *v)
 	return v && strcmp(v, SBX_VALUE_FALSE) != 0;
 }
 
-char *sbx_value_digest(const char *hex)
-{
-	return xasprintf(SBX_DIGEST_PREFIX "%s", hex);
-}
-
-bool sbx_value_is_digest(const char *v)
-{
-	return v && (strncmp(v, SBX_DIGEST_PREFIX, LITERAL_LEN(SBX_DIGEST_PREFIX)) == 0 ||
-		     strncmp(v, SBX_DIGEST_PREFIX_V0, LITERAL_LEN(SBX_DIGEST_PREFIX_V0)) == 0);
-}
-
 char *sbx_value_credentials(const char *kind, const char *volume, const char *dir,
 			    const char *tokens_volume, const char *tokens_dir)
 {
@@ -218,13 +207,13 @@ static sbx_access mount_access(const char *was, const char *now)
 }
 
 /*
- * pass_env: a host variable's value goes in only when the host has it (its
- * keyed digest); "(unset on the host)" passes nothing. A new value of a
- * variable already passed is the same access.
+ * pass_env: a name listed gives every session the host's value of that
+ * variable, whatever value it has then: a name added widens, a name
+ * removed narrows. (Its value in the form is always SBX_VALUE_PASS_ENV.)
  */
 static sbx_access pass_env_access(const char *was, const char *now)
 {
-	return direction(sbx_value_is_digest(was), sbx_value_is_digest(now));
+	return direction(was != NULL, now != NULL);
 }
 
 /* network: "none" reaches nothing; any other network reaches the host's networks. */
@@ -255,9 +244,13 @@ static sbx_access credentials_access(const char *was, const char *now)
  * Resource limits change in place through the update endpoint (but see
  * sbx_change_effect) and the name through a rename; the command is only
  * what `sbx run` starts and preserve_state only how a recreate is done, so
- * neither is on the container. Everything else is fixed when a container
- * is created: changing it forces a recreate. pass_env's values are the
- * only secrets: compared, and shown, as digests.
+ * neither is on the container. Nor is pass_env: its values go to each
+ * session that `sbx run` or `sbx exec` starts, read from the host then,
+ * and the container never holds them (nor their digests), so a name added
+ * or removed, or a value rotated on the host, changes nothing on it; which
+ * way a name moves host access still shows where the plan lists it (a
+ * create), and tier 1 asks for approval of any pass_env. Everything else
+ * is fixed when a container is created: changing it forces a recreate.
  */
 static const sbx_field_rule field_rules[SBX_F__COUNT] = {
     ROW(SBX_F_AGENT, "agent", SBX_TYPE_TEXT, SBX_EFFECT_RECREATE, NULL, NULL),
@@ -275,8 +268,7 @@ static const sbx_field_rule field_rules[SBX_F__COUNT] = {
     ROW(SBX_F_NAME, "name", SBX_TYPE_TEXT, SBX_EFFECT_IN_PLACE, NULL, NULL),
     ROW(SBX_F_NETWORK, "network", SBX_TYPE_NETWORK, SBX_EFFECT_RECREATE, network_access,
 	SBX_VALUE_BRIDGE),
-    [SBX_F_PASS_ENV] = {SBX_F_PASS_ENV, "pass_env.", SBX_TYPE_DIGEST, SBX_COMPARE_DIGEST,
-			SBX_EFFECT_RECREATE, pass_env_access, NULL},
+    ROW(SBX_F_PASS_ENV, "pass_env.", SBX_TYPE_PASS_ENV, SBX_EFFECT_NONE, pass_env_access, NULL),
     ROW(SBX_F_PRESERVE_STATE, "preserve_state", SBX_TYPE_BOOL, SBX_EFFECT_NONE, NULL, NULL),
     ROW(SBX_F_CPUS, "resources.cpus", SBX_TYPE_CPUS, SBX_EFFECT_IN_PLACE, NULL, NULL),
     ROW(SBX_F_MEMORY, "resources.memory", SBX_TYPE_BYTES, SBX_EFFECT_IN_PLACE, NULL, NULL),
@@ -358,15 +350,15 @@ bool sbx_field_same(const char *path, const char *a, const char *b)
 {
 	switch (sbx_field_rule_of(path)->compare) {
 	case SBX_COMPARE_TEXT:
-	case SBX_COMPARE_DIGEST:
 		return strcmp(a, b) == 0;
 	}
 	return false;
 }
 
-bool sbx_field_sensitive(const char *path)
+bool sbx_field_sensitive(const char *path, const char *value)
 {
-	return sbx_field_rule_of(path)->type == SBX_TYPE_DIGEST;
+	return sbx_field_rule_of(path)->type == SBX_TYPE_PASS_ENV &&
+	       strcmp(value, SBX_VALUE_PASS_ENV) != 0;
 }
 
 const char *sbx_effect_name(sbx_effect e)

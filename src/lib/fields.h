@@ -68,7 +68,7 @@ typedef enum sbx_field_type {
 	SBX_TYPE_PATH,	  /* a canonical host path */
 	SBX_TYPE_MOUNT,	  /* "SOURCE (read-only)" | "SOURCE (read-write)" (sbx_value_mount) */
 	SBX_TYPE_SOCKET,  /* "false" | the host path of the engine's socket (sbx_value_socket) */
-	SBX_TYPE_DIGEST,  /* a secret as its keyed digest | "(unset on the host)" */
+	SBX_TYPE_PASS_ENV, /* a host variable for each session: SBX_VALUE_PASS_ENV, never a value */
 	SBX_TYPE_NETWORK, /* "bridge" | "none" (sbx_network_name) */
 	SBX_TYPE_CREDENTIALS, /* "none" | "KIND (volume ...)" (sbx_value_credentials) */
 } sbx_field_type;
@@ -77,8 +77,6 @@ typedef enum sbx_field_type {
 typedef enum sbx_compare {
 	/* Byte for byte: both sides come from the formatters here (the engine's limits too). */
 	SBX_COMPARE_TEXT,
-	/* Byte for byte, as digests: equal digests are equal secrets; neither is ever printed. */
-	SBX_COMPARE_DIGEST,
 } sbx_compare;
 
 /*
@@ -119,8 +117,13 @@ sbx_effect sbx_change_effect(const char *path, const char *was, const char *now)
 sbx_access sbx_change_access(const char *path, const char *was, const char *now);
 /* sbx_field_same: whether a and b are the same value of path (its row's comparison). */
 bool sbx_field_same(const char *path, const char *a, const char *b);
-/* sbx_field_sensitive: path's values are secrets' digests: print neither. */
-bool sbx_field_sensitive(const char *path);
+/*
+ * sbx_field_sensitive: value of path may stand for a secret: a pass_env
+ * member whose value is not SBX_VALUE_PASS_ENV (a digest of the host's
+ * value that an earlier sbx recorded in its labels, or a label someone
+ * wrote). Render it as SBX_VALUE_SENSITIVE, never as itself.
+ */
+bool sbx_field_sensitive(const char *path, const char *value);
 /* The words of an effect and of an access, as the JSON plan writes them. Static. */
 const char *sbx_effect_name(sbx_effect e);
 const char *sbx_access_name(sbx_access a);
@@ -171,12 +174,15 @@ const char *sbx_field_git_path(sbx_git_field g);
 #define SBX_VALUE_FALSE	     "false"
 #define SBX_VALUE_UNLIMITED  "unlimited"	   /* a resource limit that is none */
 #define SBX_VALUE_IMAGE_USER "(image default)"	   /* user: the file names none */
-#define SBX_VALUE_UNSET	     "(unset on the host)" /* pass_env: nothing goes in */
-/* How a secret is shown, in place of its digest, in every rendering. */
+/*
+ * pass_env.NAME's one value: the host's value is read when `sbx run` or
+ * `sbx exec` starts a session and given to that session alone
+ * (sbx_session_env); the container, its labels and the plan hold this
+ * word, never the value nor anything made from it.
+ */
+#define SBX_VALUE_PASS_ENV "(from the host, per session)"
+/* How a value that may stand for a secret is shown in every rendering (sbx_field_sensitive). */
 #define SBX_VALUE_SENSITIVE "(sensitive)"
-/* A secret's digest, keyed (seckey.h); and as an sbx wrote it before digests were keyed. */
-#define SBX_DIGEST_PREFIX    "hmac-sha256:"
-#define SBX_DIGEST_PREFIX_V0 "sha256:"
 
 /* The words of the enumerated values: sandbox.yaml's own, kept as they are. */
 #define SBX_VALUE_SHARED    "shared"
@@ -224,11 +230,6 @@ char *sbx_field_host_path(const char *path, const char *value);
 const char *sbx_value_socket(const char *socket);
 /* sbx_value_socket_on: v (NULL: absent) mounts an engine's socket. */
 bool sbx_value_socket_on(const char *v);
-
-/* sbx_value_digest: a secret's value as its keyed digest, of hex. Caller frees. */
-char *sbx_value_digest(const char *hex);
-/* sbx_value_is_digest: v (NULL: absent) is a digest: the host's value goes in. */
-bool sbx_value_is_digest(const char *v);
 
 /*
  * sbx_value_credentials: credentials' value. Without a volume, "none";

@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 
 void sbx_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *data, size_t len)
@@ -12,21 +11,6 @@ void sbx_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *data, size_t l
 	unsigned int mdlen = 0;
 	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
 		abort(); /* SHA-256 cannot fail short of a broken libcrypto */
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[SBX_SHA256_HEX_LEN] = '\0';
-}
-
-void sbx_hmac_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *key, size_t keylen,
-			 const void *data, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (!HMAC(EVP_sha256(), key, (int)keylen, data, len, md, &mdlen) || mdlen != 32)
-		abort();
 	for (unsigned i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];

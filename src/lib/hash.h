@@ -1,7 +1,7 @@
 /*
  * hash: SHA-256 through OpenSSL's libcrypto, as lowercase hex. Used for the
- * spec hash on the engine, the digests that stand in for secret values, the
- * container name's suffix and the trust store's keys.
+ * spec hash on the engine, the container name's suffix and the trust
+ * store's keys.
  */
 #ifndef SBX_HASH_H
 #define SBX_HASH_H
@@ -12,10 +12,6 @@
 
 /* sbx_sha256_hex: out receives 64 hex digits and a NUL. */
 void sbx_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *data, size_t len);
-
-/* sbx_hmac_sha256_hex: HMAC-SHA256 of data under key, as 64 hex digits and a NUL. */
-void sbx_hmac_sha256_hex(char out[SBX_SHA256_HEX_LEN + 1], const void *key, size_t keylen,
-			 const void *data, size_t len);
 
 /* sbx_hash_lib_version: libcrypto's version string (static storage). */
 const char *sbx_hash_lib_version(void);

@@ -42,6 +42,10 @@ char *sbx_keep_reason(const sbx_action *a)
 	case SBX_KEEP_VARIABLE_REMOVED:
 		return xasprintf("%s is removed: a snapshot would keep it",
 				 a->removed ? a->removed : "");
+	case SBX_KEEP_SECRETS:
+		return xasprintf("an earlier sbx put %s's value in the old sandbox: a snapshot would "
+				 "keep it",
+				 a->removed ? a->removed : "pass_env");
 	}
 	return xstrdup("?");
 }
@@ -62,32 +66,41 @@ static sbx_action *add_action(sbx_plan *p, sbx_action_type t, char *reason)
 	return a;
 }
 
-/* A variable name as sandbox.yaml allows it (the label it comes from is the engine's word). */
-static bool env_name_ok(const char *n)
-{
-	if (!*n || (*n >= '0' && *n <= '9'))
-		return false;
-	for (; *n; n++)
-		if (!((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z') ||
-		      (*n >= '0' && *n <= '9') || *n == '_'))
-			return false;
-	return true;
-}
-
 /*
  * What a recreate does with the installed state. A committed snapshot
  * carries the old container's environment in its image config, and the
  * engine merges an image's environment into every container made from
  * it: a variable removed from the file would live on, so a recreate that
- * removes one starts from the image instead. A snapshot empties the old
- * container's pass_env values, which would otherwise be baked into it.
+ * removes one starts from the image instead. A container an earlier sbx
+ * made (profile hardened-2 or older, spec.h) holds the host's pass_env
+ * values in its environment: the snapshot empties each variable its record
+ * names with anything other than SBX_VALUE_PASS_ENV (a digest, or a label
+ * someone wrote: assume the worst), which would otherwise be baked into
+ * it. A container of this sbx holds none, and an image variable set empty
+ * would reach every session as set: those are left alone.
  */
+/*
+ * The first pass_env of an old record that may stand for a value in the
+ * container's environment (an earlier sbx put them there, and recorded a
+ * digest): a snapshot of it would keep the value, in its image's
+ * ContainerConfig if not in its Config, whatever sbx empties. Assuming the
+ * worst of any value but this sbx's own word.
+ */
+static const char *held_secret(const sbx_fields *old)
+{
+	for (size_t i = 0; i < old->n; i++)
+		if (sbx_field_member_name(old->v[i].path, SBX_F_PASS_ENV) &&
+		    sbx_field_sensitive(old->v[i].path, old->v[i].value))
+			return old->v[i].path;
+	return NULL;
+}
+
 static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired,
 			const sbx_actual *actual)
 {
 	const sbx_fieldv *ps = sbx_fields_get(desired, sbx_field_path(SBX_F_PRESERVE_STATE));
 	bool image_changed = false;
-	const char *removed = NULL;
+	const char *removed = NULL, *held;
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const sbx_change *c = &p->changes[i];
 		if (sbx_field_is(c->path, SBX_F_IMAGE))
@@ -103,16 +116,11 @@ static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desi
 	} else if (removed) {
 		a->keep = SBX_KEEP_VARIABLE_REMOVED;
 		a->removed = xstrdup(removed);
+	} else if ((held = held_secret(&actual->fields))) {
+		a->keep = SBX_KEEP_SECRETS;
+		a->removed = xstrdup(held);
 	} else {
 		a->keep = SBX_KEEP_SNAPSHOT;
-		const sbx_fields *old = &actual->fields;
-		a->blank_env = xcalloc(old->n + 1, sizeof(char *));
-		size_t nb = 0;
-		for (size_t i = 0; i < old->n; i++) {
-			const char *name = sbx_field_member_name(old->v[i].path, SBX_F_PASS_ENV);
-			if (name && env_name_ok(name))
-				a->blank_env[nb++] = xstrdup(name);
-		}
 	}
 }
 
@@ -283,9 +291,6 @@ void sbx_plan_free(sbx_plan *plan)
 		free(a->reason);
 		free(a->removed);
 		free(a->from);
-		for (size_t j = 0; a->blank_env && a->blank_env[j]; j++)
-			free(a->blank_env[j]);
-		free(a->blank_env);
 	}
 	free(plan->actions);
 	for (size_t i = 0; i < plan->n_changes; i++) {

@@ -38,6 +38,7 @@ typedef enum sbx_keep {
 	SBX_KEEP_SNAPSHOT,	   /* kept: a snapshot of the old sandbox is the new one's image */
 	SBX_KEEP_IMAGE_CHANGED,	   /* not kept: the image changed, the new one starts from it */
 	SBX_KEEP_VARIABLE_REMOVED, /* not kept: a snapshot would keep a removed variable */
+	SBX_KEEP_SECRETS,	   /* not kept: an earlier sbx put pass_env values in the old one */
 } sbx_keep;
 
 /*
@@ -50,7 +51,6 @@ typedef struct sbx_action {
 	/* SBX_ACTION_RECREATE */
 	sbx_keep keep;
 	char *removed;	   /* SBX_KEEP_VARIABLE_REMOVED: the removed variable's path */
-	char **blank_env;  /* SBX_KEEP_SNAPSHOT: pass_env names the snapshot empties (NULL-ended) */
 	/* SBX_ACTION_RENAME */
 	char *from;	   /* the name before */
 } sbx_action;
@@ -120,8 +120,8 @@ const sbx_action *sbx_plan_action(const sbx_plan *plan, sbx_action_type t);
  * sbx_plan_render: the plan as text, Terraform's way: "+" create,
  * "~" in place, "-/+" recreate, "# forces recreate" markers, changes that
  * widen host access marked "# widens host access" (those that narrow it,
- * on an existing sandbox, "# narrows host access"), secrets as
- * (sensitive), a summary line. Untrusted values are escaped. Caller frees.
+ * on an existing sandbox, "# narrows host access"), what may stand for a
+ * secret as (sensitive), a summary line. Untrusted values are escaped. Caller frees.
  */
 char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool color);
 

@@ -1,5 +1,4 @@
 #include "sandbox.h"
-#include "seckey.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -126,7 +125,7 @@ static int report_problems(host_problems *ps, sbx_error **err)
 	return rc;
 }
 
-/* A list with holes (a source that does not exist, an unset pass_env): freed by its length. */
+/* A list with holes (a source that does not exist): freed by its length. */
 static void free_list(char **v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++)
@@ -448,36 +447,6 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 				   err)) < 0)
 		goto fail;
 
-	unsigned char key[SBX_SECKEY_LEN];
-	bool have_key = false;
-	d->pass_env_digests = xcalloc(spec->pass_env_len + 1, sizeof(char *));
-	d->pass_env = xcalloc(spec->pass_env_len + 1, sizeof(char *));
-	size_t np = 0;
-	for (size_t i = 0; i < spec->pass_env_len; i++) {
-		const char *name = spec->pass_env[i].name;
-		const char *v = getenv(name);
-		if (!v) {
-			sbx_buf_addf(&warn,
-				     "warning: pass_env %s is not set on the host; not "
-				     "passed in\n",
-				     name);
-			continue;
-		}
-		/*
-		 * Keyed with the user's secret key (seckey.h): a digest in a label
-		 * or a plan cannot be reversed by trying values. The name is
-		 * hashed with the value: equal secrets under two names differ.
-		 */
-		if (!have_key && (rc = sbx_seckey_load(key, NULL, err)) < 0)
-			goto fail;
-		have_key = true;
-		char hex[SBX_SHA256_HEX_LEN + 1];
-		_cleanup_free_ char *kv = xasprintf("%s=%s", name, v);
-		sbx_hmac_sha256_hex(hex, key, sizeof(key), kv, strlen(kv));
-		d->pass_env_digests[i] = sbx_value_digest(hex);
-		d->pass_env[np++] = xstrdup(kv);
-	}
-
 	d->credentials_volume = sbx_credentials_volume_name(spec, default_name);
 	d->tokens_volume = sbx_tokens_volume_name(spec);
 	if (spec->docker_socket) {
@@ -516,7 +485,6 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
 	    .git_committer_name = d->git.committer_name,
 	    .git_committer_email = d->git.committer_email,
 	    .mount_sources = (const char *const *)d->mount_sources,
-	    .pass_env_digests = (const char *const *)d->pass_env_digests,
 	    .credentials_volume = d->credentials_volume,
 	    .tokens_volume = d->tokens_volume,
 	    .docker_socket = d->docker_socket,
@@ -536,20 +504,10 @@ void sbx_desired_release(sbx_desired *d)
 {
 	if (!d)
 		return;
-	size_t np = d->cfg ? d->cfg->spec->pass_env_len : 0;
 	sbx_workspace_release(&d->ws);
 	free(d->name);
 	sbx_gitid_release(&d->git);
 	sbx_strv_free(d->mount_sources);
-	free_list(d->pass_env_digests, np);
-	if (d->pass_env) {
-		for (char **p = d->pass_env; *p; p++) {
-			/* The host's secrets: wipe before freeing. */
-			memset(*p, 0, strlen(*p));
-			free(*p);
-		}
-		free(d->pass_env);
-	}
 	free(d->credentials_volume);
 	free(d->tokens_volume);
 	free(d->docker_socket);

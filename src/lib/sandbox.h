@@ -1,9 +1,10 @@
 /*
  * sandbox: a loaded sandbox.yaml made concrete on this host: the
  * workspace's identity, the container name, the git identity, the
- * canonical host paths of the mounts, the host's pass_env values (and their
- * digests), the credentials volume, the engine socket to mount. From these
- * it builds the canonical form the plan compares.
+ * canonical host paths of the mounts, the credentials volume, the engine
+ * socket to mount. From these it builds the canonical form the plan
+ * compares. The host's pass_env values are none of it: they are read for
+ * each session (sbx_session_env), never at apply.
  */
 #ifndef SBX_SANDBOX_H
 #define SBX_SANDBOX_H
@@ -19,9 +20,7 @@ typedef struct sbx_desired {
 	sbx_workspace ws;
 	char *name;
 	sbx_gitid git;
-	char **mount_sources;	 /* parallel to spec->mounts */
-	char **pass_env_digests; /* parallel to spec->pass_env; NULL entries: unset */
-	char **pass_env;	 /* "NAME=value", NULL-terminated: never printed */
+	char **mount_sources; /* parallel to spec->mounts */
 	char *credentials_volume;
 	char *tokens_volume;
 	char *docker_socket;

@@ -456,6 +456,10 @@ int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **e
 		return sbx_error_set(err, SBX_EPOLICY,
 				     "this session was opened to plan, not to apply: open one "
 				     "with SBX_INTENT_APPLY (trust and the lock are checked there)");
+	if (s->lock_fd < 0)
+		return sbx_error_set(err, SBX_ERROR,
+				     "this session let go of the workspace's lock: open another to "
+				     "apply");
 	if (s->busy && !s->stop_ok) {
 		_cleanup_free_ char *list = busy_list(s);
 		_cleanup_free_ char *qn = sbx_quotes(s->actual.name);
@@ -476,6 +480,55 @@ const char *const *sbx_session_busy(const sbx_session *s)
 void sbx_session_allow_stop(sbx_session *s)
 {
 	s->stop_ok = true;
+}
+
+int sbx_session_env(const sbx_session *s, char ***env, sbx_error **err)
+{
+	*env = NULL;
+	/*
+	 * The host's values only through the trust gate: a file that lists
+	 * pass_env is applied, and its values given, only once the user
+	 * approved its bytes (tier 1), which a session opened to plan never
+	 * checked.
+	 */
+	if (!s->gate)
+		return sbx_error_set(err, SBX_EPOLICY,
+				     "this session was opened to plan, not to apply: open one "
+				     "with SBX_INTENT_APPLY to give pass_env to a session");
+	const sbx_spec *spec = s->cfg->spec;
+	char **v = xcalloc(spec->pass_env_len + 1, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; i < spec->pass_env_len; i++) {
+		const char *name = spec->pass_env[i].name;
+		const char *value = getenv(name);
+		if (!value) {
+			/* A name the loader checked: letters, digits and '_' (config.c). */
+			warn(s,
+			     "warning: pass_env %s is not set on the host: this session runs "
+			     "without it",
+			     name);
+			continue;
+		}
+		v[n++] = xasprintf("%s=%s", name, value);
+	}
+	*env = v;
+	return 0;
+}
+
+void sbx_session_set_warn(sbx_session *s, sbx_line_fn fn, void *arg)
+{
+	s->warn = fn;
+	s->arg = arg;
+}
+
+void sbx_session_env_free(char **env)
+{
+	for (char **p = env; p && *p; p++) {
+		/* The host's secrets: wiped before the memory goes back. */
+		explicit_bzero(*p, strlen(*p));
+		free(*p);
+	}
+	free(env);
 }
 
 const sbx_plan *sbx_session_plan(const sbx_session *s)
@@ -523,6 +576,5 @@ void sbx_session_unlock(sbx_session *s)
 {
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
-	s->lock_fd = -1;
-	s->gate = false;
+	s->lock_fd = -1; /* and so no apply: sbx_session_apply needs the lock */
 }

@@ -75,6 +75,23 @@ int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **e
 const char *const *sbx_session_busy(const sbx_session *s);
 void sbx_session_allow_stop(sbx_session *s);
 
+/*
+ * sbx_session_env: what a session that `sbx run` or `sbx exec` starts in
+ * the sandbox gets of the host: "NAME=value" for each pass_env variable
+ * the host has, read now (not when s was opened: a key rotated since is
+ * the new one), NULL-terminated, into *env (never NULL on success). Each
+ * variable the host lacks is a warning through the session's warn
+ * callback, naming it; no value is ever written anywhere. These values are
+ * for that one session: the container, its labels, snapshots and plans
+ * never hold them. The caller frees *env with sbx_session_env_free, which
+ * wipes the values first. Only for a session opened to apply (through the
+ * trust gate that pass_env needs): SBX_EPOLICY otherwise.
+ */
+int sbx_session_env(const sbx_session *s, char ***env, sbx_error **err);
+/* sbx_session_set_warn: where the session's warnings go from now on (NULL: dropped). */
+void sbx_session_set_warn(sbx_session *s, sbx_line_fn warn, void *arg);
+void sbx_session_env_free(char **env);
+
 const sbx_plan *sbx_session_plan(const sbx_session *s);
 const sbx_desired *sbx_session_desired(const sbx_session *s);
 const sbx_actual *sbx_session_actual(const sbx_session *s);
@@ -83,7 +100,7 @@ const sbx_config *sbx_session_config(const sbx_session *s);
  * sbx_session_unlock: release the workspace's lock, for a caller that is
  * done applying and goes on using what the session found (exec and run: the
  * lock is not held while their command runs). The session cannot apply
- * after this.
+ * after this; what passed the trust gate (sbx_session_env) it still gives.
  */
 void sbx_session_unlock(sbx_session *s);
 /* sbx_session_backend: the backend the session speaks to the engine through (borrowed). */

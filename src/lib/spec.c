@@ -209,8 +209,7 @@ void sbx_spec_fields(const sbx_spec *spec, const sbx_host_facts *facts, sbx_fiel
 	}
 	for (size_t i = 0; i < spec->pass_env_len; i++) {
 		_cleanup_free_ char *p = sbx_field_member(SBX_F_PASS_ENV, spec->pass_env[i].name);
-		const char *d = facts->pass_env_digests ? facts->pass_env_digests[i] : NULL;
-		sbx_fields_set(out, p, d ? d : SBX_VALUE_UNSET, sbx_field_sensitive(p));
+		sbx_fields_set(out, p, SBX_VALUE_PASS_ENV, false);
 	}
 	sbx_fields_set(out, sbx_field_path(SBX_F_DOCKER_SOCKET),
 		       sbx_value_socket(spec->docker_socket ? facts->docker_socket : NULL), false);

@@ -123,8 +123,9 @@ typedef struct sbx_spec {
  * The canonical form: a spec made concrete for one workspace on this host,
  * flattened to sorted (path, value) pairs: "image", "env.NODE_ENV",
  * "mounts./data", "resources.cpus". The engine keeps it in a label; the
- * plan diffs two of them path by path. Secret values appear only as
- * "hmac-sha256:" digests (keyed: seckey.h) and are marked sensitive.
+ * plan diffs two of them path by path. No secret is in it: pass_env's
+ * members hold one constant word (SBX_VALUE_PASS_ENV), the host's values
+ * going to each session alone.
  */
 #define SBX_SPEC_FORM_VERSION 1
 
@@ -154,8 +155,6 @@ typedef struct sbx_host_facts {
 	const char *git_committer_name;
 	const char *git_committer_email;
 	const char *const *mount_sources; /* canonical host paths, parallel to spec->mounts */
-	const char *const
-	    *pass_env_digests;		/* "hmac-sha256:...", parallel to spec->pass_env; NULL: unset */
 	const char *credentials_volume; /* the workspace's own; NULL when credentials: none */
 	const char *tokens_volume;	/* the agent's shared login files; NULL: none shared */
 	const char *docker_socket;	/* host path of the engine socket, when asked for */
@@ -199,8 +198,14 @@ const char *sbx_network_name(sbx_network n);
  * canonical form carries it, so a sandbox made under an older profile shows
  * as a change and is recreated. What the name stands for is in docker_state.c
  * (sbx_docker_create) and the README's "Security model".
+ *
+ * hardened-3 is hardened-2 (the same capabilities, seccomp profile and
+ * namespaces) less the host's pass_env values: a container of hardened-2
+ * or older holds them in its environment and their keyed digests in its
+ * labels. The new name makes the next apply recreate every such sandbox
+ * once, so the values leave it (its snapshot empties them: plan.c).
  */
-#define SBX_SECURITY_PROFILE "hardened-2"
+#define SBX_SECURITY_PROFILE "hardened-3"
 
 /*
  * Where credentials: shared mounts the agent's shared volume: outside the

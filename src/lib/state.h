@@ -81,7 +81,6 @@ typedef struct sbx_create {
 	const sbx_fields *fields;
 	const char *name;	 /* the name to create under (a temporary one on recreate) */
 	const char *image;	 /* the image to start from (a snapshot on recreate) */
-	char **pass_env;	 /* "NAME=value" of the host, NULL-terminated, or NULL */
 	const char *config_hash; /* sha256 hex of the sandbox.yaml bytes, or NULL */
 } sbx_create;
 

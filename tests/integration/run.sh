@@ -537,38 +537,97 @@ mkdir -p "$HOME/.ssh" && rm -f "$T/swap/data" && ln -s "$HOME/.ssh" "$T/swap/dat
 	eq "$(count_of "$T/ws-swap")" 1 "containers"
 EOF
 
-t "pass_env: the host's value is copied in, never printed, labelled only as a keyed digest (never shown), blanked in snapshots' config" <<'EOF'
+t "pass_env needs sbx trust; then the container holds no value (config, labels), nothing prints it, a rotated or unset host value is no change" <<'EOF'
 workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
-	digest=$(printf 'SBX_IT_SECRET=%s' "$SECRET" | sha256sum | cut -d' ' -f1) &&
-	key="$HOME/.local/share/sbx/digest-key" &&
+	SBX_IT_SECRET=$SECRET run 3 "$SBX" -C "$WP" apply && no_secret &&
+	err_has "sandbox.yaml:5:12: pass_env SBX_IT_SECRET (your value of it, copied in) needs your approval" &&
+	eq "$(count_of "$WP")" 0 "containers before the approval" &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
-	out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
+	out_has "^      + pass_env.SBX_IT_SECRET = '(from the host, per session)'  # widens host access$" &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --json --exit-code && no_secret &&
+	eq "$(jq -r '.changes[] | select(.path == "pass_env.SBX_IT_SECRET") | "\(.new) \(.host_access)"' "$OUT")" \
+		"(from the host, per session) widens" "diff --json" &&
 	SBX_IT_SECRET=$SECRET SBX_TRACE=1 run 0 "$SBX" -C "$WP" apply && no_secret &&
-	idp=$(containers_of "$WP") &&
-	eq "$(docker exec "$idp" sh -c 'echo $SBX_IT_SECRET')" "$SECRET" "the value inside" &&
-	{ ! ins "$idp" '{{json .Config.Labels}}' | grep -q "$SECRET" || fail "a label holds the value"; } &&
-	{ ! ins "$idp" '{{json .Config.Labels}}' | grep -q "$digest" || fail "a label holds the unkeyed sha256 digest"; } &&
-	hmac=$(python3 -c 'import hmac, hashlib, sys; print(hmac.new(open(sys.argv[1], "rb").read(), sys.argv[2].encode(), hashlib.sha256).hexdigest())' "$key" "SBX_IT_SECRET=$SECRET") && [ ${#hmac} -eq 64 ] &&
-	{ ins "$idp" '{{json .Config.Labels}}' | grep -q "hmac-sha256:$hmac" || fail "no label holds the keyed digest"; } &&
-	eq "$(stat -c %a "$(dirname "$key")" "$key")" "700
-600" "modes of the key and its directory" &&
-	run 0 "$SBX" -C "$WP" inspect && no_secret && run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
-	{ ! grep -q "$hmac" "$OUT" || fail "inspect --json prints the digest"; } &&
-	eq "$(jq -r '.spec["pass_env.SBX_IT_SECRET"]' "$OUT")" "(sensitive)" "inspect --json" &&
-	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" diff --exit-code &&
-	SBX_IT_SECRET=changed-$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
-	out_has "~ pass_env.SBX_IT_SECRET: (sensitive) -> (sensitive)" &&
-	SBX_IT_SECRET=changed-$SECRET run 0 "$SBX" -C "$WP" apply && no_secret &&
+	{ grep -q "engine request" "$ERR" || fail "no traced request: was SBX_TRACE set?"; } &&
+	idp=$(containers_of "$WP") && [ -n "$idp" ] &&
+	{ ! docker inspect "$idp" | grep -q "$SECRET" || fail "docker inspect of the container shows the value"; } &&
+	{ ! ins "$idp" '{{json .Config.Env}}' | grep -q SBX_IT_SECRET || fail "the container's Env names the variable"; } &&
+	{ ! ins "$idp" '{{json .Config.Labels}}' | grep -q "hmac-sha256" || fail "a label holds a digest"; } &&
+	eq "$(ins "$idp" '{{index .Config.Labels "dev.sbx.spec"}}' | jq -r '.fields["pass_env.SBX_IT_SECRET"]')" \
+		"(from the host, per session)" "the label's record of the variable" &&
+	eq "$(docker exec "$idp" sh -c 'echo "${SBX_IT_SECRET-unset}"')" unset "the variable for docker exec" &&
+	run 0 "$SBX" -C "$WP" inspect && no_secret &&
+	out_has "pass_env.SBX_IT_SECRET = '(from the host, per session)'" &&
+	run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
+	eq "$(jq -r '.spec["pass_env.SBX_IT_SECRET"]' "$OUT")" "(from the host, per session)" "inspect --json" &&
+	SBX_IT_SECRET=rotated-$SECRET run 0 "$SBX" -C "$WP" diff --exit-code && out_has "^No changes" &&
+	{ ! grep -q "rotated-" "$OUT" "$ERR" || fail "the rotated value was printed"; } &&
+	SBX_IT_SECRET=rotated-$SECRET run 0 "$SBX" -C "$WP" apply && out_has "^No changes" &&
+	{ env -u SBX_IT_SECRET "$SBX" -C "$WP" diff --exit-code >"$OUT" 2>"$ERR" || fail "diff with the variable unset: $(cat "$ERR")"; } &&
+	out_has "^No changes" &&
+	eq "$(containers_of "$WP")" "$idp" "the same container" &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" exec -- sh -c 'echo "$SBX_IT_SECRET"' &&
+	eq "$(cat "$OUT")" "$SECRET" "the value in an exec session" &&
+	{ ! grep -q "$SECRET" "$ERR" || fail "stderr shows the value"; } &&
+	SBX_IT_SECRET=rotated-$SECRET run 0 "$SBX" -C "$WP" exec -- sh -c 'echo "$SBX_IT_SECRET"' &&
+	eq "$(cat "$OUT")" "rotated-$SECRET" "the next session's value, rotated" &&
+	eq "$(containers_of "$WP")" "$idp" "the same container after the sessions" &&
+	{ ! docker inspect "$idp" | grep -q "$SECRET" || fail "docker inspect shows the value after a session"; } &&
+	{ env -u SBX_IT_SECRET "$SBX" -C "$WP" exec -- sh -c 'echo "${SBX_IT_SECRET-unset}"' >"$OUT" 2>"$ERR" ||
+		fail "exec with the variable unset: $(cat "$ERR")"; } &&
+	eq "$(cat "$OUT")" unset "the session without the host's variable" &&
+	err_has "warning: pass_env SBX_IT_SECRET is not set on the host: this session runs without it"
+EOF
+
+t "pass_env and a recreate: the snapshot image holds no value (Config, ContainerConfig) and blanks nothing" <<'EOF'
+printf 'env: {SBX_IT_MORE: "1"}\n' >>"$WP/sandbox.yaml" &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" apply && no_secret &&
 	out_has "kept the installed state" &&
-	eq "$(docker exec "$(containers_of "$WP")" sh -c 'echo $SBX_IT_SECRET')" "changed-$SECRET" "the new value inside" &&
-	snap="sbx-snapshot:$(name_of "$(containers_of "$WP")")" &&
-	{
-		! docker image inspect -f '{{json .Config}}' "$snap" | grep -q "$SECRET" &&
-			docker image inspect -f '{{json .Config.Env}}' "$snap" | grep -q '"SBX_IT_SECRET="' ||
-			fail "the snapshot image keeps the value: $(docker image inspect -f '{{json .Config.Env}}' "$snap")"
-	}
+	idp=$(containers_of "$WP") && snap="sbx-snapshot:$(name_of "$idp")" &&
+	docker image inspect "$snap" >"$T/snap.json" &&
+	jq -e '.[0].Config.Env' "$T/snap.json" >/dev/null &&
+	{ ! grep -q "$SECRET" "$T/snap.json" || fail "the snapshot image holds the value"; } &&
+	{ ! jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/snap.json" | grep -q SBX_IT_SECRET ||
+		fail "the snapshot's Config or ContainerConfig names the variable: $(jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/snap.json")"; } &&
+	{ ! docker inspect "$idp" | grep -q "$SECRET" || fail "docker inspect of the new container shows the value"; }
+EOF
+
+t "a sandbox the previous sbx made (the value in its Env, a digest in its labels) is recreated once, from the image: no snapshot keeps the value; its successor holds none" <<'EOF'
+OLD_REV=6163e3b &&
+	{ git -C "$ROOT" rev-parse -q --verify "$OLD_REV^{commit}" >/dev/null || fail "no commit $OLD_REV to build the previous sbx from"; } &&
+	mkdir -p "$T/old-sbx" && git -C "$ROOT" archive "$OLD_REV" | tar -x -C "$T/old-sbx" &&
+	{ env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$T/old-sbx" -j2 BUILD=build CFLAGS="-O0 -g" \
+		EXTRA_LDFLAGS= sbx >"$T/old-sbx.log" 2>&1 || fail "cannot build the previous sbx: $(tail -5 "$T/old-sbx.log")"; } &&
+	OLD="$T/old-sbx/sbx" && WO="$T/ws-passenv-old" &&
+	workspace "$WO" "pass_env: [SBX_IT_SECRET]" &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" trust --yes &&
+	SBX_IT_SECRET=$SECRET run 0 "$OLD" -C "$WO" apply &&
+	ido=$(containers_of "$WO") && [ -n "$ido" ] &&
+	{ ins "$ido" '{{json .Config.Env}}' | grep -q "SBX_IT_SECRET=$SECRET" || fail "the previous sbx did not put the value in Env"; } &&
+	{ ins "$ido" '{{json .Config.Labels}}' | grep -q "hmac-sha256:" || fail "the previous sbx labelled no digest"; } &&
+	docker exec "$ido" touch /installed &&
+	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WO" diff --exit-code && no_secret &&
+	out_has "^      ~ security: 'hardened-2' -> 'hardened-3'  # forces recreate$" &&
+	out_has "installed state: not kept (an earlier sbx put pass_env.SBX_IT_SECRET's value in the old sandbox: a snapshot would keep it)" &&
+	{ ! grep -q "^      [-~+] pass_env\|hmac-sha256" "$OUT" || fail "the plan lists a pass_env change or a digest"; } &&
+	run 0 "$SBX" -C "$WO" inspect && no_secret && out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
+	{ ! grep -q "hmac-sha256" "$OUT" || fail "inspect prints the digest"; } &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" apply && no_secret &&
+	out_has "a snapshot would keep it, so the new sandbox starts from the image" &&
+	idn=$(containers_of "$WO") && [ -n "$idn" ] && [ "$idn" != "$ido" ] &&
+	{ ! docker exec "$idn" test -e /installed || fail "the old sandbox's files were kept: from a snapshot?"; } &&
+	{ ! docker inspect "$idn" | grep -q "$SECRET" || fail "docker inspect of the successor shows the value"; } &&
+	{ ! ins "$idn" '{{json .Config.Labels}}' | grep -q "hmac-sha256" || fail "the successor's labels hold a digest"; } &&
+	eq "$(docker exec "$idn" sh -c 'echo "[${SBX_IT_SECRET-unset}]"')" "[unset]" "the variable inside the successor" &&
+	snap="sbx-snapshot:$(name_of "$idn")" &&
+	{ ! docker image inspect "$snap" >/dev/null 2>&1 || fail "a snapshot image was made of the old sandbox"; } &&
+	{ ! docker images --no-trunc -q | while read -r im; do docker image inspect "$im"; done | grep -q "$SECRET" ||
+		fail "an image on the engine holds the value"; } &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" diff --exit-code && out_has "^No changes" &&
+	SBX_IT_SECRET=rotated-$SECRET run 0 "$SBX" -C "$WO" apply && out_has "^No changes" &&
+	eq "$(containers_of "$WO")" "$idn" "recreated once only"
 EOF
 
 t "a mount source that does not exist: exit 65 at its position, nothing created" <<'EOF'

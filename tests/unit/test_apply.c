@@ -1020,10 +1020,96 @@ static void test_gate(void **state)
 	world_release(&w);
 }
 
+/* ---- pass_env: live, per session, never at rest ---- */
+
+/* The session's environment as one line each, to compare. Caller frees. */
+static char *env_text(char **env)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	for (char **p = env; *p; p++)
+		sbx_buf_addf(&b, "%s\n", *p);
+	return sbx_buf_detach(&b);
+}
+
+/*
+ * The sandbox holds no value of the host's (its record says only where
+ * values come from); each session gets them read when it starts, so a
+ * rotated key is the next session's without a change to the sandbox;
+ * each variable the host lacks is a warning that names it, and no value
+ * reaches a warning.
+ */
+static void test_session_env(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("pass_env: [SBX_UNIT_TOKEN, SBX_UNIT_UNSET]\n");
+	unsetenv("SBX_UNIT_UNSET");
+	setenv("SBX_UNIT_TOKEN", "s3cret-1", 1);
+	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
+	sbx_session_opts o = {
+	    .intent = SBX_INTENT_PLAN, .file = path, .backend = w.b, .warn = note, .arg = &w.notes};
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_session_open(&w.s, &o, &err), 0);
+	/* Not approved yet, and opened to plan: no value of the host for it. */
+	char **env = (char **)1;
+	int rc = sbx_session_env(w.s, &env, &err);
+	expect_error(&err, rc, SBX_EPOLICY, "opened to plan");
+	assert_null(env);
+	const sbx_config *cfg = sbx_session_config(w.s);
+	assert_int_equal(sbx_trust_record(cfg->workspace, cfg->path, cfg->bytes, cfg->len, NULL, 0,
+					  &err),
+			 0);
+	prepare(&w);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	/* The record: this sbx's word for each name, set on the host or not. */
+	const sbx_actual *a = NULL;
+	prepare(&w);
+	a = w.actual;
+	assert_string_equal(sbx_fields_get(&a->fields, "pass_env.SBX_UNIT_TOKEN")->value,
+			    SBX_VALUE_PASS_ENV);
+	assert_string_equal(sbx_fields_get(&a->fields, "pass_env.SBX_UNIT_UNSET")->value,
+			    SBX_VALUE_PASS_ENV);
+	assert_false(sbx_plan_has_changes(w.plan));
+
+	sbx_buf_release(&w.notes);
+	w.notes = (sbx_buf)SBX_BUF_INIT;
+	assert_int_equal(sbx_session_env(w.s, &env, &err), 0);
+	_cleanup_free_ char *got = env_text(env);
+	assert_string_equal(got, "SBX_UNIT_TOKEN=s3cret-1\n");
+	sbx_session_env_free(env);
+	assert_string_equal(w.notes.data, "warning: pass_env SBX_UNIT_UNSET is not set on the "
+					  "host: this session runs without it\n");
+
+	/* Rotated on the host: the same session's next call reads the new value. */
+	setenv("SBX_UNIT_TOKEN", "s3cret-2", 1);
+	setenv("SBX_UNIT_UNSET", "", 1);
+	sbx_buf_release(&w.notes);
+	w.notes = (sbx_buf)SBX_BUF_INIT;
+	assert_int_equal(sbx_session_env(w.s, &env, &err), 0);
+	_cleanup_free_ char *again = env_text(env);
+	assert_string_equal(again, "SBX_UNIT_TOKEN=s3cret-2\nSBX_UNIT_UNSET=\n");
+	sbx_session_env_free(env);
+	assert_null(w.notes.data);
+	/* And the sandbox needs nothing for it: no change, nothing asked of the engine. */
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	fake_clear_calls(w.fb);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "");
+	_cleanup_free_ char *st = fake_state(w.fb);
+	assert_null(strstr(st, "s3cret"));
+	unsetenv("SBX_UNIT_TOKEN");
+	unsetenv("SBX_UNIT_UNSET");
+	world_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_create_then_noop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_env, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_start_fails_removes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopped_is_started, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename_in_place, setup, teardown),

@@ -58,8 +58,9 @@ static const struct row {
      NULL},
     {SBX_F_NETWORK, "network", "network", SBX_TYPE_NETWORK, SBX_COMPARE_TEXT, SBX_EFFECT_RECREATE,
      "none", "bridge", "bridge"},
-    {SBX_F_PASS_ENV, "pass_env.", "pass_env.TOKEN", SBX_TYPE_DIGEST, SBX_COMPARE_DIGEST,
-     SBX_EFFECT_RECREATE, "(unset on the host)", "hmac-sha256:00", NULL},
+    /* Nothing on the container: a name listed (its one value) widens, one not listed does not. */
+    {SBX_F_PASS_ENV, "pass_env.", "pass_env.TOKEN", SBX_TYPE_PASS_ENV, SBX_COMPARE_TEXT,
+     SBX_EFFECT_NONE, NULL, "(from the host, per session)", NULL},
     {SBX_F_PRESERVE_STATE, "preserve_state", "preserve_state", SBX_TYPE_BOOL, SBX_COMPARE_TEXT,
      SBX_EFFECT_NONE, NULL, NULL, NULL},
     {SBX_F_CPUS, "resources.cpus", "resources.cpus", SBX_TYPE_CPUS, SBX_COMPARE_TEXT,
@@ -115,7 +116,10 @@ static void test_rows(void **state)
 		/* The row governs its member, and is found by it. */
 		assert_ptr_equal(sbx_field_rule_of(w->member), r);
 		assert_int_equal(sbx_field_id_of(w->member), r->id);
-		assert_int_equal(sbx_field_sensitive(w->member), r->type == SBX_TYPE_DIGEST);
+		/* The form's values are never secrets; only what an earlier sbx wrote may be. */
+		assert_false(sbx_field_sensitive(w->member, w->wide ? w->wide : "a"));
+		assert_int_equal(sbx_field_sensitive(w->member, "hmac-sha256:00"),
+				 r->type == SBX_TYPE_PASS_ENV);
 	}
 }
 
@@ -146,7 +150,7 @@ static void test_row_effects(void **state)
 		assert_string_equal(r->path, "");
 		assert_int_equal(sbx_change_effect(unknown[i], "a", "b"), SBX_EFFECT_RECREATE);
 		assert_int_equal(sbx_change_access(unknown[i], NULL, "/"), SBX_ACCESS_SAME);
-		assert_false(sbx_field_sensitive(unknown[i]));
+		assert_false(sbx_field_sensitive(unknown[i], "hmac-sha256:00"));
 	}
 }
 
@@ -167,7 +171,8 @@ static void test_row_access(void **state)
 		    sbx_change_access(p, w->wide, w->narrow) != SBX_ACCESS_NARROWS ||
 		    sbx_change_access(p, w->wide, w->wide) != SBX_ACCESS_SAME ||
 		    sbx_change_access(p, w->narrow, w->narrow) != SBX_ACCESS_SAME)
-			fail_msg("%s: %s -> %s is not a widening both ways", p, w->narrow, w->wide);
+			fail_msg("%s: %s -> %s is not a widening both ways", p, str(w->narrow),
+				 w->wide);
 		/* Absent is the baseline; without one, absent reaches nothing. */
 		const char *absent_is = w->baseline ? w->baseline : NULL;
 		sbx_access from_absent = sbx_change_access(p, NULL, w->wide);
@@ -192,9 +197,11 @@ static void test_row_access(void **state)
 			 SBX_ACCESS_WIDENS);
 	/* Not sbx's words: taken as writable, the worst case. */
 	assert_int_equal(sbx_change_access("mounts./d", "/a (read-only)", "/a"), SBX_ACCESS_WIDENS);
-	/* A digest as an older sbx wrote it passes a value as well. */
-	assert_int_equal(sbx_change_access("pass_env.T", "sha256:1", "hmac-sha256:2"),
+	/* An earlier sbx's record of a name (a digest, or unset then) passes it as well. */
+	assert_int_equal(sbx_change_access("pass_env.T", "hmac-sha256:1", SBX_VALUE_PASS_ENV),
 			 SBX_ACCESS_SAME);
+	assert_int_equal(sbx_change_access("pass_env.T", "(unset on the host)", NULL),
+			 SBX_ACCESS_NARROWS);
 	assert_int_equal(sbx_change_access("credentials", "shared-ish", "shared (volume v at /h)"),
 			 SBX_ACCESS_WIDENS);
 }
@@ -268,7 +275,6 @@ static void test_form_spelled_out(void **state)
 	spec->resources = (sbx_resources){1.5, 536870912, 100};
 	spec->preserve_state = false;
 	const char *sources[] = {"/home/u/cache", "/srv/data"};
-	const char *digests[] = {"hmac-sha256:abc", NULL};
 	sbx_host_facts facts = {
 	    .workspace = "/w",
 	    .name = "sbx-w-1",
@@ -277,7 +283,6 @@ static void test_form_spelled_out(void **state)
 	    .git_committer_name = NULL,
 	    .git_committer_email = "c@u",
 	    .mount_sources = sources,
-	    .pass_env_digests = digests,
 	    .credentials_volume = "sbx-w-creds",
 	    .tokens_volume = NULL,
 	    .docker_socket = "/run/docker.sock",
@@ -303,8 +308,9 @@ static void test_form_spelled_out(void **state)
 	    {"mounts./srv/data", "/srv/data (read-write)", false},
 	    {"name", "sbx-w-1", false},
 	    {"network", "none", false},
-	    {"pass_env.TOKEN", "hmac-sha256:abc", true},
-	    {"pass_env.UNSET", "(unset on the host)", true},
+	    /* No value of the host, set or not, nor anything made from one. */
+	    {"pass_env.TOKEN", "(from the host, per session)", false},
+	    {"pass_env.UNSET", "(from the host, per session)", false},
 	    {"preserve_state", "false", false},
 	    {"resources.cpus", "1.5", false},
 	    {"resources.memory", "536870912", false},
@@ -554,13 +560,13 @@ static void test_other_values(void **state)
 	assert_true(sbx_value_socket_on(sbx_value_socket("/s")));
 	assert_false(sbx_value_socket_on(NULL));
 
-	_cleanup_free_ char *d = sbx_value_digest("0a1b");
-	assert_string_equal(d, "hmac-sha256:0a1b");
-	assert_true(sbx_value_is_digest(d));
-	assert_true(sbx_value_is_digest("sha256:0a1b"));
-	assert_false(sbx_value_is_digest(SBX_VALUE_UNSET));
-	assert_false(sbx_value_is_digest(NULL));
-	assert_false(sbx_value_is_digest("hmac-sha25"));
+	/* pass_env's word, and what may stand for a secret: anything else a record says. */
+	assert_string_equal(SBX_VALUE_PASS_ENV, "(from the host, per session)");
+	assert_false(sbx_field_sensitive("pass_env.T", SBX_VALUE_PASS_ENV));
+	assert_true(sbx_field_sensitive("pass_env.T", "hmac-sha256:0a1b"));
+	assert_true(sbx_field_sensitive("pass_env.T", "sha256:0a1b"));
+	assert_true(sbx_field_sensitive("pass_env.T", "(unset on the host)"));
+	assert_false(sbx_field_sensitive("env.T", "hmac-sha256:0a1b"));
 
 	_cleanup_free_ char *c1 = sbx_value_credentials("workspace", "v", "/h", NULL, "/t");
 	assert_string_equal(c1, "workspace (volume v at /h)");
@@ -587,9 +593,9 @@ static void test_other_values(void **state)
 	_cleanup_free_ char *empty = sbx_value_argv(argv, 0);
 	assert_string_equal(empty, "[]");
 
-	/* Compared as text, secrets too: equal digests are equal secrets. */
-	assert_true(sbx_field_same("pass_env.T", "hmac-sha256:1", "hmac-sha256:1"));
-	assert_false(sbx_field_same("pass_env.T", "hmac-sha256:1", "hmac-sha256:2"));
+	/* Compared as text, every field. */
+	assert_true(sbx_field_same("pass_env.T", SBX_VALUE_PASS_ENV, SBX_VALUE_PASS_ENV));
+	assert_false(sbx_field_same("pass_env.T", "hmac-sha256:1", SBX_VALUE_PASS_ENV));
 	assert_false(sbx_field_same("resources.cpus", "2", "2.0"));
 	assert_true(sbx_field_same("image", "a", "a"));
 

@@ -6,7 +6,7 @@
  *                  (absent: no sandbox exists)
  *   expected.txt   the plan as `sbx diff` prints it (no colour)
  * The host facts are fixed: workspace /work/ws, no git identity, mount
- * sources as written, pass_env digests "sha256:<NAME>".
+ * sources as written (pass_env takes nothing of the host).
  *
  * To make actual.json from a before.yaml (the file the container was made
  * from) and a state file (running, exited, ...), run with
@@ -56,25 +56,18 @@ static sbx_spec *fields_of(const char *yaml_path, sbx_fields *out)
 	const char **sources = xcalloc(spec->mounts_len + 1, sizeof(char *));
 	for (size_t i = 0; i < spec->mounts_len; i++)
 		sources[i] = spec->mounts[i].source;
-	char **digests = xcalloc(spec->pass_env_len + 1, sizeof(char *));
-	for (size_t i = 0; i < spec->pass_env_len; i++)
-		digests[i] = xasprintf("sha256:%s", spec->pass_env[i].name);
 	char *volume = sbx_credentials_volume_name(spec, "sbx-ws-00000000");
 	char *tokens = sbx_tokens_volume_name(spec);
 	sbx_host_facts facts = {
 	    .workspace = "/work/ws",
 	    .name = spec->name ? spec->name : "sbx-ws-00000000",
 	    .mount_sources = sources,
-	    .pass_env_digests = (const char *const *)digests,
 	    .credentials_volume = volume,
 	    .tokens_volume = tokens,
 	    .docker_socket = "/var/run/docker.sock",
 	};
 	sbx_spec_fields(spec, &facts, out);
 	free(sources);
-	for (size_t i = 0; i < spec->pass_env_len; i++)
-		free(digests[i]);
-	free(digests);
 	free(volume);
 	free(tokens);
 	return spec;
@@ -171,9 +164,14 @@ static void test_effects(void **state)
 	assert_int_equal(sbx_change_effect("name", "a", "b"), SBX_EFFECT_IN_PLACE);
 	assert_int_equal(sbx_change_effect("command", "[\"a\"]", "[\"b\"]"), SBX_EFFECT_NONE);
 	assert_int_equal(sbx_change_effect("preserve_state", "true", "false"), SBX_EFFECT_NONE);
+	/* pass_env is given to each session: nothing on the container holds it. */
+	assert_int_equal(sbx_change_effect("pass_env.T", NULL, SBX_VALUE_PASS_ENV),
+			 SBX_EFFECT_NONE);
+	assert_int_equal(sbx_change_effect("pass_env.T", "hmac-sha256:1", SBX_VALUE_PASS_ENV),
+			 SBX_EFFECT_NONE);
 	const char *recreate[] = {
 	    "image",   "env.X",		  "mounts./a",	     "docker_socket",	"user",
-	    "network", "git.author_name", "pass_env.T",	     "credentials",	"workspace",
+	    "network", "git.author_name", "docker_socket.group", "credentials",	"workspace",
 	    "agent",   "security",	  "workspace.owner", "from.a.newer.sbx"};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(recreate); i++)
 		assert_int_equal(sbx_change_effect(recreate[i], "a", "b"), SBX_EFFECT_RECREATE);
@@ -204,15 +202,11 @@ static void test_access(void **state)
 	    {"mounts./d", "/a (read-write)", "/b (read-only)", SBX_ACCESS_WIDENS},
 	    {"mounts./d", "/a (read-only)", "/a (read-only)", SBX_ACCESS_SAME},
 	    {"mounts./d", "/a (read-only)", "/a", SBX_ACCESS_WIDENS},
-	    {"pass_env.T", NULL, "sha256:1", SBX_ACCESS_WIDENS},
-	    {"pass_env.T", "(unset on the host)", "sha256:1", SBX_ACCESS_WIDENS},
-	    {"pass_env.T", NULL, "(unset on the host)", SBX_ACCESS_SAME},
-	    {"pass_env.T", "sha256:1", "sha256:2", SBX_ACCESS_SAME},
-	    {"pass_env.T", "sha256:1", NULL, SBX_ACCESS_NARROWS},
-	    {"pass_env.T", NULL, "hmac-sha256:1", SBX_ACCESS_WIDENS},
-	    {"pass_env.T", "(unset on the host)", "hmac-sha256:1", SBX_ACCESS_WIDENS},
-	    {"pass_env.T", "sha256:1", "hmac-sha256:2", SBX_ACCESS_SAME},
-	    {"pass_env.T", "hmac-sha256:1", "(unset on the host)", SBX_ACCESS_NARROWS},
+	    {"pass_env.T", NULL, "(from the host, per session)", SBX_ACCESS_WIDENS},
+	    {"pass_env.T", "(from the host, per session)", NULL, SBX_ACCESS_NARROWS},
+	    {"pass_env.T", "(from the host, per session)", "(from the host, per session)",
+	     SBX_ACCESS_SAME},
+	    {"pass_env.T", "hmac-sha256:1", "(from the host, per session)", SBX_ACCESS_SAME},
 	    {"credentials", "none", "shared (volume v at /h)", SBX_ACCESS_WIDENS},
 	    {"credentials", "workspace (volume w at /h)", "shared (volume v at /h)",
 	     SBX_ACCESS_WIDENS},
@@ -413,22 +407,45 @@ static void test_recreate_keeps_state(void **state)
 	sbx_fields_set(&want, "preserve_state", "true", false);
 	sbx_fields_set(&want, "env.A", "1", false);
 	sbx_fields_set(&have, "env.A", "2", false);
-	sbx_fields_set(&have, "pass_env.TOKEN", "hmac-sha256:00", true);
-	sbx_fields_set(&have, "pass_env.BAD NAME", "hmac-sha256:00", true);
-	sbx_fields_set(&want, "pass_env.TOKEN", "hmac-sha256:00", true);
-	sbx_fields_set(&want, "pass_env.BAD NAME", "hmac-sha256:00", true);
+	/* This sbx's record: nothing in the environment. */
+	sbx_fields_set(&have, "pass_env.NOW", SBX_VALUE_PASS_ENV, false);
+	sbx_fields_set(&want, "pass_env.TOKEN", SBX_VALUE_PASS_ENV, false);
+	sbx_fields_set(&want, "pass_env.NOW", SBX_VALUE_PASS_ENV, false);
 	sbx_plan *p = NULL;
 	const sbx_action *a = recreate_of(&p, &want, &have);
+	/* pass_env is no change. */
+	assert_int_equal(p->n_changes, 1);
+	assert_string_equal(p->changes[0].path, "env.A");
 	assert_int_equal(a->keep, SBX_KEEP_SNAPSHOT);
 	assert_true(sbx_keep_kept(a->keep));
-	/* The snapshot empties the old sandbox's pass_env values; a name no file allows is not one. */
-	assert_non_null(a->blank_env);
-	assert_string_equal(a->blank_env[0], "TOKEN");
-	assert_null(a->blank_env[1]);
 	char *text = sbx_plan_render(p, &want, false);
 	assert_non_null(strstr(text, "installed state: kept (preserve_state"));
 	free(text);
 	sbx_plan_free(p);
+
+	/*
+	 * An earlier sbx's record: a digest of a value it put in the
+	 * environment (any value but this sbx's word is taken as one). A
+	 * snapshot would keep it (in ContainerConfig, whatever is emptied):
+	 * the new sandbox starts from the image. A name dropped from the file
+	 * (OLDER) is no removed variable: pass_env is no change.
+	 */
+	sbx_fields_set(&have, "pass_env.TOKEN", "hmac-sha256:00", true);
+	sbx_fields_set(&have, "pass_env.OLDER", "sha256:00", true);
+	a = recreate_of(&p, &want, &have);
+	assert_int_equal(p->n_changes, 1);
+	assert_int_equal(a->keep, SBX_KEEP_SECRETS);
+	assert_false(sbx_keep_kept(a->keep));
+	assert_string_equal(a->removed, "pass_env.OLDER");
+	text = sbx_plan_render(p, &want, false);
+	assert_non_null(strstr(text, "installed state: not kept (an earlier sbx put "
+				     "pass_env.OLDER's value in the old sandbox"));
+	free(text);
+	sbx_plan_free(p);
+	sbx_fields_release(&have);
+	have = (sbx_fields){0};
+	sbx_fields_set(&have, "name", "x", false);
+	sbx_fields_set(&have, "env.A", "2", false);
 
 	/* A removed variable: a snapshot would keep it. */
 	sbx_fields_set(&have, "env.GONE", "1", false);
