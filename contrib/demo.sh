@@ -72,9 +72,8 @@ step "sbx apply"
 "$SBX" apply
 step "sbx apply                # again: nothing to do, one list call"
 "$SBX" apply
-name=$("$SBX" inspect --json | jq -r .name)
-step "docker exec $name sh -c 'pwd; id; echo \$GIT_AUTHOR_NAME; touch /home/agent/installed-tool'"
-docker exec "$name" sh -c 'pwd; id; echo "$GIT_AUTHOR_NAME"; touch /home/agent/installed-tool'
+step "sbx exec -- sh -c 'pwd; id; echo \$GIT_AUTHOR_NAME; touch /home/agent/installed-tool'"
+"$SBX" exec -- sh -c 'pwd; id; echo "$GIT_AUTHOR_NAME"; touch /home/agent/installed-tool'
 
 say "an env change forces a recreate; preserve_state keeps what was installed"
 printf 'env:\n  GREETING: hello\n' >>sandbox.yaml
@@ -82,8 +81,8 @@ step "sbx diff"
 "$SBX" diff
 step "sbx apply"
 "$SBX" apply
-step "docker exec $name sh -c 'echo \$GREETING; ls /home/agent'"
-docker exec "$name" sh -c 'echo "$GREETING"; ls /home/agent'
+step "sbx exec -- sh -c 'echo \$GREETING; ls /home/agent'"
+"$SBX" exec -- sh -c 'echo "$GREETING"; ls /home/agent'
 
 say "a resource limit changes in place: same container"
 printf 'resources: {pids: 512}\n' >>sandbox.yaml
