@@ -258,6 +258,7 @@ typedef struct run {
 	bool replace; /* a recreate: id replaces old */
 	bool swapping;	/* a recreate past its checks: a failure puts old back */
 	bool old_stopped, old_renamed;
+	bool snapshot; /* a recreate made a snapshot image */
 	owner_map om;
 } run;
 
@@ -309,31 +310,20 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 	switch (a->keep) {
 	case SBX_KEEP_OFF:
 		break;
-	case SBX_KEEP_SECRETS:
-		notef(r->note, r->arg,
-		      "an earlier sbx put %s's value in this sandbox: a snapshot would keep it, so "
-		      "the new sandbox starts from the image, without the old one's installed state",
-		      a->removed);
-		break;
-	case SBX_KEEP_VARIABLE_REMOVED:
-		notef(r->note, r->arg,
-		      "%s is removed: a snapshot would keep it, so the new sandbox starts from "
-		      "the image, without the old one's installed state",
-		      a->removed);
-		break;
 	case SBX_KEEP_IMAGE_CHANGED:
 		notef(r->note, r->arg,
 		      "the image changed: the new sandbox starts from it, without the "
 		      "old one's installed state");
 		break;
 	case SBX_KEEP_SNAPSHOT:
-		rc = b->snapshot(b, &snapshot, r->old->id, SBX_SNAPSHOT_REPO, d->name,
-				 NULL, err);
+		rc = b->snapshot(b, &snapshot, r->old->id, spec->image, SBX_SNAPSHOT_REPO,
+				 d->name, err);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", r->qname);
 			return rc;
 		}
 		image = snapshot;
+		r->snapshot = true;
 		notef(r->note, r->arg, "kept the installed state of %s in a snapshot image",
 		      r->qname);
 		break;
@@ -396,7 +386,23 @@ static int do_start(run *r, sbx_error **err)
 	return 0;
 }
 
-/* Every step done: the sandbox a recreate replaced goes. */
+/*
+ * The workspace's snapshots no container uses go: the one the replaced
+ * sandbox ran from once it is removed, the one a failed recreate made.
+ * At most the one the sandbox runs from stays.
+ */
+static void sweep(run *r)
+{
+	sbx_error *e = NULL;
+	sbx_removal rm;
+	if (r->b->remove_snapshot(r->b, &rm, r->old, &e) < 0) {
+		notef(r->note, r->arg, "warning: could not remove an unused snapshot image: %s",
+		      e->msg);
+		sbx_error_free(e);
+	}
+}
+
+/* Every step done: the sandbox a recreate replaced goes, and the snapshot it ran from. */
 static void commit(run *r)
 {
 	if (!r->replace)
@@ -406,7 +412,9 @@ static void commit(run *r)
 		notef(r->note, r->arg, "warning: could not remove the previous container: %s",
 		      rm_err->msg);
 		sbx_error_free(rm_err);
+		return;
 	}
+	sweep(r);
 }
 
 /*
@@ -424,6 +432,8 @@ static void rollback(run *r, sbx_error **err)
 			sbx_error_wrap(err, "starting %s (removed again)", r->qname);
 		return;
 	}
+	if (r->snapshot)
+		sweep(r); /* the snapshot it made, now of no container */
 	if (!r->swapping)
 		return; /* the old sandbox untouched */
 	if (r->old_renamed)

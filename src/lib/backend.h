@@ -125,11 +125,12 @@ struct sbx_backend {
 	/* update: change the resource limits in place. */
 	int (*update)(sbx_backend *b, const char *id, const sbx_resources *r, sbx_error **err);
 	/*
-	 * snapshot: commit id to repo:tag, *image its id (caller frees); the
-	 * variables in blank_env (NULL-terminated, may be NULL) are emptied in it.
+	 * snapshot: id's file system as a new image repo:tag, *image its id
+	 * (caller frees), labelled with id's workspace; its config is base's
+	 * (environment, user), nothing of id's, and its depth is bounded.
 	 */
-	int (*snapshot)(sbx_backend *b, char **image, const char *id, const char *repo,
-			const char *tag, const char *const *blank_env, sbx_error **err);
+	int (*snapshot)(sbx_backend *b, char **image, const char *id, const char *base,
+			const char *repo, const char *tag, sbx_error **err);
 	/* exec: run argv in running id as user, wait, *exit_code; output discarded. */
 	int (*exec)(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,
 		    const char *user, sbx_error **err);

@@ -135,10 +135,10 @@ static int d_update(sbx_backend *b, const char *id, const sbx_resources *r, sbx_
 	return sbx_docker_update(engine_of(b), id, r, err);
 }
 
-static int d_snapshot(sbx_backend *b, char **image, const char *id, const char *repo,
-		      const char *tag, const char *const *blank_env, sbx_error **err)
+static int d_snapshot(sbx_backend *b, char **image, const char *id, const char *base,
+		      const char *repo, const char *tag, sbx_error **err)
 {
-	return sbx_docker_commit(image, engine_of(b), id, repo, tag, blank_env, err);
+	return sbx_docker_snapshot(image, engine_of(b), id, base, repo, tag, err);
 }
 
 static int d_exec(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,

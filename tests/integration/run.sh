@@ -587,14 +587,15 @@ printf 'env: {SBX_IT_MORE: "1"}\n' >>"$WP/sandbox.yaml" &&
 	out_has "kept the installed state" &&
 	idp=$(containers_of "$WP") && snap="sbx-snapshot:$(name_of "$idp")" &&
 	docker image inspect "$snap" >"$T/snap.json" &&
-	jq -e '.[0].Config.Env' "$T/snap.json" >/dev/null &&
-	{ ! grep -q "$SECRET" "$T/snap.json" || fail "the snapshot image holds the value"; } &&
+	eq "$(jq -c '.[0].Config.Env' "$T/snap.json")" "$(docker image inspect -f '{{json .Config.Env}}' "$IMAGE")" "the snapshot's Env: the image's own" &&
+	eq "$(jq -c '.[0].ContainerConfig.Env' "$T/snap.json")" null "the snapshot's ContainerConfig.Env" &&
+	{ ! grep -q "$SECRET\|SBX_IT_MORE" "$T/snap.json" || fail "the snapshot image holds the container's environment"; } &&
 	{ ! jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/snap.json" | grep -q SBX_IT_SECRET ||
 		fail "the snapshot's Config or ContainerConfig names the variable: $(jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/snap.json")"; } &&
 	{ ! docker inspect "$idp" | grep -q "$SECRET" || fail "docker inspect of the new container shows the value"; }
 EOF
 
-t "a sandbox the previous sbx made (the value in its Env, a digest in its labels) is recreated once, from the image: no snapshot keeps the value; its successor holds none" <<'EOF'
+t "a sandbox the previous sbx made (the value in its Env, a digest in its labels) is recreated once, keeping its files: no snapshot keeps the value; its successor holds none" <<'EOF'
 OLD_REV=6163e3b &&
 	{ git -C "$ROOT" rev-parse -q --verify "$OLD_REV^{commit}" >/dev/null || fail "no commit $OLD_REV to build the previous sbx from"; } &&
 	mkdir -p "$T/old-sbx" && git -C "$ROOT" archive "$OLD_REV" | tar -x -C "$T/old-sbx" &&
@@ -610,19 +611,19 @@ OLD_REV=6163e3b &&
 	docker exec "$ido" touch /installed &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WO" diff --exit-code && no_secret &&
 	out_has "^      ~ security: 'hardened-2' -> 'hardened-3'  # forces recreate$" &&
-	out_has "installed state: not kept (an earlier sbx put pass_env.SBX_IT_SECRET's value in the old sandbox: a snapshot would keep it)" &&
+	out_has "installed state: kept (preserve_state: the new sandbox starts from a snapshot of the old one)" &&
 	{ ! grep -q "^      [-~+] pass_env\|hmac-sha256" "$OUT" || fail "the plan lists a pass_env change or a digest"; } &&
 	run 0 "$SBX" -C "$WO" inspect && no_secret && out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
 	{ ! grep -q "hmac-sha256" "$OUT" || fail "inspect prints the digest"; } &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" apply && no_secret &&
-	out_has "a snapshot would keep it, so the new sandbox starts from the image" &&
+	out_has "kept the installed state" &&
 	idn=$(containers_of "$WO") && [ -n "$idn" ] && [ "$idn" != "$ido" ] &&
-	{ ! docker exec "$idn" test -e /installed || fail "the old sandbox's files were kept: from a snapshot?"; } &&
+	{ docker exec "$idn" test -e /installed || fail "the old sandbox's files were lost"; } &&
 	{ ! docker inspect "$idn" | grep -q "$SECRET" || fail "docker inspect of the successor shows the value"; } &&
 	{ ! ins "$idn" '{{json .Config.Labels}}' | grep -q "hmac-sha256" || fail "the successor's labels hold a digest"; } &&
 	eq "$(docker exec "$idn" sh -c 'echo "[${SBX_IT_SECRET-unset}]"')" "[unset]" "the variable inside the successor" &&
 	snap="sbx-snapshot:$(name_of "$idn")" &&
-	{ ! docker image inspect "$snap" >/dev/null 2>&1 || fail "a snapshot image was made of the old sandbox"; } &&
+	{ docker image inspect "$snap" >/dev/null 2>&1 || fail "no snapshot image was made of the old sandbox"; } &&
 	{ ! docker images --no-trunc -q | while read -r im; do docker image inspect "$im"; done | grep -q "$SECRET" ||
 		fail "an image on the engine holds the value"; } &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" diff --exit-code && out_has "^No changes" &&
@@ -642,10 +643,12 @@ workspace "$W5" && git -C "$W5" init -q && git -C "$W5" config user.name "Ada Lo
 	run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
 	eq "$(docker exec "$id5" sh -c 'echo "$GIT_AUTHOR_NAME/$GIT_COMMITTER_EMAIL"')" \
 		"Ada Lovelace/ada@example.org" "identity" &&
+	docker exec "$id5" touch /installed &&
 	printf 'git_identity: false\n' >>"$W5/sandbox.yaml" &&
 	run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
-	eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME:-none}"')" none "no identity" &&
-	out_has "git.author_email is removed: a snapshot would keep it"
+	eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME-none}"')" none "no identity" &&
+	out_has "kept the installed state" &&
+	{ docker exec "$id5" test -e /installed || fail "the installed file was lost"; }
 EOF
 
 t "no git identity is a warning, not an error" <<'EOF'
@@ -955,6 +958,63 @@ WS="$T/ws-snap" && workspace "$WS" "env: {V: 1}" && sed -i 's/agent: shell/agent
 	run 0 "$SBX" -C "$WS" rm --volumes && out_has "sbx-snapshot:$ns" &&
 	{ ! docker image inspect "sbx-snapshot:$ns" >/dev/null 2>&1 || fail "the snapshot is still there"; } &&
 	{ ! docker volume inspect "$vs" >/dev/null 2>&1 || fail "the volume is still there"; }
+EOF
+
+t "snapshots: env changed, added, removed: the installed file stays, a removed variable is absent, the snapshot holds no environment of the old container (Config, ContainerConfig), one layer, sbx's labels" <<'EOF'
+WK="$T/ws-keep" && workspace "$WK" "env: {KEEP_A: one, KEEP_B: two}" &&
+	run 0 "$SBX" -C "$WK" apply && idk=$(containers_of "$WK") &&
+	docker exec "$idk" sh -c 'echo kept >/installed' &&
+	workspace "$WK" "env: {KEEP_A: changed, KEEP_C: three}" &&
+	run 0 "$SBX" -C "$WK" diff && out_has "^      - env.KEEP_B = 'two'" &&
+	out_has "installed state: kept (preserve_state: the new sandbox starts from a snapshot of the old one)" &&
+	run 0 "$SBX" -C "$WK" apply && out_has "kept the installed state" &&
+	idk=$(containers_of "$WK") && eq "$(docker exec "$idk" cat /installed)" kept "the installed file" &&
+	eq "$(docker exec "$idk" sh -c 'echo "$KEEP_A/${KEEP_B-absent}/$KEEP_C"')" "changed/absent/three" "the environment" &&
+	{ ! ins "$idk" '{{json .Config.Env}}' | grep -q KEEP_B || fail "the container's Env names KEEP_B"; } &&
+	snap="sbx-snapshot:$(name_of "$idk")" && docker image inspect "$snap" >"$T/keep.json" &&
+	eq "$(jq -r '.[0].Id' "$T/keep.json")" "$(ins "$idk" '{{.Image}}')" "the image the sandbox runs" &&
+	{ ! jq -c '.[0].Config, .[0].ContainerConfig' "$T/keep.json" | grep -q 'KEEP_\|GIT_\|SBX_' ||
+		fail "the snapshot's config holds the old container's environment: $(jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/keep.json")"; } &&
+	eq "$(jq -c '.[0].Config.Env' "$T/keep.json")" "$(docker image inspect -f '{{json .Config.Env}}' "$IMAGE")" "the snapshot's Env: the image's own" &&
+	eq "$(jq -c '.[0].ContainerConfig.Env' "$T/keep.json")" null "the snapshot's ContainerConfig.Env" &&
+	eq "$(jq -r '.[0].RootFS.Layers | length' "$T/keep.json")" 1 "the snapshot's layers" &&
+	eq "$(jq -r '.[0].Config.Labels | [."dev.sbx.managed", ."dev.sbx.workspace", ."dev.sbx.workspace-id"] | join(" ")' "$T/keep.json")" \
+		"1 $WK $(ins "$idk" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" "the snapshot's labels"
+EOF
+
+t "snapshots: recreates in a row (300 in make test), variables added and removed: the installed file stays, one snapshot image of one layer, no leftovers" <<'EOF'
+WL="$T/ws-loop" && N=${SBX_TEST_LONG:+300} && N=${N:-12} && workspace "$WL" "env: {L0: x}" &&
+	run 0 "$SBX" -C "$WL" apply && docker exec "$(containers_of "$WL")" sh -c 'echo kept >/installed' &&
+	dangling=$(docker images -q --filter dangling=true | wc -l) && i=1 &&
+	while [ "$i" -le "$N" ]; do
+		if [ $((i % 2)) = 0 ]; then workspace "$WL"; else workspace "$WL" "env: {L$i: x}"; fi &&
+			"$SBX" -C "$WL" apply >"$OUT" 2>"$ERR" && grep -q "kept the installed state" "$OUT" ||
+			{ fail "recreate $i: $(cat "$OUT" "$ERR")"; break; }
+		i=$((i + 1))
+	done && [ "$i" -gt "$N" ] &&
+	idl=$(containers_of "$WL") && eq "$(echo "$idl" | wc -l)" 1 "containers" &&
+	eq "$(docker exec "$idl" cat /installed)" kept "the installed file after $N recreates" &&
+	eq "$(docker exec "$idl" sh -c 'env | grep -c "^L[0-9]"')" 0 "variables left of removed ones" &&
+	eq "$(docker images -q --no-trunc --filter "label=dev.sbx.workspace=$WL" | sort -u | wc -l)" 1 "the workspace's snapshot images" &&
+	img=$(ins "$idl" '{{.Image}}') &&
+	eq "$(docker image inspect -f '{{len .RootFS.Layers}}' "$img")" 1 "the layers of the image the sandbox runs" &&
+	eq "$(docker history -q "$img" | wc -l)" 1 "the history of the image the sandbox runs" &&
+	eq "$(docker images -q --filter dangling=true | wc -l)" "$dangling" "dangling images" &&
+	run 0 "$SBX" -C "$WL" rm &&
+	eq "$(docker images -q --filter "label=dev.sbx.workspace=$WL" | wc -l)" 0 "the workspace's snapshot images after rm"
+EOF
+
+t "snapshots: rm removes the workspace's untagged leftovers too, and leaves an image someone tagged" <<'EOF'
+WR="$T/ws-leftover" && workspace "$WR" "env: {R: 1}" && run 0 "$SBX" -C "$WR" apply &&
+	workspace "$WR" "env: {R: 2}" && run 0 "$SBX" -C "$WR" apply &&
+	idr=$(containers_of "$WR") && nr=$(name_of "$idr") &&
+	docker commit "$idr" "sbx-snapshot:$nr" >/dev/null && docker commit "$idr" "sbx-snapshot:$nr" >/dev/null &&
+	docker commit "$idr" "sbx-it-mine-$nr" >/dev/null && when_finished docker rmi -f "sbx-it-mine-$nr" ">/dev/null" &&
+	before=$(docker images -q --filter "label=dev.sbx.workspace=$WR" | sort -u | wc -l) &&
+	{ [ "$before" -ge 3 ] || fail "images before: $before, expected 3 or more"; } &&
+	run 0 "$SBX" -C "$WR" rm && out_has "sbx-snapshot:$nr" &&
+	eq "$(docker images -q --filter "label=dev.sbx.workspace=$WR" | sort -u | wc -l)" 1 "images after" &&
+	{ docker image inspect "sbx-it-mine-$nr" >/dev/null 2>&1 || fail "the image someone tagged was removed"; }
 EOF
 
 t "credentials: shared carries the login to another workspace, never its settings, hooks or plugins" <<'EOF'

@@ -309,8 +309,11 @@ static void test_recreate(void **state)
 			 "rename @ @-sbx-old\n"
 			 "rename @-sbx-new @\n"
 			 "start @\n"
-			 "remove @-sbx-old\n");
+			 "remove @-sbx-old\n"
+			 "remove_snapshot @\n");
 	expect_state(&w, "@:running");
+	/* The one snapshot the new sandbox runs from, no other. */
+	assert_int_equal(fake_snapshots(w.fb), 1);
 	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
 	/* Converged: planning again finds nothing to do. */
 	prepare(&w);
@@ -333,8 +336,10 @@ static void test_rollback_create_new(void **state)
 			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
-			 "create @-sbx-new sbx-snapshot:@\n");
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "remove_snapshot @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -354,8 +359,10 @@ static void test_rollback_stop_old(void **state)
 			 "create @-sbx-new sbx-snapshot:@\n"
 			 "stop @\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -390,8 +397,10 @@ static void test_rollback_rename_old(void **state)
 			 "stop @\n"
 			 "rename @ @-sbx-old\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -413,9 +422,11 @@ static void test_rollback_rename_new(void **state)
 			 "rename @ @-sbx-old\n"
 			 "rename @-sbx-new @\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "rename @-sbx-old @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -438,9 +449,11 @@ static void test_rollback_start_new(void **state)
 			 "rename @-sbx-new @\n"
 			 "start @\n"
 			 "remove @\n"
+			 "remove_snapshot @\n"
 			 "rename @-sbx-old @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
