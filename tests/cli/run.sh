@@ -419,7 +419,7 @@ t "exec, run and shell: their help, and usage errors before any engine is asked"
 mkdir -p "$T/ex" && printf 'version: 1\nagent: shell\n' >"$T/ex/sandbox.yaml" &&
 	run 0 "$SBX" exec --help && out_has "usage: sbx exec \\[-i\\] \\[-t\\] \\[-e K=V\\]" &&
 	out_has "^  -e, --env K=V" && out_has "^  -w, --workdir DIR" &&
-	run 0 "$SBX" help run && out_has "usage: sbx run \\[AGENT\\] \\[-- ARGS...\\]" &&
+	run 0 "$SBX" help run && out_has "usage: sbx run \\[--fresh\\] \\[AGENT\\] \\[-- ARGS...\\]" && out_has "--fresh  *a recreate may start from the image" &&
 	run 0 "$SBX" shell --help && out_has "login shell" &&
 	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" exec && err_has "exec needs a command" &&
 	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" exec -e 1 -- true && err_has "'1': give NAME=VALUE" &&

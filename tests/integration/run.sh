@@ -1017,6 +1017,29 @@ WR="$T/ws-leftover" && workspace "$WR" "env: {R: 1}" && run 0 "$SBX" -C "$WR" ap
 	{ docker image inspect "sbx-it-mine-$nr" >/dev/null 2>&1 || fail "the image someone tagged was removed"; }
 EOF
 
+t "snapshots: a changed image loses the installed state only with --fresh: without a terminal exit 3 and nothing changes (apply, exec); the plan says it (text, JSON); preserve_state: false asks nothing" <<'EOF'
+WF="$T/ws-fresh" && workspace "$WF" && run 0 "$SBX" -C "$WF" apply && idf=$(containers_of "$WF") &&
+	docker exec "$idf" touch /installed &&
+	sed -i "s|^image: .*|image: $IMAGE_AGENT|" "$WF/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WF" diff && out_has "installed state: not kept (the image changed: the new sandbox starts from it)" &&
+	run 0 "$SBX" -C "$WF" diff --json &&
+	eq "$(jq -c '.actions[] | select(.action == "recreate") | .installed_state' "$OUT")" \
+		'{"kept":false,"reason":"the image changed: the new sandbox starts from it"}' "the plan's JSON" &&
+	run 3 "$SBX" -C "$WF" apply </dev/null &&
+	err_has "without its installed state (the image changed: the new sandbox starts from it): confirm with --fresh" &&
+	eq "$(containers_of "$WF")" "$idf" "the sandbox after the refusal" &&
+	{ docker exec "$idf" test -e /installed || fail "the installed file is gone after the refusal"; } &&
+	run 3 "$SBX" -C "$WF" exec -- true </dev/null && err_has "confirm with --fresh" &&
+	eq "$(containers_of "$WF")" "$idf" "the sandbox after exec's refusal" &&
+	run 0 "$SBX" -C "$WF" exec --fresh -- true </dev/null &&
+	idf2=$(containers_of "$WF") && { [ "$idf2" != "$idf" ] || fail "not recreated"; } &&
+	{ ! docker exec "$idf2" test -e /installed || fail "the installed file survived an image change"; } &&
+	eq "$(ins "$idf2" '{{.Config.Image}}')" "$IMAGE_AGENT" "the new sandbox's image" &&
+	sed -i "s|^image: .*|image: $IMAGE|" "$WF/sandbox.yaml" && printf 'preserve_state: false\n' >>"$WF/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WF" apply </dev/null && out_has "installed state: not kept (preserve_state is false)" &&
+	eq "$(ins "$(containers_of "$WF")" '{{.Config.Image}}')" "$IMAGE" "the image after preserve_state: false"
+EOF
+
 t "credentials: shared carries the login to another workspace, never its settings, hooks or plugins" <<'EOF'
 WA="$T/ws-share-a" WB="$T/ws-share-b" C=/home/agent/.claude &&
 	{ ! docker volume inspect sbx-tokens-claude >/dev/null 2>&1 ||

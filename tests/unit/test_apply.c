@@ -765,6 +765,7 @@ static void test_plan_converges(void **state)
 		write_yaml(b);
 		prepare(&w);
 		_cleanup_free_ char *plan = sbx_plan_render(w.plan, &w.d->fields, false);
+		sbx_session_allow_fresh(w.s); /* the user said yes: a changed image loses the state */
 		if (apply(&w, &err) < 0)
 			fail_msg("round %d: from\n%s\nto\n%s\nthe plan\n%s\nfailed: %s", round, a, b,
 				 plan, err->msg);
@@ -915,6 +916,48 @@ static void test_busy_sessions(void **state)
 	prepare(&w);
 	assert_null(sbx_session_busy(w.s));
 	assert_null(strstr(fake_calls(w.fb), "sessions"));
+	world_release(&w);
+}
+
+/* ---- installed state is not lost behind the user's back ---- */
+
+static void test_fresh(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("env: {GONE: 1}\n");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	/* A removed variable keeps the state: nothing to ask. */
+	write_yaml("");
+	prepare(&w);
+	assert_false(sbx_session_loses_state(w.s));
+	assert_int_equal(apply(&w, &err), 0);
+	assert_int_equal(fake_snapshots(w.fb), 1);
+	/* The image changed: refused without the user's yes, nothing touched. */
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d->name));
+	write_yaml("image: other/image:1\n");
+	prepare(&w);
+	assert_true(sbx_session_loses_state(w.s));
+	fake_clear_calls(w.fb);
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EPOLICY,
+		     "without its installed state (the image changed: the new sandbox starts from "
+		     "it): confirm with --fresh");
+	expect_calls(&w, "");
+	expect_restored(&w, old_id);
+	/* With it: from the image, and the snapshot the old one ran from goes. */
+	sbx_session_allow_fresh(w.s);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	assert_int_equal(fake_snapshots(w.fb), 0);
+	/* preserve_state: false is the file's own choice: no question. */
+	write_yaml("image: other/image:2\npreserve_state: false\n");
+	prepare(&w);
+	assert_false(sbx_session_loses_state(w.s));
+	assert_int_equal(apply(&w, &err), 0);
 	world_release(&w);
 }
 
@@ -1147,6 +1190,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_sessions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fresh, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_config_home, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_sandbox, setup, teardown),
