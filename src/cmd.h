@@ -122,6 +122,7 @@ int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_inspect(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_ls(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_rm(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_prune(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_stop(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_trust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_untrust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

@@ -583,3 +583,84 @@ int sbx_remove_sandbox(sbx_backend *b, const sbx_actual *a, bool volumes, sbx_re
 	fn("volume", a->volume, r, arg);
 	return 0;
 }
+
+int sbx_prune_find(sbx_backend *b, sbx_prune *p, sbx_error **err)
+{
+	memset(p, 0, sizeof(*p));
+	sbx_sandbox_info *all = NULL;
+	sbx_leftover *left = NULL;
+	size_t n = 0, nl = 0;
+	int rc = b->list(b, &all, &n, err);
+	if (rc == 0)
+		rc = b->leftovers(b, &left, &nl, err);
+	if (rc < 0) {
+		sbx_sandbox_info_free(all, n);
+		return rc;
+	}
+	/* Keep what goes; the rest is freed in place (each entry's strings, then the arrays). */
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].managed && all[i].workspace_gone) {
+			all[p->n_sandboxes++] = all[i];
+		} else {
+			sbx_sandbox_info *tmp = xmalloc(sizeof(*tmp));
+			*tmp = all[i];
+			sbx_sandbox_info_free(tmp, 1);
+		}
+	}
+	p->sandboxes = all;
+	for (size_t i = 0; i < nl; i++) {
+		if (left[i].image || left[i].workspace_gone) {
+			left[p->n_left++] = left[i];
+		} else {
+			sbx_leftover *tmp = xmalloc(sizeof(*tmp));
+			*tmp = left[i];
+			sbx_leftover_free(tmp, 1);
+		}
+	}
+	p->left = left;
+	return 0;
+}
+
+int sbx_prune_run(sbx_backend *b, const sbx_prune *p, sbx_removed_fn fn, void *arg,
+		  sbx_error **err)
+{
+	int rc;
+	for (size_t i = 0; i < p->n_sandboxes; i++) {
+		sbx_actual a = {0};
+		if ((rc = b->find_name(b, &a, p->sandboxes[i].name, err)) < 0)
+			return rc;
+		if (a.exists && a.workspace_id && p->sandboxes[i].workspace_id &&
+		    strcmp(a.workspace_id, p->sandboxes[i].workspace_id) == 0)
+			rc = sbx_remove_sandbox(b, &a, true, fn, arg, err);
+		sbx_actual_release(&a);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < p->n_left; i++) {
+		const sbx_leftover *l = &p->left[i];
+		sbx_error *e = NULL;
+		rc = b->remove_leftover(b, l, &e);
+		if (rc == SBX_ENOTFOUND || rc == SBX_ECONFLICT) {
+			/* gone meanwhile (a sandbox's removal took it), or in use now */
+			sbx_error_free(e);
+			if (rc == SBX_ECONFLICT)
+				fn(l->image ? "image" : "volume", l->id, SBX_REMOVAL_NOT_OURS, arg);
+			continue;
+		}
+		if (rc < 0) {
+			*err = e;
+			return rc;
+		}
+		fn(l->image ? "image" : "volume", l->id, SBX_REMOVAL_REMOVED, arg);
+	}
+	return 0;
+}
+
+void sbx_prune_release(sbx_prune *p)
+{
+	if (!p)
+		return;
+	sbx_sandbox_info_free(p->sandboxes, p->n_sandboxes);
+	sbx_leftover_free(p->left, p->n_left);
+	memset(p, 0, sizeof(*p));
+}

@@ -165,6 +165,16 @@ struct sbx_backend {
 	int (*remove_snapshot)(sbx_backend *b, sbx_removal *out, const sbx_actual *a,
 			       sbx_error **err);
 
+	/* ---- leftovers (sbx prune) ---- */
+	/*
+	 * leftovers: every image and volume no container uses whose own labels
+	 * carry all of sbx's (managed, workspace path and identity); images
+	 * only with no tag but sbx-snapshot's. *out (sbx_leftover_free).
+	 */
+	int (*leftovers)(sbx_backend *b, sbx_leftover **out, size_t *n, sbx_error **err);
+	/* remove_leftover: remove it; SBX_ECONFLICT when a container uses it now. */
+	int (*remove_leftover)(sbx_backend *b, const sbx_leftover *l, sbx_error **err);
+
 	/* ---- volumes ---- */
 	/* remove_volume: a's own credentials volume, when its labels say it is a's workspace's. */
 	int (*remove_volume)(sbx_backend *b, sbx_removal *out, const sbx_actual *a,

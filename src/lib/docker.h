@@ -130,6 +130,15 @@ void sbx_docker_pull_message(json_object *msg, void *arg);
 int sbx_docker_snapshot(char **image, sbx_engine *e, const char *id, const char *base,
 			const char *repo, const char *tag, sbx_error **err);
 
+/*
+ * sbx_docker_leftovers: the images and volumes no container uses that
+ * carry all of sbx's labels (managed, workspace path and identity), images
+ * only with no tag but sbx-snapshot's (backend.h's leftovers).
+ * sbx_docker_remove_leftover removes one; SBX_ECONFLICT when it is in use.
+ */
+int sbx_docker_leftovers(sbx_leftover **out, size_t *n, sbx_engine *e, sbx_error **err);
+int sbx_docker_remove_leftover(sbx_engine *e, const sbx_leftover *l, sbx_error **err);
+
 /* sbx_docker_image_user: the image's own user (Config.User; "" for root). Caller frees *user. */
 int sbx_docker_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err);
 

@@ -82,6 +82,17 @@ static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
 	return 0;
 }
 
+/* The directory at path is missing, or is another one than id names. */
+static bool workspace_gone(const char *path, const char *id)
+{
+	struct stat st;
+	_cleanup_free_ char *now = NULL;
+	if (path && stat(path, &st) == 0)
+		now = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
+				(unsigned long long)st.st_ino);
+	return !now || !id || strcmp(now, id) != 0;
+}
+
 /* A container of the list endpoint (Names, State, Labels) into out. */
 static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 {
@@ -265,12 +276,7 @@ static void decode_info(sbx_sandbox_info *s, json_object *c)
 	json_object_put(form);
 	if (json_object_object_get_ex(c, "Created", &created))
 		s->created = json_object_get_int64(created);
-	struct stat st;
-	_cleanup_free_ char *id = NULL;
-	if (stat(s->workspace, &st) == 0)
-		id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
-			       (unsigned long long)st.st_ino);
-	s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
+	s->workspace_gone = workspace_gone(s->workspace, s->workspace_id);
 }
 
 int sbx_docker_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
@@ -607,6 +613,108 @@ static int sweep_snapshots(size_t *removed, sbx_engine *e, const sbx_actual *a, 
 	}
 	json_object_put(list);
 	return rc;
+}
+
+/* All three of sbx's labels, each with a value: what prune asks of an object. */
+static bool labels_complete(json_object *labels)
+{
+	const char *m = get_string(labels, SBX_LABEL_MANAGED);
+	const char *ws = get_string(labels, SBX_LABEL_WORKSPACE);
+	const char *id = get_string(labels, SBX_LABEL_WORKSPACE_ID);
+	return m && strcmp(m, "1") == 0 && ws && *ws == '/' && id && *id;
+}
+
+static void add_leftover(sbx_leftover **out, size_t *n, bool image, const char *id,
+			 json_object *labels)
+{
+	*out = xreallocarray(*out, *n + 1, sizeof(**out));
+	sbx_leftover *l = &(*out)[(*n)++];
+	l->image = image;
+	l->id = xstrdup(id);
+	l->workspace = xstrdup(get_string(labels, SBX_LABEL_WORKSPACE));
+	l->workspace_gone = workspace_gone(l->workspace, get_string(labels, SBX_LABEL_WORKSPACE_ID));
+}
+
+static char *managed_filter(const char *extra_key, const char *extra_value)
+{
+	json_object *f = json_object_new_object(), *lab = json_object_new_array();
+	json_object_array_add(lab, json_object_new_string(SBX_LABEL_MANAGED "=1"));
+	json_object_object_add(f, "label", lab);
+	if (extra_key) {
+		json_object *x = json_object_new_array();
+		json_object_array_add(x, json_object_new_string(extra_value));
+		json_object_object_add(f, extra_key, x);
+	}
+	char *esc = sbx_engine_escape(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
+	json_object_put(f);
+	return esc;
+}
+
+int sbx_docker_leftovers(sbx_leftover **out, size_t *n, sbx_engine *e, sbx_error **err)
+{
+	*out = NULL;
+	*n = 0;
+	json_object *ctrs = NULL, *imgs = NULL, *vols = NULL;
+	_cleanup_free_ char *mf = managed_filter(NULL, NULL);
+	_cleanup_free_ char *df = managed_filter("dangling", "true");
+	_cleanup_free_ char *ipath = xasprintf("/images/json?all=1&filters=%s", mf);
+	_cleanup_free_ char *vpath = xasprintf("/volumes?filters=%s", df);
+	int rc = sbx_engine_call(e, "GET", "/containers/json?all=1", NULL, SBX_ENGINE_TIMEOUT_SHORT,
+				 &ctrs, NULL, err);
+	if (rc == 0)
+		rc = sbx_engine_call(e, "GET", ipath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &imgs, NULL,
+				     err);
+	if (rc == 0)
+		rc = sbx_engine_call(e, "GET", vpath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &vols, NULL,
+				     err);
+	if (rc == 0 && json_object_is_type(imgs, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(imgs); i++) {
+			json_object *img = json_object_array_get_idx(imgs, i), *labels = NULL;
+			const char *id = get_string(img, "Id");
+			if (!id || !json_object_object_get_ex(img, "Labels", &labels) ||
+			    !json_object_is_type(labels, json_type_object) ||
+			    !labels_complete(labels) || !snapshot_tags(img))
+				continue;
+			bool used = false;
+			for (size_t j = 0; !used && json_object_is_type(ctrs, json_type_array) &&
+					   j < json_object_array_length(ctrs);
+			     j++) {
+				const char *cid =
+				    get_string(json_object_array_get_idx(ctrs, j), "ImageID");
+				used = cid && strcmp(cid, id) == 0;
+			}
+			if (!used)
+				add_leftover(out, n, true, id, labels);
+		}
+	}
+	json_object *vl = NULL;
+	if (rc == 0 && json_object_object_get_ex(vols, "Volumes", &vl) &&
+	    json_object_is_type(vl, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(vl); i++) {
+			json_object *v = json_object_array_get_idx(vl, i), *labels = NULL;
+			const char *name = get_string(v, "Name");
+			if (name && json_object_object_get_ex(v, "Labels", &labels) &&
+			    json_object_is_type(labels, json_type_object) && labels_complete(labels))
+				add_leftover(out, n, false, name, labels);
+		}
+	}
+	json_object_put(ctrs);
+	json_object_put(imgs);
+	json_object_put(vols);
+	if (rc < 0) {
+		sbx_leftover_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int sbx_docker_remove_leftover(sbx_engine *e, const sbx_leftover *l, sbx_error **err)
+{
+	_cleanup_free_ char *eid = sbx_engine_escape(l->id);
+	/* No force: the engine refuses (409) what a container uses. */
+	_cleanup_free_ char *path = xasprintf(l->image ? "/images/%s" : "/volumes/%s", eid);
+	return sbx_engine_call(e, "DELETE", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
 }
 
 int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a,

@@ -415,6 +415,12 @@ mkdir -p "$T/ask" && printf 'version: 1\nagent: shell\npass_env: [HOME]\n' >"$T/
 	eq "$(ls "$store" | wc -l)" 0 "approvals after untrust"
 EOF
 
+t "prune: its help, and a usage error before any engine is asked" <<'EOF'
+run 0 "$SBX" prune --help && out_has "usage: sbx prune \\[--yes\\]" &&
+	out_has "remove sandboxes of gone workspaces, unused snapshots and volumes" &&
+	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" prune extra && err_has "prune takes no operands"
+EOF
+
 t "exec, run and shell: their help, and usage errors before any engine is asked" <<'EOF'
 mkdir -p "$T/ex" && printf 'version: 1\nagent: shell\n' >"$T/ex/sandbox.yaml" &&
 	run 0 "$SBX" exec --help && out_has "usage: sbx exec \\[-i\\] \\[-t\\] \\[-e K=V\\]" &&

@@ -1232,4 +1232,47 @@ workspace "$T/ws-pull-none" "git_identity: false" && sed -i "s|^image: .*|image:
 	eq "$(count_of "$T/ws-pull-none")" 0 "containers"
 EOF
 
+t "prune: lists, without a terminal and --yes exit 3 and nothing removed; --yes removes exactly the sandboxes of gone workspaces (their snapshots, own volumes), unused snapshots and volumes; hostile-labelled foreign objects and what a live sandbox uses stay" <<'EOF'
+WG="$T/ws-prune-gone" WLV="$T/ws-prune-live" && hv="sbx-it-hostile-vol-$$" && gv="sbx-it-gone-vol-$$" &&
+	workspace "$WG" "env: {G: 1}" && sed -i 's/agent: shell/agent: claude/; s/credentials: none/credentials: workspace/' "$WG/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WG" apply && sed -i 's/G: 1/G: 2/' "$WG/sandbox.yaml" && run 0 "$SBX" -C "$WG" apply &&
+	idg=$(containers_of "$WG") && ng=$(name_of "$idg") && gimg=$(ins "$idg" '{{.Image}}') &&
+	gvol=$(ins "$idg" '{{index .Config.Labels "dev.sbx.credentials-volume"}}') && [ -n "$gvol" ] &&
+	workspace "$WLV" "env: {L: 1}" && run 0 "$SBX" -C "$WLV" apply && workspace "$WLV" "env: {L: 2}" &&
+	run 0 "$SBX" -C "$WLV" apply && idl=$(containers_of "$WLV") && limg=$(ins "$idl" '{{.Image}}') &&
+	dimg=$(docker commit "$idl") && dimg=$(docker image inspect -f '{{.Id}}' "$dimg") &&
+	docker volume create --label dev.sbx.managed=1 --label "dev.sbx.workspace=$T/ws-prune-vol-gone" \
+		--label dev.sbx.workspace-id=1:1 "$gv" >/dev/null && when_finished docker volume rm -f "$gv" ">/dev/null 2>&1" &&
+	docker volume create --label dev.sbx.managed=1 --label "dev.sbx.workspace=$T/ws-prune-vol-gone" "$hv" >/dev/null &&
+	when_finished docker volume rm -f "$hv" ">/dev/null" &&
+	docker create --name "sbx-it-hostile-$$" "$IMAGE" true >/dev/null &&
+	himg=$(docker commit --change 'LABEL dev.sbx.managed=1' --change "LABEL dev.sbx.workspace=$WG" "sbx-it-hostile-$$") &&
+	himg2=$(docker commit --change 'LABEL dev.sbx.managed=1' --change "LABEL dev.sbx.workspace=$WG" \
+		--change 'LABEL dev.sbx.workspace-id=1:1' "sbx-it-hostile-$$" "sbx-it-hostile-tagged:$$") &&
+	docker rm "sbx-it-hostile-$$" >/dev/null &&
+	when_finished docker rmi -f "$himg" "sbx-it-hostile-tagged:$$" ">/dev/null 2>&1" &&
+	rm -rf "$WG" &&
+	run 3 "$SBX" prune </dev/null && err_has "confirm with --yes" &&
+	out_has "^sandbox '$ng' (its workspace '$WG' is gone)" && out_has "^image '$dimg' (a snapshot of '$WLV'" &&
+	out_has "^volume '$gv' (of '$T/ws-prune-vol-gone', which is gone" &&
+	{ ! grep -q "$hv\|$himg\|$limg\|$gimg\|$gvol" "$OUT" || fail "prune lists what it must leave: $(cat "$OUT")"; } &&
+	eq "$(count_of "$WG")" 1 "the gone workspace's sandbox after the refusal" &&
+	docker image inspect "$dimg" >/dev/null && docker volume inspect "$gv" >/dev/null &&
+	if [ "$started_engine" = 1 ]; then
+		run 0 "$SBX" prune --yes </dev/null && out_has "^removed '$ng'" && out_has "^removed image '$dimg'" &&
+			out_has "^removed volume '$gv'" &&
+			eq "$(count_of "$WG")" 0 "the gone workspace's sandbox" &&
+			{ ! docker image inspect "$gimg" >/dev/null 2>&1 || fail "its snapshot stays"; } &&
+			{ ! docker volume inspect "$gvol" >/dev/null 2>&1 || fail "its own volume stays"; } &&
+			{ ! docker image inspect "$dimg" >/dev/null 2>&1 || fail "the unused snapshot stays"; } &&
+			{ ! docker volume inspect "$gv" >/dev/null 2>&1 || fail "the unused volume of a gone workspace stays"; } &&
+			eq "$(containers_of "$WLV")" "$idl" "the live sandbox" && docker image inspect "$limg" >/dev/null &&
+			docker volume inspect "$hv" >/dev/null && docker image inspect "$himg" >/dev/null &&
+			docker image inspect "sbx-it-hostile-tagged:$$" >/dev/null &&
+			run 0 "$SBX" prune </dev/null && out_has "^Nothing to prune.$"
+	else
+		echo "  (an engine this suite did not start: prune --yes not run on it)"
+	fi
+EOF
+
 t_done integration

@@ -495,6 +495,23 @@ static int f_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual 
 	LEAVE("remove_snapshot");
 }
 
+/* No image or volume outlives its container here: prune finds sandboxes only. */
+static int f_leftovers(sbx_backend *b, sbx_leftover **out, size_t *n, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = NULL;
+	*n = 0;
+	ENTER("leftovers", NULL, NULL);
+	LEAVE("leftovers");
+}
+
+static int f_remove_leftover(sbx_backend *b, const sbx_leftover *l, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	ENTER("remove_leftover", l->id, NULL);
+	return fail(SBX_ENOTFOUND, "remove_leftover", err);
+}
+
 static int f_remove_volume(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
 	fake_backend *fb = fb_of(b);
@@ -553,6 +570,8 @@ fake_backend *fake_new(void)
 	    .image_ensure = f_image_ensure,
 	    .image_user = f_image_user,
 	    .remove_snapshot = f_remove_snapshot,
+	    .leftovers = f_leftovers,
+	    .remove_leftover = f_remove_leftover,
 	    .remove_volume = f_remove_volume,
 	    .info = f_info,
 	    .requests = f_requests,
