@@ -500,6 +500,17 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 	return rc;
 }
 
+/* The snapshot an interrupted recreate made, now of no container, goes (a's workspace's). */
+static void recover_sweep(sbx_backend *b, const sbx_actual *a, sbx_apply_note note, void *arg)
+{
+	sbx_error *e = NULL;
+	sbx_removal rm;
+	if (a && b->remove_snapshot(b, &rm, a, &e) < 0) {
+		notef(note, arg, "warning: could not remove an unused snapshot image: %s", e->msg);
+		sbx_error_free(e);
+	}
+}
+
 static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sbx_actual *all,
 		   size_t n, sbx_apply_note note, void *arg, sbx_error **err)
 {
@@ -535,6 +546,7 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 		if ((rc = b->remove(b, oldc->id, true, err)) < 0)
 			return rc;
 		notef(note, arg, "finished an interrupted recreate of %s", qname);
+		recover_sweep(b, canon, note, arg);
 		return 0;
 	}
 	/* Otherwise back to the old sandbox. */
@@ -547,6 +559,7 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 			return rc;
 	}
 	notef(note, arg, "rolled back an interrupted recreate of %s", qname);
+	recover_sweep(b, oldc ? oldc : canon, note, arg);
 	return 0;
 }
 

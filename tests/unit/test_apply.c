@@ -497,7 +497,7 @@ static void test_remove_previous_fails(void **state)
 	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
 	fake_clear_calls(w.fb);
 	prepare(&w);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_false(sbx_plan_has_changes(w.plan));
@@ -607,7 +607,7 @@ static void test_recover_after_create_new(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@", true, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_non_null(strstr(w.notes.data, "rolled back"));
 	assert_false(sbx_plan_has_changes(w.plan));
@@ -619,7 +619,7 @@ static void test_recover_after_stop_old(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@", false, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:created");
 	/* The old one was stopped on the way: the plan starts it. */
 	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
@@ -631,7 +631,8 @@ static void test_recover_after_rename_old(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@-sbx-old", false, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nrename @-sbx-old @\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nrename @-sbx-old @\n"
+			 "remove_snapshot @-sbx-old\nfind\n");
 	expect_state(&w, "@:created");
 	world_release(&w);
 }
@@ -641,7 +642,8 @@ static void test_recover_after_rename_new(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@-sbx-old", false, "@", false);
-	expect_calls(&w, "find\nfind_all\nremove @\nrename @-sbx-old @\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @\nrename @-sbx-old @\n"
+			 "remove_snapshot @-sbx-old\nfind\n");
 	expect_state(&w, "@:created");
 	world_release(&w);
 }
@@ -652,7 +654,7 @@ static void test_recover_after_start_new(void **state)
 	world w;
 	crashed(&w, "@-sbx-old", false, "@", true);
 	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_non_null(strstr(w.notes.data, "finished an interrupted recreate"));
