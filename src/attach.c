@@ -65,6 +65,7 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 		sbx_out_plan_stderr(plan, &sbx_session_desired(s)->fields,
 				    sbx_out_color_stderr(ctx->no_color));
 		/* sessions a recreate would end: asked on a terminal, else refused (exit 3) */
+		sbx_consent_fresh(s, ctx->fresh);
 		sbx_consent_stop(s, false);
 		rc = sbx_session_apply(s, note, NULL, err);
 		if (rc == 0)

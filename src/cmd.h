@@ -36,6 +36,7 @@ typedef struct sbx_ctx {
 	bool version;	  /* --version: print it and exit */
 	bool entered;	  /* the chdir for -C is done */
 	bool color;	  /* colour on stdout: a terminal, no NO_COLOR, no --no-color */
+	bool fresh;	  /* --fresh: a recreate may lose the installed state */
 } sbx_ctx;
 
 /*
@@ -43,6 +44,14 @@ typedef struct sbx_ctx {
  * read sandbox.yaml (so that their --help lists them). Every command takes
  * all the global options after its name too (sbx_parse_args).
  */
+/* --fresh, in the tables of the commands that apply (apply, exec, run, shell). */
+#define SBX_OPT_FRESH(ctx)                                                                         \
+	{                                                                                          \
+		0, "fresh", SBX_OPT_FLAG, &(ctx)->fresh, NULL,                                     \
+		    "a recreate may start from the image, without the installed state\n"           \
+		    "(without --fresh sbx asks on a terminal, else exits 3)"                       \
+	}
+
 #define SBX_OPTS_CONFIG(ctx)                                                                       \
 	{                                                                                          \
 	    'C',	 "directory", SBX_OPT_STRING,                                              \
@@ -113,6 +122,7 @@ int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_inspect(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_ls(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_rm(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_prune(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_stop(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_trust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_untrust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

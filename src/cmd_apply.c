@@ -23,13 +23,15 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	     "are; a failure exits with its own status, never 0 or 2: 1 error,\n"
 	     "3 refused by policy, 4 engine unreachable, 64 usage, 65 invalid\n"
 	     "sandbox.yaml"},
+	    SBX_OPT_FRESH(ctx),
 	    {'y', "yes", SBX_OPT_FLAG, &yes, NULL,
 	     "stop the sandbox even when sessions run in it (a recreate ends\n"
 	     "them; without --yes sbx asks on a terminal, else exits 3)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("apply", "[--dry-run [--exit-code]] [--yes]", opts, argc, argv, &nargs, &status))
+	if (sbx_parse_args("apply", "[--dry-run [--exit-code]] [--yes] [--fresh]", opts, argc, argv,
+			   &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("apply", "apply takes no operands");
@@ -58,6 +60,7 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		sbx_session_free(s);
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}
+	sbx_consent_fresh(s, ctx->fresh);
 	sbx_consent_stop(s, yes);
 	rc = sbx_session_apply(s, note, NULL, err);
 	sbx_out_pull_release(&pull);

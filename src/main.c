@@ -21,6 +21,7 @@ static const sbx_command commands[] = {
     {"inspect", cmd_inspect, "show one sandbox and what it was made from"},
     {"stop", cmd_stop, "stop sandboxes (they keep their state)"},
     {"rm", cmd_rm, "remove sandboxes"},
+    {"prune", cmd_prune, "remove sandboxes of gone workspaces, unused snapshots and volumes"},
     {"trust", cmd_trust, "approve the host access this sandbox.yaml asks for"},
     {"untrust", cmd_untrust, "withdraw that approval"},
     {"validate", cmd_validate, "check sandbox.yaml and report every problem in it"},

@@ -258,6 +258,7 @@ typedef struct run {
 	bool replace; /* a recreate: id replaces old */
 	bool swapping;	/* a recreate past its checks: a failure puts old back */
 	bool old_stopped, old_renamed;
+	bool snapshot; /* a recreate made a snapshot image */
 	owner_map om;
 } run;
 
@@ -309,31 +310,20 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 	switch (a->keep) {
 	case SBX_KEEP_OFF:
 		break;
-	case SBX_KEEP_SECRETS:
-		notef(r->note, r->arg,
-		      "an earlier sbx put %s's value in this sandbox: a snapshot would keep it, so "
-		      "the new sandbox starts from the image, without the old one's installed state",
-		      a->removed);
-		break;
-	case SBX_KEEP_VARIABLE_REMOVED:
-		notef(r->note, r->arg,
-		      "%s is removed: a snapshot would keep it, so the new sandbox starts from "
-		      "the image, without the old one's installed state",
-		      a->removed);
-		break;
 	case SBX_KEEP_IMAGE_CHANGED:
 		notef(r->note, r->arg,
 		      "the image changed: the new sandbox starts from it, without the "
 		      "old one's installed state");
 		break;
 	case SBX_KEEP_SNAPSHOT:
-		rc = b->snapshot(b, &snapshot, r->old->id, SBX_SNAPSHOT_REPO, d->name,
-				 NULL, err);
+		rc = b->snapshot(b, &snapshot, r->old->id, spec->image, SBX_SNAPSHOT_REPO,
+				 d->name, err);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", r->qname);
 			return rc;
 		}
 		image = snapshot;
+		r->snapshot = true;
 		notef(r->note, r->arg, "kept the installed state of %s in a snapshot image",
 		      r->qname);
 		break;
@@ -396,7 +386,23 @@ static int do_start(run *r, sbx_error **err)
 	return 0;
 }
 
-/* Every step done: the sandbox a recreate replaced goes. */
+/*
+ * The workspace's snapshots no container uses go: the one the replaced
+ * sandbox ran from once it is removed, the one a failed recreate made.
+ * At most the one the sandbox runs from stays.
+ */
+static void sweep(run *r)
+{
+	sbx_error *e = NULL;
+	sbx_removal rm;
+	if (r->b->remove_snapshot(r->b, &rm, r->old, &e) < 0) {
+		notef(r->note, r->arg, "warning: could not remove an unused snapshot image: %s",
+		      e->msg);
+		sbx_error_free(e);
+	}
+}
+
+/* Every step done: the sandbox a recreate replaced goes, and the snapshot it ran from. */
 static void commit(run *r)
 {
 	if (!r->replace)
@@ -406,7 +412,9 @@ static void commit(run *r)
 		notef(r->note, r->arg, "warning: could not remove the previous container: %s",
 		      rm_err->msg);
 		sbx_error_free(rm_err);
+		return;
 	}
+	sweep(r);
 }
 
 /*
@@ -424,6 +432,8 @@ static void rollback(run *r, sbx_error **err)
 			sbx_error_wrap(err, "starting %s (removed again)", r->qname);
 		return;
 	}
+	if (r->snapshot)
+		sweep(r); /* the snapshot it made, now of no container */
 	if (!r->swapping)
 		return; /* the old sandbox untouched */
 	if (r->old_renamed)
@@ -490,6 +500,17 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 	return rc;
 }
 
+/* The snapshot an interrupted recreate made, now of no container, goes (a's workspace's). */
+static void recover_sweep(sbx_backend *b, const sbx_actual *a, sbx_apply_note note, void *arg)
+{
+	sbx_error *e = NULL;
+	sbx_removal rm;
+	if (a && b->remove_snapshot(b, &rm, a, &e) < 0) {
+		notef(note, arg, "warning: could not remove an unused snapshot image: %s", e->msg);
+		sbx_error_free(e);
+	}
+}
+
 static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sbx_actual *all,
 		   size_t n, sbx_apply_note note, void *arg, sbx_error **err)
 {
@@ -525,6 +546,7 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 		if ((rc = b->remove(b, oldc->id, true, err)) < 0)
 			return rc;
 		notef(note, arg, "finished an interrupted recreate of %s", qname);
+		recover_sweep(b, canon, note, arg);
 		return 0;
 	}
 	/* Otherwise back to the old sandbox. */
@@ -537,6 +559,7 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 			return rc;
 	}
 	notef(note, arg, "rolled back an interrupted recreate of %s", qname);
+	recover_sweep(b, oldc ? oldc : canon, note, arg);
 	return 0;
 }
 
@@ -572,4 +595,85 @@ int sbx_remove_sandbox(sbx_backend *b, const sbx_actual *a, bool volumes, sbx_re
 		return rc;
 	fn("volume", a->volume, r, arg);
 	return 0;
+}
+
+int sbx_prune_find(sbx_backend *b, sbx_prune *p, sbx_error **err)
+{
+	memset(p, 0, sizeof(*p));
+	sbx_sandbox_info *all = NULL;
+	sbx_leftover *left = NULL;
+	size_t n = 0, nl = 0;
+	int rc = b->list(b, &all, &n, err);
+	if (rc == 0)
+		rc = b->leftovers(b, &left, &nl, err);
+	if (rc < 0) {
+		sbx_sandbox_info_free(all, n);
+		return rc;
+	}
+	/* Keep what goes; the rest is freed in place (each entry's strings, then the arrays). */
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].managed && all[i].workspace_gone) {
+			all[p->n_sandboxes++] = all[i];
+		} else {
+			sbx_sandbox_info *tmp = xmalloc(sizeof(*tmp));
+			*tmp = all[i];
+			sbx_sandbox_info_free(tmp, 1);
+		}
+	}
+	p->sandboxes = all;
+	for (size_t i = 0; i < nl; i++) {
+		if (left[i].image || left[i].workspace_gone) {
+			left[p->n_left++] = left[i];
+		} else {
+			sbx_leftover *tmp = xmalloc(sizeof(*tmp));
+			*tmp = left[i];
+			sbx_leftover_free(tmp, 1);
+		}
+	}
+	p->left = left;
+	return 0;
+}
+
+int sbx_prune_run(sbx_backend *b, const sbx_prune *p, sbx_removed_fn fn, void *arg,
+		  sbx_error **err)
+{
+	int rc;
+	for (size_t i = 0; i < p->n_sandboxes; i++) {
+		sbx_actual a = {0};
+		if ((rc = b->find_name(b, &a, p->sandboxes[i].name, err)) < 0)
+			return rc;
+		if (a.exists && a.workspace_id && p->sandboxes[i].workspace_id &&
+		    strcmp(a.workspace_id, p->sandboxes[i].workspace_id) == 0)
+			rc = sbx_remove_sandbox(b, &a, true, fn, arg, err);
+		sbx_actual_release(&a);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < p->n_left; i++) {
+		const sbx_leftover *l = &p->left[i];
+		sbx_error *e = NULL;
+		rc = b->remove_leftover(b, l, &e);
+		if (rc == SBX_ENOTFOUND || rc == SBX_ECONFLICT) {
+			/* gone meanwhile (a sandbox's removal took it), or in use now */
+			sbx_error_free(e);
+			if (rc == SBX_ECONFLICT)
+				fn(l->image ? "image" : "volume", l->id, SBX_REMOVAL_NOT_OURS, arg);
+			continue;
+		}
+		if (rc < 0) {
+			*err = e;
+			return rc;
+		}
+		fn(l->image ? "image" : "volume", l->id, SBX_REMOVAL_REMOVED, arg);
+	}
+	return 0;
+}
+
+void sbx_prune_release(sbx_prune *p)
+{
+	if (!p)
+		return;
+	sbx_sandbox_info_free(p->sandboxes, p->n_sandboxes);
+	sbx_leftover_free(p->left, p->n_left);
+	memset(p, 0, sizeof(*p));
 }

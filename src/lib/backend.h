@@ -125,11 +125,12 @@ struct sbx_backend {
 	/* update: change the resource limits in place. */
 	int (*update)(sbx_backend *b, const char *id, const sbx_resources *r, sbx_error **err);
 	/*
-	 * snapshot: commit id to repo:tag, *image its id (caller frees); the
-	 * variables in blank_env (NULL-terminated, may be NULL) are emptied in it.
+	 * snapshot: id's file system as a new image repo:tag, *image its id
+	 * (caller frees), labelled with id's workspace; its config is base's
+	 * (environment, user), nothing of id's, and its depth is bounded.
 	 */
-	int (*snapshot)(sbx_backend *b, char **image, const char *id, const char *repo,
-			const char *tag, const char *const *blank_env, sbx_error **err);
+	int (*snapshot)(sbx_backend *b, char **image, const char *id, const char *base,
+			const char *repo, const char *tag, sbx_error **err);
 	/* exec: run argv in running id as user, wait, *exit_code; output discarded. */
 	int (*exec)(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,
 		    const char *user, sbx_error **err);
@@ -163,6 +164,16 @@ struct sbx_backend {
 	 */
 	int (*remove_snapshot)(sbx_backend *b, sbx_removal *out, const sbx_actual *a,
 			       sbx_error **err);
+
+	/* ---- leftovers (sbx prune) ---- */
+	/*
+	 * leftovers: every image and volume no container uses whose own labels
+	 * carry all of sbx's (managed, workspace path and identity); images
+	 * only with no tag but sbx-snapshot's. *out (sbx_leftover_free).
+	 */
+	int (*leftovers)(sbx_backend *b, sbx_leftover **out, size_t *n, sbx_error **err);
+	/* remove_leftover: remove it; SBX_ECONFLICT when a container uses it now. */
+	int (*remove_leftover)(sbx_backend *b, const sbx_leftover *l, sbx_error **err);
 
 	/* ---- volumes ---- */
 	/* remove_volume: a's own credentials volume, when its labels say it is a's workspace's. */

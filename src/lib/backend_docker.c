@@ -135,10 +135,10 @@ static int d_update(sbx_backend *b, const char *id, const sbx_resources *r, sbx_
 	return sbx_docker_update(engine_of(b), id, r, err);
 }
 
-static int d_snapshot(sbx_backend *b, char **image, const char *id, const char *repo,
-		      const char *tag, const char *const *blank_env, sbx_error **err)
+static int d_snapshot(sbx_backend *b, char **image, const char *id, const char *base,
+		      const char *repo, const char *tag, sbx_error **err)
 {
-	return sbx_docker_commit(image, engine_of(b), id, repo, tag, blank_env, err);
+	return sbx_docker_snapshot(image, engine_of(b), id, base, repo, tag, err);
 }
 
 static int d_exec(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,
@@ -197,6 +197,16 @@ static int d_image_user(sbx_backend *b, char **user, const char *image, sbx_erro
 static int d_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
 	return sbx_docker_remove_snapshot(out, engine_of(b), a, err);
+}
+
+static int d_leftovers(sbx_backend *b, sbx_leftover **out, size_t *n, sbx_error **err)
+{
+	return sbx_docker_leftovers(out, n, engine_of(b), err);
+}
+
+static int d_remove_leftover(sbx_backend *b, const sbx_leftover *l, sbx_error **err)
+{
+	return sbx_docker_remove_leftover(engine_of(b), l, err);
 }
 
 static int d_remove_volume(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
@@ -277,6 +287,8 @@ int sbx_backend_docker_open(sbx_backend **out, const char *host, sbx_error **err
 	    .image_user = d_image_user,
 	    .remove_snapshot = d_remove_snapshot,
 	    .remove_volume = d_remove_volume,
+	    .leftovers = d_leftovers,
+	    .remove_leftover = d_remove_leftover,
 	    .info = d_info,
 	    .requests = d_requests,
 	    .free = d_free,

@@ -67,6 +67,18 @@ int sbx_engine_call_stream(sbx_engine *e, const char *method, const char *path, 
 			   sbx_error **err);
 
 /*
+ * sbx_engine_call_stream_from: GET src_path and send its answer, as it
+ * comes, as the body (of type) of method path, whose answer is a stream of
+ * JSON objects as for sbx_engine_call_stream (an image import from a
+ * container's export). Nothing is held in memory; a failure of either
+ * request fails the call, the source's first.
+ */
+int sbx_engine_call_stream_from(sbx_engine *e, const char *src_path, const char *method,
+				const char *path, const char *type, int timeout,
+				void (*on_message)(json_object *msg, void *arg), void *arg,
+				sbx_error **err);
+
+/*
  * sbx_engine_call_raw: a request whose body (may be NULL) or answer is not
  * JSON: archives, exec streams. *out (if out is not NULL) owns the answer's
  * bytes, NUL-terminated, *out_len their count. Errors as sbx_engine_call.

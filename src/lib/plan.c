@@ -39,13 +39,6 @@ char *sbx_keep_reason(const sbx_action *a)
 		return xstrdup("preserve_state: the new sandbox starts from a snapshot of the old one");
 	case SBX_KEEP_IMAGE_CHANGED:
 		return xstrdup("the image changed: the new sandbox starts from it");
-	case SBX_KEEP_VARIABLE_REMOVED:
-		return xasprintf("%s is removed: a snapshot would keep it",
-				 a->removed ? a->removed : "");
-	case SBX_KEEP_SECRETS:
-		return xasprintf("an earlier sbx put %s's value in the old sandbox: a snapshot would "
-				 "keep it",
-				 a->removed ? a->removed : "pass_env");
 	}
 	return xstrdup("?");
 }
@@ -67,61 +60,28 @@ static sbx_action *add_action(sbx_plan *p, sbx_action_type t, char *reason)
 }
 
 /*
- * What a recreate does with the installed state. A committed snapshot
- * carries the old container's environment in its image config, and the
- * engine merges an image's environment into every container made from
- * it: a variable removed from the file would live on, so a recreate that
- * removes one starts from the image instead. A container an earlier sbx
- * made (profile hardened-2 or older, spec.h) holds the host's pass_env
- * values in its environment: the snapshot empties each variable its record
- * names with anything other than SBX_VALUE_PASS_ENV (a digest, or a label
- * someone wrote: assume the worst), which would otherwise be baked into
- * it. A container of this sbx holds none, and an image variable set empty
- * would reach every session as set: those are left alone.
+ * What a recreate does with the installed state. A snapshot holds the old
+ * container's file system and nothing of its config (the backend's
+ * snapshot: the image's own environment and user, sbx's labels): a
+ * variable removed from the file, or a pass_env value an earlier sbx put
+ * in the container's environment, does not live on in it, so every change
+ * that keeps the image keeps the state. A changed image is a new base: the
+ * snapshot of the old one would hide it.
  */
-/*
- * The first pass_env of an old record that may stand for a value in the
- * container's environment (an earlier sbx put them there, and recorded a
- * digest): a snapshot of it would keep the value, in its image's
- * ContainerConfig if not in its Config, whatever sbx empties. Assuming the
- * worst of any value but this sbx's own word.
- */
-static const char *held_secret(const sbx_fields *old)
-{
-	for (size_t i = 0; i < old->n; i++)
-		if (sbx_field_member_name(old->v[i].path, SBX_F_PASS_ENV) &&
-		    sbx_field_sensitive(old->v[i].path, old->v[i].value))
-			return old->v[i].path;
-	return NULL;
-}
-
-static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired,
-			const sbx_actual *actual)
+static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired)
 {
 	const sbx_fieldv *ps = sbx_fields_get(desired, sbx_field_path(SBX_F_PRESERVE_STATE));
 	bool image_changed = false;
-	const char *removed = NULL, *held;
-	for (size_t i = 0; i < p->n_changes; i++) {
-		const sbx_change *c = &p->changes[i];
-		if (sbx_field_is(c->path, SBX_F_IMAGE))
+	for (size_t i = 0; i < p->n_changes; i++)
+		if (sbx_field_is(p->changes[i].path, SBX_F_IMAGE))
 			image_changed = true;
-		else if (!removed && !c->new_value && sbx_field_is_variable(c->path))
-			removed = c->path;
-	}
 	bool keep = false;
-	if (!ps || !sbx_value_bool_parse(ps->value, &keep) || !keep) {
+	if (!ps || !sbx_value_bool_parse(ps->value, &keep) || !keep)
 		a->keep = SBX_KEEP_OFF;
-	} else if (image_changed) {
+	else if (image_changed)
 		a->keep = SBX_KEEP_IMAGE_CHANGED;
-	} else if (removed) {
-		a->keep = SBX_KEEP_VARIABLE_REMOVED;
-		a->removed = xstrdup(removed);
-	} else if ((held = held_secret(&actual->fields))) {
-		a->keep = SBX_KEEP_SECRETS;
-		a->removed = xstrdup(held);
-	} else {
+	else
 		a->keep = SBX_KEEP_SNAPSHOT;
-	}
 }
 
 /*
@@ -240,7 +200,7 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 	if (recreate) {
 		_cleanup_free_ char *paths = paths_of(p, SBX_EFFECT_RECREATE);
 		sbx_action *a = add_action(p, SBX_ACTION_RECREATE, xasprintf("changed: %s", paths));
-		decide_keep(a, p, desired, actual);
+		decide_keep(a, p, desired);
 		add_action(p, SBX_ACTION_START, xstrdup("the new sandbox is started"));
 	} else {
 		if (rename)
@@ -289,7 +249,6 @@ void sbx_plan_free(sbx_plan *plan)
 	for (size_t i = 0; i < plan->n_actions; i++) {
 		sbx_action *a = &plan->actions[i];
 		free(a->reason);
-		free(a->removed);
 		free(a->from);
 	}
 	free(plan->actions);

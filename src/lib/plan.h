@@ -37,8 +37,6 @@ typedef enum sbx_keep {
 	SBX_KEEP_OFF,		   /* preserve_state is false: the new sandbox starts from the image */
 	SBX_KEEP_SNAPSHOT,	   /* kept: a snapshot of the old sandbox is the new one's image */
 	SBX_KEEP_IMAGE_CHANGED,	   /* not kept: the image changed, the new one starts from it */
-	SBX_KEEP_VARIABLE_REMOVED, /* not kept: a snapshot would keep a removed variable */
-	SBX_KEEP_SECRETS,	   /* not kept: an earlier sbx put pass_env values in the old one */
 } sbx_keep;
 
 /*
@@ -50,7 +48,6 @@ typedef struct sbx_action {
 	char *reason;
 	/* SBX_ACTION_RECREATE */
 	sbx_keep keep;
-	char *removed;	   /* SBX_KEEP_VARIABLE_REMOVED: the removed variable's path */
 	/* SBX_ACTION_RENAME */
 	char *from;	   /* the name before */
 } sbx_action;

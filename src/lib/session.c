@@ -27,6 +27,7 @@ struct sbx_session {
 	bool gate;   /* opened to apply, and through the trust gate and the lock */
 	char **busy; /* the sessions a stop of the plan would end (NULL: none) */
 	bool stop_ok; /* the caller consents to ending them */
+	bool fresh_ok; /* the caller consents to losing the installed state */
 	sbx_line_fn warn;
 	void *arg;
 	sbx_progress_fn progress;
@@ -468,8 +469,29 @@ int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **e
 				     "finish them first, or confirm (sbx apply --yes)",
 				     qn, list);
 	}
+	if (sbx_session_loses_state(s) && !s->fresh_ok) {
+		const sbx_action *re = sbx_plan_action(s->plan, SBX_ACTION_RECREATE);
+		_cleanup_free_ char *why = sbx_keep_reason(re);
+		_cleanup_free_ char *qn = sbx_quotes(s->actual.name);
+		return sbx_error_set(err, SBX_EPOLICY,
+				     "applying would recreate %s without its installed state (%s): "
+				     "confirm with --fresh",
+				     qn, why);
+	}
 	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, s->progress,
 			 s->progress_arg, err);
+}
+
+bool sbx_session_loses_state(const sbx_session *s)
+{
+	const sbx_action *re = s->plan ? sbx_plan_action(s->plan, SBX_ACTION_RECREATE) : NULL;
+	/* preserve_state: false in the file is the user's own choice, said there. */
+	return s->actual.exists && re && !sbx_keep_kept(re->keep) && re->keep != SBX_KEEP_OFF;
+}
+
+void sbx_session_allow_fresh(sbx_session *s)
+{
+	s->fresh_ok = true;
 }
 
 const char *const *sbx_session_busy(const sbx_session *s)

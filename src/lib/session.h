@@ -76,6 +76,16 @@ const char *const *sbx_session_busy(const sbx_session *s);
 void sbx_session_allow_stop(sbx_session *s);
 
 /*
+ * sbx_session_loses_state: the plan recreates an existing sandbox without
+ * its installed state for a reason the file does not state itself (the
+ * image changed; preserve_state: false is the file's own choice and does
+ * not count). sbx_session_apply refuses (SBX_EPOLICY) until the caller
+ * says the user agreed: sbx_session_allow_fresh.
+ */
+bool sbx_session_loses_state(const sbx_session *s);
+void sbx_session_allow_fresh(sbx_session *s);
+
+/*
  * sbx_session_env: what a session that `sbx run` or `sbx exec` starts in
  * the sandbox gets of the host: "NAME=value" for each pass_env variable
  * the host has, read now (not when s was opened: a key rotated since is

@@ -146,6 +146,15 @@ char *sbx_state_default_name(const sbx_workspace *ws)
 	return xasprintf("sbx-%s%s%.8s", slug, *slug ? "-" : "", hex);
 }
 
+void sbx_leftover_free(sbx_leftover *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++) {
+		free(list[i].id);
+		free(list[i].workspace);
+	}
+	free(list);
+}
+
 void sbx_sandbox_info_free(sbx_sandbox_info *list, size_t n)
 {
 	for (size_t i = 0; list && i < n; i++) {

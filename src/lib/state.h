@@ -91,4 +91,18 @@ typedef enum sbx_removal {
 	SBX_REMOVAL_NOT_OURS, /* left: its labels do not say sbx made it for this workspace */
 } sbx_removal;
 
+/*
+ * An image or volume of sbx's that no container uses (sbx prune): all of
+ * sbx's labels on it (managed, workspace path and identity), an image with
+ * no tag but sbx-snapshot's.
+ */
+typedef struct sbx_leftover {
+	bool image;	     /* an image (a snapshot); else a volume */
+	char *id;	     /* the image's id, the volume's name */
+	char *workspace;     /* its labels' workspace */
+	bool workspace_gone; /* the directory is missing or is another one now */
+} sbx_leftover;
+
+void sbx_leftover_free(sbx_leftover *list, size_t n);
+
 #endif

@@ -415,11 +415,17 @@ mkdir -p "$T/ask" && printf 'version: 1\nagent: shell\npass_env: [HOME]\n' >"$T/
 	eq "$(ls "$store" | wc -l)" 0 "approvals after untrust"
 EOF
 
+t "prune: its help, and a usage error before any engine is asked" <<'EOF'
+run 0 "$SBX" prune --help && out_has "usage: sbx prune \\[--yes\\]" &&
+	out_has "remove sandboxes of gone workspaces, unused snapshots and volumes" &&
+	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" prune extra && err_has "prune takes no operands"
+EOF
+
 t "exec, run and shell: their help, and usage errors before any engine is asked" <<'EOF'
 mkdir -p "$T/ex" && printf 'version: 1\nagent: shell\n' >"$T/ex/sandbox.yaml" &&
 	run 0 "$SBX" exec --help && out_has "usage: sbx exec \\[-i\\] \\[-t\\] \\[-e K=V\\]" &&
 	out_has "^  -e, --env K=V" && out_has "^  -w, --workdir DIR" &&
-	run 0 "$SBX" help run && out_has "usage: sbx run \\[AGENT\\] \\[-- ARGS...\\]" &&
+	run 0 "$SBX" help run && out_has "usage: sbx run \\[--fresh\\] \\[AGENT\\] \\[-- ARGS...\\]" && out_has "--fresh  *a recreate may start from the image" &&
 	run 0 "$SBX" shell --help && out_has "login shell" &&
 	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" exec && err_has "exec needs a command" &&
 	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" exec -e 1 -- true && err_has "'1': give NAME=VALUE" &&

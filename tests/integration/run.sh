@@ -587,14 +587,15 @@ printf 'env: {SBX_IT_MORE: "1"}\n' >>"$WP/sandbox.yaml" &&
 	out_has "kept the installed state" &&
 	idp=$(containers_of "$WP") && snap="sbx-snapshot:$(name_of "$idp")" &&
 	docker image inspect "$snap" >"$T/snap.json" &&
-	jq -e '.[0].Config.Env' "$T/snap.json" >/dev/null &&
-	{ ! grep -q "$SECRET" "$T/snap.json" || fail "the snapshot image holds the value"; } &&
+	eq "$(jq -c '.[0].Config.Env' "$T/snap.json")" "$(docker image inspect -f '{{json .Config.Env}}' "$IMAGE")" "the snapshot's Env: the image's own" &&
+	eq "$(jq -c '.[0].ContainerConfig.Env' "$T/snap.json")" null "the snapshot's ContainerConfig.Env" &&
+	{ ! grep -q "$SECRET\|SBX_IT_MORE" "$T/snap.json" || fail "the snapshot image holds the container's environment"; } &&
 	{ ! jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/snap.json" | grep -q SBX_IT_SECRET ||
 		fail "the snapshot's Config or ContainerConfig names the variable: $(jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/snap.json")"; } &&
 	{ ! docker inspect "$idp" | grep -q "$SECRET" || fail "docker inspect of the new container shows the value"; }
 EOF
 
-t "a sandbox the previous sbx made (the value in its Env, a digest in its labels) is recreated once, from the image: no snapshot keeps the value; its successor holds none" <<'EOF'
+t "a sandbox the previous sbx made (the value in its Env, a digest in its labels) is recreated once, keeping its files: no snapshot keeps the value; its successor holds none" <<'EOF'
 OLD_REV=6163e3b &&
 	{ git -C "$ROOT" rev-parse -q --verify "$OLD_REV^{commit}" >/dev/null || fail "no commit $OLD_REV to build the previous sbx from"; } &&
 	mkdir -p "$T/old-sbx" && git -C "$ROOT" archive "$OLD_REV" | tar -x -C "$T/old-sbx" &&
@@ -610,19 +611,19 @@ OLD_REV=6163e3b &&
 	docker exec "$ido" touch /installed &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WO" diff --exit-code && no_secret &&
 	out_has "^      ~ security: 'hardened-2' -> 'hardened-3'  # forces recreate$" &&
-	out_has "installed state: not kept (an earlier sbx put pass_env.SBX_IT_SECRET's value in the old sandbox: a snapshot would keep it)" &&
+	out_has "installed state: kept (preserve_state: the new sandbox starts from a snapshot of the old one)" &&
 	{ ! grep -q "^      [-~+] pass_env\|hmac-sha256" "$OUT" || fail "the plan lists a pass_env change or a digest"; } &&
 	run 0 "$SBX" -C "$WO" inspect && no_secret && out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
 	{ ! grep -q "hmac-sha256" "$OUT" || fail "inspect prints the digest"; } &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" apply && no_secret &&
-	out_has "a snapshot would keep it, so the new sandbox starts from the image" &&
+	out_has "kept the installed state" &&
 	idn=$(containers_of "$WO") && [ -n "$idn" ] && [ "$idn" != "$ido" ] &&
-	{ ! docker exec "$idn" test -e /installed || fail "the old sandbox's files were kept: from a snapshot?"; } &&
+	{ docker exec "$idn" test -e /installed || fail "the old sandbox's files were lost"; } &&
 	{ ! docker inspect "$idn" | grep -q "$SECRET" || fail "docker inspect of the successor shows the value"; } &&
 	{ ! ins "$idn" '{{json .Config.Labels}}' | grep -q "hmac-sha256" || fail "the successor's labels hold a digest"; } &&
 	eq "$(docker exec "$idn" sh -c 'echo "[${SBX_IT_SECRET-unset}]"')" "[unset]" "the variable inside the successor" &&
 	snap="sbx-snapshot:$(name_of "$idn")" &&
-	{ ! docker image inspect "$snap" >/dev/null 2>&1 || fail "a snapshot image was made of the old sandbox"; } &&
+	{ docker image inspect "$snap" >/dev/null 2>&1 || fail "no snapshot image was made of the old sandbox"; } &&
 	{ ! docker images --no-trunc -q | while read -r im; do docker image inspect "$im"; done | grep -q "$SECRET" ||
 		fail "an image on the engine holds the value"; } &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" diff --exit-code && out_has "^No changes" &&
@@ -642,10 +643,12 @@ workspace "$W5" && git -C "$W5" init -q && git -C "$W5" config user.name "Ada Lo
 	run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
 	eq "$(docker exec "$id5" sh -c 'echo "$GIT_AUTHOR_NAME/$GIT_COMMITTER_EMAIL"')" \
 		"Ada Lovelace/ada@example.org" "identity" &&
+	docker exec "$id5" touch /installed &&
 	printf 'git_identity: false\n' >>"$W5/sandbox.yaml" &&
 	run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
-	eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME:-none}"')" none "no identity" &&
-	out_has "git.author_email is removed: a snapshot would keep it"
+	eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME-none}"')" none "no identity" &&
+	out_has "kept the installed state" &&
+	{ docker exec "$id5" test -e /installed || fail "the installed file was lost"; }
 EOF
 
 t "no git identity is a warning, not an error" <<'EOF'
@@ -957,6 +960,86 @@ WS="$T/ws-snap" && workspace "$WS" "env: {V: 1}" && sed -i 's/agent: shell/agent
 	{ ! docker volume inspect "$vs" >/dev/null 2>&1 || fail "the volume is still there"; }
 EOF
 
+t "snapshots: env changed, added, removed: the installed file stays, a removed variable is absent, the snapshot holds no environment of the old container (Config, ContainerConfig), one layer, sbx's labels" <<'EOF'
+WK="$T/ws-keep" && workspace "$WK" "env: {KEEP_A: one, KEEP_B: two}" &&
+	run 0 "$SBX" -C "$WK" apply && idk=$(containers_of "$WK") &&
+	docker exec "$idk" sh -c 'echo kept >/installed' &&
+	workspace "$WK" "env: {KEEP_A: changed, KEEP_C: three}" &&
+	run 0 "$SBX" -C "$WK" diff && out_has "^      - env.KEEP_B = 'two'" &&
+	out_has "installed state: kept (preserve_state: the new sandbox starts from a snapshot of the old one)" &&
+	run 0 "$SBX" -C "$WK" apply && out_has "kept the installed state" &&
+	idk=$(containers_of "$WK") && eq "$(docker exec "$idk" cat /installed)" kept "the installed file" &&
+	eq "$(docker exec "$idk" sh -c 'echo "$KEEP_A/${KEEP_B-absent}/$KEEP_C"')" "changed/absent/three" "the environment" &&
+	{ ! ins "$idk" '{{json .Config.Env}}' | grep -q KEEP_B || fail "the container's Env names KEEP_B"; } &&
+	snap="sbx-snapshot:$(name_of "$idk")" && docker image inspect "$snap" >"$T/keep.json" &&
+	eq "$(jq -r '.[0].Id' "$T/keep.json")" "$(ins "$idk" '{{.Image}}')" "the image the sandbox runs" &&
+	{ ! jq -c '.[0].Config, .[0].ContainerConfig' "$T/keep.json" | grep -q 'KEEP_\|GIT_\|SBX_' ||
+		fail "the snapshot's config holds the old container's environment: $(jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/keep.json")"; } &&
+	eq "$(jq -c '.[0].Config.Env' "$T/keep.json")" "$(docker image inspect -f '{{json .Config.Env}}' "$IMAGE")" "the snapshot's Env: the image's own" &&
+	eq "$(jq -c '.[0].ContainerConfig.Env' "$T/keep.json")" null "the snapshot's ContainerConfig.Env" &&
+	eq "$(jq -r '.[0].RootFS.Layers | length' "$T/keep.json")" 1 "the snapshot's layers" &&
+	eq "$(jq -r '.[0].Config.Labels | [."dev.sbx.managed", ."dev.sbx.workspace", ."dev.sbx.workspace-id"] | join(" ")' "$T/keep.json")" \
+		"1 $WK $(ins "$idk" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" "the snapshot's labels"
+EOF
+
+t "snapshots: recreates in a row (300 in make test), variables added and removed: the installed file stays, one snapshot image of one layer, no leftovers" <<'EOF'
+WL="$T/ws-loop" && N=${SBX_TEST_LONG:+300} && N=${N:-12} && workspace "$WL" "env: {L0: x}" &&
+	run 0 "$SBX" -C "$WL" apply && docker exec "$(containers_of "$WL")" sh -c 'echo kept >/installed' &&
+	dangling=$(docker images -q --filter dangling=true | wc -l) && i=1 &&
+	while [ "$i" -le "$N" ]; do
+		if [ $((i % 2)) = 0 ]; then workspace "$WL"; else workspace "$WL" "env: {L$i: x}"; fi &&
+			"$SBX" -C "$WL" apply >"$OUT" 2>"$ERR" && grep -q "kept the installed state" "$OUT" ||
+			{ fail "recreate $i: $(cat "$OUT" "$ERR")"; break; }
+		i=$((i + 1))
+	done && [ "$i" -gt "$N" ] &&
+	idl=$(containers_of "$WL") && eq "$(echo "$idl" | wc -l)" 1 "containers" &&
+	eq "$(docker exec "$idl" cat /installed)" kept "the installed file after $N recreates" &&
+	eq "$(docker exec "$idl" sh -c 'env | grep -c "^L[0-9]"')" 0 "variables left of removed ones" &&
+	eq "$(docker images -q --no-trunc --filter "label=dev.sbx.workspace=$WL" | sort -u | wc -l)" 1 "the workspace's snapshot images" &&
+	img=$(ins "$idl" '{{.Image}}') &&
+	eq "$(docker image inspect -f '{{len .RootFS.Layers}}' "$img")" 1 "the layers of the image the sandbox runs" &&
+	eq "$(docker history -q "$img" | wc -l)" 1 "the history of the image the sandbox runs" &&
+	eq "$(docker images -q --filter dangling=true | wc -l)" "$dangling" "dangling images" &&
+	run 0 "$SBX" -C "$WL" rm &&
+	eq "$(docker images -q --filter "label=dev.sbx.workspace=$WL" | wc -l)" 0 "the workspace's snapshot images after rm"
+EOF
+
+t "snapshots: rm removes the workspace's untagged leftovers too, and leaves an image someone tagged" <<'EOF'
+WR="$T/ws-leftover" && workspace "$WR" "env: {R: 1}" && run 0 "$SBX" -C "$WR" apply &&
+	workspace "$WR" "env: {R: 2}" && run 0 "$SBX" -C "$WR" apply &&
+	idr=$(containers_of "$WR") && nr=$(name_of "$idr") &&
+	docker commit "$idr" "sbx-snapshot:$nr" >/dev/null && docker commit "$idr" "sbx-snapshot:$nr" >/dev/null &&
+	docker commit "$idr" "sbx-it-mine-$nr" >/dev/null && when_finished docker rmi -f "sbx-it-mine-$nr" ">/dev/null" &&
+	before=$(docker images -q --filter "label=dev.sbx.workspace=$WR" | sort -u | wc -l) &&
+	{ [ "$before" -ge 3 ] || fail "images before: $before, expected 3 or more"; } &&
+	run 0 "$SBX" -C "$WR" rm && out_has "sbx-snapshot:$nr" &&
+	eq "$(docker images -q --filter "label=dev.sbx.workspace=$WR" | sort -u | wc -l)" 1 "images after" &&
+	{ docker image inspect "sbx-it-mine-$nr" >/dev/null 2>&1 || fail "the image someone tagged was removed"; }
+EOF
+
+t "snapshots: a changed image loses the installed state only with --fresh: without a terminal exit 3 and nothing changes (apply, exec); the plan says it (text, JSON); preserve_state: false asks nothing" <<'EOF'
+WF="$T/ws-fresh" && workspace "$WF" && run 0 "$SBX" -C "$WF" apply && idf=$(containers_of "$WF") &&
+	docker exec "$idf" touch /installed &&
+	sed -i "s|^image: .*|image: $IMAGE_AGENT|" "$WF/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WF" diff && out_has "installed state: not kept (the image changed: the new sandbox starts from it)" &&
+	run 0 "$SBX" -C "$WF" diff --json &&
+	eq "$(jq -c '.actions[] | select(.action == "recreate") | .installed_state' "$OUT")" \
+		'{"kept":false,"reason":"the image changed: the new sandbox starts from it"}' "the plan's JSON" &&
+	run 3 "$SBX" -C "$WF" apply </dev/null &&
+	err_has "without its installed state (the image changed: the new sandbox starts from it): confirm with --fresh" &&
+	eq "$(containers_of "$WF")" "$idf" "the sandbox after the refusal" &&
+	{ docker exec "$idf" test -e /installed || fail "the installed file is gone after the refusal"; } &&
+	run 3 "$SBX" -C "$WF" exec -- true </dev/null && err_has "confirm with --fresh" &&
+	eq "$(containers_of "$WF")" "$idf" "the sandbox after exec's refusal" &&
+	run 0 "$SBX" -C "$WF" exec --fresh -- true </dev/null &&
+	idf2=$(containers_of "$WF") && { [ "$idf2" != "$idf" ] || fail "not recreated"; } &&
+	{ ! docker exec "$idf2" test -e /installed || fail "the installed file survived an image change"; } &&
+	eq "$(ins "$idf2" '{{.Config.Image}}')" "$IMAGE_AGENT" "the new sandbox's image" &&
+	sed -i "s|^image: .*|image: $IMAGE|" "$WF/sandbox.yaml" && printf 'preserve_state: false\n' >>"$WF/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WF" apply </dev/null && out_has "installed state: not kept (preserve_state is false)" &&
+	eq "$(ins "$(containers_of "$WF")" '{{.Config.Image}}')" "$IMAGE" "the image after preserve_state: false"
+EOF
+
 t "credentials: shared carries the login to another workspace, never its settings, hooks or plugins" <<'EOF'
 WA="$T/ws-share-a" WB="$T/ws-share-b" C=/home/agent/.claude &&
 	{ ! docker volume inspect sbx-tokens-claude >/dev/null 2>&1 ||
@@ -1147,6 +1230,49 @@ workspace "$T/ws-pull-none" "git_identity: false" && sed -i "s|^image: .*|image:
 	err_has "^sbx: pulling image '$REG/sbx-test/pull:nope': engine: POST /images/create: 404: 'manifest for $REG/sbx-test/pull:nope not found: manifest unknown" &&
 	{ ! grep -q "pulled" "$ERR" || fail "said pulled"; } &&
 	eq "$(count_of "$T/ws-pull-none")" 0 "containers"
+EOF
+
+t "prune: lists, without a terminal and --yes exit 3 and nothing removed; --yes removes exactly the sandboxes of gone workspaces (their snapshots, own volumes), unused snapshots and volumes; hostile-labelled foreign objects and what a live sandbox uses stay" <<'EOF'
+WG="$T/ws-prune-gone" WLV="$T/ws-prune-live" && hv="sbx-it-hostile-vol-$$" && gv="sbx-it-gone-vol-$$" &&
+	workspace "$WG" "env: {G: 1}" && sed -i 's/agent: shell/agent: claude/; s/credentials: none/credentials: workspace/' "$WG/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WG" apply && sed -i 's/G: 1/G: 2/' "$WG/sandbox.yaml" && run 0 "$SBX" -C "$WG" apply &&
+	idg=$(containers_of "$WG") && ng=$(name_of "$idg") && gimg=$(ins "$idg" '{{.Image}}') &&
+	gvol=$(ins "$idg" '{{index .Config.Labels "dev.sbx.credentials-volume"}}') && [ -n "$gvol" ] &&
+	workspace "$WLV" "env: {L: 1}" && run 0 "$SBX" -C "$WLV" apply && workspace "$WLV" "env: {L: 2}" &&
+	run 0 "$SBX" -C "$WLV" apply && idl=$(containers_of "$WLV") && limg=$(ins "$idl" '{{.Image}}') &&
+	dimg=$(docker commit "$idl") && dimg=$(docker image inspect -f '{{.Id}}' "$dimg") &&
+	docker volume create --label dev.sbx.managed=1 --label "dev.sbx.workspace=$T/ws-prune-vol-gone" \
+		--label dev.sbx.workspace-id=1:1 "$gv" >/dev/null && when_finished docker volume rm -f "$gv" ">/dev/null 2>&1" &&
+	docker volume create --label dev.sbx.managed=1 --label "dev.sbx.workspace=$T/ws-prune-vol-gone" "$hv" >/dev/null &&
+	when_finished docker volume rm -f "$hv" ">/dev/null" &&
+	docker create --name "sbx-it-hostile-$$" "$IMAGE" true >/dev/null &&
+	himg=$(docker commit --change 'LABEL dev.sbx.managed=1' --change "LABEL dev.sbx.workspace=$WG" "sbx-it-hostile-$$") &&
+	himg2=$(docker commit --change 'LABEL dev.sbx.managed=1' --change "LABEL dev.sbx.workspace=$WG" \
+		--change 'LABEL dev.sbx.workspace-id=1:1' "sbx-it-hostile-$$" "sbx-it-hostile-tagged:$$") &&
+	docker rm "sbx-it-hostile-$$" >/dev/null &&
+	when_finished docker rmi -f "$himg" "sbx-it-hostile-tagged:$$" ">/dev/null 2>&1" &&
+	rm -rf "$WG" &&
+	run 3 "$SBX" prune </dev/null && err_has "confirm with --yes" &&
+	out_has "^sandbox '$ng' (its workspace '$WG' is gone)" && out_has "^image '$dimg' (a snapshot of '$WLV'" &&
+	out_has "^volume '$gv' (of '$T/ws-prune-vol-gone', which is gone" &&
+	{ ! grep -q "$hv\|$himg\|$limg\|$gimg\|$gvol" "$OUT" || fail "prune lists what it must leave: $(cat "$OUT")"; } &&
+	eq "$(count_of "$WG")" 1 "the gone workspace's sandbox after the refusal" &&
+	docker image inspect "$dimg" >/dev/null && docker volume inspect "$gv" >/dev/null &&
+	if [ "$started_engine" = 1 ]; then
+		run 0 "$SBX" prune --yes </dev/null && out_has "^removed '$ng'" && out_has "^removed image '$dimg'" &&
+			out_has "^removed volume '$gv'" &&
+			eq "$(count_of "$WG")" 0 "the gone workspace's sandbox" &&
+			{ ! docker image inspect "$gimg" >/dev/null 2>&1 || fail "its snapshot stays"; } &&
+			{ ! docker volume inspect "$gvol" >/dev/null 2>&1 || fail "its own volume stays"; } &&
+			{ ! docker image inspect "$dimg" >/dev/null 2>&1 || fail "the unused snapshot stays"; } &&
+			{ ! docker volume inspect "$gv" >/dev/null 2>&1 || fail "the unused volume of a gone workspace stays"; } &&
+			eq "$(containers_of "$WLV")" "$idl" "the live sandbox" && docker image inspect "$limg" >/dev/null &&
+			docker volume inspect "$hv" >/dev/null && docker image inspect "$himg" >/dev/null &&
+			docker image inspect "sbx-it-hostile-tagged:$$" >/dev/null &&
+			run 0 "$SBX" prune </dev/null && out_has "^Nothing to prune.$"
+	else
+		echo "  (an engine this suite did not start: prune --yes not run on it)"
+	fi
 EOF
 
 t_done integration

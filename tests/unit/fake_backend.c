@@ -18,6 +18,7 @@ typedef struct fake_container {
 	sbx_fields fields;   /* its labels: fixed at create */
 	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
 	char **sessions;      /* the exec sessions running in it (fake_set_sessions) */
+	bool from_snapshot;   /* made from a snapshot image: it uses that image */
 } fake_container;
 
 typedef struct fake_failure {
@@ -293,6 +294,7 @@ static int f_create(sbx_backend *b, char **id, const sbx_create *c, sbx_error **
 		return fail(SBX_ECONFLICT, "create", err);
 	fake_container *n = add(fb, c->name, c->ws->path, c->ws->id, c->fields, false);
 	n->limits = c->spec->resources;
+	n->from_snapshot = strncmp(c->image, SBX_SNAPSHOT_REPO ":", sizeof(SBX_SNAPSHOT_REPO)) == 0;
 	if (code_)
 		return fail(code_, "create", err);
 	*id = xstrdup(n->id);
@@ -375,10 +377,10 @@ static int f_update(sbx_backend *b, const char *id, const sbx_resources *r, sbx_
 	LEAVE("update");
 }
 
-static int f_snapshot(sbx_backend *b, char **image, const char *id, const char *repo,
-		      const char *tag, const char *const *blank_env, sbx_error **err)
+static int f_snapshot(sbx_backend *b, char **image, const char *id, const char *base,
+		      const char *repo, const char *tag, sbx_error **err)
 {
-	(void)blank_env;
+	(void)base;
 	fake_backend *fb = fb_of(b);
 	*image = NULL;
 	fake_container *c = by_ref(fb, id);
@@ -482,11 +484,32 @@ static int f_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual 
 	fake_backend *fb = fb_of(b);
 	*out = SBX_REMOVAL_ABSENT;
 	ENTER("remove_snapshot", a->name, NULL);
-	if (fb->snapshots) {
-		fb->snapshots--;
+	/* Every snapshot goes but those a container uses (each its own). */
+	size_t used = 0;
+	for (size_t i = 0; i < fb->n; i++)
+		used += fb->c[i].from_snapshot;
+	if (fb->snapshots > used) {
+		fb->snapshots = used;
 		*out = SBX_REMOVAL_REMOVED;
 	}
 	LEAVE("remove_snapshot");
+}
+
+/* No image or volume outlives its container here: prune finds sandboxes only. */
+static int f_leftovers(sbx_backend *b, sbx_leftover **out, size_t *n, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = NULL;
+	*n = 0;
+	ENTER("leftovers", NULL, NULL);
+	LEAVE("leftovers");
+}
+
+static int f_remove_leftover(sbx_backend *b, const sbx_leftover *l, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	ENTER("remove_leftover", l->id, NULL);
+	return fail(SBX_ENOTFOUND, "remove_leftover", err);
 }
 
 static int f_remove_volume(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
@@ -547,6 +570,8 @@ fake_backend *fake_new(void)
 	    .image_ensure = f_image_ensure,
 	    .image_user = f_image_user,
 	    .remove_snapshot = f_remove_snapshot,
+	    .leftovers = f_leftovers,
+	    .remove_leftover = f_remove_leftover,
 	    .remove_volume = f_remove_volume,
 	    .info = f_info,
 	    .requests = f_requests,

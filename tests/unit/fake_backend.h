@@ -70,7 +70,10 @@ void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cm
  * SBX_ECONFLICT, as the engine's 409).
  */
 void fake_set_exec(fake_backend *fb, const char *output, int exit_code);
-/* fake_snapshots: how many snapshot images exist. */
+/*
+ * fake_snapshots: how many snapshot images exist; remove_snapshot removes
+ * every one no container was made from.
+ */
 size_t fake_snapshots(fake_backend *fb);
 
 #endif

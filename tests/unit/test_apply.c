@@ -309,8 +309,11 @@ static void test_recreate(void **state)
 			 "rename @ @-sbx-old\n"
 			 "rename @-sbx-new @\n"
 			 "start @\n"
-			 "remove @-sbx-old\n");
+			 "remove @-sbx-old\n"
+			 "remove_snapshot @\n");
 	expect_state(&w, "@:running");
+	/* The one snapshot the new sandbox runs from, no other. */
+	assert_int_equal(fake_snapshots(w.fb), 1);
 	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
 	/* Converged: planning again finds nothing to do. */
 	prepare(&w);
@@ -333,8 +336,10 @@ static void test_rollback_create_new(void **state)
 			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
-			 "create @-sbx-new sbx-snapshot:@\n");
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "remove_snapshot @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -354,8 +359,10 @@ static void test_rollback_stop_old(void **state)
 			 "create @-sbx-new sbx-snapshot:@\n"
 			 "stop @\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -390,8 +397,10 @@ static void test_rollback_rename_old(void **state)
 			 "stop @\n"
 			 "rename @ @-sbx-old\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -413,9 +422,11 @@ static void test_rollback_rename_new(void **state)
 			 "rename @ @-sbx-old\n"
 			 "rename @-sbx-new @\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "rename @-sbx-old @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -438,9 +449,11 @@ static void test_rollback_start_new(void **state)
 			 "rename @-sbx-new @\n"
 			 "start @\n"
 			 "remove @\n"
+			 "remove_snapshot @\n"
 			 "rename @-sbx-old @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -484,7 +497,7 @@ static void test_remove_previous_fails(void **state)
 	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
 	fake_clear_calls(w.fb);
 	prepare(&w);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_false(sbx_plan_has_changes(w.plan));
@@ -594,7 +607,7 @@ static void test_recover_after_create_new(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@", true, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_non_null(strstr(w.notes.data, "rolled back"));
 	assert_false(sbx_plan_has_changes(w.plan));
@@ -606,7 +619,7 @@ static void test_recover_after_stop_old(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@", false, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:created");
 	/* The old one was stopped on the way: the plan starts it. */
 	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
@@ -618,7 +631,8 @@ static void test_recover_after_rename_old(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@-sbx-old", false, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nrename @-sbx-old @\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nrename @-sbx-old @\n"
+			 "remove_snapshot @-sbx-old\nfind\n");
 	expect_state(&w, "@:created");
 	world_release(&w);
 }
@@ -628,7 +642,8 @@ static void test_recover_after_rename_new(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@-sbx-old", false, "@", false);
-	expect_calls(&w, "find\nfind_all\nremove @\nrename @-sbx-old @\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @\nrename @-sbx-old @\n"
+			 "remove_snapshot @-sbx-old\nfind\n");
 	expect_state(&w, "@:created");
 	world_release(&w);
 }
@@ -639,7 +654,7 @@ static void test_recover_after_start_new(void **state)
 	world w;
 	crashed(&w, "@-sbx-old", false, "@", true);
 	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_non_null(strstr(w.notes.data, "finished an interrupted recreate"));
@@ -752,6 +767,7 @@ static void test_plan_converges(void **state)
 		write_yaml(b);
 		prepare(&w);
 		_cleanup_free_ char *plan = sbx_plan_render(w.plan, &w.d->fields, false);
+		sbx_session_allow_fresh(w.s); /* the user said yes: a changed image loses the state */
 		if (apply(&w, &err) < 0)
 			fail_msg("round %d: from\n%s\nto\n%s\nthe plan\n%s\nfailed: %s", round, a, b,
 				 plan, err->msg);
@@ -902,6 +918,48 @@ static void test_busy_sessions(void **state)
 	prepare(&w);
 	assert_null(sbx_session_busy(w.s));
 	assert_null(strstr(fake_calls(w.fb), "sessions"));
+	world_release(&w);
+}
+
+/* ---- installed state is not lost behind the user's back ---- */
+
+static void test_fresh(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("env: {GONE: 1}\n");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	/* A removed variable keeps the state: nothing to ask. */
+	write_yaml("");
+	prepare(&w);
+	assert_false(sbx_session_loses_state(w.s));
+	assert_int_equal(apply(&w, &err), 0);
+	assert_int_equal(fake_snapshots(w.fb), 1);
+	/* The image changed: refused without the user's yes, nothing touched. */
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d->name));
+	write_yaml("image: other/image:1\n");
+	prepare(&w);
+	assert_true(sbx_session_loses_state(w.s));
+	fake_clear_calls(w.fb);
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EPOLICY,
+		     "without its installed state (the image changed: the new sandbox starts from "
+		     "it): confirm with --fresh");
+	expect_calls(&w, "");
+	expect_restored(&w, old_id);
+	/* With it: from the image, and the snapshot the old one ran from goes. */
+	sbx_session_allow_fresh(w.s);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	assert_int_equal(fake_snapshots(w.fb), 0);
+	/* preserve_state: false is the file's own choice: no question. */
+	write_yaml("image: other/image:2\npreserve_state: false\n");
+	prepare(&w);
+	assert_false(sbx_session_loses_state(w.s));
+	assert_int_equal(apply(&w, &err), 0);
 	world_release(&w);
 }
 
@@ -1134,6 +1192,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_sessions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fresh, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_config_home, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_sandbox, setup, teardown),
