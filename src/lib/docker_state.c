@@ -104,6 +104,9 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	const char *vol = get_string(labels, SBX_LABEL_VOLUME);
 	out->workspace = ws ? xstrdup(ws) : NULL;
 	out->workspace_id = wsid ? xstrdup(wsid) : NULL;
+	json_object *created;
+	if (json_object_object_get_ex(c, "Created", &created))
+		out->created = json_object_get_int64(created);
 	out->volume = vol && *vol ? xstrdup(vol) : NULL;
 	const char *ch = get_string(labels, SBX_LABEL_CONFIG_HASH);
 	out->config_hash = ch && *ch ? xstrdup(ch) : NULL;
@@ -169,8 +172,21 @@ static int list_containers(json_object **list, sbx_engine *e, const char *const 
 	return 0;
 }
 
+/* Does the container c of a list claim ws (sbx_workspace_claimed)? */
+static bool claims(json_object *c, const sbx_workspace *ws)
+{
+	json_object *labels = NULL, *created;
+	json_object_object_get_ex(c, "Labels", &labels);
+	long long t = json_object_object_get_ex(c, "Created", &created)
+			  ? (long long)json_object_get_int64(created)
+			  : 0;
+	return sbx_workspace_claimed(ws, get_string(labels, SBX_LABEL_WORKSPACE),
+				     get_string(labels, SBX_LABEL_WORKSPACE_ID), t, false);
+}
+
+/* The one container with labels (and name, and claiming ws, when set). */
 static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, size_t nlabels,
-		    const char *name, const char *what, sbx_error **err)
+		    const char *name, const sbx_workspace *ws, const char *what, sbx_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	json_object *list = NULL;
@@ -190,6 +206,8 @@ static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, s
 			if (!nm || strcmp(nm[0] == '/' ? nm + 1 : nm, name) != 0)
 				continue;
 		}
+		if (ws && !claims(c, ws))
+			continue;
 		found = c;
 		n++;
 	}
@@ -207,14 +225,18 @@ static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, s
 	return rc;
 }
 
+/*
+ * The engine filters on the path label; the identity is judged here
+ * (sbx_workspace_claimed), which also accepts the "device:inode" of an
+ * earlier sbx: one request, as before.
+ */
 int sbx_docker_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
 {
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
-	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
-	const char *labels[] = {l1, l2};
+	const char *labels[] = {l1};
 	_cleanup_free_ char *q = sbx_quotes(ws->path);
 	_cleanup_free_ char *what = xasprintf("the workspace %s", q);
-	return find_one(out, e, labels, 2, NULL, what, err);
+	return find_one(out, e, labels, 1, NULL, ws, what, err);
 }
 
 int sbx_docker_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err)
@@ -222,7 +244,7 @@ int sbx_docker_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_e
 	const char *labels[] = {SBX_LABEL_MANAGED};
 	_cleanup_free_ char *q = sbx_quotes(name);
 	_cleanup_free_ char *what = xasprintf("the name %s", q);
-	return find_one(out, e, labels, 1, name, what, err);
+	return find_one(out, e, labels, 1, name, NULL, what, err);
 }
 
 static char *dup_or(const char *s, const char *def)
@@ -265,12 +287,17 @@ static void decode_info(sbx_sandbox_info *s, json_object *c)
 	json_object_put(form);
 	if (json_object_object_get_ex(c, "Created", &created))
 		s->created = json_object_get_int64(created);
-	struct stat st;
-	_cleanup_free_ char *id = NULL;
-	if (stat(s->workspace, &st) == 0)
-		id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
-			       (unsigned long long)st.st_ino);
-	s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
+	/* Gone: no directory there now, or another one (sbx_workspace_claimed). */
+	sbx_workspace ws;
+	sbx_error *err = NULL;
+	if (sbx_workspace_init(&ws, s->workspace, NULL, &err) == 0) {
+		s->workspace_gone =
+		    !sbx_workspace_claimed(&ws, s->workspace, s->workspace_id, s->created, false);
+		sbx_workspace_release(&ws);
+	} else {
+		sbx_error_free(err);
+		s->workspace_gone = true;
+	}
 }
 
 int sbx_docker_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
@@ -925,17 +952,18 @@ int sbx_docker_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_wo
 	*out = NULL;
 	*n = 0;
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
-	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
-	const char *labels[] = {l1, l2};
+	const char *labels[] = {l1};
 	json_object *list = NULL;
-	int rc = list_containers(&list, e, labels, 2, NULL, err);
+	int rc = list_containers(&list, e, labels, 1, NULL, err);
 	if (rc < 0)
 		return rc;
-	size_t len = json_object_array_length(list);
+	size_t len = json_object_array_length(list), k = 0;
 	sbx_actual *v = xcalloc(len ? len : 1, sizeof(*v));
 	for (size_t i = 0; i < len && rc == 0; i++)
-		rc = decode_container(&v[i], json_object_array_get_idx(list, i), err);
+		if (claims(json_object_array_get_idx(list, i), ws))
+			rc = decode_container(&v[k++], json_object_array_get_idx(list, i), err);
 	json_object_put(list);
+	len = k;
 	if (rc < 0) {
 		for (size_t i = 0; i < len; i++)
 			sbx_actual_release(&v[i]);

@@ -65,6 +65,7 @@ typedef struct sbx_actual {
 	int form_version;   /* of the canonical form in its label; 0: none */
 	char *workspace;    /* its workspace label */
 	char *workspace_id; /* its workspace-id label */
+	long long created;  /* unix seconds; 0: not known */
 	char *volume;	    /* its credentials volume label, or NULL */
 	char *config_hash;  /* sha256 of the sandbox.yaml bytes it was made from, or NULL */
 	sbx_fields fields;

@@ -43,6 +43,14 @@ typedef struct sbx_session_opts {
 	const char *agent;
 	bool follow;	      /* file may be a symbolic link */
 	sbx_backend *backend; /* borrowed; NULL: the docker backend of DOCKER_HOST */
+	/*
+	 * sbx adopt: plan for the sandbox this directory had before it was
+	 * moved ("": the one there is; else the sandbox of that name): one
+	 * labelled with this directory's identity whose workspace path holds
+	 * it no more. SBX_ENOTFOUND when none, SBX_ECONFLICT when several or
+	 * when the workspace has a sandbox already. NULL: not asked.
+	 */
+	const char *adopt;
 	sbx_line_fn warn;     /* warnings, one line each (NULL: dropped) */
 	void *arg;
 	sbx_progress_fn progress; /* an image's pull at apply (backend.h); NULL: not shown */

@@ -979,11 +979,51 @@ WA="$T/ws-share-a" WB="$T/ws-share-b" C=/home/agent/.claude &&
 	eq "$(docker exec "$ida" cat $C/.credentials.json)" token-c "a login written by rename, shared again at the next start"
 EOF
 
-t "a workspace re-created at the same path is a new workspace; ls marks the old one gone" <<'EOF'
+t "a workspace re-created at the same path, its inode given back, is a new workspace; ls marks the old one gone" <<'EOF'
 workspace "$W7" && run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&
-	rm -rf "$W7" && workspace "$W7" &&
-	run 0 "$SBX" -C "$W7" apply && out_has "will be created" && eq "$(count_of "$W7")" 2 "containers" &&
-	run 0 "$SBX" ls && { grep "$n7" "$OUT" | grep -q "(gone)" || fail "ls does not mark '$n7' gone"; }
+	run 0 "$SBX" -C "$W7" stop && mkdir "$T/inode-fill" && ino7=$(stat -c %i "$W7") &&
+	rm -rf "$W7" && mkdir "$W7" && i=0 &&
+	while [ "$(stat -c %i "$W7")" != "$ino7" ] && [ "$i" -lt 3000 ]; do
+		mv "$W7" "$T/inode-fill/$i" && mkdir "$W7" && i=$((i + 1)) || break
+	done && rm -rf "$T/inode-fill" &&
+	eq "$(stat -c %i "$W7")" "$ino7" "the inode the filesystem gave back" &&
+	workspace "$W7" && run 0 "$SBX" -C "$W7" apply && out_has "will be created" &&
+	eq "$(count_of "$W7")" 2 "containers" &&
+	new7=$(docker ps -q --no-trunc --filter "label=dev.sbx.workspace=$W7" --filter status=running) &&
+	{ [ -n "$new7" ] && [ "$new7" != "$old7" ] || fail "the old sandbox was adopted"; } &&
+	eq "$(ins "$old7" '{{.State.Status}}')" exited "the old sandbox, untouched" &&
+	run 0 "$SBX" ls && { grep "$n7" "$OUT" | grep -q "(gone)" || fail "ls does not mark '$n7' gone"; } &&
+	{ ! grep "$(name_of "$new7")" "$OUT" | grep -q "(gone)" || fail "ls marks the new one gone"; } &&
+	run 0 "$SBX" -C "$W7" apply && out_has "No changes" &&
+	docker rm -f "$old7" >/dev/null
+EOF
+
+t "sbx adopt after a mv: the sandbox is recreated under the new path and keeps its installed file" <<'EOF'
+WM="$T/ws-moving" WM2="$T/ws-moved" &&
+	workspace "$WM" && run 0 "$SBX" -C "$WM" apply && idm=$(containers_of "$WM") &&
+	docker exec "$idm" sh -c 'echo kept >/root/installed' && mv "$WM" "$WM2" &&
+	run 0 "$SBX" -C "$WM2" diff && out_has "will be created" &&
+	run 0 "$SBX" ls && { grep "$(name_of "$idm")" "$OUT" | grep -q "(gone)" || fail "ls does not mark it gone"; } &&
+	run 0 "$SBX" -C "$WM2" adopt && out_has "must be replaced" &&
+	eq "$(count_of "$WM")" 0 "containers of the old path" && eq "$(count_of "$WM2")" 1 "containers of the new path" &&
+	idm2=$(containers_of "$WM2") && eq "$(ins "$idm2" '{{.State.Status}}')" running "status" &&
+	eq "$(docker exec "$idm2" cat /root/installed)" kept "the installed file" &&
+	eq "$(ins "$idm2" '{{.Config.WorkingDir}}')" "$WM2" "the working directory" &&
+	run 0 "$SBX" -C "$WM2" apply && out_has "No changes" &&
+	run 1 "$SBX" -C "$WM2" adopt && err_has "nothing to adopt"
+EOF
+
+t "sbx adopt never takes another workspace's sandbox: not a copy's, not one whose directory is still there" <<'EOF'
+WA="$T/ws-adopt-a" WB="$T/ws-adopt-b" WC="$T/ws-adopt-copy" &&
+	workspace "$WA" && run 0 "$SBX" -C "$WA" apply && ida=$(containers_of "$WA") &&
+	workspace "$WB" && run 1 "$SBX" -C "$WB" adopt && err_has "no sandbox" &&
+	eq "$(count_of "$WB")" 0 "containers of B" &&
+	cp -a "$WA" "$WC" && run 1 "$SBX" -C "$WC" adopt && err_has "no sandbox" &&
+	mv "$WA" "$WA.gone" && run 1 "$SBX" -C "$WC" adopt "$(name_of "$ida")" && err_has "no sandbox" &&
+	eq "$(count_of "$WC")" 0 "containers of the copy" &&
+	eq "$(containers_of "$WA")" "$ida" "A's sandbox, still A's" &&
+	ln -s "$WA.gone" "$WA" && run 1 "$SBX" -C "$WA.gone" adopt && err_has "no sandbox" &&
+	rm "$WA" && mv "$WA.gone" "$WA" && run 0 "$SBX" -C "$WA" apply && out_has "No changes"
 EOF
 
 t "the kept capabilities are enough to install packages with sudo (Debian image, apt from the mirror)" <<'EOF'

@@ -14,6 +14,7 @@ typedef struct fake_container {
 	char *name;
 	char *workspace; /* NULL: claims none */
 	char *workspace_id;
+	long long created; /* unix seconds; 0: not known */
 	bool running;
 	sbx_fields fields;   /* its labels: fixed at create */
 	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
@@ -120,6 +121,7 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 	a->form_version = SBX_SPEC_FORM_VERSION;
 	a->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	a->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
+	a->created = c->created;
 	fields_copy(&a->fields, &c->fields);
 	/* As the docker backend does: the name is the container's own, not its label's. */
 	sbx_fields_set(&a->fields, sbx_field_path(SBX_F_NAME), c->name, false);
@@ -127,8 +129,7 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 
 static bool claims(const fake_container *c, const sbx_workspace *ws)
 {
-	return c->workspace && strcmp(c->workspace, ws->path) == 0 && c->workspace_id &&
-	       strcmp(c->workspace_id, ws->id) == 0;
+	return sbx_workspace_claimed(ws, c->workspace, c->workspace_id, c->created, false);
 }
 
 static int f_find_all(sbx_backend *b, sbx_actual **out, size_t *n, const sbx_workspace *ws,
@@ -579,6 +580,15 @@ const char *fake_add(fake_backend *fb, const char *name, const sbx_workspace *ws
 		     const sbx_fields *fields, bool running)
 {
 	return add(fb, name, ws ? ws->path : NULL, ws ? ws->id : NULL, fields, running)->id;
+}
+
+const char *fake_add_claim(fake_backend *fb, const char *name, const char *path,
+			   const char *workspace_id, long long created, const sbx_fields *fields,
+			   bool running)
+{
+	fake_container *c = add(fb, name, path, workspace_id, fields, running);
+	c->created = created;
+	return c->id;
 }
 
 void fake_fail(fake_backend *fb, const char *verb, int nth, int code, bool after)

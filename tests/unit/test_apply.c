@@ -22,6 +22,7 @@
 #include "fake_backend.h"
 #include "lib/apply.h"
 #include "lib/config.h"
+#include "lib/fields.h"
 #include "lib/sandbox.h"
 #include "lib/session.h"
 #include "lib/trust.h"
@@ -1105,6 +1106,97 @@ static void test_session_env(void **state)
 	world_release(&w);
 }
 
+/*
+ * The fields of w's desired sandbox under the name name (the default name
+ * an earlier sbx derived from "device:inode"). Caller releases.
+ */
+static void fields_named(sbx_fields *f, const world *w, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < w->d->fields.n; i++)
+		sbx_fields_set(f, w->d->fields.v[i].path, w->d->fields.v[i].value,
+			       w->d->fields.v[i].sensitive);
+	sbx_fields_set(f, sbx_field_path(SBX_F_NAME), name, false);
+}
+
+/*
+ * Another directory at the same path is another workspace: a sandbox
+ * labelled with the path and another identity (a directory removed and
+ * made again, which got the same inode back but not the same birth time;
+ * an earlier sbx's "device:inode" of a sandbox made before this directory
+ * was born) is not found, and a sandbox of the workspace's own is created
+ * beside it under a name of its own.
+ */
+static void test_identity_other_directory(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	if (!w.d->ws.legacy_id)
+		skip(); /* a filesystem without birth times: the identity is device:inode */
+	_cleanup_free_ char *other = xasprintf("%s:1.000000001", w.d->ws.legacy_id);
+	fake_add_claim(w.fb, "sbx-old-reused", w.d->ws.path, other, 0, &w.d->fields, false);
+	fake_add_claim(w.fb, "sbx-old-legacy", w.d->ws.path, w.d->ws.legacy_id,
+		       w.d->ws.born - 10, &w.d->fields, false);
+	prepare(&w);
+	assert_false(w.actual->exists);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_CREATE);
+	_cleanup_free_ char *legacy = sbx_state_legacy_name(&w.d->ws);
+	assert_string_not_equal(w.d->name, legacy);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "sbx-old-legacy:created sbx-old-reused:created @:running");
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.actual->workspace_id, w.d->ws.id);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/*
+ * A sandbox of an earlier sbx (labelled "device:inode", named from it) made
+ * after the directory was born is the workspace's: found, kept under its
+ * name, no change at all; a recreate labels the new identity and keeps the
+ * name, and the next apply changes nothing.
+ */
+static void test_identity_legacy_migrates(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	if (!w.d->ws.legacy_id)
+		skip();
+	_cleanup_free_ char *legacy = sbx_state_legacy_name(&w.d->ws);
+	sbx_fields f;
+	fields_named(&f, &w, legacy);
+	fake_add_claim(w.fb, legacy, w.d->ws.path, w.d->ws.legacy_id, w.d->ws.born + 5, &f,
+		       true);
+	sbx_fields_release(&f);
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.d->name, legacy);
+	assert_false(sbx_plan_has_changes(w.plan));
+	expect_calls(&w, "find\n");
+	/* A change that recreates: the successor carries the new identity, the same name. */
+	write_yaml("env: {A: b}\n");
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.actual->workspace_id, w.d->ws.id);
+	assert_string_equal(w.d->name, legacy);
+	assert_false(sbx_plan_has_changes(w.plan));
+	expect_state(&w, "@:running");
+	world_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1112,6 +1204,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_session_env, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_start_fails_removes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopped_is_started, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identity_other_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identity_legacy_migrates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recreate, setup, teardown),
