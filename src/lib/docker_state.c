@@ -110,6 +110,8 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	out->volume = vol && *vol ? xstrdup(vol) : NULL;
 	const char *ch = get_string(labels, SBX_LABEL_CONFIG_HASH);
 	out->config_hash = ch && *ch ? xstrdup(ch) : NULL;
+	const char *iid = get_string(labels, SBX_LABEL_IMAGE_ID);
+	out->image_id = iid && *iid ? xstrdup(iid) : NULL;
 	const char *form = get_string(labels, SBX_LABEL_SPEC);
 	if (!form)
 		return 0; /* made by hand or by an sbx without the label: every field differs */
@@ -577,11 +579,38 @@ int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual
 	return remove_if_ours(out, e, inspect, true, path, a, err);
 }
 
+int sbx_docker_image_id(char **id, sbx_engine *e, const char *image, sbx_error **err)
+{
+	*id = NULL;
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
+	json_object *img = NULL;
+	sbx_error *local = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &img, NULL, &local);
+	if (rc == SBX_ENOTFOUND) {
+		sbx_error_free(local);
+		return 0;
+	}
+	if (rc < 0) {
+		*err = local;
+		return rc;
+	}
+	const char *v = get_string(img, "Id");
+	*id = v && *v ? xstrdup(v) : NULL;
+	json_object_put(img);
+	return 0;
+}
+
 int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
 {
 	*id = NULL;
 	const sbx_spec *spec = c->spec;
 	const sbx_host_facts *facts = c->facts;
+	/* The image the file's reference names now, which the plan compares with later. */
+	_cleanup_free_ char *image_id = NULL;
+	int rc = sbx_docker_image_id(&image_id, e, spec->image, err);
+	if (rc < 0)
+		return rc;
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "Image", json_object_new_string(c->image));
 	/* An idle PID 1 under the engine's init; agents run through exec. */
@@ -646,6 +675,8 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	json_object_object_add(
 	    labels, SBX_LABEL_VOLUME,
 	    json_object_new_string(facts->credentials_volume ? facts->credentials_volume : ""));
+	json_object_object_add(labels, SBX_LABEL_IMAGE_ID,
+			       json_object_new_string(image_id ? image_id : ""));
 	json_object_object_add(body, "Labels", labels);
 
 	json_object *host = json_object_new_object();
@@ -709,7 +740,7 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	json_object_object_add(host, "PidsLimit", json_object_new_int64(spec->resources.pids));
 	json_object_object_add(body, "HostConfig", host);
 
-	int rc = 0;
+	rc = 0;
 	if (facts->credentials_volume && spec->agent->credentials_dir)
 		rc = ensure_volume(e, facts->credentials_volume, c->ws, NULL, err);
 	if (rc == 0 && facts->tokens_volume)
@@ -805,6 +836,14 @@ int sbx_docker_ensure_image(sbx_engine *e, const char *image, sbx_progress_fn on
 		return rc;
 	}
 	sbx_error_free(local);
+	return sbx_docker_pull_image(e, image, on_progress, arg, err);
+}
+
+int sbx_docker_pull_image(sbx_engine *e, const char *image, sbx_progress_fn on_progress,
+			  void *arg, sbx_error **err)
+{
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	int rc;
 	sbx_docker_pull p = {image, on_progress, arg, NULL};
 	sbx_pull_event ev = {.kind = SBX_PULL_START, .image = image};
 	if (on_progress)

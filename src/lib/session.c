@@ -310,6 +310,26 @@ static int find_moved(sbx_session *p, const char *name, sbx_error **err)
 	return rc;
 }
 
+/*
+ * What the plan needs of the image beyond the file: with o->pull, the
+ * reference pulled first (a newer upstream is then what it names); for a
+ * sandbox that recorded the image id its reference named at create, the id
+ * it names now, one request (GET /images/{ref}/json). A sandbox of an
+ * earlier sbx recorded none and is compared from its next recreate.
+ */
+static int image_now(sbx_session *p, const sbx_session_opts *o, sbx_error **err)
+{
+	const char *image = p->cfg->spec->image;
+	int rc;
+	if (o->pull && (rc = p->backend->image_pull(p->backend, image, p->progress,
+						    p->progress_arg, err)) < 0)
+		return rc;
+	p->actual.force_recreate = o->recreate && p->actual.exists;
+	if (!p->actual.exists || !p->actual.image_id)
+		return 0;
+	return p->backend->image_id(p->backend, &p->actual.image_now, image, err);
+}
+
 static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **err)
 {
 	bool lock = o->intent == SBX_INTENT_APPLY;
@@ -437,6 +457,8 @@ static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **e
 	if (o->adopt && (rc = find_moved(p, *o->adopt ? o->adopt : NULL, err)) < 0)
 		return rc;
 	sbx_desired_keep_legacy_name(&p->desired, &p->actual);
+	if ((rc = image_now(p, o, err)) < 0)
+		return rc;
 	if ((rc = check_appeared(p, lock, checked, err)) < 0)
 		return rc;
 	if (p->actual.exists && p->actual.form_version &&

@@ -51,6 +51,8 @@ typedef struct sbx_session_opts {
 	 * when the workspace has a sandbox already. NULL: not asked.
 	 */
 	const char *adopt;
+	bool pull;     /* pull the image's reference first (apply --pull) */
+	bool recreate; /* recreate the sandbox whatever changed, keeping state (apply --recreate) */
 	sbx_line_fn warn;     /* warnings, one line each (NULL: dropped) */
 	void *arg;
 	sbx_progress_fn progress; /* an image's pull at apply (backend.h); NULL: not shown */

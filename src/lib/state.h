@@ -28,6 +28,7 @@
 #define SBX_LABEL_VERSION      "dev.sbx.version"
 #define SBX_LABEL_VOLUME       "dev.sbx.credentials-volume"
 #define SBX_LABEL_CONFIG_HASH  "dev.sbx.config-sha256"
+#define SBX_LABEL_IMAGE_ID     "dev.sbx.image-id" /* what the image reference named at create */
 #define SBX_LABEL_TOKENS       "dev.sbx.tokens-of" /* a volume of an agent's shared login */
 
 /* The repository of the snapshot images a recreate with preserve_state commits. */

@@ -61,6 +61,12 @@ const char *fake_add_claim(fake_backend *fb, const char *name, const char *path,
 			   const char *workspace_id, long long created, const sbx_fields *fields,
 			   bool running);
 /*
+ * fake_set_image: the id the image reference names from now on (NULL: not
+ * known; containers created record it), and what image_pull makes it
+ * (NULL: a pull changes nothing).
+ */
+void fake_set_image(fake_backend *fb, const char *id, const char *pulled);
+/*
  * fake_set_label: change a label of the container called name, as someone
  * with access to the engine could, or as an older sbx wrote it: the field
  * at path gets value, or with value NULL is dropped.

@@ -85,8 +85,8 @@ static void unprepare(world *w)
 	w->plan = NULL;
 }
 
-/* As sbx apply: load, make concrete, check trust, lock, find (recovering), plan. */
-static void prepare(world *w)
+/* As sbx apply [--pull] [--recreate]: load, make concrete, check trust, lock, find, plan. */
+static void prepare_with(world *w, bool pull, bool recreate)
 {
 	unprepare(w);
 	sbx_error *err = NULL;
@@ -94,6 +94,8 @@ static void prepare(world *w)
 	const sbx_session_opts o = {.intent = SBX_INTENT_APPLY,
 				    .file = path,
 				    .backend = w->b,
+				    .pull = pull,
+				    .recreate = recreate,
 				    .warn = note,
 				    .arg = &w->notes};
 	if (sbx_session_open(&w->s, &o, &err) < 0)
@@ -101,6 +103,11 @@ static void prepare(world *w)
 	w->d = sbx_session_desired(w->s);
 	w->actual = sbx_session_actual(w->s);
 	w->plan = sbx_session_plan(w->s);
+}
+
+static void prepare(world *w)
+{
+	prepare_with(w, false, false);
 }
 
 static int apply(world *w, sbx_error **err)
@@ -1197,6 +1204,87 @@ static void test_identity_legacy_migrates(void **state)
 	world_release(&w);
 }
 
+/*
+ * The image its reference names changed since the sandbox was made (rebuilt
+ * under the same tag): a recreate that says so, and that it starts from the
+ * new image without the installed state; then no change. A sandbox with no
+ * record of its image id is not compared.
+ */
+static void test_image_updated(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	fake_set_image(w.fb, "sha256:1111111111111111111111111111111111111111111111111111111111111111", NULL);
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	_cleanup_free_ char *want = xasprintf("find\nimage_id %s\n", w.d->cfg->spec->image);
+	assert_string_equal(fake_calls(w.fb), want);
+	fake_set_image(w.fb, "sha256:2222222222222222222222222222222222222222222222222222222222222222", NULL);
+	prepare(&w);
+	const sbx_action *re = sbx_plan_action(w.plan, SBX_ACTION_RECREATE);
+	assert_non_null(re);
+	assert_int_equal(re->keep, SBX_KEEP_IMAGE_CHANGED);
+	assert_int_equal(w.plan->n_changes, 1);
+	assert_true(w.plan->changes[0].image_update);
+	_cleanup_free_ char *text = sbx_plan_render(w.plan, &w.d->fields, false);
+	if (!strstr(text, "~ image: updated (sha256:111111111111… → sha256:222222222222…)  # forces recreate") ||
+	    !strstr(text, "installed state: not kept (the image changed"))
+		fail_msg("%s", text);
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	/* no record (an earlier sbx, or an image the engine did not know): no comparison */
+	fake_set_image(w.fb, NULL, NULL);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* apply --pull pulls the reference first: a newer image is noticed; --recreate keeps state. */
+static void test_pull_and_recreate(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	fake_set_image(w.fb, "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+		       "sha256:3333333333333333333333333333333333333333333333333333333333333333");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	fake_clear_calls(w.fb);
+	prepare_with(&w, true, false);
+	_cleanup_free_ char *want = xasprintf("find\nimage_pull %s\nimage_id %s\nsessions %s\n",
+					      w.d->cfg->spec->image, w.d->cfg->spec->image, w.d->name);
+	assert_string_equal(fake_calls(w.fb), want);
+	assert_non_null(sbx_plan_action(w.plan, SBX_ACTION_RECREATE));
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	/* --recreate with nothing changed: a recreate that keeps the installed state */
+	prepare_with(&w, false, true);
+	const sbx_action *re = sbx_plan_action(w.plan, SBX_ACTION_RECREATE);
+	assert_non_null(re);
+	assert_int_equal(re->keep, SBX_KEEP_SNAPSHOT);
+	assert_string_equal(re->reason, "asked for (--recreate)");
+	assert_int_equal(w.plan->n_changes, 0);
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d->name));
+	assert_int_equal(apply(&w, &err), 0);
+	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+	expect_state(&w, "@:running");
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1206,6 +1294,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stopped_is_started, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identity_other_directory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identity_legacy_migrates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_updated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pull_and_recreate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recreate, setup, teardown),
