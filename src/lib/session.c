@@ -314,7 +314,7 @@ static int find_moved(sbx_session *p, const char *name, sbx_error **err)
  * What the plan needs of the image beyond the file: with o->pull, the
  * reference pulled first (a newer upstream is then what it names); for a
  * sandbox that recorded the image id its reference named at create, the id
- * it names now, one request (GET /images/{ref}/json). A sandbox of an
+ * it names now, one request (the backend's image_id). A sandbox of an
  * earlier sbx recorded none and is compared from its next recreate.
  */
 static int image_now(sbx_session *p, const sbx_session_opts *o, sbx_error **err)
