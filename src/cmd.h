@@ -117,6 +117,7 @@ const sbx_command *sbx_command_find(const char *name);
 const sbx_command *sbx_command_list(size_t *n);
 
 int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_adopt(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_inspect(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

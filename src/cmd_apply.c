@@ -14,7 +14,7 @@ static void note(const char *line, void *arg)
 
 int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
-	bool dry_run = false, exit_code = false, yes = false;
+	bool dry_run = false, exit_code = false, yes = false, pull_first = false, recreate = false;
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
 	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
@@ -24,14 +24,21 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	     "3 refused by policy, 4 engine unreachable, 64 usage, 65 invalid\n"
 	     "sandbox.yaml"},
 	    SBX_OPT_FRESH(ctx),
+	    {0, "pull", SBX_OPT_FLAG, &pull_first, NULL,
+	     "pull the image first, so that a newer one under its tag is\n"
+	     "noticed (a new image is a recreate, from it)"},
+	    {0, "recreate", SBX_OPT_FLAG, &recreate, NULL,
+	     "recreate the sandbox even when nothing changed, keeping its\n"
+	     "installed state (a snapshot, as any recreate that can)"},
 	    {'y', "yes", SBX_OPT_FLAG, &yes, NULL,
 	     "stop the sandbox even when sessions run in it (a recreate ends\n"
 	     "them; without --yes sbx asks on a terminal, else exits 3)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("apply", "[--dry-run [--exit-code]] [--yes] [--fresh]", opts, argc, argv,
-			   &nargs, &status))
+	if (sbx_parse_args("apply",
+			   "[--dry-run [--exit-code]] [--pull] [--recreate] [--yes] [--fresh]", opts,
+			   argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("apply", "apply takes no operands");
@@ -47,6 +54,8 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
 	    .file = ctx->file,
 	    .follow = ctx->follow,
+	    .pull = pull_first,
+	    .recreate = recreate,
 	    .warn = sbx_out_warn_line,
 	    .progress = sbx_out_pull_event,
 	    .progress_arg = &pull,

@@ -17,6 +17,7 @@
 static const sbx_command commands[] = {
     {"apply", cmd_apply, "converge the workspace's sandbox on sandbox.yaml"},
     {"diff", cmd_diff, "show what apply would change; change nothing"},
+    {"adopt", cmd_adopt, "take on the sandbox of this workspace before it was moved"},
     {"ls", cmd_ls, "list every sbx sandbox on the engine"},
     {"inspect", cmd_inspect, "show one sandbox and what it was made from"},
     {"stop", cmd_stop, "stop sandboxes (they keep their state)"},

@@ -504,6 +504,9 @@ void sbx_out_plan_json(const sbx_plan *plan)
 		json_object_object_add(j, "security",
 				       json_object_new_boolean(c->access == SBX_ACCESS_WIDENS));
 		json_object_object_add(j, "host_access", jstr(sbx_access_name(c->access)));
+		/* The same reference naming another image: old and new are image ids. */
+		if (c->image_update)
+			json_object_object_add(j, "image_update", json_object_new_boolean(true));
 		json_object_array_add(changes, j);
 	}
 	json_object_object_add(o, "changes", changes);

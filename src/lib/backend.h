@@ -160,6 +160,11 @@ struct sbx_backend {
 			    sbx_error **err);
 	/* image_user: the image's own user ("" for root); caller frees *user. */
 	int (*image_user)(sbx_backend *b, char **user, const char *image, sbx_error **err);
+	/* image_id: the id of the local image that image names, *id NULL when none; caller frees. */
+	int (*image_id)(sbx_backend *b, char **id, const char *image, sbx_error **err);
+	/* image_pull: pull image even when it is present (apply --pull); progress as above. */
+	int (*image_pull)(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
+			  sbx_error **err);
 	/* remove_snapshot: a's snapshot image, when its labels say sbx made it for a's workspace.
 	 */
 	int (*remove_snapshot)(sbx_backend *b, sbx_removal *out, const sbx_actual *a,

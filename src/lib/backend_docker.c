@@ -194,6 +194,17 @@ static int d_image_user(sbx_backend *b, char **user, const char *image, sbx_erro
 	return sbx_docker_image_user(user, engine_of(b), image, err);
 }
 
+static int d_image_id(sbx_backend *b, char **id, const char *image, sbx_error **err)
+{
+	return sbx_docker_image_id(id, engine_of(b), image, err);
+}
+
+static int d_image_pull(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
+			sbx_error **err)
+{
+	return sbx_docker_pull_image(engine_of(b), image, progress, arg, err);
+}
+
 static int d_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
 	return sbx_docker_remove_snapshot(out, engine_of(b), a, err);
@@ -285,6 +296,8 @@ int sbx_backend_docker_open(sbx_backend **out, const char *host, sbx_error **err
 	    .copy_out = d_copy_out,
 	    .image_ensure = d_image_ensure,
 	    .image_user = d_image_user,
+	    .image_id = d_image_id,
+	    .image_pull = d_image_pull,
 	    .remove_snapshot = d_remove_snapshot,
 	    .remove_volume = d_remove_volume,
 	    .leftovers = d_leftovers,

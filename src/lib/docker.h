@@ -81,6 +81,11 @@ int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual
  * its id. Caller frees *id.
  */
 int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err);
+/* sbx_docker_image_id: the id of the local image image names (*id NULL: none). Caller frees. */
+int sbx_docker_image_id(char **id, sbx_engine *e, const char *image, sbx_error **err);
+/* sbx_docker_pull_image: pull image, present or not, its progress to on_progress. */
+int sbx_docker_pull_image(sbx_engine *e, const char *image, sbx_progress_fn on_progress,
+			  void *arg, sbx_error **err);
 
 /*
  * sbx_docker_read_resources: resource limits change in place, so the label

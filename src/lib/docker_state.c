@@ -83,14 +83,26 @@ static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
 }
 
 /* The directory at path is missing, or is another one than id names. */
-static bool workspace_gone(const char *path, const char *id)
+/*
+ * Gone: no directory at path now, or another one (sbx_workspace_claimed):
+ * the same rule as finding a workspace's sandbox. created (unix seconds; 0:
+ * not known) dates an earlier sbx's "device:inode" id against the
+ * directory's birth; an object of unknown age with such an id is taken as
+ * the directory's (sbx_workspace_claimed), never as gone.
+ */
+static bool workspace_gone(const char *path, const char *id, int64_t created)
 {
-	struct stat st;
-	_cleanup_free_ char *now = NULL;
-	if (path && stat(path, &st) == 0)
-		now = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
-				(unsigned long long)st.st_ino);
-	return !now || !id || strcmp(now, id) != 0;
+	if (!path || !id)
+		return true;
+	sbx_workspace ws;
+	sbx_error *err = NULL;
+	if (sbx_workspace_init(&ws, path, NULL, &err) < 0) {
+		sbx_error_free(err);
+		return true;
+	}
+	bool gone = !sbx_workspace_claimed(&ws, path, id, (long long)created, false);
+	sbx_workspace_release(&ws);
+	return gone;
 }
 
 /* A container of the list endpoint (Names, State, Labels) into out. */
@@ -115,9 +127,14 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	const char *vol = get_string(labels, SBX_LABEL_VOLUME);
 	out->workspace = ws ? xstrdup(ws) : NULL;
 	out->workspace_id = wsid ? xstrdup(wsid) : NULL;
+	json_object *created;
+	if (json_object_object_get_ex(c, "Created", &created))
+		out->created = json_object_get_int64(created);
 	out->volume = vol && *vol ? xstrdup(vol) : NULL;
 	const char *ch = get_string(labels, SBX_LABEL_CONFIG_HASH);
 	out->config_hash = ch && *ch ? xstrdup(ch) : NULL;
+	const char *iid = get_string(labels, SBX_LABEL_IMAGE_ID);
+	out->image_id = iid && *iid ? xstrdup(iid) : NULL;
 	const char *form = get_string(labels, SBX_LABEL_SPEC);
 	if (!form)
 		return 0; /* made by hand or by an sbx without the label: every field differs */
@@ -180,8 +197,21 @@ static int list_containers(json_object **list, sbx_engine *e, const char *const 
 	return 0;
 }
 
+/* Does the container c of a list claim ws (sbx_workspace_claimed)? */
+static bool claims(json_object *c, const sbx_workspace *ws)
+{
+	json_object *labels = NULL, *created;
+	json_object_object_get_ex(c, "Labels", &labels);
+	long long t = json_object_object_get_ex(c, "Created", &created)
+			  ? (long long)json_object_get_int64(created)
+			  : 0;
+	return sbx_workspace_claimed(ws, get_string(labels, SBX_LABEL_WORKSPACE),
+				     get_string(labels, SBX_LABEL_WORKSPACE_ID), t, false);
+}
+
+/* The one container with labels (and name, and claiming ws, when set). */
 static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, size_t nlabels,
-		    const char *name, const char *what, sbx_error **err)
+		    const char *name, const sbx_workspace *ws, const char *what, sbx_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	json_object *list = NULL;
@@ -201,6 +231,8 @@ static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, s
 			if (!nm || strcmp(nm[0] == '/' ? nm + 1 : nm, name) != 0)
 				continue;
 		}
+		if (ws && !claims(c, ws))
+			continue;
 		found = c;
 		n++;
 	}
@@ -218,14 +250,18 @@ static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, s
 	return rc;
 }
 
+/*
+ * The engine filters on the path label; the identity is judged here
+ * (sbx_workspace_claimed), which also accepts the "device:inode" of an
+ * earlier sbx: one request, as before.
+ */
 int sbx_docker_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
 {
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
-	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
-	const char *labels[] = {l1, l2};
+	const char *labels[] = {l1};
 	_cleanup_free_ char *q = sbx_quotes(ws->path);
 	_cleanup_free_ char *what = xasprintf("the workspace %s", q);
-	return find_one(out, e, labels, 2, NULL, what, err);
+	return find_one(out, e, labels, 1, NULL, ws, what, err);
 }
 
 int sbx_docker_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err)
@@ -233,7 +269,7 @@ int sbx_docker_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_e
 	const char *labels[] = {SBX_LABEL_MANAGED};
 	_cleanup_free_ char *q = sbx_quotes(name);
 	_cleanup_free_ char *what = xasprintf("the name %s", q);
-	return find_one(out, e, labels, 1, name, what, err);
+	return find_one(out, e, labels, 1, name, NULL, what, err);
 }
 
 static char *dup_or(const char *s, const char *def)
@@ -276,7 +312,7 @@ static void decode_info(sbx_sandbox_info *s, json_object *c)
 	json_object_put(form);
 	if (json_object_object_get_ex(c, "Created", &created))
 		s->created = json_object_get_int64(created);
-	s->workspace_gone = workspace_gone(s->workspace, s->workspace_id);
+	s->workspace_gone = workspace_gone(s->workspace, s->workspace_id, s->created);
 }
 
 int sbx_docker_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
@@ -632,7 +668,8 @@ static void add_leftover(sbx_leftover **out, size_t *n, bool image, const char *
 	l->image = image;
 	l->id = xstrdup(id);
 	l->workspace = xstrdup(get_string(labels, SBX_LABEL_WORKSPACE));
-	l->workspace_gone = workspace_gone(l->workspace, get_string(labels, SBX_LABEL_WORKSPACE_ID));
+	l->workspace_gone =
+	    workspace_gone(l->workspace, get_string(labels, SBX_LABEL_WORKSPACE_ID), 0);
 }
 
 static char *managed_filter(const char *extra_key, const char *extra_value)
@@ -740,11 +777,38 @@ int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual
 	return 0;
 }
 
+int sbx_docker_image_id(char **id, sbx_engine *e, const char *image, sbx_error **err)
+{
+	*id = NULL;
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
+	json_object *img = NULL;
+	sbx_error *local = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &img, NULL, &local);
+	if (rc == SBX_ENOTFOUND) {
+		sbx_error_free(local);
+		return 0;
+	}
+	if (rc < 0) {
+		*err = local;
+		return rc;
+	}
+	const char *v = get_string(img, "Id");
+	*id = v && *v ? xstrdup(v) : NULL;
+	json_object_put(img);
+	return 0;
+}
+
 int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
 {
 	*id = NULL;
 	const sbx_spec *spec = c->spec;
 	const sbx_host_facts *facts = c->facts;
+	/* The image the file's reference names now, which the plan compares with later. */
+	_cleanup_free_ char *image_id = NULL;
+	int rc = sbx_docker_image_id(&image_id, e, spec->image, err);
+	if (rc < 0)
+		return rc;
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "Image", json_object_new_string(c->image));
 	/* An idle PID 1 under the engine's init; agents run through exec. */
@@ -809,6 +873,8 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	json_object_object_add(
 	    labels, SBX_LABEL_VOLUME,
 	    json_object_new_string(facts->credentials_volume ? facts->credentials_volume : ""));
+	json_object_object_add(labels, SBX_LABEL_IMAGE_ID,
+			       json_object_new_string(image_id ? image_id : ""));
 	json_object_object_add(body, "Labels", labels);
 
 	json_object *host = json_object_new_object();
@@ -872,7 +938,7 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	json_object_object_add(host, "PidsLimit", json_object_new_int64(spec->resources.pids));
 	json_object_object_add(body, "HostConfig", host);
 
-	int rc = 0;
+	rc = 0;
 	if (facts->credentials_volume && spec->agent->credentials_dir)
 		rc = ensure_volume(e, facts->credentials_volume, c->ws, NULL, err);
 	if (rc == 0 && facts->tokens_volume)
@@ -968,6 +1034,14 @@ int sbx_docker_ensure_image(sbx_engine *e, const char *image, sbx_progress_fn on
 		return rc;
 	}
 	sbx_error_free(local);
+	return sbx_docker_pull_image(e, image, on_progress, arg, err);
+}
+
+int sbx_docker_pull_image(sbx_engine *e, const char *image, sbx_progress_fn on_progress,
+			  void *arg, sbx_error **err)
+{
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	int rc;
 	sbx_docker_pull p = {image, on_progress, arg, NULL};
 	sbx_pull_event ev = {.kind = SBX_PULL_START, .image = image};
 	if (on_progress)
@@ -1228,17 +1302,18 @@ int sbx_docker_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_wo
 	*out = NULL;
 	*n = 0;
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
-	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
-	const char *labels[] = {l1, l2};
+	const char *labels[] = {l1};
 	json_object *list = NULL;
-	int rc = list_containers(&list, e, labels, 2, NULL, err);
+	int rc = list_containers(&list, e, labels, 1, NULL, err);
 	if (rc < 0)
 		return rc;
-	size_t len = json_object_array_length(list);
+	size_t len = json_object_array_length(list), k = 0;
 	sbx_actual *v = xcalloc(len ? len : 1, sizeof(*v));
 	for (size_t i = 0; i < len && rc == 0; i++)
-		rc = decode_container(&v[i], json_object_array_get_idx(list, i), err);
+		if (claims(json_object_array_get_idx(list, i), ws))
+			rc = decode_container(&v[k++], json_object_array_get_idx(list, i), err);
 	json_object_put(list);
+	len = k;
 	if (rc < 0) {
 		for (size_t i = 0; i < len; i++)
 			sbx_actual_release(&v[i]);

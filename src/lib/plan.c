@@ -94,6 +94,7 @@ static void add_change(sbx_plan *p, const char *path, const sbx_fieldv *was, con
 {
 	p->changes = xreallocarray(p->changes, p->n_changes + 1, sizeof(sbx_change));
 	sbx_change *c = &p->changes[p->n_changes++];
+	*c = (sbx_change){0};
 	c->path = xstrdup(path);
 	c->old_value = was ? xstrdup(was->value) : NULL;
 	c->new_value = now ? xstrdup(now->value) : NULL;
@@ -142,6 +143,14 @@ static void diff_fields(sbx_plan *p, const sbx_fields *want, const sbx_fields *h
 	}
 }
 
+static const sbx_change *find_change(const sbx_plan *p, sbx_field_id id)
+{
+	for (size_t i = 0; i < p->n_changes; i++)
+		if (sbx_field_is(p->changes[i].path, id))
+			return &p->changes[i];
+	return NULL;
+}
+
 static char *paths_of(const sbx_plan *p, sbx_effect effect)
 {
 	sbx_buf b = SBX_BUF_INIT;
@@ -187,8 +196,23 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 		return SBX_ECONFLICT;
 	}
 	diff_fields(p, desired, &actual->fields, true);
+	/*
+	 * The reference is the same, the image it names is not (rebuilt, or
+	 * pulled anew): the sandbox runs the one it was made from, so a
+	 * recreate, from the new one.
+	 */
+	if (actual->image_id && actual->image_now && strcmp(actual->image_id, actual->image_now) &&
+	    !find_change(p, SBX_F_IMAGE)) {
+		const char *path = sbx_field_path(SBX_F_IMAGE);
+		sbx_fieldv was = {.path = (char *)path, .value = actual->image_id};
+		sbx_fieldv now = {.path = (char *)path, .value = actual->image_now};
+		add_change(p, path, &was, &now);
+		p->changes[p->n_changes - 1].effect = SBX_EFFECT_RECREATE;
+		p->changes[p->n_changes - 1].access = SBX_ACCESS_SAME;
+		p->changes[p->n_changes - 1].image_update = true;
+	}
 
-	bool recreate = false, update = false, rename = false;
+	bool recreate = actual->force_recreate, update = false, rename = false;
 	for (size_t i = 0; i < p->n_changes; i++) {
 		if (p->changes[i].effect == SBX_EFFECT_RECREATE)
 			recreate = true;
@@ -199,7 +223,9 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 	}
 	if (recreate) {
 		_cleanup_free_ char *paths = paths_of(p, SBX_EFFECT_RECREATE);
-		sbx_action *a = add_action(p, SBX_ACTION_RECREATE, xasprintf("changed: %s", paths));
+		sbx_action *a = add_action(p, SBX_ACTION_RECREATE,
+					   *paths ? xasprintf("changed: %s", paths)
+						  : xstrdup("asked for (--recreate)"));
 		decide_keep(a, p, desired);
 		add_action(p, SBX_ACTION_START, xstrdup("the new sandbox is started"));
 	} else {
@@ -273,6 +299,8 @@ void sbx_actual_release(sbx_actual *a)
 	free(a->workspace_id);
 	free(a->volume);
 	free(a->config_hash);
+	free(a->image_id);
+	free(a->image_now);
 	sbx_fields_release(&a->fields);
 	memset(a, 0, sizeof(*a));
 }
@@ -351,7 +379,11 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 			const char *sym = !c->old_value ? "+" : !c->new_value ? "-" : "~";
 			const char *col = !c->old_value ? g : !c->new_value ? r : y;
 			add_path(&b, col, sym, reset, c->path);
-			if (c->old_value && c->new_value) {
+			if (c->image_update) {
+				_cleanup_free_ char *o = sbx_escape(c->old_value);
+				_cleanup_free_ char *n = sbx_escape(c->new_value);
+				sbx_buf_addf(&b, ": updated (%.19s… → %.19s…)", o, n);
+			} else if (c->old_value && c->new_value) {
 				sbx_buf_adds(&b, ": ");
 				value_text(&b, c->old_value, c->sensitive);
 				sbx_buf_adds(&b, " -> ");

@@ -30,6 +30,7 @@ typedef struct sbx_change {
 	sbx_effect effect;
 	sbx_access access; /* SBX_ACCESS_WIDENS: a security change, marked as such */
 	bool sensitive;	   /* print neither value */
+	bool image_update; /* path "image": the same reference, another image id (old, new) */
 } sbx_change;
 
 /* What a recreate does with the old sandbox's installed state (preserve_state). */
@@ -62,8 +63,17 @@ typedef struct sbx_actual {
 	int form_version;   /* of the canonical form in its label; 0: none */
 	char *workspace;    /* its workspace label */
 	char *workspace_id; /* its workspace-id label */
+	long long created;  /* unix seconds; 0: not known */
 	char *volume;	    /* its credentials volume label, or NULL */
 	char *config_hash;  /* sha256 of the sandbox.yaml bytes it was made from, or NULL */
+	char *image_id;	    /* the image id its reference named at create (a label), or NULL */
+	/*
+	 * Not of the engine's container, asked for by the caller of the plan:
+	 * the image id the reference names now (NULL: not known, no
+	 * comparison), and a recreate whatever changed (apply --recreate).
+	 */
+	char *image_now;
+	bool force_recreate;
 	sbx_fields fields;
 } sbx_actual;
 

@@ -43,6 +43,16 @@ typedef struct sbx_session_opts {
 	const char *agent;
 	bool follow;	      /* file may be a symbolic link */
 	sbx_backend *backend; /* borrowed; NULL: the docker backend of DOCKER_HOST */
+	/*
+	 * sbx adopt: plan for the sandbox this directory had before it was
+	 * moved ("": the one there is; else the sandbox of that name): one
+	 * labelled with this directory's identity whose workspace path holds
+	 * it no more. SBX_ENOTFOUND when none, SBX_ECONFLICT when several or
+	 * when the workspace has a sandbox already. NULL: not asked.
+	 */
+	const char *adopt;
+	bool pull;     /* pull the image's reference first (apply --pull) */
+	bool recreate; /* recreate the sandbox whatever changed, keeping state (apply --recreate) */
 	sbx_line_fn warn;     /* warnings, one line each (NULL: dropped) */
 	void *arg;
 	sbx_progress_fn progress; /* an image's pull at apply (backend.h); NULL: not shown */

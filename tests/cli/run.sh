@@ -48,6 +48,11 @@ t "version --json is JSON naming the libraries" <<'EOF'
 run 0 "$SBX" version --json &&
 	{ jq -e '.version and .libraries.libyaml and .libraries.libgit2' "$OUT" >/dev/null || fail "bad JSON"; }
 EOF
+t "adopt takes at most one sandbox name: exit 64; --help names it" <<'EOF'
+run 64 "$SBX" adopt one two && err_has "adopt takes at most one sandbox name" &&
+	run 0 "$SBX" adopt --help && out_has "usage: sbx adopt \[--dry-run\] \[--yes\] \[NAME\]"
+EOF
+
 t "unknown command: exit 64 with a suggestion" <<'EOF'
 run 64 "$SBX" valdate && err_has "unknown command 'valdate' (did you mean 'validate'?)"
 EOF

@@ -39,8 +39,8 @@ cleanup() {
 				;;
 			esac
 		done
-		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" ${PULL_IMAGE:+"$PULL_IMAGE"} \
-			${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base"} >/dev/null 2>&1
+		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" "$IMAGE-rebuilt" ${PULL_IMAGE:+"$PULL_IMAGE"} \
+			${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base" "$PULL_SRC-v2"} >/dev/null 2>&1
 	fi
 	[ -z "${REG_PID:-}" ] || kill "$REG_PID" 2>/dev/null
 	engine_down "$T/engine"
@@ -268,9 +268,10 @@ run 0 "$SBX" -C "$W" apply && out_has "No changes" &&
 	eq "$(containers_of "$W")" "$first_id" "container id"
 EOF
 
-t "an apply with nothing to do costs the engine two requests: the ping and one list" <<'EOF'
-SBX_TRACE=1 run 0 "$SBX" -C "$W" apply && eq "$(grep -c 'engine request' "$ERR")" 2 "requests" &&
-	err_has "request 1: GET '/_ping'" && err_has "request 2: GET '/v1.[0-9]*/containers/json"
+t "an apply with nothing to do costs the engine three requests: the ping, one list, the image's id" <<'EOF'
+SBX_TRACE=1 run 0 "$SBX" -C "$W" apply && eq "$(grep -c 'engine request' "$ERR")" 3 "requests" &&
+	err_has "request 1: GET '/_ping'" && err_has "request 2: GET '/v1.[0-9]*/containers/json" &&
+	err_has "request 3: GET '/v1.[0-9]*/images/.*/json'"
 EOF
 
 t "diff --exit-code: 0 without changes" <<'EOF'
@@ -324,6 +325,38 @@ run 0 "$SBX" -C "$W" apply && out_has "must be replaced" &&
 	run 0 "$SBX" -C "$W" diff && { ! grep -q "changed while" "$ERR" || fail "a warning about the user's own edit"; }
 EOF
 
+t "an image rebuilt under the same tag: diff shows 'image: updated' and that installed state is not kept; apply recreates from the new image" <<'EOF'
+WR="$T/ws-rebuilt" && RB="$IMAGE-rebuilt" && docker tag "$IMAGE" "$RB" &&
+	workspace "$WR" "git_identity: false" && sed -i "s|^image: .*|image: $RB|" "$WR/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WR" apply && idr=$(containers_of "$WR") && old_img=$(docker image inspect -f '{{.Id}}' "$RB") &&
+	eq "$(ins "$idr" '{{index .Config.Labels "dev.sbx.image-id"}}')" "$old_img" "the image id it was made from" &&
+	docker exec "$idr" sh -c 'echo kept >/root/installed' &&
+	run 0 "$SBX" -C "$WR" apply && out_has "No changes" &&
+	_c=$(docker create "$RB" sh) && echo rebuilt >"$T/rebuilt" && docker cp "$T/rebuilt" "$_c:/rebuilt" &&
+	docker commit "$_c" "$RB" >/dev/null && docker rm "$_c" >/dev/null &&
+	new_img=$(docker image inspect -f '{{.Id}}' "$RB") && { [ "$new_img" != "$old_img" ] || fail "not rebuilt"; } &&
+	run 2 "$SBX" -C "$WR" diff --exit-code &&
+	out_has "~ image: updated ($(printf %.19s "$old_img")… → $(printf %.19s "$new_img")…)  # forces recreate" &&
+	out_has "installed state: not kept (the image changed" &&
+	run 0 "$SBX" -C "$WR" diff --json && eq "$(jq -r '.changes[] | select(.image_update) | .new' "$OUT")" "$new_img" "the JSON change" &&
+	run 3 "$SBX" -C "$WR" apply </dev/null && err_has "fresh" && eq "$(containers_of "$WR")" "$idr" "the sandbox without --fresh" &&
+	run 0 "$SBX" -C "$WR" apply --fresh && out_has "must be replaced" && idr2=$(containers_of "$WR") &&
+	{ [ "$idr2" != "$idr" ] || fail "the same container"; } && eq "$(count_of "$WR")" 1 "containers" &&
+	eq "$(ins "$idr2" '{{.Image}}')" "$new_img" "the new container's image" &&
+	eq "$(docker exec "$idr2" cat /rebuilt)" rebuilt "the new image's file" &&
+	run 0 "$SBX" -C "$WR" apply && out_has "No changes"
+EOF
+
+t "apply --recreate: a new container with nothing changed, its installed file kept" <<'EOF'
+idr=$(containers_of "$WR") && docker exec "$idr" sh -c 'echo kept >/root/installed' &&
+	run 0 "$SBX" -C "$WR" apply --recreate && out_has "must be replaced" &&
+	out_has "installed state: kept" && idr3=$(containers_of "$WR") &&
+	{ [ "$idr3" != "$idr" ] || fail "the same container"; } && eq "$(count_of "$WR")" 1 "containers" &&
+	eq "$(docker exec "$idr3" cat /root/installed)" kept "the installed file" &&
+	run 0 "$SBX" -C "$WR" apply && out_has "No changes" &&
+	run 0 "$SBX" -C "$WR" rm && docker rmi "$RB" >/dev/null
+EOF
+
 t "a resource change is made in place: same container, new limit" <<'EOF'
 id=$(containers_of "$W") && printf 'resources: {pids: 321}\n' >>"$W/sandbox.yaml" &&
 	run 0 "$SBX" -C "$W" apply && out_has "updated in place" &&
@@ -372,7 +405,7 @@ WNE="$T/ws-nest" && workspace "$WNE" && run 0 "$SBX" -C "$WNE" apply && idne=$(c
 	run 0 "$SBX" -C "$WNE/src" trust --yes && out_has "sits inside the workspace '$WNE'" &&
 	run 0 "$SBX" -C "$WNE/src" apply && eq "$(count_of "$WNE/src")" 1 "containers after it" &&
 	SBX_TRACE=1 run 0 "$SBX" -C "$WNE/src" apply && out_has "No changes" &&
-	eq "$(grep -c 'engine request' "$ERR")" 2 "requests of a no-op apply" &&
+	eq "$(grep -c 'engine request' "$ERR")" 3 "requests of a no-op apply (ping, list, image)" &&
 	# any edit asks again; the enclosing workspace itself needs nothing
 	docker exec "$idne" sh -c "echo 'env: {X: y}' >>'$WNE/src/sandbox.yaml'" &&
 	run 3 "$SBX" -C "$WNE/src" apply && err_has "sits inside the workspace" &&
@@ -1062,11 +1095,53 @@ WA="$T/ws-share-a" WB="$T/ws-share-b" C=/home/agent/.claude &&
 	eq "$(docker exec "$ida" cat $C/.credentials.json)" token-c "a login written by rename, shared again at the next start"
 EOF
 
-t "a workspace re-created at the same path is a new workspace; ls marks the old one gone" <<'EOF'
-workspace "$W7" && run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&
-	rm -rf "$W7" && workspace "$W7" &&
-	run 0 "$SBX" -C "$W7" apply && out_has "will be created" && eq "$(count_of "$W7")" 2 "containers" &&
-	run 0 "$SBX" ls && { grep "$n7" "$OUT" | grep -q "(gone)" || fail "ls does not mark '$n7' gone"; }
+t "a workspace re-created at the same path, its inode given back, is a new workspace; ls marks the old one gone" <<'EOF'
+k=0 && got="" &&
+	while [ -z "$got" ] && [ "$k" -lt 8 ]; do
+		k=$((k + 1)) && W7="$T/reuse-$k/ws" && workspace "$W7" &&
+			run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&
+			run 0 "$SBX" -C "$W7" stop && ino7=$(stat -c %i "$W7") && rm -rf "$W7" && mkdir "$W7" || break
+		# another directory's group under load: a fresh parent, another try
+		[ "$(stat -c %i "$W7")" = "$ino7" ] && got=1 || docker rm -f "$old7" >/dev/null
+	done &&
+	eq "$(stat -c %i "$W7")" "$ino7" "the inode the filesystem gave back ($k tries)" &&
+	workspace "$W7" && run 0 "$SBX" -C "$W7" apply && out_has "will be created" &&
+	eq "$(count_of "$W7")" 2 "containers" &&
+	new7=$(docker ps -q --no-trunc --filter "label=dev.sbx.workspace=$W7" --filter status=running) &&
+	{ [ -n "$new7" ] && [ "$new7" != "$old7" ] || fail "the old sandbox was adopted"; } &&
+	eq "$(ins "$old7" '{{.State.Status}}')" exited "the old sandbox, untouched" &&
+	run 0 "$SBX" ls && { grep "$n7" "$OUT" | grep -q "(gone)" || fail "ls does not mark '$n7' gone"; } &&
+	{ ! grep "$(name_of "$new7")" "$OUT" | grep -q "(gone)" || fail "ls marks the new one gone"; } &&
+	run 0 "$SBX" -C "$W7" apply && out_has "No changes" &&
+	docker rm -f "$old7" >/dev/null
+EOF
+
+t "sbx adopt after a mv: the sandbox is recreated under the new path and keeps its installed file" <<'EOF'
+WM="$T/ws-moving" WM2="$T/ws-moved" &&
+	workspace "$WM" && run 0 "$SBX" -C "$WM" apply && idm=$(containers_of "$WM") &&
+	docker exec "$idm" sh -c 'echo kept >/root/installed' && mv "$WM" "$WM2" &&
+	run 0 "$SBX" -C "$WM2" diff && out_has "will be created" &&
+	run 0 "$SBX" ls && { grep "$(name_of "$idm")" "$OUT" | grep -q "(gone)" || fail "ls does not mark it gone"; } &&
+	run 0 "$SBX" -C "$WM2" adopt && out_has "must be replaced" &&
+	eq "$(count_of "$WM")" 0 "containers of the old path" && eq "$(count_of "$WM2")" 1 "containers of the new path" &&
+	idm2=$(containers_of "$WM2") && eq "$(ins "$idm2" '{{.State.Status}}')" running "status" &&
+	eq "$(docker exec "$idm2" cat /root/installed)" kept "the installed file" &&
+	eq "$(ins "$idm2" '{{.Config.WorkingDir}}')" "$WM2" "the working directory" &&
+	run 0 "$SBX" -C "$WM2" apply && out_has "No changes" &&
+	run 1 "$SBX" -C "$WM2" adopt && err_has "nothing to adopt"
+EOF
+
+t "sbx adopt never takes another workspace's sandbox: not a copy's, not one whose directory is still there" <<'EOF'
+WA="$T/ws-adopt-a" WB="$T/ws-adopt-b" WC="$T/ws-adopt-copy" &&
+	workspace "$WA" && run 0 "$SBX" -C "$WA" apply && ida=$(containers_of "$WA") &&
+	workspace "$WB" && run 1 "$SBX" -C "$WB" adopt && err_has "no sandbox" &&
+	eq "$(count_of "$WB")" 0 "containers of B" &&
+	cp -a "$WA" "$WC" && run 1 "$SBX" -C "$WC" adopt && err_has "no sandbox" &&
+	mv "$WA" "$WA.gone" && run 1 "$SBX" -C "$WC" adopt "$(name_of "$ida")" && err_has "no sandbox" &&
+	eq "$(count_of "$WC")" 0 "containers of the copy" &&
+	eq "$(containers_of "$WA")" "$ida" "A's sandbox, still A's" &&
+	ln -s "$WA.gone" "$WA" && run 1 "$SBX" -C "$WA.gone" adopt && err_has "no sandbox" &&
+	rm "$WA" && mv "$WA.gone" "$WA" && run 0 "$SBX" -C "$WA" apply && out_has "No changes"
 EOF
 
 t "the kept capabilities are enough to install packages with sudo (Debian image, apt from the mirror)" <<'EOF'
@@ -1221,6 +1296,21 @@ run 0 "$SBX" -C "$WPL" rm && docker rmi "$PULL_IMAGE" >/dev/null &&
 	eq "$(grep -c '^  [0-9a-f]\{12\}: ' "$OUT")" 2 "the block's lines, one per layer" &&
 	eq "$(ins "$(containers_of "$WPL")" '{{.State.Running}}')" true "running" &&
 	docker image inspect "$PULL_IMAGE" >/dev/null
+EOF
+
+t "apply --pull: a new version pushed under the tag is noticed and the sandbox recreated from it; without --pull, no change" <<'EOF'
+run 0 "$SBX" -C "$WPL" apply && out_has "No changes" && old_pl=$(docker image inspect -f '{{.Id}}' "$PULL_IMAGE") &&
+	_c=$(docker create "$PULL_IMAGE" sh) && echo v2 >"$T/pull/v2" && docker cp "$T/pull/v2" "$_c:/v2" &&
+	docker commit "$_c" "$PULL_SRC-v2" >/dev/null && docker rm "$_c" >/dev/null &&
+	docker tag "$PULL_SRC-v2" "$PULL_IMAGE" && docker push "$PULL_IMAGE" >"$T/pull/push2.log" 2>&1 &&
+	docker tag "$old_pl" "$PULL_IMAGE" && docker rmi "$PULL_SRC-v2" >/dev/null &&
+	run 0 "$SBX" -C "$WPL" apply && out_has "No changes" &&
+	run 0 "$SBX" -C "$WPL" apply --pull --fresh && err_has "pulled '$PULL_IMAGE'" &&
+	out_has "~ image: updated ($(printf %.19s "$old_pl")…" && out_has "must be replaced" &&
+	new_pl=$(docker image inspect -f '{{.Id}}' "$PULL_IMAGE") && { [ "$new_pl" != "$old_pl" ] || fail "the same image"; } &&
+	idp=$(containers_of "$WPL") && eq "$(docker exec "$idp" cat /v2)" v2 "the new version's file" &&
+	eq "$(ins "$idp" '{{index .Config.Labels "dev.sbx.image-id"}}')" "$new_pl" "the image id it was made from" &&
+	run 0 "$SBX" -C "$WPL" apply --pull && out_has "No changes"
 EOF
 
 t "pull: a tag the registry lacks: the engine's message, exit 1, nothing created" <<'EOF'

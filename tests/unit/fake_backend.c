@@ -14,6 +14,8 @@ typedef struct fake_container {
 	char *name;
 	char *workspace; /* NULL: claims none */
 	char *workspace_id;
+	long long created; /* unix seconds; 0: not known */
+	char *image_id;	   /* what the image reference named at create */
 	bool running;
 	sbx_fields fields;   /* its labels: fixed at create */
 	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
@@ -39,6 +41,8 @@ struct fake_backend {
 	size_t nf;
 	unsigned long requests;
 	sbx_buf calls;
+	char *image_id;	   /* the id the image reference names now; NULL: not known */
+	char *pulled_id;   /* what image_pull makes it; NULL: no change */
 	char *exec_output; /* what attach writes to the caller's stdout; NULL: nothing */
 	int exec_status;   /* and the exit status it gives */
 };
@@ -121,6 +125,8 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 	a->form_version = SBX_SPEC_FORM_VERSION;
 	a->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	a->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
+	a->created = c->created;
+	a->image_id = c->image_id ? xstrdup(c->image_id) : NULL;
 	fields_copy(&a->fields, &c->fields);
 	/* As the docker backend does: the name is the container's own, not its label's. */
 	sbx_fields_set(&a->fields, sbx_field_path(SBX_F_NAME), c->name, false);
@@ -128,8 +134,7 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 
 static bool claims(const fake_container *c, const sbx_workspace *ws)
 {
-	return c->workspace && strcmp(c->workspace, ws->path) == 0 && c->workspace_id &&
-	       strcmp(c->workspace_id, ws->id) == 0;
+	return sbx_workspace_claimed(ws, c->workspace, c->workspace_id, c->created, false);
 }
 
 static int f_find_all(sbx_backend *b, sbx_actual **out, size_t *n, const sbx_workspace *ws,
@@ -295,6 +300,7 @@ static int f_create(sbx_backend *b, char **id, const sbx_create *c, sbx_error **
 	fake_container *n = add(fb, c->name, c->ws->path, c->ws->id, c->fields, false);
 	n->limits = c->spec->resources;
 	n->from_snapshot = strncmp(c->image, SBX_SNAPSHOT_REPO ":", sizeof(SBX_SNAPSHOT_REPO)) == 0;
+	n->image_id = fb->image_id ? xstrdup(fb->image_id) : NULL;
 	if (code_)
 		return fail(code_, "create", err);
 	*id = xstrdup(n->id);
@@ -347,6 +353,7 @@ static void drop(fake_backend *fb, fake_container *c)
 	free(c->name);
 	free(c->workspace);
 	free(c->workspace_id);
+	free(c->image_id);
 	sbx_fields_release(&c->fields);
 	sbx_strv_free(c->sessions);
 	size_t i = (size_t)(c - fb->c);
@@ -479,6 +486,29 @@ static int f_image_user(sbx_backend *b, char **user, const char *image, sbx_erro
 	LEAVE("image_user");
 }
 
+static int f_image_id(sbx_backend *b, char **id, const char *image, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*id = NULL;
+	ENTER("image_id", image, NULL);
+	*id = fb->image_id ? xstrdup(fb->image_id) : NULL;
+	LEAVE("image_id");
+}
+
+static int f_image_pull(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
+			sbx_error **err)
+{
+	(void)progress;
+	(void)arg;
+	fake_backend *fb = fb_of(b);
+	ENTER("image_pull", image, NULL);
+	if (fb->pulled_id) {
+		free(fb->image_id);
+		fb->image_id = xstrdup(fb->pulled_id);
+	}
+	LEAVE("image_pull");
+}
+
 static int f_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
 	fake_backend *fb = fb_of(b);
@@ -569,6 +599,8 @@ fake_backend *fake_new(void)
 	    .copy_out = f_copy_out,
 	    .image_ensure = f_image_ensure,
 	    .image_user = f_image_user,
+	    .image_id = f_image_id,
+	    .image_pull = f_image_pull,
 	    .remove_snapshot = f_remove_snapshot,
 	    .leftovers = f_leftovers,
 	    .remove_leftover = f_remove_leftover,
@@ -597,6 +629,8 @@ void fake_free(fake_backend *fb)
 	free(fb->f);
 	sbx_buf_release(&fb->calls);
 	free(fb->exec_output);
+	free(fb->image_id);
+	free(fb->pulled_id);
 	free(fb);
 }
 
@@ -604,6 +638,23 @@ const char *fake_add(fake_backend *fb, const char *name, const sbx_workspace *ws
 		     const sbx_fields *fields, bool running)
 {
 	return add(fb, name, ws ? ws->path : NULL, ws ? ws->id : NULL, fields, running)->id;
+}
+
+const char *fake_add_claim(fake_backend *fb, const char *name, const char *path,
+			   const char *workspace_id, long long created, const sbx_fields *fields,
+			   bool running)
+{
+	fake_container *c = add(fb, name, path, workspace_id, fields, running);
+	c->created = created;
+	return c->id;
+}
+
+void fake_set_image(fake_backend *fb, const char *id, const char *pulled)
+{
+	free(fb->image_id);
+	free(fb->pulled_id);
+	fb->image_id = id ? xstrdup(id) : NULL;
+	fb->pulled_id = pulled ? xstrdup(pulled) : NULL;
 }
 
 void fake_fail(fake_backend *fb, const char *verb, int nth, int code, bool after)

@@ -53,6 +53,20 @@ const char *fake_id(fake_backend *fb, const char *name);
 /* fake_ncalls: how many calls were recorded since the last fake_clear_calls. */
 size_t fake_ncalls(fake_backend *fb);
 /*
+ * fake_add_claim: put a container there that claims path and workspace_id
+ * in its labels (an earlier sbx's "device:inode", another workspace's id),
+ * made at created (unix seconds; 0: not known). Returns its id (borrowed).
+ */
+const char *fake_add_claim(fake_backend *fb, const char *name, const char *path,
+			   const char *workspace_id, long long created, const sbx_fields *fields,
+			   bool running);
+/*
+ * fake_set_image: the id the image reference names from now on (NULL: not
+ * known; containers created record it), and what image_pull makes it
+ * (NULL: a pull changes nothing).
+ */
+void fake_set_image(fake_backend *fb, const char *id, const char *pulled);
+/*
  * fake_set_label: change a label of the container called name, as someone
  * with access to the engine could, or as an older sbx wrote it: the field
  * at path gets value, or with value NULL is dropped.

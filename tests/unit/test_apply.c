@@ -22,6 +22,7 @@
 #include "fake_backend.h"
 #include "lib/apply.h"
 #include "lib/config.h"
+#include "lib/fields.h"
 #include "lib/sandbox.h"
 #include "lib/session.h"
 #include "lib/trust.h"
@@ -84,8 +85,8 @@ static void unprepare(world *w)
 	w->plan = NULL;
 }
 
-/* As sbx apply: load, make concrete, check trust, lock, find (recovering), plan. */
-static void prepare(world *w)
+/* As sbx apply [--pull] [--recreate]: load, make concrete, check trust, lock, find, plan. */
+static void prepare_with(world *w, bool pull, bool recreate)
 {
 	unprepare(w);
 	sbx_error *err = NULL;
@@ -93,6 +94,8 @@ static void prepare(world *w)
 	const sbx_session_opts o = {.intent = SBX_INTENT_APPLY,
 				    .file = path,
 				    .backend = w->b,
+				    .pull = pull,
+				    .recreate = recreate,
 				    .warn = note,
 				    .arg = &w->notes};
 	if (sbx_session_open(&w->s, &o, &err) < 0)
@@ -100,6 +103,11 @@ static void prepare(world *w)
 	w->d = sbx_session_desired(w->s);
 	w->actual = sbx_session_actual(w->s);
 	w->plan = sbx_session_plan(w->s);
+}
+
+static void prepare(world *w)
+{
+	prepare_with(w, false, false);
 }
 
 static int apply(world *w, sbx_error **err)
@@ -1163,6 +1171,184 @@ static void test_session_env(void **state)
 	world_release(&w);
 }
 
+/*
+ * The fields of w's desired sandbox under the name name (the default name
+ * an earlier sbx derived from "device:inode"). Caller releases.
+ */
+static void fields_named(sbx_fields *f, const world *w, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < w->d->fields.n; i++)
+		sbx_fields_set(f, w->d->fields.v[i].path, w->d->fields.v[i].value,
+			       w->d->fields.v[i].sensitive);
+	sbx_fields_set(f, sbx_field_path(SBX_F_NAME), name, false);
+}
+
+/*
+ * Another directory at the same path is another workspace: a sandbox
+ * labelled with the path and another identity (a directory removed and
+ * made again, which got the same inode back but not the same birth time;
+ * an earlier sbx's "device:inode" of a sandbox made before this directory
+ * was born) is not found, and a sandbox of the workspace's own is created
+ * beside it under a name of its own.
+ */
+static void test_identity_other_directory(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	if (!w.d->ws.legacy_id)
+		skip(); /* a filesystem without birth times: the identity is device:inode */
+	_cleanup_free_ char *other = xasprintf("%s:1.000000001", w.d->ws.legacy_id);
+	fake_add_claim(w.fb, "sbx-old-reused", w.d->ws.path, other, 0, &w.d->fields, false);
+	fake_add_claim(w.fb, "sbx-old-legacy", w.d->ws.path, w.d->ws.legacy_id,
+		       w.d->ws.born - 10, &w.d->fields, false);
+	prepare(&w);
+	assert_false(w.actual->exists);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_CREATE);
+	_cleanup_free_ char *legacy = sbx_state_legacy_name(&w.d->ws);
+	assert_string_not_equal(w.d->name, legacy);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "sbx-old-legacy:created sbx-old-reused:created @:running");
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.actual->workspace_id, w.d->ws.id);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/*
+ * A sandbox of an earlier sbx (labelled "device:inode", named from it) made
+ * after the directory was born is the workspace's: found, kept under its
+ * name, no change at all; a recreate labels the new identity and keeps the
+ * name, and the next apply changes nothing.
+ */
+static void test_identity_legacy_migrates(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	if (!w.d->ws.legacy_id)
+		skip();
+	_cleanup_free_ char *legacy = sbx_state_legacy_name(&w.d->ws);
+	sbx_fields f;
+	fields_named(&f, &w, legacy);
+	fake_add_claim(w.fb, legacy, w.d->ws.path, w.d->ws.legacy_id, w.d->ws.born + 5, &f,
+		       true);
+	sbx_fields_release(&f);
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.d->name, legacy);
+	assert_false(sbx_plan_has_changes(w.plan));
+	expect_calls(&w, "find\n");
+	/* A change that recreates: the successor carries the new identity, the same name. */
+	write_yaml("env: {A: b}\n");
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.actual->workspace_id, w.d->ws.id);
+	assert_string_equal(w.d->name, legacy);
+	assert_false(sbx_plan_has_changes(w.plan));
+	expect_state(&w, "@:running");
+	world_release(&w);
+}
+
+/*
+ * The image its reference names changed since the sandbox was made (rebuilt
+ * under the same tag): a recreate that says so, and that it starts from the
+ * new image without the installed state; then no change. A sandbox with no
+ * record of its image id is not compared.
+ */
+static void test_image_updated(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	fake_set_image(w.fb, "sha256:1111111111111111111111111111111111111111111111111111111111111111", NULL);
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	_cleanup_free_ char *want = xasprintf("find\nimage_id %s\n", w.d->cfg->spec->image);
+	assert_string_equal(fake_calls(w.fb), want);
+	fake_set_image(w.fb, "sha256:2222222222222222222222222222222222222222222222222222222222222222", NULL);
+	prepare(&w);
+	const sbx_action *re = sbx_plan_action(w.plan, SBX_ACTION_RECREATE);
+	assert_non_null(re);
+	assert_int_equal(re->keep, SBX_KEEP_IMAGE_CHANGED);
+	assert_int_equal(w.plan->n_changes, 1);
+	assert_true(w.plan->changes[0].image_update);
+	_cleanup_free_ char *text = sbx_plan_render(w.plan, &w.d->fields, false);
+	if (!strstr(text, "~ image: updated (sha256:111111111111… → sha256:222222222222…)  # forces recreate") ||
+	    !strstr(text, "installed state: not kept (the image changed"))
+		fail_msg("%s", text);
+	/* An update loses the installed state: not without the user's yes (--fresh). */
+	assert_true(sbx_session_loses_state(w.s));
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EPOLICY, "--fresh");
+	sbx_session_allow_fresh(w.s);
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	/* no record (an earlier sbx, or an image the engine did not know): no comparison */
+	fake_set_image(w.fb, NULL, NULL);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* apply --pull pulls the reference first: a newer image is noticed; --recreate keeps state. */
+static void test_pull_and_recreate(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	fake_set_image(w.fb, "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+		       "sha256:3333333333333333333333333333333333333333333333333333333333333333");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	fake_clear_calls(w.fb);
+	prepare_with(&w, true, false);
+	_cleanup_free_ char *want = xasprintf("find\nimage_pull %s\nimage_id %s\nsessions %s\n",
+					      w.d->cfg->spec->image, w.d->cfg->spec->image, w.d->name);
+	assert_string_equal(fake_calls(w.fb), want);
+	assert_non_null(sbx_plan_action(w.plan, SBX_ACTION_RECREATE));
+	sbx_session_allow_fresh(w.s); /* the newer image: a fresh start, agreed */
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	/* --recreate with nothing changed: a recreate that keeps the installed state */
+	prepare_with(&w, false, true);
+	const sbx_action *re = sbx_plan_action(w.plan, SBX_ACTION_RECREATE);
+	assert_non_null(re);
+	assert_int_equal(re->keep, SBX_KEEP_SNAPSHOT);
+	assert_string_equal(re->reason, "asked for (--recreate)");
+	assert_int_equal(w.plan->n_changes, 0);
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d->name));
+	assert_int_equal(apply(&w, &err), 0);
+	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+	expect_state(&w, "@:running");
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1170,6 +1356,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_session_env, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_start_fails_removes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopped_is_started, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identity_other_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identity_legacy_migrates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_updated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pull_and_recreate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recreate, setup, teardown),
