@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""A misbehaving engine on a unix socket, for sbx's tests of what it says.
+
+usage: fake_engine.py SOCKET MODE
+  503    every request is answered 503 with a JSON message
+  hang   requests are read and never answered
+"""
+import json
+import os
+import socket
+import sys
+
+path, mode = sys.argv[1], sys.argv[2]
+if os.path.exists(path):
+    os.unlink(path)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(64)
+conns = []
+while True:
+    c, _ = s.accept()
+    conns.append(c)
+    c.recv(65536)
+    if mode == "503":
+        body = json.dumps({"message": "engine is starting up"}).encode()
+        c.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+        c.close()
+        conns.pop()
