@@ -520,8 +520,14 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 		sbx_buf_release(&others);
 		return rc;
 	}
-	if (canon && canon->running && oldc && !newc) {
-		/* The replacement runs under the name: finish by removing the old one. */
+	/*
+	 * The replacement under the name ran once (running, or stopped since:
+	 * "exited", where one that never started is "created"): it is the newer
+	 * state, work may have been done in it, so the recreate is finished by
+	 * removing the old one, never rolled back. A paused one ran too.
+	 */
+	if (canon && oldc && !newc &&
+	    (canon->running || (canon->status && strcmp(canon->status, "created") != 0))) {
 		if ((rc = b->remove(b, oldc->id, true, err)) < 0)
 			return rc;
 		notef(note, arg, "finished an interrupted recreate of %s", qname);

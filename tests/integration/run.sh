@@ -39,7 +39,7 @@ cleanup() {
 				;;
 			esac
 		done
-		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" ${PULL_IMAGE:+"$PULL_IMAGE"} \
+		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" "$IMAGE-nosleep" ${PULL_IMAGE:+"$PULL_IMAGE"} \
 			${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base"} >/dev/null 2>&1
 	fi
 	[ -z "${REG_PID:-}" ] || kill "$REG_PID" 2>/dev/null
@@ -57,7 +57,11 @@ SOCKET=${DOCKER_HOST#unix://}
 
 # ---- the test images: busybox-static with an agent user, made offline ----
 IMAGE_AGENT="$IMAGE-agent"
-if ! sbx_test_image "$T" "$IMAGE" || ! sbx_test_image "$T" "$IMAGE_AGENT" --change 'USER agent'; then
+# and one without sleep: a sandbox's command exits at once
+IMAGE_NOSLEEP="$IMAGE-nosleep"
+if ! sbx_test_image "$T" "$IMAGE" || ! sbx_test_image "$T" "$IMAGE_AGENT" --change 'USER agent' ||
+	! { sh "$ROOT/contrib/busybox-rootfs.sh" "$T/rootfs-nosleep" sh cat >/dev/null &&
+		tar -C "$T/rootfs-nosleep" -c . | docker import - "$IMAGE_NOSLEEP" >/dev/null; }; then
 	echo "FAIL cannot make the test images"
 	echo "integration: 0 passed, 1 failed"
 	exit 1
@@ -1147,6 +1151,41 @@ workspace "$T/ws-pull-none" "git_identity: false" && sed -i "s|^image: .*|image:
 	err_has "^sbx: pulling image '$REG/sbx-test/pull:nope': engine: POST /images/create: 404: 'manifest for $REG/sbx-test/pull:nope not found: manifest unknown" &&
 	{ ! grep -q "pulled" "$ERR" || fail "said pulled"; } &&
 	eq "$(count_of "$T/ws-pull-none")" 0 "containers"
+EOF
+
+# ---- every engine answer as what it means ----
+t "a new sandbox whose command exits at once (an image without sleep): the old one restored, running, its installed file there" <<'EOF'
+workspace "$T/ws-nosleep" && run 0 "$SBX" -C "$T/ws-nosleep" apply &&
+	old=$(containers_of "$T/ws-nosleep") && docker exec "$old" sh -c 'echo kept > /root/installed' &&
+	sed -i "s|^image: .*|image: $IMAGE_NOSLEEP|" "$T/ws-nosleep/sandbox.yaml" &&
+	run 1 "$SBX" -C "$T/ws-nosleep" apply --yes &&
+	err_has "the previous sandbox is restored: the container stopped right after its start (exit code 127)" &&
+	{ ! grep -q "up to date and running" "$OUT" || fail "called up to date"; } &&
+	eq "$(containers_of "$T/ws-nosleep")" "$old" "the old container, alone" &&
+	eq "$(ins "$old" '{{.State.Running}}')" true "running" &&
+	eq "$(docker exec "$old" cat /root/installed)" kept "installed file"
+EOF
+t "a paused sandbox is unpaused by apply: same container, running, exit 0" <<'EOF'
+workspace "$T/ws-paused" && run 0 "$SBX" -C "$T/ws-paused" apply &&
+	id=$(containers_of "$T/ws-paused") && docker pause "$id" >/dev/null &&
+	run 0 "$SBX" -C "$T/ws-paused" apply &&
+	eq "$(containers_of "$T/ws-paused")" "$id" "container id" &&
+	eq "$(ins "$id" '{{.State.Running}} {{.State.Paused}}')" "true false" "running, not paused"
+EOF
+t "a finished recreate whose old container stayed, the new sandbox stopped since: the next apply keeps the new one and its work" <<'EOF'
+workspace "$T/ws-fin" "env: {V: 1}" && run 0 "$SBX" -C "$T/ws-fin" apply &&
+	old=$(containers_of "$T/ws-fin") && n=$(name_of "$old") &&
+	sed -i 's/V: 1/V: 2/' "$T/ws-fin/sandbox.yaml" && run 0 "$SBX" -C "$T/ws-fin" apply &&
+	new=$(containers_of "$T/ws-fin") && docker exec "$new" sh -c 'echo work > /root/done' &&
+	# what a failed removal of the old one leaves: a container under the old one's name
+	docker create --name "$n-sbx-old" --label "dev.sbx.workspace=$T/ws-fin" \
+		--label "dev.sbx.workspace-id=$(ins "$new" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" \
+		--label dev.sbx.managed=1 "$IMAGE" sleep 1 >/dev/null &&
+	docker stop "$new" >/dev/null &&
+	run 0 "$SBX" -C "$T/ws-fin" apply && err_has "finished an interrupted recreate" &&
+	eq "$(containers_of "$T/ws-fin")" "$new" "the new container, alone" &&
+	eq "$(ins "$new" '{{.State.Running}}')" true "running" &&
+	eq "$(docker exec "$new" cat /root/done)" work "the work done in it"
 EOF
 
 t_done integration

@@ -15,6 +15,8 @@ typedef struct fake_container {
 	char *workspace; /* NULL: claims none */
 	char *workspace_id;
 	bool running;
+	bool started; /* ran once: its status, stopped, is "exited", not "created" */
+	bool paused;  /* fake_set_paused: neither running nor startable (the engine's 409) */
 	sbx_fields fields;   /* its labels: fixed at create */
 	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
 	char **sessions;      /* the exec sessions running in it (fake_set_sessions) */
@@ -40,6 +42,8 @@ struct fake_backend {
 	sbx_buf calls;
 	char *exec_output; /* what attach writes to the caller's stdout; NULL: nothing */
 	int exec_status;   /* and the exit status it gives */
+	int die_nth;	   /* fake_die_at_start: that start (1-based, from then) dies */
+	int starts;	   /* starts seen since */
 };
 
 static fake_backend *fb_of(sbx_backend *b)
@@ -109,6 +113,12 @@ static int fail(int code, const char *verb, sbx_error **err)
 		return fail(code_, verb, err);
 #define LEAVE(verb) return code_ ? fail(code_, verb, err) : 0
 
+/* The engine's word for its state, as the list endpoint gives it. */
+static const char *status_of(const fake_container *c)
+{
+	return c->paused ? "paused" : c->running ? "running" : c->started ? "exited" : "created";
+}
+
 static void to_actual(sbx_actual *a, const fake_container *c)
 {
 	memset(a, 0, sizeof(*a));
@@ -116,7 +126,7 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 	a->id = xstrdup(c->id);
 	a->name = xstrdup(c->name);
 	a->running = c->running;
-	a->status = xstrdup(c->running ? "running" : "created");
+	a->status = xstrdup(status_of(c));
 	a->form_version = SBX_SPEC_FORM_VERSION;
 	a->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	a->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
@@ -181,7 +191,7 @@ static void to_info(sbx_sandbox_info *s, const fake_container *c)
 	memset(s, 0, sizeof(*s));
 	s->id = xstrdup(c->id);
 	s->name = xstrdup(c->name);
-	s->status = xstrdup(c->running ? "running" : "created");
+	s->status = xstrdup(status_of(c));
 	s->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	s->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
 	s->image = xstrdup("fake:image");
@@ -279,6 +289,7 @@ static fake_container *add(fake_backend *fb, const char *name, const char *works
 	c->workspace = workspace ? xstrdup(workspace) : NULL;
 	c->workspace_id = workspace_id ? xstrdup(workspace_id) : NULL;
 	c->running = running;
+	c->started = running;
 	fields_copy(&c->fields, fields);
 	limits_of(&c->limits, fields);
 	return c;
@@ -306,7 +317,17 @@ static int f_start(sbx_backend *b, const char *id, sbx_error **err)
 	ENTER("start", c ? c->name : id, NULL);
 	if (!c)
 		return fail(SBX_ENOTFOUND, "start", err);
+	/* The backend's contract: a paused one is unpaused, a running one is no error. */
+	c->paused = false;
 	c->running = true;
+	c->started = true;
+	if (fb->die_nth && ++fb->starts == fb->die_nth) {
+		/* Its command exits at once: not running by the check after the start. */
+		c->running = false;
+		fb->die_nth = 0;
+		return sbx_error_set(err, SBX_ERROR, "fake: the container stopped right after "
+						      "its start (exit code 127)");
+	}
 	LEAVE("start");
 }
 
@@ -318,6 +339,7 @@ static int f_stop(sbx_backend *b, const char *id, sbx_error **err)
 	if (!c)
 		return fail(SBX_ENOTFOUND, "stop", err);
 	c->running = false;
+	c->paused = false;
 	LEAVE("stop");
 }
 
@@ -623,7 +645,9 @@ char *fake_state(fake_backend *fb)
 	sbx_buf s = SBX_BUF_INIT;
 	for (size_t i = 0; i < fb->n; i++)
 		sbx_buf_addf(&s, "%s%s:%s", i ? " " : "", fb->c[i].name,
-			     fb->c[i].running ? "running" : "created");
+			     fb->c[i].paused	? "paused"
+			     : fb->c[i].running ? "running"
+						: "created");
 	return s.data ? sbx_buf_detach(&s) : xstrdup("");
 }
 
@@ -671,4 +695,26 @@ void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cm
 	c->sessions = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		c->sessions[i] = xstrdup(cmds[i]);
+}
+
+void fake_set_paused(fake_backend *fb, const char *name)
+{
+	fake_container *c = by_ref(fb, name);
+	if (c && c->running) {
+		c->running = false;
+		c->paused = true;
+	}
+}
+
+void fake_set_started(fake_backend *fb, const char *name)
+{
+	fake_container *c = by_ref(fb, name);
+	if (c)
+		c->started = true;
+}
+
+void fake_die_at_start(fake_backend *fb, int nth)
+{
+	fb->die_nth = nth;
+	fb->starts = 0;
 }

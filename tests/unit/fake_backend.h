@@ -72,5 +72,19 @@ void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cm
 void fake_set_exec(fake_backend *fb, const char *output, int exit_code);
 /* fake_snapshots: how many snapshot images exist. */
 size_t fake_snapshots(fake_backend *fb);
+/*
+ * fake_set_paused: the running container called name is paused (the list
+ * says "paused", not running); a start unpauses it, as the docker
+ * backend's does.
+ */
+void fake_set_paused(fake_backend *fb, const char *name);
+/* fake_set_started: the container called name ran once (stopped, its status is "exited"). */
+void fake_set_started(fake_backend *fb, const char *name);
+/*
+ * fake_die_at_start: the nth start from now (1-based) finds the container's
+ * command exiting at once: it ran, is stopped, and the start is SBX_ERROR,
+ * as the docker backend's check after a start says.
+ */
+void fake_die_at_start(fake_backend *fb, int nth);
 
 #endif
