@@ -10,54 +10,10 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "hash.h"
+#include "interrupt.h"
 #include "owner.h"
 #include "state.h"
 #include "util.h"
-
-static int mkdirs(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-int sbx_lock_workspace(const char *workspace, sbx_error **err)
-{
-	_cleanup_free_ char *base = sbx_xdg_dir("XDG_STATE_HOME", ".local/state", NULL);
-	_cleanup_free_ char *dir = xasprintf("%s/locks", base);
-	if (mkdirs(dir, 0700) < 0) {
-		_cleanup_free_ char *q = sbx_quotes(dir);
-		return sbx_error_set(err, SBX_ERROR, "cannot create %s: %s", q, strerror(errno));
-	}
-	char hex[SBX_SHA256_HEX_LEN + 1];
-	sbx_sha256_hex(hex, workspace, strlen(workspace));
-	_cleanup_free_ char *path = xasprintf("%s/%.16s.lock", dir, hex);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		_cleanup_free_ char *q = sbx_quotes(path);
-		return sbx_error_set(err, SBX_ERROR, "cannot open the lock %s: %s", q,
-				     strerror(errno));
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int e = errno;
-			close(fd);
-			return sbx_error_set(err, SBX_ERROR, "cannot lock the workspace: %s",
-					     strerror(e));
-		}
-	}
-	return fd;
-}
 
 static void notef(sbx_apply_note note, void *arg, const char *fmt, ...) SBX_PRINTF(3, 4);
 
@@ -340,6 +296,8 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 	}
 	if ((rc = make_container(r, tmp_name, image, err)) < 0)
 		return rc; /* the old sandbox untouched */
+	if ((rc = sbx_interrupt_check(err)) < 0)
+		return rc; /* the new one goes, the old sandbox untouched */
 
 	/* From here on, a failure puts the old container back. */
 	r->swapping = true;
@@ -456,6 +414,9 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < plan->n_actions; i++) {
 		const sbx_action *a = &plan->actions[i];
+		/* A signal: no further step; the rollback below undoes this run's. */
+		if ((rc = sbx_interrupt_check(err)) < 0)
+			break;
 		switch (a->type) {
 		case SBX_ACTION_CREATE:
 			free(r.id);

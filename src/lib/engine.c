@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "util.h"
 #include "version.h"
 
@@ -195,6 +196,8 @@ static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeou
 	long os_errno = 0;
 	curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
 	_cleanup_free_ char *qh = sbx_quotes(e->host);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && sbx_interrupt_check(err) < 0)
+		return SBX_EINTERRUPTED;
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		/*
 		 * The time it really took: a connection that never opens gives up
@@ -305,6 +308,18 @@ static void trace_request(sbx_engine *e, const char *method, const char *url)
 	}
 }
 
+/*
+ * A read in flight when a signal asks sbx to stop (interrupt.h) is cut off:
+ * it changes nothing. A request that changes something runs to its answer,
+ * so that the rollback knows what the engine did.
+ */
+static int on_progress(void *cut, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return cut && sbx_interrupt_pending() ? 1 : 0;
+}
+
 static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,
 		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
 {
@@ -317,6 +332,10 @@ static int perform(sbx_engine *e, const char *method, const char *url, const pay
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA,
+			 strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ? (void *)c : NULL);
 	if (hdr) {
 		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, hdr);

@@ -2,11 +2,13 @@
 #include "fake_backend.h"
 
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/fields.h"
+#include "lib/interrupt.h"
 #include "lib/util.h"
 
 typedef struct fake_container {
@@ -44,6 +46,8 @@ struct fake_backend {
 	int exec_status;   /* and the exit status it gives */
 	int die_nth;	   /* fake_die_at_start: that start (1-based, from then) dies */
 	int starts;	   /* starts seen since */
+	int interrupt_nth; /* fake_interrupt_at: SIGINT during that call (1-based, from then) */
+	int interrupt_seen;
 };
 
 static fake_backend *fb_of(sbx_backend *b)
@@ -83,6 +87,9 @@ static int enter(fake_backend *fb, const char *verb, const char *target, const c
 	fb->requests++;
 	record(fb, verb, target, arg);
 	*after = false;
+	/* A signal that arrives while this call is under way: the call still completes. */
+	if (fb->interrupt_nth && ++fb->interrupt_seen == fb->interrupt_nth)
+		sbx_interrupt_raise(SIGINT);
 	for (size_t i = 0; i < fb->nf; i++) {
 		fake_failure *f = &fb->f[i];
 		if (f->verb && strcmp(f->verb, verb) != 0)
@@ -717,4 +724,10 @@ void fake_die_at_start(fake_backend *fb, int nth)
 {
 	fb->die_nth = nth;
 	fb->starts = 0;
+}
+
+void fake_interrupt_at(fake_backend *fb, int nth)
+{
+	fb->interrupt_nth = nth;
+	fb->interrupt_seen = 0;
 }

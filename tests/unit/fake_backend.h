@@ -86,5 +86,10 @@ void fake_set_started(fake_backend *fb, const char *name);
  * as the docker backend's check after a start says.
  */
 void fake_die_at_start(fake_backend *fb, int nth);
+/*
+ * fake_interrupt_at: SIGINT arrives during the nth call from now (any
+ * verb, 1-based): sbx_interrupt_raise, the call itself completing.
+ */
+void fake_interrupt_at(fake_backend *fb, int nth);
 
 #endif

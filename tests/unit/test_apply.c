@@ -22,6 +22,7 @@
 #include "fake_backend.h"
 #include "lib/apply.h"
 #include "lib/config.h"
+#include "lib/interrupt.h"
 #include "lib/sandbox.h"
 #include "lib/session.h"
 #include "lib/trust.h"
@@ -732,6 +733,62 @@ static void test_recover_after_start_new_stopped(void **state)
 	world_release(&w);
 }
 
+/*
+ * SIGINT during each call of a recreate: the step under way completes, the
+ * run stops and rolls back (SBX_EINTERRUPTED), or, past its last step,
+ * completes; either way exactly one sandbox runs under the name, and one
+ * more apply converges with no second container.
+ */
+static void test_interrupt_each_call(void **state)
+{
+	(void)state;
+	for (int n = 1;; n++) {
+		world w;
+		_cleanup_free_ char *old_id = made_then_changed(&w);
+		fake_interrupt_at(w.fb, n);
+		sbx_error *err = NULL;
+		int rc = apply(&w, &err);
+		size_t calls = fake_ncalls(w.fb);
+		fake_interrupt_at(w.fb, 0);
+		if (rc < 0) {
+			expect_error(&err, rc, SBX_EINTERRUPTED, "interrupted (SIGINT)");
+			expect_restored(&w, old_id);
+		} else {
+			expect_state(&w, "@:running");
+			assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+		}
+		sbx_interrupt_reset();
+		prepare(&w);
+		assert_int_equal(apply(&w, &err), 0);
+		expect_state(&w, "@:running");
+		prepare(&w);
+		assert_false(sbx_plan_has_changes(w.plan));
+		world_release(&w);
+		if ((size_t)n > calls) {
+			assert_true(n > 5); /* the recreate's calls were all interrupted in turn */
+			break;
+		}
+	}
+}
+
+/* Interrupted in the create of a new sandbox: nothing is left. */
+static void test_interrupt_create(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	fake_interrupt_at(w.fb, 2); /* image_ensure, then during the create */
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	sbx_interrupt_reset();
+	expect_error(&err, rc, SBX_EINTERRUPTED, "(removed again)");
+	expect_calls(&w, "find\nname_holder @\nimage_ensure " IMAGE "\ncreate @ " IMAGE "\nremove @\n");
+	expect_state(&w, "");
+	world_release(&w);
+}
+
 /* Another container claiming the workspace under a name of no recreate: refused, untouched. */
 static void test_recover_refuses_strangers(void **state)
 {
@@ -1217,6 +1274,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_after_rename_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interrupt_each_call, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interrupt_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_new_dies_at_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_paused_is_unpaused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_previous_fails_then_stopped, setup, teardown),
