@@ -167,7 +167,7 @@ static int lock_timeout(int *secs, sbx_error **err)
 	long n = strtol(v, &end, 10);
 	if (errno || *end || n < 0 || n > 86400) {
 		_cleanup_free_ char *q = sbx_quotes(v);
-		return sbx_error_set(err, SBX_EINVALID,
+		return sbx_error_set(err, SBX_EUSAGE,
 				     "SBX_LOCK_TIMEOUT=%s: not a number of seconds from 0 to 86400",
 				     q);
 	}

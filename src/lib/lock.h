@@ -26,7 +26,7 @@ typedef void (*sbx_lock_note)(const char *line, void *arg);
  * environment's, a whole number; 0: do not wait; default 300). Returns the
  * descriptor to close, or SBX_ECONFLICT when the time is up (the message
  * says who still holds it), SBX_EINTERRUPTED on a signal (interrupt.h),
- * SBX_EINVALID for a malformed SBX_LOCK_TIMEOUT, SBX_ERROR otherwise. On a
+ * SBX_EUSAGE for a malformed SBX_LOCK_TIMEOUT, SBX_ERROR otherwise. On a
  * file system where a directory cannot be flocked (NFS), the lock falls back
  * to a file under ${XDG_STATE_HOME:-~/.local/state}/sbx/locks: per user.
  */
