@@ -3,7 +3,10 @@
  * no-op and a recreate make; every rollback path of a recreate (a failure
  * at each step puts the old sandbox back under its name, running); crash
  * recovery from each state a recreate passes through (the names are the
- * journal); and a name taken by a concurrent create (the engine's 409).
+ * journal; a replacement that ran once is kept); and a name taken by a
+ * concurrent create (the engine's 409). The engine's other answers: a
+ * container that dies at its start, a paused sandbox, SIGINT during each
+ * call of a recreate.
  */
 #include <setjmp.h>
 #include <stdarg.h>
