@@ -1188,6 +1188,16 @@ workspace "$T/ws-fin" "env: {V: 1}" && run 0 "$SBX" -C "$T/ws-fin" apply &&
 	eq "$(docker exec "$new" cat /root/done)" work "the work done in it"
 EOF
 
+t "an engine whose port drops every SYN: exit 4 after the ping's 5 seconds, and the message says 5" <<'EOF'
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') &&
+	iptables -I INPUT -p tcp -d 127.0.0.1 --dport "$port" --syn -j DROP &&
+	when_finished "iptables -D INPUT -p tcp -d 127.0.0.1 --dport $port --syn -j DROP" &&
+	s=$(date +%s) && DOCKER_HOST="tcp://127.0.0.1:$port" run 4 "$SBX" ls &&
+	took=$(($(date +%s) - s)) &&
+	err_has "cannot connect to the engine at 'tcp://127.0.0.1:$port': no connection after 5 seconds" &&
+	{ [ $took -ge 4 ] && [ $took -le 7 ] || fail "took $took s"; }
+EOF
+
 # ---- signals and the lock ----
 # interrupt_at WS N: sbx apply --yes in WS (SBX_TRACE on), SIGINT as soon as its Nth request
 # that changes something (POST or DELETE) is traced, so while it is in flight; the apply's exit
