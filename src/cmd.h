@@ -28,6 +28,15 @@ enum {
 	SBX_EXIT_INTERRUPTED = 130,
 };
 
+/*
+ * sbx_interrupts_catch: from now on SIGINT and SIGTERM are recorded for the
+ * library (lib/interrupt.h), which finishes the step under way and rolls
+ * back (SBX_EINTERRUPTED; main exits 128 + the signal). _release puts the
+ * previous handlers back (before a command runs in the sandbox).
+ */
+void sbx_interrupts_catch(void);
+void sbx_interrupts_release(void);
+
 typedef struct sbx_ctx {
 	const char *dir;  /* -C DIR: run as if started there */
 	const char *file; /* -f FILE: this sandbox.yaml, no discovery */

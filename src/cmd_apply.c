@@ -60,6 +60,8 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	    .progress = sbx_out_pull_event,
 	    .progress_arg = &pull,
 	};
+	if (!dry_run)
+		sbx_interrupts_catch();
 	if ((rc = sbx_session_open(&s, &o, err)) < 0)
 		return rc;
 	const sbx_plan *plan = sbx_session_plan(s);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "lib/interrupt.h"
 #include "lib/session.h"
 #include "output.h"
 
@@ -61,6 +62,10 @@ static int exit_status(int code)
 		return SBX_EXIT_POLICY;
 	case SBX_EUNAVAILABLE:
 		return SBX_EXIT_ENGINE;
+	case SBX_EINTERRUPTED:
+		/* 130 for SIGINT, 143 for SIGTERM, as a shell reports them */
+		return sbx_interrupt_pending() ? 128 + sbx_interrupt_pending()
+					       : SBX_EXIT_INTERRUPTED;
 	default:
 		return SBX_EXIT_ERROR;
 	}

@@ -84,7 +84,11 @@ void sbx_consent_stop(sbx_session *s, bool yes)
 	}
 	fprintf(stderr, "End them? [y/N] ");
 	char line[32];
-	if (!fgets(line, sizeof(line), stdin))
+	/* Nothing has changed yet: a Ctrl-C at the question ends sbx at once, as it always did. */
+	sbx_interrupts_release();
+	char *got = fgets(line, sizeof(line), stdin);
+	sbx_interrupts_catch();
+	if (!got)
 		return;
 	line[strcspn(line, "\n")] = '\0';
 	if (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0)

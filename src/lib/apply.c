@@ -10,54 +10,10 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "hash.h"
+#include "interrupt.h"
 #include "owner.h"
 #include "state.h"
 #include "util.h"
-
-static int mkdirs(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-int sbx_lock_workspace(const char *workspace, sbx_error **err)
-{
-	_cleanup_free_ char *base = sbx_xdg_dir("XDG_STATE_HOME", ".local/state", NULL);
-	_cleanup_free_ char *dir = xasprintf("%s/locks", base);
-	if (mkdirs(dir, 0700) < 0) {
-		_cleanup_free_ char *q = sbx_quotes(dir);
-		return sbx_error_set(err, SBX_ERROR, "cannot create %s: %s", q, strerror(errno));
-	}
-	char hex[SBX_SHA256_HEX_LEN + 1];
-	sbx_sha256_hex(hex, workspace, strlen(workspace));
-	_cleanup_free_ char *path = xasprintf("%s/%.16s.lock", dir, hex);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		_cleanup_free_ char *q = sbx_quotes(path);
-		return sbx_error_set(err, SBX_ERROR, "cannot open the lock %s: %s", q,
-				     strerror(errno));
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int e = errno;
-			close(fd);
-			return sbx_error_set(err, SBX_ERROR, "cannot lock the workspace: %s",
-					     strerror(e));
-		}
-	}
-	return fd;
-}
 
 static void notef(sbx_apply_note note, void *arg, const char *fmt, ...) SBX_PRINTF(3, 4);
 
@@ -330,6 +286,8 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 	}
 	if ((rc = make_container(r, tmp_name, image, err)) < 0)
 		return rc; /* the old sandbox untouched */
+	if ((rc = sbx_interrupt_check(err)) < 0)
+		return rc; /* the new one goes, the old sandbox untouched */
 
 	/* From here on, a failure puts the old container back. */
 	r->swapping = true;
@@ -466,6 +424,9 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < plan->n_actions; i++) {
 		const sbx_action *a = &plan->actions[i];
+		/* A signal: no further step; the rollback below undoes this run's. */
+		if ((rc = sbx_interrupt_check(err)) < 0)
+			break;
 		switch (a->type) {
 		case SBX_ACTION_CREATE:
 			free(r.id);
@@ -541,8 +502,14 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 		sbx_buf_release(&others);
 		return rc;
 	}
-	if (canon && canon->running && oldc && !newc) {
-		/* The replacement runs under the name: finish by removing the old one. */
+	/*
+	 * The replacement under the name ran once (running, or stopped since:
+	 * "exited", where one that never started is "created"): it is the newer
+	 * state, work may have been done in it, so the recreate is finished by
+	 * removing the old one, never rolled back. A paused one ran too.
+	 */
+	if (canon && oldc && !newc &&
+	    (canon->running || (canon->status && strcmp(canon->status, "created") != 0))) {
 		if ((rc = b->remove(b, oldc->id, true, err)) < 0)
 			return rc;
 		notef(note, arg, "finished an interrupted recreate of %s", qname);

@@ -1,8 +1,8 @@
 /*
  * apply: run a plan through a backend (backend.h). The executor behind
  * sbx_session_apply (session.h), which is how callers apply: it runs a
- * plan only for a session that passed the trust gate and holds the lock. Under a per-workspace lock (flock,
- * outside the workspace), the image is made present before anything is
+ * plan only for a session that passed the trust gate and holds the lock. Under the workspace's lock
+ * (lock.h), the image is made present before anything is
  * touched; a recreate builds the new container under a temporary name
  * (from a snapshot of the old one when preserve_state keeps its
  * installed packages), swaps the names, starts it, and only then removes
@@ -55,13 +55,6 @@ typedef void (*sbx_removed_fn)(const char *what, const char *name, sbx_removal r
  */
 int sbx_remove_sandbox(sbx_backend *b, const sbx_actual *a, bool volumes, sbx_removed_fn fn,
 		       void *arg, sbx_error **err);
-
-/*
- * sbx_lock_workspace: take the workspace's lock under
- * ${XDG_STATE_HOME:-~/.local/state}/sbx/locks, waiting for another sbx that
- * holds it. Returns the descriptor to close, or a negative SBX_E*.
- */
-int sbx_lock_workspace(const char *workspace, sbx_error **err);
 
 /*
  * What sbx prune removes: the sandboxes whose workspace is gone (missing,

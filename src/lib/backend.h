@@ -116,7 +116,12 @@ struct sbx_backend {
 	/* ---- sandboxes, lifecycle (by id or name) ---- */
 	/* create: the container of c (and the named volumes it mounts); *id: caller frees. */
 	int (*create)(sbx_backend *b, char **id, const sbx_create *c, sbx_error **err);
-	/* start, stop: a container already in that state is no error. */
+	/*
+	 * start, stop: a container already in that state is no error. After a
+	 * start the container runs: a paused one is unpaused, and one that is
+	 * not running a moment after it started (its command exited) is
+	 * SBX_ERROR, so that apply restores what it replaced.
+	 */
 	int (*start)(sbx_backend *b, const char *id, sbx_error **err);
 	int (*stop)(sbx_backend *b, const char *id, sbx_error **err);
 	int (*rename)(sbx_backend *b, const char *id, const char *name, sbx_error **err);

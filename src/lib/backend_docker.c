@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "docker.h"
 #include "engine.h"
@@ -102,9 +103,83 @@ static int container_post(sbx_engine *e, const char *id, const char *verb, const
 	return rc;
 }
 
+/* What GET /containers/{id}/json says of State. */
+typedef struct run_state {
+	bool running, paused;
+	long exit_code;
+	char *error; /* the engine's State.Error, quoted, or NULL */
+} run_state;
+
+static int container_state(run_state *st, sbx_engine *e, const char *id, sbx_error **err)
+{
+	memset(st, 0, sizeof(*st));
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", eid);
+	json_object *c = NULL, *state, *v;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &c, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (!c || !json_object_object_get_ex(c, "State", &state)) {
+		json_object_put(c);
+		return sbx_error_set(err, SBX_ERROR, "the engine's inspect of a container has no "
+						      "State");
+	}
+	if (json_object_object_get_ex(state, "Running", &v))
+		st->running = json_object_get_boolean(v);
+	if (json_object_object_get_ex(state, "Paused", &v))
+		st->paused = json_object_get_boolean(v);
+	if (json_object_object_get_ex(state, "ExitCode", &v))
+		st->exit_code = (long)json_object_get_int64(v);
+	if (json_object_object_get_ex(state, "Error", &v) && json_object_get_string_len(v) > 0)
+		st->error = sbx_quote(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	json_object_put(c);
+	return 0;
+}
+
+/*
+ * The container runs after it: one already running is no error (304), a
+ * paused one is unpaused, and one that is not running a moment after the
+ * engine started it (its command missing from the image, or one that ends
+ * at once) is a failure, so that apply puts the previous sandbox back
+ * rather than call a dead one up to date.
+ */
 static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 {
-	return container_post(engine_of(b), id, "start", NULL, true, err);
+	sbx_engine *e = engine_of(b);
+	run_state st;
+	int rc = container_post(e, id, "start", NULL, true, err);
+	if (rc == SBX_ECONFLICT) {
+		/* The engine refuses to start a paused container (409): unpause it. */
+		sbx_error *serr = NULL;
+		if (container_state(&st, e, id, &serr) == 0 && st.paused) {
+			sbx_error_free(*err);
+			*err = NULL;
+			rc = container_post(e, id, "unpause", NULL, false, err);
+		}
+		free(st.error);
+		sbx_error_free(serr);
+	}
+	if (rc < 0)
+		return rc;
+	/*
+	 * A PID 1 that cannot exec its command exits within milliseconds of
+	 * the start; a short settle lets the inspect see it.
+	 */
+	struct timespec settle = {0, 150 * 1000 * 1000};
+	nanosleep(&settle, NULL);
+	if ((rc = container_state(&st, e, id, err)) < 0)
+		return rc;
+	if (st.paused) {
+		free(st.error);
+		return container_post(e, id, "unpause", NULL, false, err);
+	}
+	if (!st.running)
+		rc = sbx_error_set(err, SBX_ERROR,
+				   "the container stopped right after its start (exit code %ld%s%s): "
+				   "does the image have the command it runs?",
+				   st.exit_code, st.error ? ", " : "", st.error ? st.error : "");
+	free(st.error);
+	return rc;
 }
 
 static int d_stop(sbx_backend *b, const char *id, sbx_error **err)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "util.h"
 #include "version.h"
 
@@ -196,10 +197,29 @@ static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeou
 	long os_errno = 0;
 	curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
 	_cleanup_free_ char *qh = sbx_quotes(e->host);
-	if (rc == CURLE_OPERATION_TIMEDOUT)
+	if (rc == CURLE_ABORTED_BY_CALLBACK && sbx_interrupt_check(err) < 0)
+		return SBX_EINTERRUPTED;
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		/*
+		 * The time it really took: a connection that never opens gives up
+		 * at CONNECT_TIMEOUT (or the request's timeout, the shorter), an
+		 * answer that never comes at the request's timeout.
+		 */
+		curl_off_t total = 0, connect = 0;
+		curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &total);
+		curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connect);
+		long secs = (long)((total + 500000) / 1000000);
+		if (secs < 1)
+			secs = timeout < CONNECT_TIMEOUT ? timeout : CONNECT_TIMEOUT;
+		if (connect == 0)
+			return sbx_error_set(err, SBX_EUNAVAILABLE,
+					     "cannot connect to the engine at %s: no connection "
+					     "after %ld seconds",
+					     qh, secs);
 		return sbx_error_set(err, SBX_EUNAVAILABLE,
-				     "the engine at %s did not answer within %d seconds", qh,
-				     timeout);
+				     "the engine at %s did not answer within %ld seconds", qh,
+				     secs);
+	}
 	if (rc == CURLE_COULDNT_CONNECT && e->socket) {
 		_cleanup_free_ char *p = socket_problem(e->socket);
 		if (p)
@@ -289,6 +309,18 @@ static void trace_request(sbx_engine *e, const char *method, const char *url)
 	}
 }
 
+/*
+ * A read in flight when a signal asks sbx to stop (interrupt.h) is cut off:
+ * it changes nothing. A request that changes something runs to its answer,
+ * so that the rollback knows what the engine did.
+ */
+static int on_progress(void *cut, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return cut && sbx_interrupt_pending() ? 1 : 0;
+}
+
 static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,
 		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
 {
@@ -301,6 +333,10 @@ static int perform(sbx_engine *e, const char *method, const char *url, const pay
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA,
+			 strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ? (void *)c : NULL);
 	if (hdr) {
 		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, hdr);
@@ -492,9 +528,18 @@ int sbx_engine_open(sbx_engine **out, const char *host, sbx_error **err)
 	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL, SBX_BUF_INIT};
 	header_buf hdr = {{0}};
 	long st = 0;
-	rc = perform(e, "GET", url, NULL, SBX_ENGINE_TIMEOUT_SHORT, &resp, &hdr, &st, err);
-	if (rc == 0 && st != 200)
+	rc = perform(e, "GET", url, NULL, SBX_ENGINE_TIMEOUT_PING, &resp, &hdr, &st, err);
+	if (rc == 0 && st >= 500) {
+		/* An engine that answers but is not ready (starting, or its daemon broken). */
+		_cleanup_free_ char *qh = sbx_quotes(e->host);
+		_cleanup_free_ char *msg =
+		    engine_message(resp.buf.data ? resp.buf.data : "", resp.buf.len);
+		rc = sbx_error_set(err, SBX_EUNAVAILABLE,
+				   "the engine at %s is not available: GET /_ping: %ld: %s", qh, st,
+				   msg);
+	} else if (rc == 0 && st != 200) {
 		rc = status_error(st, "GET", "/_ping", &resp.buf, err);
+	}
 	sbx_buf_release(&resp.buf);
 	if (rc < 0) {
 		sbx_engine_free(e);

@@ -42,6 +42,7 @@ unsigned long sbx_engine_requests(const sbx_engine *e);
 
 /* Per-request timeouts, in seconds. */
 enum {
+	SBX_ENGINE_TIMEOUT_PING = 5,	/* GET /_ping, the first request: an engine that hangs */
 	SBX_ENGINE_TIMEOUT_SHORT = 30,	/* inspect, list, create, start, ... */
 	SBX_ENGINE_TIMEOUT_LONG = 1800, /* pull, commit */
 };

@@ -12,6 +12,7 @@
 #include "discover.h"
 #include "fields.h"
 #include "hostfacts.h"
+#include "lock.h"
 #include "policy.h"
 #include "trust.h"
 #include "util.h"
@@ -435,7 +436,9 @@ static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **e
 	sbx_grants_release(&g);
 	if (!v.trusted && lock)
 		return SBX_EPOLICY;
-	if (lock && (p->lock_fd = sbx_lock_workspace(p->desired.ws.path, err)) < 0) {
+	sbx_line_fn waitf = o->lock_wait ? o->lock_wait : p->warn;
+	void *warg = o->lock_wait ? NULL : p->arg;
+	if (lock && (p->lock_fd = sbx_lock_workspace(p->desired.ws.path, waitf, warg, err)) < 0) {
 		rc = p->lock_fd;
 		p->lock_fd = -1;
 		return rc;

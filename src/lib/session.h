@@ -55,6 +55,8 @@ typedef struct sbx_session_opts {
 	bool recreate; /* recreate the sandbox whatever changed, keeping state (apply --recreate) */
 	sbx_line_fn warn;     /* warnings, one line each (NULL: dropped) */
 	void *arg;
+	/* the line that says who holds the workspace's lock, while it is awaited; NULL: warn's */
+	sbx_line_fn lock_wait;
 	sbx_progress_fn progress; /* an image's pull at apply (backend.h); NULL: not shown */
 	void *progress_arg;
 } sbx_session_opts;

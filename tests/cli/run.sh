@@ -88,6 +88,26 @@ EOF
 t "an engine that is not there: exit 4 naming the socket" <<'EOF'
 DOCKER_HOST="unix://$T/no-engine.sock" run 4 "$SBX" ls && err_has "no-engine.sock' is missing"
 EOF
+# A misbehaving engine on $T/$1.sock (tests/lib/fake_engine.py MODE $1), stopped after the check.
+fake_engine() {
+	python3 "$ROOT/tests/lib/fake_engine.py" "$T/$1.sock" "$1" >/dev/null 2>&1 &
+	when_finished "kill $!" &&
+		i=0 &&
+		while [ ! -S "$T/$1.sock" ]; do
+			[ $i -lt 50 ] || { fail "the fake engine did not come up"; return 1; }
+			sleep 0.1
+			i=$((i + 1))
+		done
+}
+t "an engine that answers /_ping 503: exit 4 with the engine's message" <<'EOF'
+fake_engine 503 && DOCKER_HOST="unix://$T/503.sock" run 4 "$SBX" ls &&
+	err_has "is not available: GET /_ping: 503: 'engine is starting up'"
+EOF
+t "an engine that never answers: given up after the ping's 5 seconds, which the message says" <<'EOF'
+fake_engine hang && s=$(date +%s) && DOCKER_HOST="unix://$T/hang.sock" run 4 "$SBX" ls &&
+	took=$(($(date +%s) - s)) && err_has "did not answer within 5 seconds" &&
+	{ [ $took -ge 4 ] && [ $took -le 7 ] || fail "took $took s"; }
+EOF
 t "DOCKER_HOST that sbx cannot use: a usage error" <<'EOF'
 DOCKER_HOST="ssh://host" run 64 "$SBX" ls && err_has "is not supported"
 EOF

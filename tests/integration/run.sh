@@ -39,8 +39,8 @@ cleanup() {
 				;;
 			esac
 		done
-		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" "$IMAGE-rebuilt" ${PULL_IMAGE:+"$PULL_IMAGE"} \
-			${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base" "$PULL_SRC-v2"} >/dev/null 2>&1
+		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" "$IMAGE-rebuilt" "$IMAGE-nosleep" \
+			${PULL_IMAGE:+"$PULL_IMAGE"} ${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base" "$PULL_SRC-v2"} >/dev/null 2>&1
 	fi
 	[ -z "${REG_PID:-}" ] || kill "$REG_PID" 2>/dev/null
 	engine_down "$T/engine"
@@ -57,7 +57,11 @@ SOCKET=${DOCKER_HOST#unix://}
 
 # ---- the test images: busybox-static with an agent user, made offline ----
 IMAGE_AGENT="$IMAGE-agent"
-if ! sbx_test_image "$T" "$IMAGE" || ! sbx_test_image "$T" "$IMAGE_AGENT" --change 'USER agent'; then
+# and one without sleep: a sandbox's command exits at once
+IMAGE_NOSLEEP="$IMAGE-nosleep"
+if ! sbx_test_image "$T" "$IMAGE" || ! sbx_test_image "$T" "$IMAGE_AGENT" --change 'USER agent' ||
+	! { sh "$ROOT/contrib/busybox-rootfs.sh" "$T/rootfs-nosleep" sh cat >/dev/null &&
+		tar -C "$T/rootfs-nosleep" -c . | docker import - "$IMAGE_NOSLEEP" >/dev/null; }; then
 	echo "FAIL cannot make the test images"
 	echo "integration: 0 passed, 1 failed"
 	exit 1
@@ -1363,6 +1367,147 @@ WG="$T/ws-prune-gone" WLV="$T/ws-prune-live" && hv="sbx-it-hostile-vol-$$" && gv
 	else
 		echo "  (an engine this suite did not start: prune --yes not run on it)"
 	fi
+EOF
+
+# ---- every engine answer as what it means ----
+t "a new sandbox whose command exits at once (an image without sleep): the old one restored, running, its installed file there" <<'EOF'
+workspace "$T/ws-nosleep" && run 0 "$SBX" -C "$T/ws-nosleep" apply &&
+	old=$(containers_of "$T/ws-nosleep") && docker exec "$old" sh -c 'echo kept > /root/installed' &&
+	sed -i "s|^image: .*|image: $IMAGE_NOSLEEP|" "$T/ws-nosleep/sandbox.yaml" &&
+	run 1 "$SBX" -C "$T/ws-nosleep" apply --yes --fresh &&
+	err_has "the previous sandbox is restored: the container stopped right after its start (exit code 127)" &&
+	{ ! grep -q "up to date and running" "$OUT" || fail "called up to date"; } &&
+	eq "$(containers_of "$T/ws-nosleep")" "$old" "the old container, alone" &&
+	eq "$(ins "$old" '{{.State.Running}}')" true "running" &&
+	eq "$(docker exec "$old" cat /root/installed)" kept "installed file"
+EOF
+t "a paused sandbox is unpaused by apply: same container, running, exit 0" <<'EOF'
+workspace "$T/ws-paused" && run 0 "$SBX" -C "$T/ws-paused" apply &&
+	id=$(containers_of "$T/ws-paused") && docker pause "$id" >/dev/null &&
+	run 0 "$SBX" -C "$T/ws-paused" apply &&
+	eq "$(containers_of "$T/ws-paused")" "$id" "container id" &&
+	eq "$(ins "$id" '{{.State.Running}} {{.State.Paused}}')" "true false" "running, not paused"
+EOF
+t "a finished recreate whose old container stayed, the new sandbox stopped since: the next apply keeps the new one and its work" <<'EOF'
+workspace "$T/ws-fin" "env: {V: 1}" && run 0 "$SBX" -C "$T/ws-fin" apply &&
+	old=$(containers_of "$T/ws-fin") && n=$(name_of "$old") &&
+	sed -i 's/V: 1/V: 2/' "$T/ws-fin/sandbox.yaml" && run 0 "$SBX" -C "$T/ws-fin" apply &&
+	new=$(containers_of "$T/ws-fin") && docker exec "$new" sh -c 'echo work > /root/done' &&
+	# what a failed removal of the old one leaves: a container under the old one's name
+	docker create --name "$n-sbx-old" --label "dev.sbx.workspace=$T/ws-fin" \
+		--label "dev.sbx.workspace-id=$(ins "$new" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" \
+		--label dev.sbx.managed=1 "$IMAGE" sleep 1 >/dev/null &&
+	docker stop "$new" >/dev/null &&
+	run 0 "$SBX" -C "$T/ws-fin" apply && err_has "finished an interrupted recreate" &&
+	eq "$(containers_of "$T/ws-fin")" "$new" "the new container, alone" &&
+	eq "$(ins "$new" '{{.State.Running}}')" true "running" &&
+	eq "$(docker exec "$new" cat /root/done)" work "the work done in it"
+EOF
+
+t "an engine whose port drops every SYN: exit 4 after the ping's 5 seconds, and the message says 5" <<'EOF'
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') &&
+	iptables -I INPUT -p tcp -d 127.0.0.1 --dport "$port" --syn -j DROP &&
+	when_finished "iptables -D INPUT -p tcp -d 127.0.0.1 --dport $port --syn -j DROP" &&
+	s=$(date +%s) && DOCKER_HOST="tcp://127.0.0.1:$port" run 4 "$SBX" ls &&
+	took=$(($(date +%s) - s)) &&
+	err_has "cannot connect to the engine at 'tcp://127.0.0.1:$port': no connection after 5 seconds" &&
+	{ [ $took -ge 4 ] && [ $took -le 7 ] || fail "took $took s"; }
+EOF
+
+# ---- signals and the lock ----
+# interrupt_at WS N: sbx apply --yes in WS (SBX_TRACE on), SIGINT as soon as its Nth request
+# that changes something (POST or DELETE) is traced, so while it is in flight; the apply's exit
+# status in $irc. SIGINT is made the default first: a background job's is ignored.
+interrupt_at() {
+	env --default-signal=INT SBX_TRACE=1 "$SBX" -C "$1" apply --yes >"$OUT" 2>"$ERR" &
+	_ip=$!
+	_ii=0
+	while kill -0 "$_ip" 2>/dev/null &&
+		[ "$(grep -c "engine request [0-9]*: \(POST\|DELETE\) " "$ERR")" -lt "$2" ]; do
+		_ii=$((_ii + 1))
+		[ $_ii -lt 3000 ] || break
+		sleep 0.01
+	done
+	kill -INT "$_ip" 2>/dev/null
+	wait "$_ip"
+	irc=$?
+}
+t "SIGINT at each request of a recreate: 130 (or 0 past its last step), never two containers; one more apply: one running sandbox with the installed file" <<'EOF'
+workspace "$T/ws-int" "env: {V: 0}" && run 0 "$SBX" -C "$T/ws-int" apply &&
+	docker exec "$(containers_of "$T/ws-int")" sh -c 'echo kept > /root/installed' &&
+	interrupted=0 &&
+	for n in 1 2 3 4 5 6 7; do
+		sed -i "s/V: .*}/V: $n}/" "$T/ws-int/sandbox.yaml" && interrupt_at "$T/ws-int" "$n" &&
+			{ [ "$irc" -eq 130 ] || [ "$irc" -eq 0 ] || fail "step $n: exit $irc"; } &&
+			{ [ "$irc" -ne 130 ] || { interrupted=$((interrupted + 1)) && err_has "interrupted (SIGINT)"; }; } &&
+			eq "$(count_of "$T/ws-int")" 1 "containers after SIGINT at step $n" &&
+			run 0 "$SBX" -C "$T/ws-int" apply &&
+			id=$(containers_of "$T/ws-int") &&
+			eq "$(count_of "$T/ws-int")" 1 "containers after one more apply (step $n)" &&
+			eq "$(ins "$id" '{{.State.Running}}')" true "running (step $n)" &&
+			eq "$(docker exec "$id" sh -c 'echo $V')" "$n" "env (step $n)" &&
+			eq "$(docker exec "$id" cat /root/installed)" kept "installed file (step $n)" ||
+			return 1
+	done &&
+	{ [ "$interrupted" -ge 5 ] || fail "only $interrupted of 7 applies were interrupted"; }
+EOF
+# hold_lock WS HOME [setpriv args...]: sbx apply in WS against a fake engine (its socket in
+# WS.engine/, which WS's user can reach) that answers /_ping and never anything else, so that
+# it holds WS's lock while it waits for its list; its pid in $holder once the list is asked
+# for (the lock is taken before it).
+hold_lock() {
+	_hw=$1 _hh=$2
+	shift 2
+	mkdir -p "$_hw.engine" && chmod 777 "$_hw.engine" && fake_engine ping "$_hw.engine/ping.sock" &&
+		_hl="$_hw.engine/ping.sock.log" && : >"$_hl" && chmod 666 "$_hl" &&
+		{ env --default-signal=INT HOME="$_hh" XDG_STATE_HOME="$_hh/state" DOCKER_HOST="unix://$_hw.engine/ping.sock" "$@" "$SBX" -C "$_hw" apply \
+			>"$T/holder.out" 2>&1 &
+		holder=$!
+		when_finished "kill -INT $holder 2>/dev/null; wait $holder 2>/dev/null; :"; } &&
+		_hi=0 && while ! grep -q "containers/json" "$_hl"; do
+			[ $_hi -lt 100 ] || { fail "the holder never asked for its list: $(cat "$T/holder.out")"; return 1; }
+			sleep 0.1
+			_hi=$((_hi + 1))
+		done
+}
+# fake_engine MODE [SOCKET]: a misbehaving engine (tests/lib/fake_engine.py) on SOCKET, by
+# default $T/MODE.sock, stopped after the check.
+fake_engine() {
+	_fs=${2:-$T/$1.sock}
+	python3 "$ROOT/tests/lib/fake_engine.py" "$_fs" "$1" >/dev/null 2>&1 &
+	when_finished "kill $!; rm -f '$_fs'" &&
+		i=0 &&
+		while [ ! -S "$_fs" ]; do
+			[ $i -lt 50 ] || { fail "the fake engine did not come up"; return 1; }
+			sleep 0.1
+			i=$((i + 1))
+		done
+}
+t "the lock is the workspace's, whatever the HOME: a second apply waits, names the holder, gives up after SBX_LOCK_TIMEOUT (exit 1)" <<'EOF'
+workspace "$T/ws-lock" "git_identity: false" && mkdir -p "$T/h1" "$T/h2" &&
+	hold_lock "$T/ws-lock" "$T/h1" &&
+	s=$(date +%s) &&
+	HOME="$T/h2" XDG_STATE_HOME="$T/h2/state" SBX_LOCK_TIMEOUT=2 run 1 "$SBX" -C "$T/ws-lock" apply &&
+	took=$(($(date +%s) - s)) &&
+	err_has "^waiting for the workspace's lock, held by pid $holder (user 'root': '$SBX -C $T/ws-lock apply', since [0-9-]* [0-9:]*); giving up after 2 seconds (SBX_LOCK_TIMEOUT)$" &&
+	err_has "^sbx: the workspace's lock is still held by pid $holder (user 'root': .*) after 2 seconds" &&
+	{ [ $took -ge 2 ] && [ $took -le 4 ] || fail "gave up after $took s"; } &&
+	# the holder, interrupted while it waits for the engine's answer: 130, and the lock is free
+	kill -INT "$holder" && { wait "$holder"; eq "$?" 130 "the holder's exit"; } &&
+	grep -q "interrupted (SIGINT)" "$T/holder.out" &&
+	flock -n "$T/ws-lock" true &&
+	HOME="$T/h2" SBX_LOCK_TIMEOUT=x run 64 "$SBX" -C "$T/ws-lock" apply && err_has "SBX_LOCK_TIMEOUT='x'"
+EOF
+t "the lock across users: sbx as nobody holds it on a workspace it owns, root's apply waits for it and names it" <<'EOF'
+base=$(mktemp -d /tmp/sbx-lock-nobody.XXXXXX) && when_finished "rm -rf '$base'" &&
+	chmod 755 "$base" && wsn="$base/ws" && mkdir -p "$wsn" "$base/home" &&
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\ngit_identity: false\n' "$IMAGE" >"$wsn/sandbox.yaml" &&
+	chown -R nobody:nogroup "$wsn" "$base/home" &&
+	hold_lock "$wsn" "$base/home" setpriv --reuid=nobody --regid=nogroup --clear-groups &&
+	safe_directory "$wsn" &&
+	XDG_STATE_HOME="$T/root-state" SBX_LOCK_TIMEOUT=1 run 1 "$SBX" -C "$wsn" apply &&
+	err_has "^waiting for the workspace's lock, held by pid $holder (user 'nobody': " &&
+	err_has "still held by pid $holder (user 'nobody'"
 EOF
 
 t_done integration

@@ -2,11 +2,13 @@
 #include "fake_backend.h"
 
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/fields.h"
+#include "lib/interrupt.h"
 #include "lib/util.h"
 
 typedef struct fake_container {
@@ -17,6 +19,8 @@ typedef struct fake_container {
 	long long created; /* unix seconds; 0: not known */
 	char *image_id;	   /* what the image reference named at create */
 	bool running;
+	bool started; /* ran once: its status, stopped, is "exited", not "created" */
+	bool paused;  /* fake_set_paused: neither running nor startable (the engine's 409) */
 	sbx_fields fields;   /* its labels: fixed at create */
 	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
 	char **sessions;      /* the exec sessions running in it (fake_set_sessions) */
@@ -45,6 +49,10 @@ struct fake_backend {
 	char *pulled_id;   /* what image_pull makes it; NULL: no change */
 	char *exec_output; /* what attach writes to the caller's stdout; NULL: nothing */
 	int exec_status;   /* and the exit status it gives */
+	int die_nth;	   /* fake_die_at_start: that start (1-based, from then) dies */
+	int starts;	   /* starts seen since */
+	int interrupt_nth; /* fake_interrupt_at: SIGINT during that call (1-based, from then) */
+	int interrupt_seen;
 };
 
 static fake_backend *fb_of(sbx_backend *b)
@@ -84,6 +92,9 @@ static int enter(fake_backend *fb, const char *verb, const char *target, const c
 	fb->requests++;
 	record(fb, verb, target, arg);
 	*after = false;
+	/* A signal that arrives while this call is under way: the call still completes. */
+	if (fb->interrupt_nth && ++fb->interrupt_seen == fb->interrupt_nth)
+		sbx_interrupt_raise(SIGINT);
 	for (size_t i = 0; i < fb->nf; i++) {
 		fake_failure *f = &fb->f[i];
 		if (f->verb && strcmp(f->verb, verb) != 0)
@@ -114,6 +125,12 @@ static int fail(int code, const char *verb, sbx_error **err)
 		return fail(code_, verb, err);
 #define LEAVE(verb) return code_ ? fail(code_, verb, err) : 0
 
+/* The engine's word for its state, as the list endpoint gives it. */
+static const char *status_of(const fake_container *c)
+{
+	return c->paused ? "paused" : c->running ? "running" : c->started ? "exited" : "created";
+}
+
 static void to_actual(sbx_actual *a, const fake_container *c)
 {
 	memset(a, 0, sizeof(*a));
@@ -121,7 +138,7 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 	a->id = xstrdup(c->id);
 	a->name = xstrdup(c->name);
 	a->running = c->running;
-	a->status = xstrdup(c->running ? "running" : "created");
+	a->status = xstrdup(status_of(c));
 	a->form_version = SBX_SPEC_FORM_VERSION;
 	a->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	a->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
@@ -187,7 +204,7 @@ static void to_info(sbx_sandbox_info *s, const fake_container *c)
 	memset(s, 0, sizeof(*s));
 	s->id = xstrdup(c->id);
 	s->name = xstrdup(c->name);
-	s->status = xstrdup(c->running ? "running" : "created");
+	s->status = xstrdup(status_of(c));
 	s->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	s->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
 	s->image = xstrdup("fake:image");
@@ -285,6 +302,7 @@ static fake_container *add(fake_backend *fb, const char *name, const char *works
 	c->workspace = workspace ? xstrdup(workspace) : NULL;
 	c->workspace_id = workspace_id ? xstrdup(workspace_id) : NULL;
 	c->running = running;
+	c->started = running;
 	fields_copy(&c->fields, fields);
 	limits_of(&c->limits, fields);
 	return c;
@@ -314,7 +332,17 @@ static int f_start(sbx_backend *b, const char *id, sbx_error **err)
 	ENTER("start", c ? c->name : id, NULL);
 	if (!c)
 		return fail(SBX_ENOTFOUND, "start", err);
+	/* The backend's contract: a paused one is unpaused, a running one is no error. */
+	c->paused = false;
 	c->running = true;
+	c->started = true;
+	if (fb->die_nth && ++fb->starts == fb->die_nth) {
+		/* Its command exits at once: not running by the check after the start. */
+		c->running = false;
+		fb->die_nth = 0;
+		return sbx_error_set(err, SBX_ERROR, "fake: the container stopped right after "
+						      "its start (exit code 127)");
+	}
 	LEAVE("start");
 }
 
@@ -326,6 +354,7 @@ static int f_stop(sbx_backend *b, const char *id, sbx_error **err)
 	if (!c)
 		return fail(SBX_ENOTFOUND, "stop", err);
 	c->running = false;
+	c->paused = false;
 	LEAVE("stop");
 }
 
@@ -699,7 +728,9 @@ char *fake_state(fake_backend *fb)
 	sbx_buf s = SBX_BUF_INIT;
 	for (size_t i = 0; i < fb->n; i++)
 		sbx_buf_addf(&s, "%s%s:%s", i ? " " : "", fb->c[i].name,
-			     fb->c[i].running ? "running" : "created");
+			     fb->c[i].paused	? "paused"
+			     : fb->c[i].running ? "running"
+						: "created");
 	return s.data ? sbx_buf_detach(&s) : xstrdup("");
 }
 
@@ -747,4 +778,32 @@ void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cm
 	c->sessions = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		c->sessions[i] = xstrdup(cmds[i]);
+}
+
+void fake_set_paused(fake_backend *fb, const char *name)
+{
+	fake_container *c = by_ref(fb, name);
+	if (c && c->running) {
+		c->running = false;
+		c->paused = true;
+	}
+}
+
+void fake_set_started(fake_backend *fb, const char *name)
+{
+	fake_container *c = by_ref(fb, name);
+	if (c)
+		c->started = true;
+}
+
+void fake_die_at_start(fake_backend *fb, int nth)
+{
+	fb->die_nth = nth;
+	fb->starts = 0;
+}
+
+void fake_interrupt_at(fake_backend *fb, int nth)
+{
+	fb->interrupt_nth = nth;
+	fb->interrupt_seen = 0;
 }

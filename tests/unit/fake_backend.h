@@ -89,5 +89,24 @@ void fake_set_exec(fake_backend *fb, const char *output, int exit_code);
  * every one no container was made from.
  */
 size_t fake_snapshots(fake_backend *fb);
+/*
+ * fake_set_paused: the running container called name is paused (the list
+ * says "paused", not running); a start unpauses it, as the docker
+ * backend's does.
+ */
+void fake_set_paused(fake_backend *fb, const char *name);
+/* fake_set_started: the container called name ran once (stopped, its status is "exited"). */
+void fake_set_started(fake_backend *fb, const char *name);
+/*
+ * fake_die_at_start: the nth start from now (1-based) finds the container's
+ * command exiting at once: it ran, is stopped, and the start is SBX_ERROR,
+ * as the docker backend's check after a start says.
+ */
+void fake_die_at_start(fake_backend *fb, int nth);
+/*
+ * fake_interrupt_at: SIGINT arrives during the nth call from now (any
+ * verb, 1-based): sbx_interrupt_raise, the call itself completing.
+ */
+void fake_interrupt_at(fake_backend *fb, int nth);
 
 #endif

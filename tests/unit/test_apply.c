@@ -3,7 +3,10 @@
  * no-op and a recreate make; every rollback path of a recreate (a failure
  * at each step puts the old sandbox back under its name, running); crash
  * recovery from each state a recreate passes through (the names are the
- * journal); and a name taken by a concurrent create (the engine's 409).
+ * journal; a replacement that ran once is kept); and a name taken by a
+ * concurrent create (the engine's 409). The engine's other answers: a
+ * container that dies at its start, a paused sandbox, SIGINT during each
+ * call of a recreate.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +26,7 @@
 #include "lib/apply.h"
 #include "lib/config.h"
 #include "lib/fields.h"
+#include "lib/interrupt.h"
 #include "lib/sandbox.h"
 #include "lib/session.h"
 #include "lib/trust.h"
@@ -667,6 +671,147 @@ static void test_recover_after_start_new(void **state)
 	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_non_null(strstr(w.notes.data, "finished an interrupted recreate"));
 	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* The new container's command exits at once: a failed start, the old sandbox restored. */
+static void test_rollback_new_dies_at_start(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_die_at_start(w.fb, 1);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_ERROR, "the previous sandbox is restored");
+	expect_restored(&w, old_id);
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	world_release(&w);
+}
+
+/* A paused sandbox: the plan starts it, the start unpauses it; no failure. */
+static void test_paused_is_unpaused(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	_cleanup_free_ char *id = xstrdup(fake_id(w.fb, w.d->name));
+	fake_set_paused(w.fb, w.d->name);
+	expect_state(&w, "@:paused");
+	prepare(&w);
+	assert_int_equal(w.plan->n_actions, 1);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	assert_string_equal(fake_id(w.fb, w.d->name), id);
+	world_release(&w);
+}
+
+/*
+ * A finished recreate whose old container could not be removed, the new
+ * sandbox stopped since (its work in it): recovery keeps the new one.
+ */
+static void test_remove_previous_fails_then_stopped(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "remove", 1, SBX_EUNAVAILABLE, false);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
+	assert_int_equal(w.b->stop(w.b, new_id, &err), 0);
+	expect_state(&w, "@:created @-sbx-old:created");
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
+	assert_non_null(strstr(w.notes.data, "finished an interrupted recreate"));
+	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	world_release(&w);
+}
+
+/* Killed after the new one's start, the new one stopped since: the newer state, kept. */
+static void test_recover_after_start_new_stopped(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	_cleanup_free_ char *on = expand(&w, "@-sbx-old");
+	fake_add(w.fb, on, &w.d->ws, &w.d->fields, false);
+	fake_add(w.fb, w.d->name, &w.d->ws, &w.d->fields, false);
+	fake_set_started(w.fb, w.d->name);
+	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
+	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
+	world_release(&w);
+}
+
+/*
+ * SIGINT during each call of a recreate: the step under way completes, the
+ * run stops and rolls back (SBX_EINTERRUPTED), or, past its last step,
+ * completes; either way exactly one sandbox runs under the name, and one
+ * more apply converges with no second container.
+ */
+static void test_interrupt_each_call(void **state)
+{
+	(void)state;
+	for (int n = 1;; n++) {
+		world w;
+		_cleanup_free_ char *old_id = made_then_changed(&w);
+		fake_interrupt_at(w.fb, n);
+		sbx_error *err = NULL;
+		int rc = apply(&w, &err);
+		size_t calls = fake_ncalls(w.fb);
+		fake_interrupt_at(w.fb, 0);
+		if (rc < 0) {
+			expect_error(&err, rc, SBX_EINTERRUPTED, "interrupted (SIGINT)");
+			expect_restored(&w, old_id);
+		} else {
+			expect_state(&w, "@:running");
+			assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+		}
+		sbx_interrupt_reset();
+		prepare(&w);
+		assert_int_equal(apply(&w, &err), 0);
+		expect_state(&w, "@:running");
+		prepare(&w);
+		assert_false(sbx_plan_has_changes(w.plan));
+		world_release(&w);
+		if ((size_t)n > calls) {
+			assert_true(n > 5); /* the recreate's calls were all interrupted in turn */
+			break;
+		}
+	}
+}
+
+/* Interrupted in the create of a new sandbox: nothing is left. */
+static void test_interrupt_create(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	fake_interrupt_at(w.fb, 2); /* image_ensure, then during the create */
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	sbx_interrupt_reset();
+	expect_error(&err, rc, SBX_EINTERRUPTED, "(removed again)");
+	expect_calls(&w, "find\nname_holder @\nimage_ensure " IMAGE "\ncreate @ " IMAGE "\nremove @\n");
+	expect_state(&w, "");
 	world_release(&w);
 }
 
@@ -1380,6 +1525,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_after_rename_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interrupt_each_call, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interrupt_create, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_new_dies_at_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_paused_is_unpaused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove_previous_fails_then_stopped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_after_start_new_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_sessions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fresh, setup, teardown),
