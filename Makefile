@@ -115,7 +115,7 @@ test:
 # The plain build's run also runs the long checks (300 recreates in a row); the sanitizer
 # build's run (check-asan) does not.
 test-run: sbx $(UNIT_BIN) $(REPLAY_BIN)
-	@SBX_TEST_LONG=$(if $(filter build,$(BUILD)),1,) sh tests/run.sh "$(BUILD)" "$(SBX_BIN)"
+	@SBX_TEST_LONG=$(if $(filter build,$(BUILD)),$(SBX_TEST_LONG),) sh tests/run.sh "$(BUILD)" "$(SBX_BIN)"
 
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all

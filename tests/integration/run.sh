@@ -1019,7 +1019,7 @@ WK="$T/ws-keep" && workspace "$WK" "env: {KEEP_A: one, KEEP_B: two}" &&
 		"1 $WK $(ins "$idk" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" "the snapshot's labels"
 EOF
 
-t "snapshots: recreates in a row (300 in make test), variables added and removed: the installed file stays, one snapshot image of one layer, no leftovers" <<'EOF'
+t "snapshots: recreates in a row (300 with SBX_TEST_LONG=1, as CI runs make test), variables added and removed: the installed file stays, one snapshot image of one layer, no leftovers" <<'EOF'
 WL="$T/ws-loop" && N=${SBX_TEST_LONG:+300} && N=${N:-12} && workspace "$WL" "env: {L0: x}" &&
 	run 0 "$SBX" -C "$WL" apply && docker exec "$(containers_of "$WL")" sh -c 'echo kept >/installed' &&
 	dangling=$(docker images -q --filter dangling=true | wc -l) && i=1 &&
