@@ -1099,10 +1099,23 @@ WA="$T/ws-share-a" WB="$T/ws-share-b" C=/home/agent/.claude &&
 	eq "$(docker exec "$ida" cat $C/.credentials.json)" token-c "a login written by rename, shared again at the next start"
 EOF
 
+# sbx_reuse_cleanup: the sandboxes and directories of the inode-reuse check, outside $T
+sbx_reuse_cleanup() {
+	for _c in $(docker ps -aq --filter label=dev.sbx.managed 2>/dev/null); do
+		case "$(ins "$_c" '{{index .Config.Labels "dev.sbx.workspace"}}')" in
+		"$RU"/*) docker rm -f "$_c" >/dev/null 2>&1 ;;
+		esac
+	done
+	rm -rf "$RU"
+}
+
 t "a workspace re-created at the same path, its inode given back, is a new workspace; ls marks the old one gone" <<'EOF'
-k=0 && got="" &&
+# On a filesystem that gives inodes back (tmpfs never does: CI's fresh root has /tmp on one),
+# the one that holds the repository, as ext4 does.
+RU=$(mktemp -d "$ROOT/build/sbx-it-reuse.XXXXXX") && when_finished 'sbx_reuse_cleanup' &&
+	k=0 && got="" &&
 	while [ -z "$got" ] && [ "$k" -lt 8 ]; do
-		k=$((k + 1)) && W7="$T/reuse-$k/ws" && workspace "$W7" &&
+		k=$((k + 1)) && W7="$RU/reuse-$k/ws" && workspace "$W7" &&
 			run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&
 			run 0 "$SBX" -C "$W7" stop && ino7=$(stat -c %i "$W7") && rm -rf "$W7" && mkdir "$W7" || break
 		# another directory's group under load: a fresh parent, another try
