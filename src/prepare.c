@@ -42,29 +42,6 @@ int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_backend *b, const char *
 	return rc;
 }
 
-void sbx_consent_fresh(sbx_session *s, bool fresh)
-{
-	if (!sbx_session_loses_state(s))
-		return;
-	if (fresh) {
-		sbx_session_allow_fresh(s);
-		return;
-	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
-		return; /* apply refuses, and says how to confirm */
-	_cleanup_free_ char *qn = sbx_quotes(sbx_session_actual(s)->name);
-	sbx_out_warn("sbx: this apply recreates %s from the image: what was installed in it is "
-		     "lost\n",
-		     qn);
-	fprintf(stderr, "Recreate it without its installed state? [y/N] ");
-	char line[32];
-	if (!fgets(line, sizeof(line), stdin))
-		return;
-	line[strcspn(line, "\n")] = '\0';
-	if (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0)
-		sbx_session_allow_fresh(s);
-}
-
 void sbx_consent_stop(sbx_session *s, bool yes)
 {
 	const char *const *busy = sbx_session_busy(s);
@@ -84,11 +61,7 @@ void sbx_consent_stop(sbx_session *s, bool yes)
 	}
 	fprintf(stderr, "End them? [y/N] ");
 	char line[32];
-	/* Nothing has changed yet: a Ctrl-C at the question ends sbx at once, as it always did. */
-	sbx_interrupts_release();
-	char *got = fgets(line, sizeof(line), stdin);
-	sbx_interrupts_catch();
-	if (!got)
+	if (!fgets(line, sizeof(line), stdin))
 		return;
 	line[strcspn(line, "\n")] = '\0';
 	if (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0)

@@ -40,12 +40,4 @@ int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
  */
 void sbx_consent_stop(sbx_session *s, bool yes);
 
-/*
- * sbx_consent_fresh: when the session's plan would recreate the sandbox
- * without its installed state (sbx_session_loses_state), the user's
- * consent: fresh (--fresh) gives it; on a terminal the user is asked.
- * Without it, sbx_session_apply refuses (exit 3) and changes nothing.
- */
-void sbx_consent_fresh(sbx_session *s, bool fresh);
-
 #endif
