@@ -94,19 +94,36 @@ void sbx_out_usage(const char *name, const char *args, const char *summary, cons
 	sbx_opt_usage(stdout, name, args, summary, opts, globals);
 }
 
-void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color)
+/* The plan, apply's notes and its closing line, to stdout (apply) or stderr (exec, run). */
+static void plan_to(FILE *f, const sbx_plan *plan, const sbx_fields *desired, bool color)
 {
 	char *text = sbx_plan_render(plan, desired, color);
-	fputs(text, stdout);
+	fputs(text, f);
 	free(text);
-	fflush(stdout);
+	fflush(f);
+}
+
+static void note_to(FILE *f, const char *line)
+{
+	_cleanup_free_ char *safe = sbx_escape_line(line);
+	fprintf(f, "  %s\n", safe);
+	fflush(f);
+}
+
+static void applied_to(FILE *f, const sbx_plan *plan, const char *after)
+{
+	_cleanup_free_ char *q = sbx_quotes(plan->name);
+	fprintf(f, "\nApply complete: sandbox %s is up to date and running.\n%s", q, after);
+}
+
+void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color)
+{
+	plan_to(stdout, plan, desired, color);
 }
 
 void sbx_out_note(const char *line)
 {
-	_cleanup_free_ char *safe = sbx_escape_line(line);
-	printf("  %s\n", safe);
-	fflush(stdout);
+	note_to(stdout, line);
 }
 
 void sbx_out_warn(const char *fmt, ...)
@@ -290,8 +307,7 @@ void sbx_out_pull_event(const sbx_pull_event *ev, void *arg)
 
 void sbx_out_applied(const sbx_plan *plan)
 {
-	_cleanup_free_ char *q = sbx_quotes(plan->name);
-	printf("\nApply complete: sandbox %s is up to date and running.\n", q);
+	applied_to(stdout, plan, "");
 }
 
 static json_object *jstr(const char *s)
@@ -534,20 +550,16 @@ bool sbx_out_color_stderr(bool no_color)
 
 void sbx_out_plan_stderr(const sbx_plan *plan, const sbx_fields *desired, bool color)
 {
-	char *text = sbx_plan_render(plan, desired, color);
-	fputs(text, stderr);
-	free(text);
-	fflush(stderr);
+	plan_to(stderr, plan, desired, color);
 }
 
 void sbx_out_note_stderr(const char *line)
 {
-	_cleanup_free_ char *safe = sbx_escape_line(line);
-	fprintf(stderr, "  %s\n", safe);
+	note_to(stderr, line);
 }
 
+/* A blank line after it: the command's own output follows on the terminal. */
 void sbx_out_applied_stderr(const sbx_plan *plan)
 {
-	_cleanup_free_ char *q = sbx_quotes(plan->name);
-	fprintf(stderr, "\nApply complete: sandbox %s is up to date and running.\n\n", q);
+	applied_to(stderr, plan, "\n");
 }
