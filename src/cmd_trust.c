@@ -11,16 +11,14 @@
 #include "lib/sandbox.h"
 #include "lib/trust.h"
 #include "output.h"
+#include "prepare.h"
 
 static bool ask(const char *workspace)
 {
 	_cleanup_free_ char *q = sbx_quotes(workspace);
-	fprintf(stderr, "Approve these for %s, until the file changes? [y/N] ", q);
-	char line[32];
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	line[strcspn(line, "\n")] = '\0';
-	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
+	_cleanup_free_ char *question =
+	    xasprintf("Approve these for %s, until the file changes?", q);
+	return sbx_ask_yes(question);
 }
 
 /*

@@ -59,11 +59,16 @@ void sbx_consent_stop(sbx_session *s, bool yes)
 		_cleanup_free_ char *q = sbx_quotes(busy[i]);
 		sbx_out_warn("  %s\n", q);
 	}
-	fprintf(stderr, "End them? [y/N] ");
+	if (sbx_ask_yes("End them?"))
+		sbx_session_allow_stop(s);
+}
+
+bool sbx_ask_yes(const char *question)
+{
+	fprintf(stderr, "%s [y/N] ", question);
 	char line[32];
 	if (!fgets(line, sizeof(line), stdin))
-		return;
+		return false;
 	line[strcspn(line, "\n")] = '\0';
-	if (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0)
-		sbx_session_allow_stop(s);
+	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
 }

@@ -40,4 +40,7 @@ int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
  */
 void sbx_consent_stop(sbx_session *s, bool yes);
 
+/* sbx_ask_yes: ask question on stderr with " [y/N] "; true for a line "y", "Y" or "yes". */
+bool sbx_ask_yes(const char *question);
+
 #endif
