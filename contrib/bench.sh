@@ -60,7 +60,7 @@ flip() {
 bench "sbx apply, in-place update" flip
 reqs=$(SBX_TRACE=1 "$SBX" -C "$T/ws" apply 2>&1 >/dev/null | grep -c 'engine request')
 # After in-place updates the label keeps the creation-time limits, so one inspect is added.
-echo "engine requests of a no-op apply after in-place updates: $reqs (ping, list, inspect)"
+echo "engine requests of a no-op apply after in-place updates: $reqs (ping, list, inspect, the image)"
 mkdir -p "$T/ws-git" && git -C "$T/ws-git" init -q
 printf '[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n[core]\n\teditor = vi\n' \
 	>"$HOME/.gitconfig"

@@ -46,9 +46,11 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 	    .agent = agent,
 	    .warn = keep_warning,
 	    .arg = &warnings,
+	    .lock_wait = sbx_out_warn_line, /* at once, not with the warnings */
 	    .progress = sbx_out_pull_event,
 	    .progress_arg = &pull,
 	};
+	sbx_interrupts_catch();
 	rc = sbx_session_open(&s, &o, err);
 	bool changes = rc == 0 && sbx_plan_has_changes(sbx_session_plan(s));
 	if (rc < 0 || changes) {
@@ -65,6 +67,7 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 		sbx_out_plan_stderr(plan, &sbx_session_desired(s)->fields,
 				    sbx_out_color_stderr(ctx->no_color));
 		/* sessions a recreate would end: asked on a terminal, else refused (exit 3) */
+		sbx_consent_fresh(s, ctx->fresh);
 		sbx_consent_stop(s, false);
 		rc = sbx_session_apply(s, note, NULL, err);
 		if (rc == 0)
@@ -72,6 +75,9 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 	}
 	/* the pull's renderer serves apply only, which is over */
 	sbx_out_pull_release(&pull);
+	/* the command's own: a Ctrl-C from now on is its business (or ends sbx) */
+	if (rc == 0)
+		sbx_interrupts_release();
 	if (rc < 0) {
 		sbx_session_free(s);
 		return rc;

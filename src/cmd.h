@@ -28,6 +28,16 @@ enum {
 	SBX_EXIT_INTERRUPTED = 130,
 };
 
+/*
+ * sbx_interrupts_catch: from now on SIGINT and SIGTERM are recorded for the
+ * library (lib/interrupt.h), which finishes the step under way and rolls
+ * back (SBX_EINTERRUPTED; main exits 128 + the signal). _release puts the
+ * previous handlers back (before a command runs in the sandbox) and says
+ * whether they had been caught.
+ */
+void sbx_interrupts_catch(void);
+bool sbx_interrupts_release(void);
+
 typedef struct sbx_ctx {
 	const char *dir;  /* -C DIR: run as if started there */
 	const char *file; /* -f FILE: this sandbox.yaml, no discovery */
@@ -36,6 +46,7 @@ typedef struct sbx_ctx {
 	bool version;	  /* --version: print it and exit */
 	bool entered;	  /* the chdir for -C is done */
 	bool color;	  /* colour on stdout: a terminal, no NO_COLOR, no --no-color */
+	bool fresh;	  /* --fresh: a recreate may lose the installed state */
 } sbx_ctx;
 
 /*
@@ -43,6 +54,14 @@ typedef struct sbx_ctx {
  * read sandbox.yaml (so that their --help lists them). Every command takes
  * all the global options after its name too (sbx_parse_args).
  */
+/* --fresh, in the tables of the commands that apply (apply, exec, run, shell). */
+#define SBX_OPT_FRESH(ctx)                                                                         \
+	{                                                                                          \
+		0, "fresh", SBX_OPT_FLAG, &(ctx)->fresh, NULL,                                     \
+		    "a recreate may start from the image, without the installed state\n"           \
+		    "(without --fresh sbx asks on a terminal, else exits 3)"                       \
+	}
+
 #define SBX_OPTS_CONFIG(ctx)                                                                       \
 	{                                                                                          \
 	    'C',	 "directory", SBX_OPT_STRING,                                              \
@@ -108,11 +127,13 @@ const sbx_command *sbx_command_find(const char *name);
 const sbx_command *sbx_command_list(size_t *n);
 
 int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_adopt(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_inspect(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_ls(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_rm(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_prune(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_stop(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_trust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_untrust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

@@ -14,7 +14,7 @@ static void note(const char *line, void *arg)
 
 int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
-	bool dry_run = false, exit_code = false, yes = false;
+	bool dry_run = false, exit_code = false, yes = false, pull_first = false, recreate = false;
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
 	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
@@ -23,13 +23,22 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	     "are; a failure exits with its own status, never 0 or 2: 1 error,\n"
 	     "3 refused by policy, 4 engine unreachable, 64 usage, 65 invalid\n"
 	     "sandbox.yaml"},
+	    SBX_OPT_FRESH(ctx),
+	    {0, "pull", SBX_OPT_FLAG, &pull_first, NULL,
+	     "pull the image first, so that a newer one under its tag is\n"
+	     "noticed (a new image is a recreate, from it)"},
+	    {0, "recreate", SBX_OPT_FLAG, &recreate, NULL,
+	     "recreate the sandbox even when nothing changed, keeping its\n"
+	     "installed state (a snapshot, as any recreate that can)"},
 	    {'y', "yes", SBX_OPT_FLAG, &yes, NULL,
 	     "stop the sandbox even when sessions run in it (a recreate ends\n"
 	     "them; without --yes sbx asks on a terminal, else exits 3)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("apply", "[--dry-run [--exit-code]] [--yes]", opts, argc, argv, &nargs, &status))
+	if (sbx_parse_args("apply",
+			   "[--dry-run [--exit-code]] [--pull] [--recreate] [--yes] [--fresh]", opts,
+			   argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("apply", "apply takes no operands");
@@ -45,10 +54,14 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
 	    .file = ctx->file,
 	    .follow = ctx->follow,
+	    .pull = pull_first,
+	    .recreate = recreate,
 	    .warn = sbx_out_warn_line,
 	    .progress = sbx_out_pull_event,
 	    .progress_arg = &pull,
 	};
+	if (!dry_run)
+		sbx_interrupts_catch();
 	if ((rc = sbx_session_open(&s, &o, err)) < 0)
 		return rc;
 	const sbx_plan *plan = sbx_session_plan(s);
@@ -58,6 +71,7 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		sbx_session_free(s);
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}
+	sbx_consent_fresh(s, ctx->fresh);
 	sbx_consent_stop(s, yes);
 	rc = sbx_session_apply(s, note, NULL, err);
 	sbx_out_pull_release(&pull);

@@ -12,6 +12,7 @@ int cmd_exec(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	sbx_opt_list env = {0};
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
+	    SBX_OPT_FRESH(ctx),
 	    {'i', "interactive", SBX_OPT_FLAG, &interactive, NULL,
 	     "pass stdin to the command (closed at its end)"},
 	    {'t', "tty", SBX_OPT_FLAG, &tty, NULL,
@@ -25,7 +26,7 @@ int cmd_exec(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	};
 	int nargs, status;
 	if (sbx_parse_args_command("exec",
-				   "[-i] [-t] [-e K=V]... [-u USER] [-w DIR] [--] CMD [ARGS...]",
+				   "[-i] [-t] [-e K=V]... [-u USER] [-w DIR] [--fresh] [--] CMD [ARGS...]",
 				   opts, argc, argv, &nargs, &status)) {
 		free(env.v);
 		return status;

@@ -42,6 +42,7 @@ int cmd_run(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
+	    SBX_OPT_FRESH(ctx),
 	    SBX_OPT_END,
 	};
 	int nargs, status;
@@ -52,7 +53,7 @@ int cmd_run(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 			dash = i;
 			break;
 		}
-	if (sbx_parse_args("run", "[AGENT] [-- ARGS...]", opts, dash, argv, &nargs, &status))
+	if (sbx_parse_args("run", "[--fresh] [AGENT] [-- ARGS...]", opts, dash, argv, &nargs, &status))
 		return status;
 	if (nargs > 1)
 		return sbx_usage_error("run", "run takes one agent; its arguments go after '--'");
@@ -81,10 +82,11 @@ int cmd_shell(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
+	    SBX_OPT_FRESH(ctx),
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("shell", "", opts, argc, argv, &nargs, &status))
+	if (sbx_parse_args("shell", "[--fresh]", opts, argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("shell", "shell takes no operands (see 'sbx exec')");

@@ -11,16 +11,19 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "lib/interrupt.h"
 #include "lib/session.h"
 #include "output.h"
 
 static const sbx_command commands[] = {
     {"apply", cmd_apply, "converge the workspace's sandbox on sandbox.yaml"},
     {"diff", cmd_diff, "show what apply would change; change nothing"},
+    {"adopt", cmd_adopt, "take on the sandbox of this workspace before it was moved"},
     {"ls", cmd_ls, "list every sbx sandbox on the engine"},
     {"inspect", cmd_inspect, "show one sandbox and what it was made from"},
     {"stop", cmd_stop, "stop sandboxes (they keep their state)"},
     {"rm", cmd_rm, "remove sandboxes"},
+    {"prune", cmd_prune, "remove sandboxes of gone workspaces, unused snapshots and volumes"},
     {"trust", cmd_trust, "approve the host access this sandbox.yaml asks for"},
     {"untrust", cmd_untrust, "withdraw that approval"},
     {"validate", cmd_validate, "check sandbox.yaml and report every problem in it"},
@@ -59,6 +62,10 @@ static int exit_status(int code)
 		return SBX_EXIT_POLICY;
 	case SBX_EUNAVAILABLE:
 		return SBX_EXIT_ENGINE;
+	case SBX_EINTERRUPTED:
+		/* 130 for SIGINT, 143 for SIGTERM, as a shell reports them */
+		return sbx_interrupt_pending() ? 128 + sbx_interrupt_pending()
+					       : SBX_EXIT_INTERRUPTED;
 	default:
 		return SBX_EXIT_ERROR;
 	}

@@ -455,6 +455,29 @@ void sbx_out_done(const char *what, const char *name)
 	printf("%s %s\n", what, q);
 }
 
+void sbx_out_prune(const sbx_prune *p)
+{
+	if (!p->n_sandboxes && !p->n_left) {
+		printf("Nothing to prune.\n");
+		return;
+	}
+	for (size_t i = 0; i < p->n_sandboxes; i++) {
+		_cleanup_free_ char *qn = sbx_quotes(p->sandboxes[i].name);
+		_cleanup_free_ char *qw = sbx_quotes(p->sandboxes[i].workspace ? p->sandboxes[i].workspace : "");
+		printf("sandbox %s (its workspace %s is gone), with its snapshots and own volume\n", qn,
+		       qw);
+	}
+	for (size_t i = 0; i < p->n_left; i++) {
+		const sbx_leftover *l = &p->left[i];
+		_cleanup_free_ char *qn = sbx_quotes(l->id);
+		_cleanup_free_ char *qw = sbx_quotes(l->workspace ? l->workspace : "");
+		if (l->image)
+			printf("image %s (a snapshot of %s that no container uses)\n", qn, qw);
+		else
+			printf("volume %s (of %s, which is gone; no container uses it)\n", qn, qw);
+	}
+}
+
 void sbx_out_plan_json(const sbx_plan *plan)
 {
 	json_object *o = json_object_new_object();
@@ -497,6 +520,9 @@ void sbx_out_plan_json(const sbx_plan *plan)
 		json_object_object_add(j, "security",
 				       json_object_new_boolean(c->access == SBX_ACCESS_WIDENS));
 		json_object_object_add(j, "host_access", jstr(sbx_access_name(c->access)));
+		/* The same reference naming another image: old and new are image ids. */
+		if (c->image_update)
+			json_object_object_add(j, "image_update", json_object_new_boolean(true));
 		json_object_array_add(changes, j);
 	}
 	json_object_object_add(o, "changes", changes);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lib/apply.h"
 #include "lib/backend.h"
 #include "lib/config.h"
 #include "lib/plan.h"
@@ -109,5 +110,7 @@ void sbx_out_trust_diff(const sbx_diff *d);
 void sbx_out_grants(const char *path, const sbx_grants *g, const char *enclosing);
 /* "stopped 'name'" and the like. */
 void sbx_out_done(const char *what, const char *name);
+/* `sbx prune`: what it would remove, one line each, and why; "Nothing to prune." when nothing. */
+void sbx_out_prune(const sbx_prune *p);
 
 #endif

@@ -42,6 +42,24 @@ int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_backend *b, const char *
 	return rc;
 }
 
+void sbx_consent_fresh(sbx_session *s, bool fresh)
+{
+	if (!sbx_session_loses_state(s))
+		return;
+	if (fresh) {
+		sbx_session_allow_fresh(s);
+		return;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return; /* apply refuses, and says how to confirm */
+	_cleanup_free_ char *qn = sbx_quotes(sbx_session_actual(s)->name);
+	sbx_out_warn("sbx: this apply recreates %s from the image: what was installed in it is "
+		     "lost\n",
+		     qn);
+	if (sbx_ask_yes("Recreate it without its installed state?"))
+		sbx_session_allow_fresh(s);
+}
+
 void sbx_consent_stop(sbx_session *s, bool yes)
 {
 	const char *const *busy = sbx_session_busy(s);
@@ -67,7 +85,12 @@ bool sbx_ask_yes(const char *question)
 {
 	fprintf(stderr, "%s [y/N] ", question);
 	char line[32];
-	if (!fgets(line, sizeof(line), stdin))
+	/* Nothing has changed yet: a Ctrl-C at the question ends sbx at once. */
+	bool caught = sbx_interrupts_release();
+	char *got = fgets(line, sizeof(line), stdin);
+	if (caught)
+		sbx_interrupts_catch();
+	if (!got)
 		return false;
 	line[strcspn(line, "\n")] = '\0';
 	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;

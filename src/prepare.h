@@ -43,4 +43,12 @@ void sbx_consent_stop(sbx_session *s, bool yes);
 /* sbx_ask_yes: ask question on stderr with " [y/N] "; true for a line "y", "Y" or "yes". */
 bool sbx_ask_yes(const char *question);
 
+/*
+ * sbx_consent_fresh: when the session's plan would recreate the sandbox
+ * without its installed state (sbx_session_loses_state), the user's
+ * consent: fresh (--fresh) gives it; on a terminal the user is asked.
+ * Without it, sbx_session_apply refuses (exit 3) and changes nothing.
+ */
+void sbx_consent_fresh(sbx_session *s, bool fresh);
+
 #endif

@@ -81,6 +81,13 @@ if engine_up "$T/engine" && sbx_test_image "$T" "$IMAGE"; then
 	want 0 ./sbx -C "$T/ws" trust --yes
 	want 2 ./sbx -C "$T/ws" diff --exit-code
 	want 0 ./sbx -C "$T/ws" apply   # recreate, installed state kept
+	want 0 ./sbx -C "$T/ws" apply --recreate
+	want 1 ./sbx -C "$T/ws" adopt   # it has its sandbox: nothing to adopt
+	mv "$T/ws" "$T/ws-moved"
+	want 0 ./sbx -C "$T/ws-moved" trust --yes
+	want 0 ./sbx -C "$T/ws-moved" adopt
+	mv "$T/ws-moved" "$T/ws"
+	want 0 ./sbx -C "$T/ws" adopt
 	want 0 ./sbx -C "$T/ws" rm --volumes
 else
 	echo "FAIL valgrind: no engine for the engine paths"

@@ -10,54 +10,10 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "hash.h"
+#include "interrupt.h"
 #include "owner.h"
 #include "state.h"
 #include "util.h"
-
-static int mkdirs(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-int sbx_lock_workspace(const char *workspace, sbx_error **err)
-{
-	_cleanup_free_ char *base = sbx_xdg_dir("XDG_STATE_HOME", ".local/state", NULL);
-	_cleanup_free_ char *dir = xasprintf("%s/locks", base);
-	if (mkdirs(dir, 0700) < 0) {
-		_cleanup_free_ char *q = sbx_quotes(dir);
-		return sbx_error_set(err, SBX_ERROR, "cannot create %s: %s", q, strerror(errno));
-	}
-	char hex[SBX_SHA256_HEX_LEN + 1];
-	sbx_sha256_hex(hex, workspace, strlen(workspace));
-	_cleanup_free_ char *path = xasprintf("%s/%.16s.lock", dir, hex);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		_cleanup_free_ char *q = sbx_quotes(path);
-		return sbx_error_set(err, SBX_ERROR, "cannot open the lock %s: %s", q,
-				     strerror(errno));
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int e = errno;
-			close(fd);
-			return sbx_error_set(err, SBX_ERROR, "cannot lock the workspace: %s",
-					     strerror(e));
-		}
-	}
-	return fd;
-}
 
 static void notef(sbx_apply_note note, void *arg, const char *fmt, ...) SBX_PRINTF(3, 4);
 
@@ -258,6 +214,7 @@ typedef struct run {
 	bool replace; /* a recreate: id replaces old */
 	bool swapping;	/* a recreate past its checks: a failure puts old back */
 	bool old_stopped, old_renamed;
+	bool snapshot; /* a recreate made a snapshot image */
 	owner_map om;
 } run;
 
@@ -309,37 +266,28 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 	switch (a->keep) {
 	case SBX_KEEP_OFF:
 		break;
-	case SBX_KEEP_SECRETS:
-		notef(r->note, r->arg,
-		      "an earlier sbx put %s's value in this sandbox: a snapshot would keep it, so "
-		      "the new sandbox starts from the image, without the old one's installed state",
-		      a->removed);
-		break;
-	case SBX_KEEP_VARIABLE_REMOVED:
-		notef(r->note, r->arg,
-		      "%s is removed: a snapshot would keep it, so the new sandbox starts from "
-		      "the image, without the old one's installed state",
-		      a->removed);
-		break;
 	case SBX_KEEP_IMAGE_CHANGED:
 		notef(r->note, r->arg,
 		      "the image changed: the new sandbox starts from it, without the "
 		      "old one's installed state");
 		break;
 	case SBX_KEEP_SNAPSHOT:
-		rc = b->snapshot(b, &snapshot, r->old->id, SBX_SNAPSHOT_REPO, d->name,
-				 NULL, err);
+		rc = b->snapshot(b, &snapshot, r->old->id, spec->image, SBX_SNAPSHOT_REPO,
+				 d->name, err);
 		if (rc < 0) {
 			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", r->qname);
 			return rc;
 		}
 		image = snapshot;
+		r->snapshot = true;
 		notef(r->note, r->arg, "kept the installed state of %s in a snapshot image",
 		      r->qname);
 		break;
 	}
 	if ((rc = make_container(r, tmp_name, image, err)) < 0)
 		return rc; /* the old sandbox untouched */
+	if ((rc = sbx_interrupt_check(err)) < 0)
+		return rc; /* the new one goes, the old sandbox untouched */
 
 	/* From here on, a failure puts the old container back. */
 	r->swapping = true;
@@ -396,7 +344,23 @@ static int do_start(run *r, sbx_error **err)
 	return 0;
 }
 
-/* Every step done: the sandbox a recreate replaced goes. */
+/*
+ * The workspace's snapshots no container uses go: the one the replaced
+ * sandbox ran from once it is removed, the one a failed recreate made.
+ * At most the one the sandbox runs from stays.
+ */
+static void sweep(run *r)
+{
+	sbx_error *e = NULL;
+	sbx_removal rm;
+	if (r->b->remove_snapshot(r->b, &rm, r->old, &e) < 0) {
+		notef(r->note, r->arg, "warning: could not remove an unused snapshot image: %s",
+		      e->msg);
+		sbx_error_free(e);
+	}
+}
+
+/* Every step done: the sandbox a recreate replaced goes, and the snapshot it ran from. */
 static void commit(run *r)
 {
 	if (!r->replace)
@@ -406,7 +370,9 @@ static void commit(run *r)
 		notef(r->note, r->arg, "warning: could not remove the previous container: %s",
 		      rm_err->msg);
 		sbx_error_free(rm_err);
+		return;
 	}
+	sweep(r);
 }
 
 /*
@@ -424,6 +390,8 @@ static void rollback(run *r, sbx_error **err)
 			sbx_error_wrap(err, "starting %s (removed again)", r->qname);
 		return;
 	}
+	if (r->snapshot)
+		sweep(r); /* the snapshot it made, now of no container */
 	if (!r->swapping)
 		return; /* the old sandbox untouched */
 	if (r->old_renamed)
@@ -456,6 +424,9 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < plan->n_actions; i++) {
 		const sbx_action *a = &plan->actions[i];
+		/* A signal: no further step; the rollback below undoes this run's. */
+		if ((rc = sbx_interrupt_check(err)) < 0)
+			break;
 		switch (a->type) {
 		case SBX_ACTION_CREATE:
 			free(r.id);
@@ -490,6 +461,17 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 	return rc;
 }
 
+/* The snapshot an interrupted recreate made, now of no container, goes (a's workspace's). */
+static void recover_sweep(sbx_backend *b, const sbx_actual *a, sbx_apply_note note, void *arg)
+{
+	sbx_error *e = NULL;
+	sbx_removal rm;
+	if (a && b->remove_snapshot(b, &rm, a, &e) < 0) {
+		notef(note, arg, "warning: could not remove an unused snapshot image: %s", e->msg);
+		sbx_error_free(e);
+	}
+}
+
 static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sbx_actual *all,
 		   size_t n, sbx_apply_note note, void *arg, sbx_error **err)
 {
@@ -520,11 +502,18 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 		sbx_buf_release(&others);
 		return rc;
 	}
-	if (canon && canon->running && oldc && !newc) {
-		/* The replacement runs under the name: finish by removing the old one. */
+	/*
+	 * The replacement under the name ran once (running, or stopped since:
+	 * "exited", where one that never started is "created"): it is the newer
+	 * state, work may have been done in it, so the recreate is finished by
+	 * removing the old one, never rolled back. A paused one ran too.
+	 */
+	if (canon && oldc && !newc &&
+	    (canon->running || (canon->status && strcmp(canon->status, "created") != 0))) {
 		if ((rc = b->remove(b, oldc->id, true, err)) < 0)
 			return rc;
 		notef(note, arg, "finished an interrupted recreate of %s", qname);
+		recover_sweep(b, canon, note, arg);
 		return 0;
 	}
 	/* Otherwise back to the old sandbox. */
@@ -537,6 +526,7 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 			return rc;
 	}
 	notef(note, arg, "rolled back an interrupted recreate of %s", qname);
+	recover_sweep(b, oldc ? oldc : canon, note, arg);
 	return 0;
 }
 
@@ -572,4 +562,85 @@ int sbx_remove_sandbox(sbx_backend *b, const sbx_actual *a, bool volumes, sbx_re
 		return rc;
 	fn("volume", a->volume, r, arg);
 	return 0;
+}
+
+int sbx_prune_find(sbx_backend *b, sbx_prune *p, sbx_error **err)
+{
+	memset(p, 0, sizeof(*p));
+	sbx_sandbox_info *all = NULL;
+	sbx_leftover *left = NULL;
+	size_t n = 0, nl = 0;
+	int rc = b->list(b, &all, &n, err);
+	if (rc == 0)
+		rc = b->leftovers(b, &left, &nl, err);
+	if (rc < 0) {
+		sbx_sandbox_info_free(all, n);
+		return rc;
+	}
+	/* Keep what goes; the rest is freed in place (each entry's strings, then the arrays). */
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].managed && all[i].workspace_gone) {
+			all[p->n_sandboxes++] = all[i];
+		} else {
+			sbx_sandbox_info *tmp = xmalloc(sizeof(*tmp));
+			*tmp = all[i];
+			sbx_sandbox_info_free(tmp, 1);
+		}
+	}
+	p->sandboxes = all;
+	for (size_t i = 0; i < nl; i++) {
+		if (left[i].image || left[i].workspace_gone) {
+			left[p->n_left++] = left[i];
+		} else {
+			sbx_leftover *tmp = xmalloc(sizeof(*tmp));
+			*tmp = left[i];
+			sbx_leftover_free(tmp, 1);
+		}
+	}
+	p->left = left;
+	return 0;
+}
+
+int sbx_prune_run(sbx_backend *b, const sbx_prune *p, sbx_removed_fn fn, void *arg,
+		  sbx_error **err)
+{
+	int rc;
+	for (size_t i = 0; i < p->n_sandboxes; i++) {
+		sbx_actual a = {0};
+		if ((rc = b->find_name(b, &a, p->sandboxes[i].name, err)) < 0)
+			return rc;
+		if (a.exists && a.workspace_id && p->sandboxes[i].workspace_id &&
+		    strcmp(a.workspace_id, p->sandboxes[i].workspace_id) == 0)
+			rc = sbx_remove_sandbox(b, &a, true, fn, arg, err);
+		sbx_actual_release(&a);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < p->n_left; i++) {
+		const sbx_leftover *l = &p->left[i];
+		sbx_error *e = NULL;
+		rc = b->remove_leftover(b, l, &e);
+		if (rc == SBX_ENOTFOUND || rc == SBX_ECONFLICT) {
+			/* gone meanwhile (a sandbox's removal took it), or in use now */
+			sbx_error_free(e);
+			if (rc == SBX_ECONFLICT)
+				fn(l->image ? "image" : "volume", l->id, SBX_REMOVAL_NOT_OURS, arg);
+			continue;
+		}
+		if (rc < 0) {
+			*err = e;
+			return rc;
+		}
+		fn(l->image ? "image" : "volume", l->id, SBX_REMOVAL_REMOVED, arg);
+	}
+	return 0;
+}
+
+void sbx_prune_release(sbx_prune *p)
+{
+	if (!p)
+		return;
+	sbx_sandbox_info_free(p->sandboxes, p->n_sandboxes);
+	sbx_leftover_free(p->left, p->n_left);
+	memset(p, 0, sizeof(*p));
 }

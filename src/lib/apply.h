@@ -1,8 +1,8 @@
 /*
  * apply: run a plan through a backend (backend.h). The executor behind
  * sbx_session_apply (session.h), which is how callers apply: it runs a
- * plan only for a session that passed the trust gate and holds the lock. Under a per-workspace lock (flock,
- * outside the workspace), the image is made present before anything is
+ * plan only for a session that passed the trust gate and holds the lock. Under the workspace's lock
+ * (lock.h), the image is made present before anything is
  * touched; a recreate builds the new container under a temporary name
  * (from a snapshot of the old one when preserve_state keeps its
  * installed packages), swaps the names, starts it, and only then removes
@@ -57,10 +57,30 @@ int sbx_remove_sandbox(sbx_backend *b, const sbx_actual *a, bool volumes, sbx_re
 		       void *arg, sbx_error **err);
 
 /*
- * sbx_lock_workspace: take the workspace's lock under
- * ${XDG_STATE_HOME:-~/.local/state}/sbx/locks, waiting for another sbx that
- * holds it. Returns the descriptor to close, or a negative SBX_E*.
+ * What sbx prune removes: the sandboxes whose workspace is gone (missing,
+ * or another directory now), the snapshot images no container uses, and
+ * the volumes no container uses whose workspace is gone. Only objects that
+ * carry all of sbx's labels (managed, workspace path and identity), an
+ * image only with no tag but sbx-snapshot's: see sbx_docker_leftovers.
  */
-int sbx_lock_workspace(const char *workspace, sbx_error **err);
+typedef struct sbx_prune {
+	sbx_sandbox_info *sandboxes;
+	size_t n_sandboxes;
+	sbx_leftover *left;
+	size_t n_left;
+} sbx_prune;
+
+/* sbx_prune_find: what prune would remove, into *p (sbx_prune_release). */
+int sbx_prune_find(sbx_backend *b, sbx_prune *p, sbx_error **err);
+
+/*
+ * sbx_prune_run: remove what p lists; a sandbox with its snapshots and its
+ * own credentials volume (sbx_remove_sandbox). Something a container came
+ * to use meanwhile is left (SBX_REMOVAL_NOT_OURS to fn). fn hears of each.
+ */
+int sbx_prune_run(sbx_backend *b, const sbx_prune *p, sbx_removed_fn fn, void *arg,
+		  sbx_error **err);
+
+void sbx_prune_release(sbx_prune *p);
 
 #endif

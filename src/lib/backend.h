@@ -116,7 +116,12 @@ struct sbx_backend {
 	/* ---- sandboxes, lifecycle (by id or name) ---- */
 	/* create: the container of c (and the named volumes it mounts); *id: caller frees. */
 	int (*create)(sbx_backend *b, char **id, const sbx_create *c, sbx_error **err);
-	/* start, stop: a container already in that state is no error. */
+	/*
+	 * start, stop: a container already in that state is no error. After a
+	 * start the container runs: a paused one is unpaused, and one that is
+	 * not running a moment after it started (its command exited) is
+	 * SBX_ERROR, so that apply restores what it replaced.
+	 */
 	int (*start)(sbx_backend *b, const char *id, sbx_error **err);
 	int (*stop)(sbx_backend *b, const char *id, sbx_error **err);
 	int (*rename)(sbx_backend *b, const char *id, const char *name, sbx_error **err);
@@ -125,11 +130,12 @@ struct sbx_backend {
 	/* update: change the resource limits in place. */
 	int (*update)(sbx_backend *b, const char *id, const sbx_resources *r, sbx_error **err);
 	/*
-	 * snapshot: commit id to repo:tag, *image its id (caller frees); the
-	 * variables in blank_env (NULL-terminated, may be NULL) are emptied in it.
+	 * snapshot: id's file system as a new image repo:tag, *image its id
+	 * (caller frees), labelled with id's workspace; its config is base's
+	 * (environment, user), nothing of id's, and its depth is bounded.
 	 */
-	int (*snapshot)(sbx_backend *b, char **image, const char *id, const char *repo,
-			const char *tag, const char *const *blank_env, sbx_error **err);
+	int (*snapshot)(sbx_backend *b, char **image, const char *id, const char *base,
+			const char *repo, const char *tag, sbx_error **err);
 	/* exec: run argv in running id as user, wait, *exit_code; output discarded. */
 	int (*exec)(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,
 		    const char *user, sbx_error **err);
@@ -159,10 +165,25 @@ struct sbx_backend {
 			    sbx_error **err);
 	/* image_user: the image's own user ("" for root); caller frees *user. */
 	int (*image_user)(sbx_backend *b, char **user, const char *image, sbx_error **err);
+	/* image_id: the id of the local image that image names, *id NULL when none; caller frees. */
+	int (*image_id)(sbx_backend *b, char **id, const char *image, sbx_error **err);
+	/* image_pull: pull image even when it is present (apply --pull); progress as above. */
+	int (*image_pull)(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
+			  sbx_error **err);
 	/* remove_snapshot: a's snapshot image, when its labels say sbx made it for a's workspace.
 	 */
 	int (*remove_snapshot)(sbx_backend *b, sbx_removal *out, const sbx_actual *a,
 			       sbx_error **err);
+
+	/* ---- leftovers (sbx prune) ---- */
+	/*
+	 * leftovers: every image and volume no container uses whose own labels
+	 * carry all of sbx's (managed, workspace path and identity); images
+	 * only with no tag but sbx-snapshot's. *out (sbx_leftover_free).
+	 */
+	int (*leftovers)(sbx_backend *b, sbx_leftover **out, size_t *n, sbx_error **err);
+	/* remove_leftover: remove it; SBX_ECONFLICT when a container uses it now. */
+	int (*remove_leftover)(sbx_backend *b, const sbx_leftover *l, sbx_error **err);
 
 	/* ---- volumes ---- */
 	/* remove_volume: a's own credentials volume, when its labels say it is a's workspace's. */

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "docker.h"
 #include "engine.h"
@@ -102,9 +103,83 @@ static int container_post(sbx_engine *e, const char *id, const char *verb, const
 	return rc;
 }
 
+/* What GET /containers/{id}/json says of State. */
+typedef struct run_state {
+	bool running, paused;
+	long exit_code;
+	char *error; /* the engine's State.Error, quoted, or NULL */
+} run_state;
+
+static int container_state(run_state *st, sbx_engine *e, const char *id, sbx_error **err)
+{
+	memset(st, 0, sizeof(*st));
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", eid);
+	json_object *c = NULL, *state, *v;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &c, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (!c || !json_object_object_get_ex(c, "State", &state)) {
+		json_object_put(c);
+		return sbx_error_set(err, SBX_ERROR, "the engine's inspect of a container has no "
+						      "State");
+	}
+	if (json_object_object_get_ex(state, "Running", &v))
+		st->running = json_object_get_boolean(v);
+	if (json_object_object_get_ex(state, "Paused", &v))
+		st->paused = json_object_get_boolean(v);
+	if (json_object_object_get_ex(state, "ExitCode", &v))
+		st->exit_code = (long)json_object_get_int64(v);
+	if (json_object_object_get_ex(state, "Error", &v) && json_object_get_string_len(v) > 0)
+		st->error = sbx_quote(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	json_object_put(c);
+	return 0;
+}
+
+/*
+ * The container runs after it: one already running is no error (304), a
+ * paused one is unpaused, and one that is not running a moment after the
+ * engine started it (its command missing from the image, or one that ends
+ * at once) is a failure, so that apply puts the previous sandbox back
+ * rather than call a dead one up to date.
+ */
 static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 {
-	return container_post(engine_of(b), id, "start", NULL, true, err);
+	sbx_engine *e = engine_of(b);
+	run_state st;
+	int rc = container_post(e, id, "start", NULL, true, err);
+	if (rc == SBX_ECONFLICT) {
+		/* The engine refuses to start a paused container (409): unpause it. */
+		sbx_error *serr = NULL;
+		if (container_state(&st, e, id, &serr) == 0 && st.paused) {
+			sbx_error_free(*err);
+			*err = NULL;
+			rc = container_post(e, id, "unpause", NULL, false, err);
+		}
+		free(st.error);
+		sbx_error_free(serr);
+	}
+	if (rc < 0)
+		return rc;
+	/*
+	 * A PID 1 that cannot exec its command exits within milliseconds of
+	 * the start; a short settle lets the inspect see it.
+	 */
+	struct timespec settle = {0, 150 * 1000 * 1000};
+	nanosleep(&settle, NULL);
+	if ((rc = container_state(&st, e, id, err)) < 0)
+		return rc;
+	if (st.paused) {
+		free(st.error);
+		return container_post(e, id, "unpause", NULL, false, err);
+	}
+	if (!st.running)
+		rc = sbx_error_set(err, SBX_ERROR,
+				   "the container stopped right after its start (exit code %ld%s%s): "
+				   "does the image have the command it runs?",
+				   st.exit_code, st.error ? ", " : "", st.error ? st.error : "");
+	free(st.error);
+	return rc;
 }
 
 static int d_stop(sbx_backend *b, const char *id, sbx_error **err)
@@ -135,10 +210,10 @@ static int d_update(sbx_backend *b, const char *id, const sbx_resources *r, sbx_
 	return sbx_docker_update(engine_of(b), id, r, err);
 }
 
-static int d_snapshot(sbx_backend *b, char **image, const char *id, const char *repo,
-		      const char *tag, const char *const *blank_env, sbx_error **err)
+static int d_snapshot(sbx_backend *b, char **image, const char *id, const char *base,
+		      const char *repo, const char *tag, sbx_error **err)
 {
-	return sbx_docker_commit(image, engine_of(b), id, repo, tag, blank_env, err);
+	return sbx_docker_snapshot(image, engine_of(b), id, base, repo, tag, err);
 }
 
 static int d_exec(sbx_backend *b, int *exit_code, const char *id, const char *const *argv,
@@ -194,9 +269,30 @@ static int d_image_user(sbx_backend *b, char **user, const char *image, sbx_erro
 	return sbx_docker_image_user(user, engine_of(b), image, err);
 }
 
+static int d_image_id(sbx_backend *b, char **id, const char *image, sbx_error **err)
+{
+	return sbx_docker_image_id(id, engine_of(b), image, err);
+}
+
+static int d_image_pull(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
+			sbx_error **err)
+{
+	return sbx_docker_pull_image(engine_of(b), image, progress, arg, err);
+}
+
 static int d_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
 	return sbx_docker_remove_snapshot(out, engine_of(b), a, err);
+}
+
+static int d_leftovers(sbx_backend *b, sbx_leftover **out, size_t *n, sbx_error **err)
+{
+	return sbx_docker_leftovers(out, n, engine_of(b), err);
+}
+
+static int d_remove_leftover(sbx_backend *b, const sbx_leftover *l, sbx_error **err)
+{
+	return sbx_docker_remove_leftover(engine_of(b), l, err);
 }
 
 static int d_remove_volume(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
@@ -275,8 +371,12 @@ int sbx_backend_docker_open(sbx_backend **out, const char *host, sbx_error **err
 	    .copy_out = d_copy_out,
 	    .image_ensure = d_image_ensure,
 	    .image_user = d_image_user,
+	    .image_id = d_image_id,
+	    .image_pull = d_image_pull,
 	    .remove_snapshot = d_remove_snapshot,
 	    .remove_volume = d_remove_volume,
+	    .leftovers = d_leftovers,
+	    .remove_leftover = d_remove_leftover,
 	    .info = d_info,
 	    .requests = d_requests,
 	    .free = d_free,

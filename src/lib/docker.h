@@ -66,8 +66,11 @@ int sbx_docker_name_holder(sbx_sandbox_info **out, sbx_engine *e, const char *na
 int sbx_docker_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *a, sbx_error **err);
 
 /*
- * sbx_docker_remove_snapshot: remove a's snapshot image (sbx-snapshot:<its
- * name>) when the image's labels say sbx made it for a's workspace.
+ * sbx_docker_remove_snapshot: remove every snapshot image of a's workspace
+ * that no container uses (the tagged one and untagged leftovers): images
+ * whose own labels say sbx made them for a's workspace (managed, path and
+ * identity) and that carry no tag but sbx-snapshot's. *out says whether
+ * any went, or that sbx-snapshot:<a's name> is someone else's and stays.
  */
 int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a,
 			       sbx_error **err);
@@ -78,6 +81,11 @@ int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual
  * its id. Caller frees *id.
  */
 int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err);
+/* sbx_docker_image_id: the id of the local image image names (*id NULL: none). Caller frees. */
+int sbx_docker_image_id(char **id, sbx_engine *e, const char *image, sbx_error **err);
+/* sbx_docker_pull_image: pull image, present or not, its progress to on_progress. */
+int sbx_docker_pull_image(sbx_engine *e, const char *image, sbx_progress_fn on_progress,
+			  void *arg, sbx_error **err);
 
 /*
  * sbx_docker_read_resources: resource limits change in place, so the label
@@ -117,12 +125,24 @@ typedef struct sbx_docker_pull {
 void sbx_docker_pull_message(json_object *msg, void *arg);
 
 /*
- * sbx_docker_commit: commit container id to repo:tag; *image gets the image
- * id. The variables named in blank_env (NULL-terminated, may be NULL) are
- * emptied in the image's config: the host's pass_env values stay out of it.
+ * sbx_docker_snapshot: container id's file system, flattened into a new
+ * image repo:tag of one layer (export, import); *image gets its id. Its
+ * config is base's environment and user and sbx's workspace labels of the
+ * container: nothing of the container's own config (Config and
+ * ContainerConfig carry none of its environment), and its depth is one
+ * whatever the container was made from.
  */
-int sbx_docker_commit(char **image, sbx_engine *e, const char *id, const char *repo,
-		      const char *tag, const char *const *blank_env, sbx_error **err);
+int sbx_docker_snapshot(char **image, sbx_engine *e, const char *id, const char *base,
+			const char *repo, const char *tag, sbx_error **err);
+
+/*
+ * sbx_docker_leftovers: the images and volumes no container uses that
+ * carry all of sbx's labels (managed, workspace path and identity), images
+ * only with no tag but sbx-snapshot's (backend.h's leftovers).
+ * sbx_docker_remove_leftover removes one; SBX_ECONFLICT when it is in use.
+ */
+int sbx_docker_leftovers(sbx_leftover **out, size_t *n, sbx_engine *e, sbx_error **err);
+int sbx_docker_remove_leftover(sbx_engine *e, const sbx_leftover *l, sbx_error **err);
 
 /* sbx_docker_image_user: the image's own user (Config.User; "" for root). Caller frees *user. */
 int sbx_docker_image_user(char **user, sbx_engine *e, const char *image, sbx_error **err);

@@ -82,6 +82,29 @@ static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
 	return 0;
 }
 
+/* The directory at path is missing, or is another one than id names. */
+/*
+ * Gone: no directory at path now, or another one (sbx_workspace_claimed):
+ * the same rule as finding a workspace's sandbox. created (unix seconds; 0:
+ * not known) dates an earlier sbx's "device:inode" id against the
+ * directory's birth; an object of unknown age with such an id is taken as
+ * the directory's (sbx_workspace_claimed), never as gone.
+ */
+static bool workspace_gone(const char *path, const char *id, int64_t created)
+{
+	if (!path || !id)
+		return true;
+	sbx_workspace ws;
+	sbx_error *err = NULL;
+	if (sbx_workspace_init(&ws, path, NULL, &err) < 0) {
+		sbx_error_free(err);
+		return true;
+	}
+	bool gone = !sbx_workspace_claimed(&ws, path, id, (long long)created, false);
+	sbx_workspace_release(&ws);
+	return gone;
+}
+
 /* A container of the list endpoint (Names, State, Labels) into out. */
 static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 {
@@ -104,9 +127,14 @@ static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 	const char *vol = get_string(labels, SBX_LABEL_VOLUME);
 	out->workspace = ws ? xstrdup(ws) : NULL;
 	out->workspace_id = wsid ? xstrdup(wsid) : NULL;
+	json_object *created;
+	if (json_object_object_get_ex(c, "Created", &created))
+		out->created = json_object_get_int64(created);
 	out->volume = vol && *vol ? xstrdup(vol) : NULL;
 	const char *ch = get_string(labels, SBX_LABEL_CONFIG_HASH);
 	out->config_hash = ch && *ch ? xstrdup(ch) : NULL;
+	const char *iid = get_string(labels, SBX_LABEL_IMAGE_ID);
+	out->image_id = iid && *iid ? xstrdup(iid) : NULL;
 	const char *form = get_string(labels, SBX_LABEL_SPEC);
 	if (!form)
 		return 0; /* made by hand or by an sbx without the label: every field differs */
@@ -169,8 +197,21 @@ static int list_containers(json_object **list, sbx_engine *e, const char *const 
 	return 0;
 }
 
+/* Does the container c of a list claim ws (sbx_workspace_claimed)? */
+static bool claims(json_object *c, const sbx_workspace *ws)
+{
+	json_object *labels = NULL, *created;
+	json_object_object_get_ex(c, "Labels", &labels);
+	long long t = json_object_object_get_ex(c, "Created", &created)
+			  ? (long long)json_object_get_int64(created)
+			  : 0;
+	return sbx_workspace_claimed(ws, get_string(labels, SBX_LABEL_WORKSPACE),
+				     get_string(labels, SBX_LABEL_WORKSPACE_ID), t, false);
+}
+
+/* The one container with labels (and name, and claiming ws, when set). */
 static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, size_t nlabels,
-		    const char *name, const char *what, sbx_error **err)
+		    const char *name, const sbx_workspace *ws, const char *what, sbx_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	json_object *list = NULL;
@@ -190,6 +231,8 @@ static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, s
 			if (!nm || strcmp(nm[0] == '/' ? nm + 1 : nm, name) != 0)
 				continue;
 		}
+		if (ws && !claims(c, ws))
+			continue;
 		found = c;
 		n++;
 	}
@@ -207,14 +250,18 @@ static int find_one(sbx_actual *out, sbx_engine *e, const char *const *labels, s
 	return rc;
 }
 
+/*
+ * The engine filters on the path label; the identity is judged here
+ * (sbx_workspace_claimed), which also accepts the "device:inode" of an
+ * earlier sbx: one request, as before.
+ */
 int sbx_docker_find(sbx_actual *out, sbx_engine *e, const sbx_workspace *ws, sbx_error **err)
 {
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
-	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
-	const char *labels[] = {l1, l2};
+	const char *labels[] = {l1};
 	_cleanup_free_ char *q = sbx_quotes(ws->path);
 	_cleanup_free_ char *what = xasprintf("the workspace %s", q);
-	return find_one(out, e, labels, 2, NULL, what, err);
+	return find_one(out, e, labels, 1, NULL, ws, what, err);
 }
 
 int sbx_docker_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_error **err)
@@ -222,7 +269,7 @@ int sbx_docker_find_name(sbx_actual *out, sbx_engine *e, const char *name, sbx_e
 	const char *labels[] = {SBX_LABEL_MANAGED};
 	_cleanup_free_ char *q = sbx_quotes(name);
 	_cleanup_free_ char *what = xasprintf("the name %s", q);
-	return find_one(out, e, labels, 1, name, what, err);
+	return find_one(out, e, labels, 1, name, NULL, what, err);
 }
 
 static char *dup_or(const char *s, const char *def)
@@ -265,12 +312,7 @@ static void decode_info(sbx_sandbox_info *s, json_object *c)
 	json_object_put(form);
 	if (json_object_object_get_ex(c, "Created", &created))
 		s->created = json_object_get_int64(created);
-	struct stat st;
-	_cleanup_free_ char *id = NULL;
-	if (stat(s->workspace, &st) == 0)
-		id = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
-			       (unsigned long long)st.st_ino);
-	s->workspace_gone = !id || strcmp(id, s->workspace_id) != 0;
+	s->workspace_gone = workspace_gone(s->workspace, s->workspace_id, s->created);
 }
 
 int sbx_docker_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
@@ -539,6 +581,179 @@ int sbx_docker_remove_volume(sbx_removal *out, sbx_engine *e, const sbx_actual *
 	return remove_if_ours(out, e, path, false, path, a, err);
 }
 
+/* Only sbx's snapshot tag, or none: an image someone tagged is theirs, whatever its labels. */
+static bool snapshot_tags(json_object *img)
+{
+	json_object *tags;
+	if (!json_object_object_get_ex(img, "RepoTags", &tags) ||
+	    !json_object_is_type(tags, json_type_array))
+		return true;
+	for (size_t i = 0; i < json_object_array_length(tags); i++) {
+		const char *t = json_object_get_string(json_object_array_get_idx(tags, i));
+		if (!t || strcmp(t, "<none>:<none>") == 0)
+			continue;
+		if (strncmp(t, SBX_SNAPSHOT_REPO ":", sizeof(SBX_SNAPSHOT_REPO)) != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Every snapshot of a's workspace that no container uses: images whose own
+ * labels say sbx made them for it (managed, workspace path and identity,
+ * all three) and that carry no tag but sbx's. The engine refuses to remove
+ * one a container uses (409): that one stays.
+ */
+static int sweep_snapshots(size_t *removed, sbx_engine *e, const sbx_actual *a, sbx_error **err)
+{
+	*removed = 0;
+	if (!a->workspace || !a->workspace_id)
+		return 0;
+	json_object *f = json_object_new_object(), *lab = json_object_new_array();
+	_cleanup_free_ char *idl = xasprintf("%s=%s", SBX_LABEL_WORKSPACE_ID, a->workspace_id);
+	json_object_array_add(lab, json_object_new_string(SBX_LABEL_MANAGED "=1"));
+	json_object_array_add(lab, json_object_new_string(idl));
+	json_object_object_add(f, "label", lab);
+	_cleanup_free_ char *filter =
+	    sbx_engine_escape(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
+	json_object_put(f);
+	_cleanup_free_ char *path = xasprintf("/images/json?all=1&filters=%s", filter);
+	json_object *list = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &list, NULL, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; list && json_object_is_type(list, json_type_array) &&
+			   i < json_object_array_length(list);
+	     i++) {
+		json_object *img = json_object_array_get_idx(list, i), *labels = NULL;
+		const char *id = get_string(img, "Id");
+		if (!id || !json_object_object_get_ex(img, "Labels", &labels) ||
+		    !json_object_is_type(labels, json_type_object) || !labels_match(labels, a) ||
+		    !snapshot_tags(img))
+			continue;
+		_cleanup_free_ char *eid = sbx_engine_escape(id);
+		_cleanup_free_ char *del = xasprintf("/images/%s", eid);
+		sbx_error *derr = NULL;
+		rc = sbx_engine_call(e, "DELETE", del, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL,
+				     &derr);
+		if (rc == SBX_ECONFLICT || rc == SBX_ENOTFOUND) { /* in use, or gone meanwhile */
+			sbx_error_free(derr);
+			rc = 0;
+			continue;
+		}
+		if (rc < 0) {
+			*err = derr;
+			break;
+		}
+		(*removed)++;
+	}
+	json_object_put(list);
+	return rc;
+}
+
+/* All three of sbx's labels, each with a value: what prune asks of an object. */
+static bool labels_complete(json_object *labels)
+{
+	const char *m = get_string(labels, SBX_LABEL_MANAGED);
+	const char *ws = get_string(labels, SBX_LABEL_WORKSPACE);
+	const char *id = get_string(labels, SBX_LABEL_WORKSPACE_ID);
+	return m && strcmp(m, "1") == 0 && ws && *ws == '/' && id && *id;
+}
+
+static void add_leftover(sbx_leftover **out, size_t *n, bool image, const char *id,
+			 json_object *labels)
+{
+	*out = xreallocarray(*out, *n + 1, sizeof(**out));
+	sbx_leftover *l = &(*out)[(*n)++];
+	l->image = image;
+	l->id = xstrdup(id);
+	l->workspace = xstrdup(get_string(labels, SBX_LABEL_WORKSPACE));
+	l->workspace_gone =
+	    workspace_gone(l->workspace, get_string(labels, SBX_LABEL_WORKSPACE_ID), 0);
+}
+
+static char *managed_filter(const char *extra_key, const char *extra_value)
+{
+	json_object *f = json_object_new_object(), *lab = json_object_new_array();
+	json_object_array_add(lab, json_object_new_string(SBX_LABEL_MANAGED "=1"));
+	json_object_object_add(f, "label", lab);
+	if (extra_key) {
+		json_object *x = json_object_new_array();
+		json_object_array_add(x, json_object_new_string(extra_value));
+		json_object_object_add(f, extra_key, x);
+	}
+	char *esc = sbx_engine_escape(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
+	json_object_put(f);
+	return esc;
+}
+
+int sbx_docker_leftovers(sbx_leftover **out, size_t *n, sbx_engine *e, sbx_error **err)
+{
+	*out = NULL;
+	*n = 0;
+	json_object *ctrs = NULL, *imgs = NULL, *vols = NULL;
+	_cleanup_free_ char *mf = managed_filter(NULL, NULL);
+	_cleanup_free_ char *df = managed_filter("dangling", "true");
+	_cleanup_free_ char *ipath = xasprintf("/images/json?all=1&filters=%s", mf);
+	_cleanup_free_ char *vpath = xasprintf("/volumes?filters=%s", df);
+	int rc = sbx_engine_call(e, "GET", "/containers/json?all=1", NULL, SBX_ENGINE_TIMEOUT_SHORT,
+				 &ctrs, NULL, err);
+	if (rc == 0)
+		rc = sbx_engine_call(e, "GET", ipath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &imgs, NULL,
+				     err);
+	if (rc == 0)
+		rc = sbx_engine_call(e, "GET", vpath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &vols, NULL,
+				     err);
+	if (rc == 0 && json_object_is_type(imgs, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(imgs); i++) {
+			json_object *img = json_object_array_get_idx(imgs, i), *labels = NULL;
+			const char *id = get_string(img, "Id");
+			if (!id || !json_object_object_get_ex(img, "Labels", &labels) ||
+			    !json_object_is_type(labels, json_type_object) ||
+			    !labels_complete(labels) || !snapshot_tags(img))
+				continue;
+			bool used = false;
+			for (size_t j = 0; !used && json_object_is_type(ctrs, json_type_array) &&
+					   j < json_object_array_length(ctrs);
+			     j++) {
+				const char *cid =
+				    get_string(json_object_array_get_idx(ctrs, j), "ImageID");
+				used = cid && strcmp(cid, id) == 0;
+			}
+			if (!used)
+				add_leftover(out, n, true, id, labels);
+		}
+	}
+	json_object *vl = NULL;
+	if (rc == 0 && json_object_object_get_ex(vols, "Volumes", &vl) &&
+	    json_object_is_type(vl, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(vl); i++) {
+			json_object *v = json_object_array_get_idx(vl, i), *labels = NULL;
+			const char *name = get_string(v, "Name");
+			if (name && json_object_object_get_ex(v, "Labels", &labels) &&
+			    json_object_is_type(labels, json_type_object) && labels_complete(labels))
+				add_leftover(out, n, false, name, labels);
+		}
+	}
+	json_object_put(ctrs);
+	json_object_put(imgs);
+	json_object_put(vols);
+	if (rc < 0) {
+		sbx_leftover_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int sbx_docker_remove_leftover(sbx_engine *e, const sbx_leftover *l, sbx_error **err)
+{
+	_cleanup_free_ char *eid = sbx_engine_escape(l->id);
+	/* No force: the engine refuses (409) what a container uses. */
+	_cleanup_free_ char *path = xasprintf(l->image ? "/images/%s" : "/volumes/%s", eid);
+	return sbx_engine_call(e, "DELETE", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, NULL, NULL, err);
+}
+
 int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual *a,
 			       sbx_error **err)
 {
@@ -546,8 +761,42 @@ int sbx_docker_remove_snapshot(sbx_removal *out, sbx_engine *e, const sbx_actual
 	_cleanup_free_ char *ref = xasprintf("%s:%s", SBX_SNAPSHOT_REPO, a->name);
 	_cleanup_free_ char *eref = sbx_engine_escape(ref);
 	_cleanup_free_ char *inspect = xasprintf("/images/%s/json", eref);
-	_cleanup_free_ char *path = xasprintf("/images/%s", eref);
-	return remove_if_ours(out, e, inspect, true, path, a, err);
+	bool owned = false;
+	int rc = owned_by(&owned, e, inspect, true, a, err);
+	if (rc == SBX_ENOTFOUND) {
+		sbx_error_free(*err);
+		*err = NULL;
+		owned = true; /* nothing of anyone's under the name */
+	} else if (rc < 0) {
+		return rc;
+	}
+	size_t removed = 0;
+	if ((rc = sweep_snapshots(&removed, e, a, err)) < 0)
+		return rc;
+	*out = removed ? SBX_REMOVAL_REMOVED : owned ? SBX_REMOVAL_ABSENT : SBX_REMOVAL_NOT_OURS;
+	return 0;
+}
+
+int sbx_docker_image_id(char **id, sbx_engine *e, const char *image, sbx_error **err)
+{
+	*id = NULL;
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	_cleanup_free_ char *path = xasprintf("/images/%s/json", eimg);
+	json_object *img = NULL;
+	sbx_error *local = NULL;
+	int rc = sbx_engine_call(e, "GET", path, NULL, SBX_ENGINE_TIMEOUT_SHORT, &img, NULL, &local);
+	if (rc == SBX_ENOTFOUND) {
+		sbx_error_free(local);
+		return 0;
+	}
+	if (rc < 0) {
+		*err = local;
+		return rc;
+	}
+	const char *v = get_string(img, "Id");
+	*id = v && *v ? xstrdup(v) : NULL;
+	json_object_put(img);
+	return 0;
 }
 
 int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error **err)
@@ -555,6 +804,11 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	*id = NULL;
 	const sbx_spec *spec = c->spec;
 	const sbx_host_facts *facts = c->facts;
+	/* The image the file's reference names now, which the plan compares with later. */
+	_cleanup_free_ char *image_id = NULL;
+	int rc = sbx_docker_image_id(&image_id, e, spec->image, err);
+	if (rc < 0)
+		return rc;
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "Image", json_object_new_string(c->image));
 	/* An idle PID 1 under the engine's init; agents run through exec. */
@@ -619,6 +873,8 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	json_object_object_add(
 	    labels, SBX_LABEL_VOLUME,
 	    json_object_new_string(facts->credentials_volume ? facts->credentials_volume : ""));
+	json_object_object_add(labels, SBX_LABEL_IMAGE_ID,
+			       json_object_new_string(image_id ? image_id : ""));
 	json_object_object_add(body, "Labels", labels);
 
 	json_object *host = json_object_new_object();
@@ -682,7 +938,7 @@ int sbx_docker_create(char **id, sbx_engine *e, const sbx_create *c, sbx_error *
 	json_object_object_add(host, "PidsLimit", json_object_new_int64(spec->resources.pids));
 	json_object_object_add(body, "HostConfig", host);
 
-	int rc = 0;
+	rc = 0;
 	if (facts->credentials_volume && spec->agent->credentials_dir)
 		rc = ensure_volume(e, facts->credentials_volume, c->ws, NULL, err);
 	if (rc == 0 && facts->tokens_volume)
@@ -778,6 +1034,14 @@ int sbx_docker_ensure_image(sbx_engine *e, const char *image, sbx_progress_fn on
 		return rc;
 	}
 	sbx_error_free(local);
+	return sbx_docker_pull_image(e, image, on_progress, arg, err);
+}
+
+int sbx_docker_pull_image(sbx_engine *e, const char *image, sbx_progress_fn on_progress,
+			  void *arg, sbx_error **err)
+{
+	_cleanup_free_ char *eimg = sbx_engine_escape(image);
+	int rc;
 	sbx_docker_pull p = {image, on_progress, arg, NULL};
 	sbx_pull_event ev = {.kind = SBX_PULL_START, .image = image};
 	if (on_progress)
@@ -800,25 +1064,138 @@ int sbx_docker_ensure_image(sbx_engine *e, const char *image, sbx_progress_fn on
 	return rc;
 }
 
-int sbx_docker_commit(char **image, sbx_engine *e, const char *id, const char *repo,
-		      const char *tag, const char *const *blank_env, sbx_error **err)
+/*
+ * One word of a builder instruction, in double quotes: the builder's lexer
+ * undoes \\, \" and \$ there and expands nothing escaped. A newline would
+ * end the instruction: refused.
+ */
+static bool add_word(sbx_buf *b, const char *s)
+{
+	sbx_buf_addc(b, '"');
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\r')
+			return false;
+		if (*s == '"' || *s == '\\' || *s == '$')
+			sbx_buf_addc(b, '\\');
+		sbx_buf_addc(b, *s);
+	}
+	sbx_buf_addc(b, '"');
+	return true;
+}
+
+static bool add_change(sbx_buf *path, const char *verb, const char *key, const char *value)
+{
+	sbx_buf c = SBX_BUF_INIT;
+	sbx_buf_addf(&c, "%s ", verb);
+	bool ok = add_word(&c, key);
+	if (ok && value) {
+		sbx_buf_addc(&c, '=');
+		ok = add_word(&c, value);
+	}
+	if (ok) {
+		_cleanup_free_ char *ec = sbx_engine_escape(c.data);
+		sbx_buf_addf(path, "&changes=%s", ec);
+	}
+	sbx_buf_release(&c);
+	return ok;
+}
+
+/*
+ * The import's config, as builder instructions: base's own environment and
+ * user (what a container of base gets from it; sbx sets the rest at
+ * create), and sbx's labels of the container's workspace. Nothing of the
+ * container's own config: its environment (variables since removed from
+ * the file, an earlier sbx's pass_env values) stays behind.
+ */
+static int snapshot_changes(sbx_buf *path, sbx_engine *e, const char *id, const char *base,
+			    sbx_error **err)
+{
+	_cleanup_free_ char *ebase = sbx_engine_escape(base);
+	_cleanup_free_ char *ipath = xasprintf("/images/%s/json", ebase);
+	_cleanup_free_ char *eid = sbx_engine_escape(id);
+	_cleanup_free_ char *cpath = xasprintf("/containers/%s/json", eid);
+	json_object *img = NULL, *ctr = NULL, *config, *env, *labels;
+	int rc = sbx_engine_call(e, "GET", ipath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &img, NULL, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = sbx_engine_call(e, "GET", cpath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &ctr, NULL,
+				  err)) < 0) {
+		json_object_put(img);
+		return rc;
+	}
+	bool ok = true;
+	if (json_object_object_get_ex(img, "Config", &config) &&
+	    json_object_is_type(config, json_type_object)) {
+		if (json_object_object_get_ex(config, "Env", &env) &&
+		    json_object_is_type(env, json_type_array)) {
+			for (size_t i = 0; ok && i < json_object_array_length(env); i++) {
+				const char *kv =
+				    json_object_get_string(json_object_array_get_idx(env, i));
+				const char *eq = kv ? strchr(kv, '=') : NULL;
+				if (!eq || eq == kv)
+					continue;
+				_cleanup_free_ char *k = xstrndup(kv, (size_t)(eq - kv));
+				ok = add_change(path, "ENV", k, eq + 1);
+			}
+		}
+		const char *user = get_string(config, "User");
+		if (ok && user && *user)
+			ok = add_change(path, "USER", user, NULL);
+	}
+	static const char *const keep[] = {SBX_LABEL_MANAGED, SBX_LABEL_WORKSPACE,
+					   SBX_LABEL_WORKSPACE_ID};
+	labels = NULL;
+	if (json_object_object_get_ex(ctr, "Config", &config))
+		json_object_object_get_ex(config, "Labels", &labels);
+	for (size_t i = 0; ok && i < sizeof(keep) / sizeof(keep[0]); i++) {
+		const char *v = labels ? get_string(labels, keep[i]) : NULL;
+		ok = add_change(path, "LABEL", keep[i], v ? v : "");
+	}
+	json_object_put(img);
+	json_object_put(ctr);
+	if (!ok)
+		return sbx_error_set(err, SBX_ERROR,
+				     "the image's config or the workspace's path holds a newline");
+	return 0;
+}
+
+static void ignore_message(json_object *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+}
+
+int sbx_docker_snapshot(char **image, sbx_engine *e, const char *id, const char *base,
+			const char *repo, const char *tag, sbx_error **err)
 {
 	*image = NULL;
 	_cleanup_free_ char *eid = sbx_engine_escape(id);
 	_cleanup_free_ char *erepo = sbx_engine_escape(repo);
 	_cleanup_free_ char *etag = sbx_engine_escape(tag);
+	_cleanup_free_ char *src = xasprintf("/containers/%s/export", eid);
 	sbx_buf path = SBX_BUF_INIT;
-	sbx_buf_addf(&path, "/commit?container=%s&repo=%s&tag=%s&pause=true", eid, erepo, etag);
-	for (size_t i = 0; blank_env && blank_env[i]; i++) {
-		/* A Dockerfile instruction the engine applies to the image's config. */
-		_cleanup_free_ char *change = xasprintf("ENV %s=", blank_env[i]);
-		_cleanup_free_ char *ec = sbx_engine_escape(change);
-		sbx_buf_addf(&path, "&changes=%s", ec);
-	}
-	int rc = post_for_id(image, e, path.data, NULL, SBX_ENGINE_TIMEOUT_LONG, "a snapshot image",
-			     err);
+	sbx_buf_addf(&path, "/images/create?fromSrc=-&repo=%s&tag=%s", erepo, etag);
+	int rc = snapshot_changes(&path, e, id, base, err);
+	if (rc == 0)
+		rc = sbx_engine_call_stream_from(e, src, "POST", path.data, "application/x-tar",
+						 SBX_ENGINE_TIMEOUT_LONG, ignore_message, NULL, err);
 	sbx_buf_release(&path);
-	return rc;
+	if (rc < 0)
+		return rc;
+	_cleanup_free_ char *ref = xasprintf("%s:%s", repo, tag);
+	_cleanup_free_ char *eref = sbx_engine_escape(ref);
+	_cleanup_free_ char *ipath = xasprintf("/images/%s/json", eref);
+	json_object *o = NULL;
+	if ((rc = sbx_engine_call(e, "GET", ipath, NULL, SBX_ENGINE_TIMEOUT_SHORT, &o, NULL, err)) <
+	    0)
+		return rc;
+	const char *v = get_string(o, "Id");
+	if (v)
+		*image = xstrdup(v);
+	json_object_put(o);
+	if (!*image)
+		return sbx_error_set(err, SBX_ERROR, "the engine made a snapshot image but gave no id");
+	return 0;
 }
 
 int sbx_docker_read_resources(sbx_actual *a, sbx_engine *e, sbx_error **err)
@@ -925,17 +1302,18 @@ int sbx_docker_find_all(sbx_actual **out, size_t *n, sbx_engine *e, const sbx_wo
 	*out = NULL;
 	*n = 0;
 	_cleanup_free_ char *l1 = xasprintf(SBX_LABEL_WORKSPACE "=%s", ws->path);
-	_cleanup_free_ char *l2 = xasprintf(SBX_LABEL_WORKSPACE_ID "=%s", ws->id);
-	const char *labels[] = {l1, l2};
+	const char *labels[] = {l1};
 	json_object *list = NULL;
-	int rc = list_containers(&list, e, labels, 2, NULL, err);
+	int rc = list_containers(&list, e, labels, 1, NULL, err);
 	if (rc < 0)
 		return rc;
-	size_t len = json_object_array_length(list);
+	size_t len = json_object_array_length(list), k = 0;
 	sbx_actual *v = xcalloc(len ? len : 1, sizeof(*v));
 	for (size_t i = 0; i < len && rc == 0; i++)
-		rc = decode_container(&v[i], json_object_array_get_idx(list, i), err);
+		if (claims(json_object_array_get_idx(list, i), ws))
+			rc = decode_container(&v[k++], json_object_array_get_idx(list, i), err);
 	json_object_put(list);
+	len = k;
 	if (rc < 0) {
 		for (size_t i = 0; i < len; i++)
 			sbx_actual_release(&v[i]);

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "util.h"
 #include "version.h"
 
@@ -195,10 +197,29 @@ static int transport_error_of(sbx_engine *e, CURL *curl, CURLcode rc, int timeou
 	long os_errno = 0;
 	curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
 	_cleanup_free_ char *qh = sbx_quotes(e->host);
-	if (rc == CURLE_OPERATION_TIMEDOUT)
+	if (rc == CURLE_ABORTED_BY_CALLBACK && sbx_interrupt_check(err) < 0)
+		return SBX_EINTERRUPTED;
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		/*
+		 * The time it really took: a connection that never opens gives up
+		 * at CONNECT_TIMEOUT (or the request's timeout, the shorter), an
+		 * answer that never comes at the request's timeout.
+		 */
+		curl_off_t total = 0, connect = 0;
+		curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &total);
+		curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connect);
+		long secs = (long)((total + 500000) / 1000000);
+		if (secs < 1)
+			secs = timeout < CONNECT_TIMEOUT ? timeout : CONNECT_TIMEOUT;
+		if (connect == 0)
+			return sbx_error_set(err, SBX_EUNAVAILABLE,
+					     "cannot connect to the engine at %s: no connection "
+					     "after %ld seconds",
+					     qh, secs);
 		return sbx_error_set(err, SBX_EUNAVAILABLE,
-				     "the engine at %s did not answer within %d seconds", qh,
-				     timeout);
+				     "the engine at %s did not answer within %ld seconds", qh,
+				     secs);
+	}
 	if (rc == CURLE_COULDNT_CONNECT && e->socket) {
 		_cleanup_free_ char *p = socket_problem(e->socket);
 		if (p)
@@ -288,6 +309,18 @@ static void trace_request(sbx_engine *e, const char *method, const char *url)
 	}
 }
 
+/*
+ * A read in flight when a signal asks sbx to stop (interrupt.h) is cut off:
+ * it changes nothing. A request that changes something runs to its answer,
+ * so that the rollback knows what the engine did.
+ */
+static int on_progress(void *cut, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return cut && sbx_interrupt_pending() ? 1 : 0;
+}
+
 static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,
 		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
 {
@@ -300,6 +333,10 @@ static int perform(sbx_engine *e, const char *method, const char *url, const pay
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA,
+			 strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ? (void *)c : NULL);
 	if (hdr) {
 		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, hdr);
@@ -491,9 +528,18 @@ int sbx_engine_open(sbx_engine **out, const char *host, sbx_error **err)
 	body_buf resp = {SBX_BUF_INIT, false, NULL, NULL, NULL, SBX_BUF_INIT};
 	header_buf hdr = {{0}};
 	long st = 0;
-	rc = perform(e, "GET", url, NULL, SBX_ENGINE_TIMEOUT_SHORT, &resp, &hdr, &st, err);
-	if (rc == 0 && st != 200)
+	rc = perform(e, "GET", url, NULL, SBX_ENGINE_TIMEOUT_PING, &resp, &hdr, &st, err);
+	if (rc == 0 && st >= 500) {
+		/* An engine that answers but is not ready (starting, or its daemon broken). */
+		_cleanup_free_ char *qh = sbx_quotes(e->host);
+		_cleanup_free_ char *msg =
+		    engine_message(resp.buf.data ? resp.buf.data : "", resp.buf.len);
+		rc = sbx_error_set(err, SBX_EUNAVAILABLE,
+				   "the engine at %s is not available: GET /_ping: %ld: %s", qh, st,
+				   msg);
+	} else if (rc == 0 && st != 200) {
 		rc = status_error(st, "GET", "/_ping", &resp.buf, err);
+	}
 	sbx_buf_release(&resp.buf);
 	if (rc < 0) {
 		sbx_engine_free(e);
@@ -829,4 +875,175 @@ void sbx_engine_conn_free(sbx_engine_conn *c)
 const char *sbx_engine_curl_version(void)
 {
 	return curl_version_info(CURLVERSION_NOW)->version;
+}
+
+/* ---- one request's answer as another's body ---- */
+
+/* The source request, run on a thread of its own: its answer goes into fd as it comes. */
+typedef struct feed {
+	sbx_engine *e;
+	char *url;
+	int fd; /* a socket: a reader that left is EPIPE, not SIGPIPE */
+	int timeout;
+	CURLcode rc;
+	long status;
+	sbx_buf head; /* an error status's answer, for its message */
+	bool gone;    /* the reader closed its end */
+} feed;
+
+static size_t feed_write(char *data, size_t size, size_t nmemb, void *userp)
+{
+	feed *f = userp;
+	size_t n = size * nmemb, off = 0;
+	if (f->status == 0 || (f->status >= 200 && f->status <= 299)) {
+		while (off < n) {
+			ssize_t w = send(f->fd, data + off, n - off, MSG_NOSIGNAL);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				f->gone = true;
+				return 0;
+			}
+			off += (size_t)w;
+		}
+	} else if (f->head.len < MAX_HEAD) {
+		sbx_buf_add(&f->head, data, n < MAX_HEAD - f->head.len ? n : MAX_HEAD - f->head.len);
+	}
+	return n;
+}
+
+static size_t feed_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	feed *f = userp;
+	size_t n = size * nmemb;
+	/* The status line comes first: "HTTP/1.1 200 OK". */
+	if (n > 9 && strncmp(data, "HTTP/", 5) == 0) {
+		const char *sp = memchr(data, ' ', n);
+		if (sp)
+			f->status = strtol(sp + 1, NULL, 10);
+	}
+	return n;
+}
+
+static void *feed_run(void *arg)
+{
+	feed *f = arg;
+	CURL *c = curl_easy_init();
+	if (!c) {
+		f->rc = CURLE_OUT_OF_MEMORY;
+		close(f->fd);
+		return NULL;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, f->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)f->timeout);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, feed_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, feed_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	transport_setopts(f->e, c);
+	struct curl_slist *headers = curl_slist_append(NULL, "User-Agent: sbx/" SBX_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	f->rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	close(f->fd); /* the body's end */
+	return NULL;
+}
+
+static size_t feed_read(char *buf, size_t size, size_t nitems, void *userp)
+{
+	int fd = *(int *)userp;
+	for (;;) {
+		ssize_t r = recv(fd, buf, size * nitems, 0);
+		if (r >= 0)
+			return (size_t)r;
+		if (errno != EINTR)
+			return CURL_READFUNC_ABORT;
+	}
+}
+
+int sbx_engine_call_stream_from(sbx_engine *e, const char *src_path, const char *method,
+				const char *path, const char *type, int timeout,
+				void (*on_message)(json_object *msg, void *arg), void *arg,
+				sbx_error **err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return sbx_error_set(err, SBX_ERROR, "socketpair: %s", strerror(errno));
+	feed f = {.e = e, .fd = sv[1], .timeout = timeout, .head = SBX_BUF_INIT};
+	f.url = xasprintf("%s/v%s%s", e->base, e->api, src_path);
+	pthread_t th;
+	if (pthread_create(&th, NULL, feed_run, &f) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		free(f.url);
+		return sbx_error_set(err, SBX_ERROR, "cannot start a thread");
+	}
+	e->requests++;
+	trace_request(e, "GET", f.url);
+
+	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
+	body_buf resp = {SBX_BUF_INIT, false, on_message, arg, NULL, SBX_BUF_INIT};
+	CURL *c = e->curl;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, feed_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &sv[0]);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (strcmp(method, "POST") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	transport_setopts(e, c);
+	struct curl_slist *headers = NULL;
+	headers = curl_slist_append(headers, "User-Agent: sbx/" SBX_VERSION);
+	_cleanup_free_ char *ctype = xasprintf("Content-Type: %s", type);
+	headers = curl_slist_append(headers, ctype);
+	headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	e->requests++;
+	trace_request(e, method, url);
+	CURLcode crc = curl_easy_perform(c);
+	curl_slist_free_all(headers);
+	long st = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	close(sv[0]); /* a source still sending stops */
+	pthread_join(th, NULL);
+	free(f.url);
+
+	int rc = 0;
+	/* The source's failure first: the body it cut short is what the other refused. */
+	if (f.rc != CURLE_OK && !f.gone)
+		rc = transport_error_of(e, c, f.rc, timeout, err);
+	else if (f.status < 200 || f.status > 299)
+		rc = status_error(f.status, "GET", src_path, &f.head, err);
+	else if (resp.too_big)
+		rc = sbx_error_set(err, SBX_ERROR, "the engine's answer to %s is over %d bytes",
+				   method, MAX_BODY);
+	else if (crc != CURLE_OK)
+		rc = transport_error(e, crc, timeout, err);
+	if (rc == 0 && resp.buf.len > 0)
+		on_body((char *)"\n", 1, 1, &resp);
+	if (rc == 0 && (st < 200 || st > 299))
+		rc = status_error(st, method, path, &resp.head, err);
+	if (rc == 0 && resp.stream_error) {
+		_cleanup_free_ char *q = sbx_quotes(resp.stream_error);
+		rc = sbx_error_set(err, SBX_ERROR, "engine: %s %.*s: %s", method,
+				   (int)strcspn(path, "?"), path, q);
+	}
+	free(resp.stream_error);
+	sbx_buf_release(&resp.buf);
+	sbx_buf_release(&resp.head);
+	sbx_buf_release(&f.head);
+	return rc;
 }

@@ -42,6 +42,7 @@ unsigned long sbx_engine_requests(const sbx_engine *e);
 
 /* Per-request timeouts, in seconds. */
 enum {
+	SBX_ENGINE_TIMEOUT_PING = 5,	/* GET /_ping, the first request: an engine that hangs */
 	SBX_ENGINE_TIMEOUT_SHORT = 30,	/* inspect, list, create, start, ... */
 	SBX_ENGINE_TIMEOUT_LONG = 1800, /* pull, commit */
 };
@@ -65,6 +66,18 @@ int sbx_engine_call(sbx_engine *e, const char *method, const char *path, json_ob
 int sbx_engine_call_stream(sbx_engine *e, const char *method, const char *path, int timeout,
 			   void (*on_message)(json_object *msg, void *arg), void *arg,
 			   sbx_error **err);
+
+/*
+ * sbx_engine_call_stream_from: GET src_path and send its answer, as it
+ * comes, as the body (of type) of method path, whose answer is a stream of
+ * JSON objects as for sbx_engine_call_stream (an image import from a
+ * container's export). Nothing is held in memory; a failure of either
+ * request fails the call, the source's first.
+ */
+int sbx_engine_call_stream_from(sbx_engine *e, const char *src_path, const char *method,
+				const char *path, const char *type, int timeout,
+				void (*on_message)(json_object *msg, void *arg), void *arg,
+				sbx_error **err);
 
 /*
  * sbx_engine_call_raw: a request whose body (may be NULL) or answer is not

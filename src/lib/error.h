@@ -20,6 +20,7 @@ enum {
 	SBX_EPOLICY = -5,      /* refused by policy or missing trust */
 	SBX_EINVALID = -6,     /* an invalid sandbox.yaml */
 	SBX_EUSAGE = -7,       /* a usage error on the command line */
+	SBX_EINTERRUPTED = -8, /* a signal asked to stop (interrupt.h); rolled back */
 };
 
 typedef struct sbx_error {

@@ -39,13 +39,6 @@ char *sbx_keep_reason(const sbx_action *a)
 		return xstrdup("preserve_state: the new sandbox starts from a snapshot of the old one");
 	case SBX_KEEP_IMAGE_CHANGED:
 		return xstrdup("the image changed: the new sandbox starts from it");
-	case SBX_KEEP_VARIABLE_REMOVED:
-		return xasprintf("%s is removed: a snapshot would keep it",
-				 a->removed ? a->removed : "");
-	case SBX_KEEP_SECRETS:
-		return xasprintf("an earlier sbx put %s's value in the old sandbox: a snapshot would "
-				 "keep it",
-				 a->removed ? a->removed : "pass_env");
 	}
 	return xstrdup("?");
 }
@@ -67,61 +60,28 @@ static sbx_action *add_action(sbx_plan *p, sbx_action_type t, char *reason)
 }
 
 /*
- * What a recreate does with the installed state. A committed snapshot
- * carries the old container's environment in its image config, and the
- * engine merges an image's environment into every container made from
- * it: a variable removed from the file would live on, so a recreate that
- * removes one starts from the image instead. A container an earlier sbx
- * made (profile hardened-2 or older, spec.h) holds the host's pass_env
- * values in its environment: the snapshot empties each variable its record
- * names with anything other than SBX_VALUE_PASS_ENV (a digest, or a label
- * someone wrote: assume the worst), which would otherwise be baked into
- * it. A container of this sbx holds none, and an image variable set empty
- * would reach every session as set: those are left alone.
+ * What a recreate does with the installed state. A snapshot holds the old
+ * container's file system and nothing of its config (the backend's
+ * snapshot: the image's own environment and user, sbx's labels): a
+ * variable removed from the file, or a pass_env value an earlier sbx put
+ * in the container's environment, does not live on in it, so every change
+ * that keeps the image keeps the state. A changed image is a new base: the
+ * snapshot of the old one would hide it.
  */
-/*
- * The first pass_env of an old record that may stand for a value in the
- * container's environment (an earlier sbx put them there, and recorded a
- * digest): a snapshot of it would keep the value, in its image's
- * ContainerConfig if not in its Config, whatever sbx empties. Assuming the
- * worst of any value but this sbx's own word.
- */
-static const char *held_secret(const sbx_fields *old)
-{
-	for (size_t i = 0; i < old->n; i++)
-		if (sbx_field_member_name(old->v[i].path, SBX_F_PASS_ENV) &&
-		    sbx_field_sensitive(old->v[i].path, old->v[i].value))
-			return old->v[i].path;
-	return NULL;
-}
-
-static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired,
-			const sbx_actual *actual)
+static void decide_keep(sbx_action *a, const sbx_plan *p, const sbx_fields *desired)
 {
 	const sbx_fieldv *ps = sbx_fields_get(desired, sbx_field_path(SBX_F_PRESERVE_STATE));
 	bool image_changed = false;
-	const char *removed = NULL, *held;
-	for (size_t i = 0; i < p->n_changes; i++) {
-		const sbx_change *c = &p->changes[i];
-		if (sbx_field_is(c->path, SBX_F_IMAGE))
+	for (size_t i = 0; i < p->n_changes; i++)
+		if (sbx_field_is(p->changes[i].path, SBX_F_IMAGE))
 			image_changed = true;
-		else if (!removed && !c->new_value && sbx_field_is_variable(c->path))
-			removed = c->path;
-	}
 	bool keep = false;
-	if (!ps || !sbx_value_bool_parse(ps->value, &keep) || !keep) {
+	if (!ps || !sbx_value_bool_parse(ps->value, &keep) || !keep)
 		a->keep = SBX_KEEP_OFF;
-	} else if (image_changed) {
+	else if (image_changed)
 		a->keep = SBX_KEEP_IMAGE_CHANGED;
-	} else if (removed) {
-		a->keep = SBX_KEEP_VARIABLE_REMOVED;
-		a->removed = xstrdup(removed);
-	} else if ((held = held_secret(&actual->fields))) {
-		a->keep = SBX_KEEP_SECRETS;
-		a->removed = xstrdup(held);
-	} else {
+	else
 		a->keep = SBX_KEEP_SNAPSHOT;
-	}
 }
 
 /*
@@ -134,6 +94,7 @@ static void add_change(sbx_plan *p, const char *path, const sbx_fieldv *was, con
 {
 	p->changes = xreallocarray(p->changes, p->n_changes + 1, sizeof(sbx_change));
 	sbx_change *c = &p->changes[p->n_changes++];
+	*c = (sbx_change){0};
 	c->path = xstrdup(path);
 	c->old_value = was ? xstrdup(was->value) : NULL;
 	c->new_value = now ? xstrdup(now->value) : NULL;
@@ -182,6 +143,14 @@ static void diff_fields(sbx_plan *p, const sbx_fields *want, const sbx_fields *h
 	}
 }
 
+static const sbx_change *find_change(const sbx_plan *p, sbx_field_id id)
+{
+	for (size_t i = 0; i < p->n_changes; i++)
+		if (sbx_field_is(p->changes[i].path, id))
+			return &p->changes[i];
+	return NULL;
+}
+
 static char *paths_of(const sbx_plan *p, sbx_effect effect)
 {
 	sbx_buf b = SBX_BUF_INIT;
@@ -227,8 +196,23 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 		return SBX_ECONFLICT;
 	}
 	diff_fields(p, desired, &actual->fields, true);
+	/*
+	 * The reference is the same, the image it names is not (rebuilt, or
+	 * pulled anew): the sandbox runs the one it was made from, so a
+	 * recreate, from the new one.
+	 */
+	if (actual->image_id && actual->image_now && strcmp(actual->image_id, actual->image_now) &&
+	    !find_change(p, SBX_F_IMAGE)) {
+		const char *path = sbx_field_path(SBX_F_IMAGE);
+		sbx_fieldv was = {.path = (char *)path, .value = actual->image_id};
+		sbx_fieldv now = {.path = (char *)path, .value = actual->image_now};
+		add_change(p, path, &was, &now);
+		p->changes[p->n_changes - 1].effect = SBX_EFFECT_RECREATE;
+		p->changes[p->n_changes - 1].access = SBX_ACCESS_SAME;
+		p->changes[p->n_changes - 1].image_update = true;
+	}
 
-	bool recreate = false, update = false, rename = false;
+	bool recreate = actual->force_recreate, update = false, rename = false;
 	for (size_t i = 0; i < p->n_changes; i++) {
 		if (p->changes[i].effect == SBX_EFFECT_RECREATE)
 			recreate = true;
@@ -239,8 +223,10 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 	}
 	if (recreate) {
 		_cleanup_free_ char *paths = paths_of(p, SBX_EFFECT_RECREATE);
-		sbx_action *a = add_action(p, SBX_ACTION_RECREATE, xasprintf("changed: %s", paths));
-		decide_keep(a, p, desired, actual);
+		sbx_action *a = add_action(p, SBX_ACTION_RECREATE,
+					   *paths ? xasprintf("changed: %s", paths)
+						  : xstrdup("asked for (--recreate)"));
+		decide_keep(a, p, desired);
 		add_action(p, SBX_ACTION_START, xstrdup("the new sandbox is started"));
 	} else {
 		if (rename)
@@ -289,7 +275,6 @@ void sbx_plan_free(sbx_plan *plan)
 	for (size_t i = 0; i < plan->n_actions; i++) {
 		sbx_action *a = &plan->actions[i];
 		free(a->reason);
-		free(a->removed);
 		free(a->from);
 	}
 	free(plan->actions);
@@ -314,6 +299,8 @@ void sbx_actual_release(sbx_actual *a)
 	free(a->workspace_id);
 	free(a->volume);
 	free(a->config_hash);
+	free(a->image_id);
+	free(a->image_now);
 	sbx_fields_release(&a->fields);
 	memset(a, 0, sizeof(*a));
 }
@@ -392,7 +379,11 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 			const char *sym = !c->old_value ? "+" : !c->new_value ? "-" : "~";
 			const char *col = !c->old_value ? g : !c->new_value ? r : y;
 			add_path(&b, col, sym, reset, c->path);
-			if (c->old_value && c->new_value) {
+			if (c->image_update) {
+				_cleanup_free_ char *o = sbx_escape(c->old_value);
+				_cleanup_free_ char *n = sbx_escape(c->new_value);
+				sbx_buf_addf(&b, ": updated (%.19s… → %.19s…)", o, n);
+			} else if (c->old_value && c->new_value) {
 				sbx_buf_adds(&b, ": ");
 				value_text(&b, c->old_value, c->sensitive);
 				sbx_buf_adds(&b, " -> ");

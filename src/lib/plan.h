@@ -30,6 +30,7 @@ typedef struct sbx_change {
 	sbx_effect effect;
 	sbx_access access; /* SBX_ACCESS_WIDENS: a security change, marked as such */
 	bool sensitive;	   /* print neither value */
+	bool image_update; /* path "image": the same reference, another image id (old, new) */
 } sbx_change;
 
 /* What a recreate does with the old sandbox's installed state (preserve_state). */
@@ -37,8 +38,6 @@ typedef enum sbx_keep {
 	SBX_KEEP_OFF,		   /* preserve_state is false: the new sandbox starts from the image */
 	SBX_KEEP_SNAPSHOT,	   /* kept: a snapshot of the old sandbox is the new one's image */
 	SBX_KEEP_IMAGE_CHANGED,	   /* not kept: the image changed, the new one starts from it */
-	SBX_KEEP_VARIABLE_REMOVED, /* not kept: a snapshot would keep a removed variable */
-	SBX_KEEP_SECRETS,	   /* not kept: an earlier sbx put pass_env values in the old one */
 } sbx_keep;
 
 /*
@@ -50,7 +49,6 @@ typedef struct sbx_action {
 	char *reason;
 	/* SBX_ACTION_RECREATE */
 	sbx_keep keep;
-	char *removed;	   /* SBX_KEEP_VARIABLE_REMOVED: the removed variable's path */
 	/* SBX_ACTION_RENAME */
 	char *from;	   /* the name before */
 } sbx_action;
@@ -65,8 +63,17 @@ typedef struct sbx_actual {
 	int form_version;   /* of the canonical form in its label; 0: none */
 	char *workspace;    /* its workspace label */
 	char *workspace_id; /* its workspace-id label */
+	long long created;  /* unix seconds; 0: not known */
 	char *volume;	    /* its credentials volume label, or NULL */
 	char *config_hash;  /* sha256 of the sandbox.yaml bytes it was made from, or NULL */
+	char *image_id;	    /* the image id its reference named at create (a label), or NULL */
+	/*
+	 * Not of the engine's container, asked for by the caller of the plan:
+	 * the image id the reference names now (NULL: not known, no
+	 * comparison), and a recreate whatever changed (apply --recreate).
+	 */
+	char *image_now;
+	bool force_recreate;
 	sbx_fields fields;
 } sbx_actual;
 

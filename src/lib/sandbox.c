@@ -500,6 +500,32 @@ fail:
 	return rc;
 }
 
+void sbx_desired_keep_legacy_name(sbx_desired *d, const sbx_actual *a)
+{
+	if (!d->ws.legacy_id || !a->exists)
+		return;
+	_cleanup_free_ char *legacy = sbx_state_legacy_name(&d->ws);
+	_cleanup_free_ char *volume = sbx_credentials_volume_name(d->cfg->spec, legacy);
+	bool name = !d->cfg->spec->name && a->name && strcmp(a->name, legacy) == 0 &&
+		    strcmp(d->name, legacy) != 0;
+	bool vol = volume && a->volume && strcmp(a->volume, volume) == 0 &&
+		   (!d->credentials_volume || strcmp(d->credentials_volume, volume) != 0);
+	if (!name && !vol)
+		return;
+	if (name) {
+		free(d->name);
+		d->name = steal_pointer(&legacy);
+	}
+	if (vol) {
+		free(d->credentials_volume);
+		d->credentials_volume = steal_pointer(&volume);
+	}
+	d->facts.name = d->name;
+	d->facts.credentials_volume = d->credentials_volume;
+	sbx_fields_release(&d->fields);
+	sbx_spec_fields(d->cfg->spec, &d->facts, &d->fields);
+}
+
 void sbx_desired_release(sbx_desired *d)
 {
 	if (!d)

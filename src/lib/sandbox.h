@@ -54,6 +54,15 @@ int sbx_desired_init(sbx_desired *d, const sbx_config *cfg, const char *engine_s
  */
 int sbx_check_policy(const sbx_config *cfg, const char *workspace, char *const *sources,
 		     const char *engine_socket, const char *data_root, sbx_error **err);
+/*
+ * sbx_desired_keep_legacy_name: the sandbox a (found for d's workspace)
+ * has the default name or credentials volume an earlier sbx derived from
+ * "device:inode" (sbx_state_legacy_name): keep them, so that the new
+ * identity renames nothing and recreates nothing, now or after a recreate
+ * (which labels the new identity). A directory re-created at that path
+ * does not find the old sandbox, and so gets names of its own.
+ */
+void sbx_desired_keep_legacy_name(sbx_desired *d, const sbx_actual *a);
 void sbx_desired_release(sbx_desired *d);
 
 /*

@@ -12,6 +12,7 @@
 #include "discover.h"
 #include "fields.h"
 #include "hostfacts.h"
+#include "lock.h"
 #include "policy.h"
 #include "trust.h"
 #include "util.h"
@@ -27,6 +28,7 @@ struct sbx_session {
 	bool gate;   /* opened to apply, and through the trust gate and the lock */
 	char **busy; /* the sessions a stop of the plan would end (NULL: none) */
 	bool stop_ok; /* the caller consents to ending them */
+	bool fresh_ok; /* the caller consents to losing the installed state */
 	sbx_line_fn warn;
 	void *arg;
 	sbx_progress_fn progress;
@@ -254,6 +256,82 @@ static int check_appeared(sbx_session *p, bool lock, bool checked, sbx_error **e
 	return 0;
 }
 
+/*
+ * sbx adopt: the sandbox this directory had under the path it was moved
+ * from. Labels are only claims, so what is accepted is narrow: a sandbox
+ * whose identity label is this directory's own (device, inode and birth
+ * time, which nothing inside a sandbox can set, and which a copy does not
+ * carry), and whose workspace path no longer holds this directory (a
+ * sandbox whose workspace is still there, by another path to the same
+ * directory, stays that workspace's). name, when set, picks one. The plan
+ * that follows recreates it under this path (the mount and the labels
+ * change), keeping its installed state as any recreate does.
+ */
+static int find_moved(sbx_session *p, const char *name, sbx_error **err)
+{
+	_cleanup_free_ char *qws = sbx_quotes(p->desired.ws.path);
+	if (p->actual.exists) {
+		_cleanup_free_ char *qn = sbx_quotes(p->actual.name);
+		return sbx_error_set(err, SBX_ECONFLICT,
+				     "the workspace %s has its sandbox %s already; nothing to adopt",
+				     qws, qn);
+	}
+	sbx_sandbox_info *list = NULL;
+	size_t n = 0, k = 0;
+	int rc = p->backend->list(p->backend, &list, &n, err);
+	if (rc < 0)
+		return rc;
+	const char *found = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const sbx_sandbox_info *s = &list[i];
+		if (!s->managed || !s->workspace_gone || (name && strcmp(s->name, name) != 0) ||
+		    !sbx_workspace_claimed(&p->desired.ws, s->workspace, s->workspace_id,
+					   s->created, true))
+			continue;
+		found = s->name;
+		k++;
+	}
+	if (k == 0) {
+		rc = sbx_error_set(err, SBX_ENOTFOUND,
+				   "no sandbox %s%sof a moved workspace is this directory's (a copy "
+				   "is a new workspace; 'sbx ls' shows the sandboxes there are)",
+				   name ? "called " : "", name ? name : "");
+	} else if (k > 1) {
+		rc = sbx_error_set(err, SBX_ECONFLICT,
+				   "%zu sandboxes of moved workspaces are this directory's; name one: "
+				   "sbx adopt NAME",
+				   k);
+	} else {
+		_cleanup_free_ char *pick = xstrdup(found);
+		sbx_actual_release(&p->actual);
+		rc = p->backend->find_name(p->backend, &p->actual, pick, err);
+		if (rc == 0 && !p->actual.exists)
+			rc = sbx_error_set(err, SBX_ENOTFOUND, "the sandbox %s went away", pick);
+	}
+	sbx_sandbox_info_free(list, n);
+	return rc;
+}
+
+/*
+ * What the plan needs of the image beyond the file: with o->pull, the
+ * reference pulled first (a newer upstream is then what it names); for a
+ * sandbox that recorded the image id its reference named at create, the id
+ * it names now, one request (the backend's image_id). A sandbox of an
+ * earlier sbx recorded none and is compared from its next recreate.
+ */
+static int image_now(sbx_session *p, const sbx_session_opts *o, sbx_error **err)
+{
+	const char *image = p->cfg->spec->image;
+	int rc;
+	if (o->pull && (rc = p->backend->image_pull(p->backend, image, p->progress,
+						    p->progress_arg, err)) < 0)
+		return rc;
+	p->actual.force_recreate = o->recreate && p->actual.exists;
+	if (!p->actual.exists || !p->actual.image_id)
+		return 0;
+	return p->backend->image_id(p->backend, &p->actual.image_now, image, err);
+}
+
 static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **err)
 {
 	bool lock = o->intent == SBX_INTENT_APPLY;
@@ -358,7 +436,9 @@ static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **e
 	sbx_grants_release(&g);
 	if (!v.trusted && lock)
 		return SBX_EPOLICY;
-	if (lock && (p->lock_fd = sbx_lock_workspace(p->desired.ws.path, err)) < 0) {
+	sbx_line_fn waitf = o->lock_wait ? o->lock_wait : p->warn;
+	void *warg = o->lock_wait ? NULL : p->arg;
+	if (lock && (p->lock_fd = sbx_lock_workspace(p->desired.ws.path, waitf, warg, err)) < 0) {
 		rc = p->lock_fd;
 		p->lock_fd = -1;
 		return rc;
@@ -378,6 +458,11 @@ static int open_session(sbx_session *p, const sbx_session_opts *o, sbx_error **e
 			sbx_error_wrap(err, "an interrupted apply? 'sbx apply' repairs that");
 		return rc;
 	}
+	if (o->adopt && (rc = find_moved(p, *o->adopt ? o->adopt : NULL, err)) < 0)
+		return rc;
+	sbx_desired_keep_legacy_name(&p->desired, &p->actual);
+	if ((rc = image_now(p, o, err)) < 0)
+		return rc;
 	if ((rc = check_appeared(p, lock, checked, err)) < 0)
 		return rc;
 	if (p->actual.exists && p->actual.form_version &&
@@ -468,8 +553,29 @@ int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **e
 				     "finish them first, or confirm (sbx apply --yes)",
 				     qn, list);
 	}
+	if (sbx_session_loses_state(s) && !s->fresh_ok) {
+		const sbx_action *re = sbx_plan_action(s->plan, SBX_ACTION_RECREATE);
+		_cleanup_free_ char *why = sbx_keep_reason(re);
+		_cleanup_free_ char *qn = sbx_quotes(s->actual.name);
+		return sbx_error_set(err, SBX_EPOLICY,
+				     "applying would recreate %s without its installed state (%s): "
+				     "confirm with --fresh",
+				     qn, why);
+	}
 	return sbx_apply(s->backend, s->plan, &s->desired, &s->actual, note, arg, s->progress,
 			 s->progress_arg, err);
+}
+
+bool sbx_session_loses_state(const sbx_session *s)
+{
+	const sbx_action *re = s->plan ? sbx_plan_action(s->plan, SBX_ACTION_RECREATE) : NULL;
+	/* preserve_state: false in the file is the user's own choice, said there. */
+	return s->actual.exists && re && !sbx_keep_kept(re->keep) && re->keep != SBX_KEEP_OFF;
+}
+
+void sbx_session_allow_fresh(sbx_session *s)
+{
+	s->fresh_ok = true;
 }
 
 const char *const *sbx_session_busy(const sbx_session *s)

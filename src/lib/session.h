@@ -43,8 +43,20 @@ typedef struct sbx_session_opts {
 	const char *agent;
 	bool follow;	      /* file may be a symbolic link */
 	sbx_backend *backend; /* borrowed; NULL: the docker backend of DOCKER_HOST */
+	/*
+	 * sbx adopt: plan for the sandbox this directory had before it was
+	 * moved ("": the one there is; else the sandbox of that name): one
+	 * labelled with this directory's identity whose workspace path holds
+	 * it no more. SBX_ENOTFOUND when none, SBX_ECONFLICT when several or
+	 * when the workspace has a sandbox already. NULL: not asked.
+	 */
+	const char *adopt;
+	bool pull;     /* pull the image's reference first (apply --pull) */
+	bool recreate; /* recreate the sandbox whatever changed, keeping state (apply --recreate) */
 	sbx_line_fn warn;     /* warnings, one line each (NULL: dropped) */
 	void *arg;
+	/* the line that says who holds the workspace's lock, while it is awaited; NULL: warn's */
+	sbx_line_fn lock_wait;
 	sbx_progress_fn progress; /* an image's pull at apply (backend.h); NULL: not shown */
 	void *progress_arg;
 } sbx_session_opts;
@@ -74,6 +86,16 @@ int sbx_session_apply(sbx_session *s, sbx_line_fn note, void *arg, sbx_error **e
  */
 const char *const *sbx_session_busy(const sbx_session *s);
 void sbx_session_allow_stop(sbx_session *s);
+
+/*
+ * sbx_session_loses_state: the plan recreates an existing sandbox without
+ * its installed state for a reason the file does not state itself (the
+ * image changed; preserve_state: false is the file's own choice and does
+ * not count). sbx_session_apply refuses (SBX_EPOLICY) until the caller
+ * says the user agreed: sbx_session_allow_fresh.
+ */
+bool sbx_session_loses_state(const sbx_session *s);
+void sbx_session_allow_fresh(sbx_session *s);
 
 /*
  * sbx_session_env: what a session that `sbx run` or `sbx exec` starts in

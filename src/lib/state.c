@@ -1,10 +1,12 @@
 #include "state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "hash.h"
 #include "util.h"
@@ -12,18 +14,25 @@
 int sbx_workspace_init(sbx_workspace *ws, const char *path, const char *config, sbx_error **err)
 {
 	memset(ws, 0, sizeof(*ws));
-	struct stat st;
-	if (stat(path, &st) < 0) {
+	struct statx st;
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS | STATX_BTIME, &st) < 0) {
 		_cleanup_free_ char *q = sbx_quotes(path);
 		return sbx_error_set(err, SBX_ERROR, "cannot stat the workspace %s: %s", q,
 				     strerror(errno));
 	}
+	unsigned long long dev = makedev(st.stx_dev_major, st.stx_dev_minor);
 	ws->path = xstrdup(path);
-	ws->id =
-	    xasprintf("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	if ((st.stx_mask & STATX_BTIME) && (st.stx_btime.tv_sec || st.stx_btime.tv_nsec)) {
+		ws->id = xasprintf("%llu:%llu:%lld.%09u", dev, (unsigned long long)st.stx_ino,
+				   (long long)st.stx_btime.tv_sec, st.stx_btime.tv_nsec);
+		ws->legacy_id = xasprintf("%llu:%llu", dev, (unsigned long long)st.stx_ino);
+		ws->born = st.stx_btime.tv_sec;
+	} else {
+		ws->id = xasprintf("%llu:%llu", dev, (unsigned long long)st.stx_ino);
+	}
 	ws->config = config ? xstrdup(config) : NULL;
-	ws->uid = (unsigned)st.st_uid;
-	ws->gid = (unsigned)st.st_gid;
+	ws->uid = (unsigned)st.stx_uid;
+	ws->gid = (unsigned)st.stx_gid;
 	return 0;
 }
 
@@ -33,8 +42,31 @@ void sbx_workspace_release(sbx_workspace *ws)
 		return;
 	free(ws->path);
 	free(ws->id);
+	free(ws->legacy_id);
 	free(ws->config);
 	memset(ws, 0, sizeof(*ws));
+}
+
+bool sbx_workspace_legacy(const sbx_workspace *ws, const char *id)
+{
+	return ws->legacy_id && id && strcmp(id, ws->legacy_id) == 0;
+}
+
+bool sbx_workspace_claimed(const sbx_workspace *ws, const char *path, const char *id,
+			   long long created, bool moved)
+{
+	if (!path || !id || (!moved && strcmp(path, ws->path) != 0))
+		return false;
+	if (strcmp(id, ws->id) == 0)
+		return true;
+	/*
+	 * A sandbox of an earlier sbx carries "device:inode" alone. It is this
+	 * workspace's if it was made after the directory was born; one made
+	 * before belongs to an earlier directory that had the same inode.
+	 * Unknown times (0) are not evidence either way: the earlier sbx's
+	 * answer stands.
+	 */
+	return sbx_workspace_legacy(ws, id) && (!created || !ws->born || created >= ws->born);
 }
 
 /*
@@ -135,15 +167,34 @@ static char *name_slug(const char *base)
 	return sbx_buf_detach(&b);
 }
 
-char *sbx_state_default_name(const sbx_workspace *ws)
+static char *default_name(const char *path, const char *id)
 {
-	const char *base = strrchr(ws->path, '/');
+	const char *base = strrchr(path, '/');
 	base = base && base[1] ? base + 1 : "root";
 	_cleanup_free_ char *slug = name_slug(base);
-	_cleanup_free_ char *key = xasprintf("%s\n%s", ws->path, ws->id);
+	_cleanup_free_ char *key = xasprintf("%s\n%s", path, id);
 	char hex[SBX_SHA256_HEX_LEN + 1];
 	sbx_sha256_hex(hex, key, strlen(key));
 	return xasprintf("sbx-%s%s%.8s", slug, *slug ? "-" : "", hex);
+}
+
+void sbx_leftover_free(sbx_leftover *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++) {
+		free(list[i].id);
+		free(list[i].workspace);
+	}
+	free(list);
+}
+
+char *sbx_state_default_name(const sbx_workspace *ws)
+{
+	return default_name(ws->path, ws->id);
+}
+
+char *sbx_state_legacy_name(const sbx_workspace *ws)
+{
+	return default_name(ws->path, ws->legacy_id ? ws->legacy_id : ws->id);
 }
 
 void sbx_sandbox_info_free(sbx_sandbox_info *list, size_t n)

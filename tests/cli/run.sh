@@ -48,6 +48,11 @@ t "version --json is JSON naming the libraries" <<'EOF'
 run 0 "$SBX" version --json &&
 	{ jq -e '.version and .libraries.libyaml and .libraries.libgit2' "$OUT" >/dev/null || fail "bad JSON"; }
 EOF
+t "adopt takes at most one sandbox name: exit 64; --help names it" <<'EOF'
+run 64 "$SBX" adopt one two && err_has "adopt takes at most one sandbox name" &&
+	run 0 "$SBX" adopt --help && out_has "usage: sbx adopt \[--dry-run\] \[--yes\] \[NAME\]"
+EOF
+
 t "unknown command: exit 64 with a suggestion" <<'EOF'
 run 64 "$SBX" valdate && err_has "unknown command 'valdate' (did you mean 'validate'?)"
 EOF
@@ -82,6 +87,26 @@ DOCKER_HOST="unix://$T/no-engine.sock" run 64 "$SBX" apply --exit-code && err_ha
 EOF
 t "an engine that is not there: exit 4 naming the socket" <<'EOF'
 DOCKER_HOST="unix://$T/no-engine.sock" run 4 "$SBX" ls && err_has "no-engine.sock' is missing"
+EOF
+# A misbehaving engine on $T/$1.sock (tests/lib/fake_engine.py MODE $1), stopped after the check.
+fake_engine() {
+	python3 "$ROOT/tests/lib/fake_engine.py" "$T/$1.sock" "$1" >/dev/null 2>&1 &
+	when_finished "kill $!" &&
+		i=0 &&
+		while [ ! -S "$T/$1.sock" ]; do
+			[ $i -lt 50 ] || { fail "the fake engine did not come up"; return 1; }
+			sleep 0.1
+			i=$((i + 1))
+		done
+}
+t "an engine that answers /_ping 503: exit 4 with the engine's message" <<'EOF'
+fake_engine 503 && DOCKER_HOST="unix://$T/503.sock" run 4 "$SBX" ls &&
+	err_has "is not available: GET /_ping: 503: 'engine is starting up'"
+EOF
+t "an engine that never answers: given up after the ping's 5 seconds, which the message says" <<'EOF'
+fake_engine hang && s=$(date +%s) && DOCKER_HOST="unix://$T/hang.sock" run 4 "$SBX" ls &&
+	took=$(($(date +%s) - s)) && err_has "did not answer within 5 seconds" &&
+	{ [ $took -ge 4 ] && [ $took -le 7 ] || fail "took $took s"; }
 EOF
 t "DOCKER_HOST that sbx cannot use: a usage error" <<'EOF'
 DOCKER_HOST="ssh://host" run 64 "$SBX" ls && err_has "is not supported"
@@ -415,11 +440,17 @@ mkdir -p "$T/ask" && printf 'version: 1\nagent: shell\npass_env: [HOME]\n' >"$T/
 	eq "$(ls "$store" | wc -l)" 0 "approvals after untrust"
 EOF
 
+t "prune: its help, and a usage error before any engine is asked" <<'EOF'
+run 0 "$SBX" prune --help && out_has "usage: sbx prune \\[--yes\\]" &&
+	out_has "remove sandboxes of gone workspaces, unused snapshots and volumes" &&
+	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" prune extra && err_has "prune takes no operands"
+EOF
+
 t "exec, run and shell: their help, and usage errors before any engine is asked" <<'EOF'
 mkdir -p "$T/ex" && printf 'version: 1\nagent: shell\n' >"$T/ex/sandbox.yaml" &&
 	run 0 "$SBX" exec --help && out_has "usage: sbx exec \\[-i\\] \\[-t\\] \\[-e K=V\\]" &&
 	out_has "^  -e, --env K=V" && out_has "^  -w, --workdir DIR" &&
-	run 0 "$SBX" help run && out_has "usage: sbx run \\[AGENT\\] \\[-- ARGS...\\]" &&
+	run 0 "$SBX" help run && out_has "usage: sbx run \\[--fresh\\] \\[AGENT\\] \\[-- ARGS...\\]" && out_has "--fresh  *a recreate may start from the image" &&
 	run 0 "$SBX" shell --help && out_has "login shell" &&
 	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" exec && err_has "exec needs a command" &&
 	DOCKER_HOST="unix://$T/no.sock" run 64 "$SBX" -C "$T/ex" exec -e 1 -- true && err_has "'1': give NAME=VALUE" &&

@@ -39,8 +39,8 @@ cleanup() {
 				;;
 			esac
 		done
-		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" ${PULL_IMAGE:+"$PULL_IMAGE"} \
-			${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base"} >/dev/null 2>&1
+		docker rmi -f "$IMAGE" "$IMAGE-agent" "$IMAGE-debian" "$IMAGE-rebuilt" "$IMAGE-nosleep" \
+			${PULL_IMAGE:+"$PULL_IMAGE"} ${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base" "$PULL_SRC-v2"} >/dev/null 2>&1
 	fi
 	[ -z "${REG_PID:-}" ] || kill "$REG_PID" 2>/dev/null
 	engine_down "$T/engine"
@@ -57,7 +57,11 @@ SOCKET=${DOCKER_HOST#unix://}
 
 # ---- the test images: busybox-static with an agent user, made offline ----
 IMAGE_AGENT="$IMAGE-agent"
-if ! sbx_test_image "$T" "$IMAGE" || ! sbx_test_image "$T" "$IMAGE_AGENT" --change 'USER agent'; then
+# and one without sleep: a sandbox's command exits at once
+IMAGE_NOSLEEP="$IMAGE-nosleep"
+if ! sbx_test_image "$T" "$IMAGE" || ! sbx_test_image "$T" "$IMAGE_AGENT" --change 'USER agent' ||
+	! { sh "$ROOT/contrib/busybox-rootfs.sh" "$T/rootfs-nosleep" sh cat >/dev/null &&
+		tar -C "$T/rootfs-nosleep" -c . | docker import - "$IMAGE_NOSLEEP" >/dev/null; }; then
 	echo "FAIL cannot make the test images"
 	echo "integration: 0 passed, 1 failed"
 	exit 1
@@ -268,9 +272,10 @@ run 0 "$SBX" -C "$W" apply && out_has "No changes" &&
 	eq "$(containers_of "$W")" "$first_id" "container id"
 EOF
 
-t "an apply with nothing to do costs the engine two requests: the ping and one list" <<'EOF'
-SBX_TRACE=1 run 0 "$SBX" -C "$W" apply && eq "$(grep -c 'engine request' "$ERR")" 2 "requests" &&
-	err_has "request 1: GET '/_ping'" && err_has "request 2: GET '/v1.[0-9]*/containers/json"
+t "an apply with nothing to do costs the engine three requests: the ping, one list, the image's id" <<'EOF'
+SBX_TRACE=1 run 0 "$SBX" -C "$W" apply && eq "$(grep -c 'engine request' "$ERR")" 3 "requests" &&
+	err_has "request 1: GET '/_ping'" && err_has "request 2: GET '/v1.[0-9]*/containers/json" &&
+	err_has "request 3: GET '/v1.[0-9]*/images/.*/json'"
 EOF
 
 t "diff --exit-code: 0 without changes" <<'EOF'
@@ -324,6 +329,38 @@ run 0 "$SBX" -C "$W" apply && out_has "must be replaced" &&
 	run 0 "$SBX" -C "$W" diff && { ! grep -q "changed while" "$ERR" || fail "a warning about the user's own edit"; }
 EOF
 
+t "an image rebuilt under the same tag: diff shows 'image: updated' and that installed state is not kept; apply recreates from the new image" <<'EOF'
+WR="$T/ws-rebuilt" && RB="$IMAGE-rebuilt" && docker tag "$IMAGE" "$RB" &&
+	workspace "$WR" "git_identity: false" && sed -i "s|^image: .*|image: $RB|" "$WR/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WR" apply && idr=$(containers_of "$WR") && old_img=$(docker image inspect -f '{{.Id}}' "$RB") &&
+	eq "$(ins "$idr" '{{index .Config.Labels "dev.sbx.image-id"}}')" "$old_img" "the image id it was made from" &&
+	docker exec "$idr" sh -c 'echo kept >/root/installed' &&
+	run 0 "$SBX" -C "$WR" apply && out_has "No changes" &&
+	_c=$(docker create "$RB" sh) && echo rebuilt >"$T/rebuilt" && docker cp "$T/rebuilt" "$_c:/rebuilt" &&
+	docker commit "$_c" "$RB" >/dev/null && docker rm "$_c" >/dev/null &&
+	new_img=$(docker image inspect -f '{{.Id}}' "$RB") && { [ "$new_img" != "$old_img" ] || fail "not rebuilt"; } &&
+	run 2 "$SBX" -C "$WR" diff --exit-code &&
+	out_has "~ image: updated ($(printf %.19s "$old_img")… → $(printf %.19s "$new_img")…)  # forces recreate" &&
+	out_has "installed state: not kept (the image changed" &&
+	run 0 "$SBX" -C "$WR" diff --json && eq "$(jq -r '.changes[] | select(.image_update) | .new' "$OUT")" "$new_img" "the JSON change" &&
+	run 3 "$SBX" -C "$WR" apply </dev/null && err_has "fresh" && eq "$(containers_of "$WR")" "$idr" "the sandbox without --fresh" &&
+	run 0 "$SBX" -C "$WR" apply --fresh && out_has "must be replaced" && idr2=$(containers_of "$WR") &&
+	{ [ "$idr2" != "$idr" ] || fail "the same container"; } && eq "$(count_of "$WR")" 1 "containers" &&
+	eq "$(ins "$idr2" '{{.Image}}')" "$new_img" "the new container's image" &&
+	eq "$(docker exec "$idr2" cat /rebuilt)" rebuilt "the new image's file" &&
+	run 0 "$SBX" -C "$WR" apply && out_has "No changes"
+EOF
+
+t "apply --recreate: a new container with nothing changed, its installed file kept" <<'EOF'
+idr=$(containers_of "$WR") && docker exec "$idr" sh -c 'echo kept >/root/installed' &&
+	run 0 "$SBX" -C "$WR" apply --recreate && out_has "must be replaced" &&
+	out_has "installed state: kept" && idr3=$(containers_of "$WR") &&
+	{ [ "$idr3" != "$idr" ] || fail "the same container"; } && eq "$(count_of "$WR")" 1 "containers" &&
+	eq "$(docker exec "$idr3" cat /root/installed)" kept "the installed file" &&
+	run 0 "$SBX" -C "$WR" apply && out_has "No changes" &&
+	run 0 "$SBX" -C "$WR" rm && docker rmi "$RB" >/dev/null
+EOF
+
 t "a resource change is made in place: same container, new limit" <<'EOF'
 id=$(containers_of "$W") && printf 'resources: {pids: 321}\n' >>"$W/sandbox.yaml" &&
 	run 0 "$SBX" -C "$W" apply && out_has "updated in place" &&
@@ -372,7 +409,7 @@ WNE="$T/ws-nest" && workspace "$WNE" && run 0 "$SBX" -C "$WNE" apply && idne=$(c
 	run 0 "$SBX" -C "$WNE/src" trust --yes && out_has "sits inside the workspace '$WNE'" &&
 	run 0 "$SBX" -C "$WNE/src" apply && eq "$(count_of "$WNE/src")" 1 "containers after it" &&
 	SBX_TRACE=1 run 0 "$SBX" -C "$WNE/src" apply && out_has "No changes" &&
-	eq "$(grep -c 'engine request' "$ERR")" 2 "requests of a no-op apply" &&
+	eq "$(grep -c 'engine request' "$ERR")" 3 "requests of a no-op apply (ping, list, image)" &&
 	# any edit asks again; the enclosing workspace itself needs nothing
 	docker exec "$idne" sh -c "echo 'env: {X: y}' >>'$WNE/src/sandbox.yaml'" &&
 	run 3 "$SBX" -C "$WNE/src" apply && err_has "sits inside the workspace" &&
@@ -587,14 +624,15 @@ printf 'env: {SBX_IT_MORE: "1"}\n' >>"$WP/sandbox.yaml" &&
 	out_has "kept the installed state" &&
 	idp=$(containers_of "$WP") && snap="sbx-snapshot:$(name_of "$idp")" &&
 	docker image inspect "$snap" >"$T/snap.json" &&
-	jq -e '.[0].Config.Env' "$T/snap.json" >/dev/null &&
-	{ ! grep -q "$SECRET" "$T/snap.json" || fail "the snapshot image holds the value"; } &&
+	eq "$(jq -c '.[0].Config.Env' "$T/snap.json")" "$(docker image inspect -f '{{json .Config.Env}}' "$IMAGE")" "the snapshot's Env: the image's own" &&
+	eq "$(jq -c '.[0].ContainerConfig.Env' "$T/snap.json")" null "the snapshot's ContainerConfig.Env" &&
+	{ ! grep -q "$SECRET\|SBX_IT_MORE" "$T/snap.json" || fail "the snapshot image holds the container's environment"; } &&
 	{ ! jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/snap.json" | grep -q SBX_IT_SECRET ||
 		fail "the snapshot's Config or ContainerConfig names the variable: $(jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/snap.json")"; } &&
 	{ ! docker inspect "$idp" | grep -q "$SECRET" || fail "docker inspect of the new container shows the value"; }
 EOF
 
-t "a sandbox the previous sbx made (the value in its Env, a digest in its labels) is recreated once, from the image: no snapshot keeps the value; its successor holds none" <<'EOF'
+t "a sandbox the previous sbx made (the value in its Env, a digest in its labels) is recreated once, keeping its files: no snapshot keeps the value; its successor holds none" <<'EOF'
 OLD_REV=6163e3b &&
 	{ git -C "$ROOT" rev-parse -q --verify "$OLD_REV^{commit}" >/dev/null || fail "no commit $OLD_REV to build the previous sbx from"; } &&
 	mkdir -p "$T/old-sbx" && git -C "$ROOT" archive "$OLD_REV" | tar -x -C "$T/old-sbx" &&
@@ -610,19 +648,19 @@ OLD_REV=6163e3b &&
 	docker exec "$ido" touch /installed &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WO" diff --exit-code && no_secret &&
 	out_has "^      ~ security: 'hardened-2' -> 'hardened-3'  # forces recreate$" &&
-	out_has "installed state: not kept (an earlier sbx put pass_env.SBX_IT_SECRET's value in the old sandbox: a snapshot would keep it)" &&
+	out_has "installed state: kept (preserve_state: the new sandbox starts from a snapshot of the old one)" &&
 	{ ! grep -q "^      [-~+] pass_env\|hmac-sha256" "$OUT" || fail "the plan lists a pass_env change or a digest"; } &&
 	run 0 "$SBX" -C "$WO" inspect && no_secret && out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
 	{ ! grep -q "hmac-sha256" "$OUT" || fail "inspect prints the digest"; } &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" apply && no_secret &&
-	out_has "a snapshot would keep it, so the new sandbox starts from the image" &&
+	out_has "kept the installed state" &&
 	idn=$(containers_of "$WO") && [ -n "$idn" ] && [ "$idn" != "$ido" ] &&
-	{ ! docker exec "$idn" test -e /installed || fail "the old sandbox's files were kept: from a snapshot?"; } &&
+	{ docker exec "$idn" test -e /installed || fail "the old sandbox's files were lost"; } &&
 	{ ! docker inspect "$idn" | grep -q "$SECRET" || fail "docker inspect of the successor shows the value"; } &&
 	{ ! ins "$idn" '{{json .Config.Labels}}' | grep -q "hmac-sha256" || fail "the successor's labels hold a digest"; } &&
 	eq "$(docker exec "$idn" sh -c 'echo "[${SBX_IT_SECRET-unset}]"')" "[unset]" "the variable inside the successor" &&
 	snap="sbx-snapshot:$(name_of "$idn")" &&
-	{ ! docker image inspect "$snap" >/dev/null 2>&1 || fail "a snapshot image was made of the old sandbox"; } &&
+	{ docker image inspect "$snap" >/dev/null 2>&1 || fail "no snapshot image was made of the old sandbox"; } &&
 	{ ! docker images --no-trunc -q | while read -r im; do docker image inspect "$im"; done | grep -q "$SECRET" ||
 		fail "an image on the engine holds the value"; } &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" diff --exit-code && out_has "^No changes" &&
@@ -642,10 +680,12 @@ workspace "$W5" && git -C "$W5" init -q && git -C "$W5" config user.name "Ada Lo
 	run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
 	eq "$(docker exec "$id5" sh -c 'echo "$GIT_AUTHOR_NAME/$GIT_COMMITTER_EMAIL"')" \
 		"Ada Lovelace/ada@example.org" "identity" &&
+	docker exec "$id5" touch /installed &&
 	printf 'git_identity: false\n' >>"$W5/sandbox.yaml" &&
 	run 0 "$SBX" -C "$W5" apply && id5=$(containers_of "$W5") &&
-	eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME:-none}"')" none "no identity" &&
-	out_has "git.author_email is removed: a snapshot would keep it"
+	eq "$(docker exec "$id5" sh -c 'echo "${GIT_AUTHOR_NAME-none}"')" none "no identity" &&
+	out_has "kept the installed state" &&
+	{ docker exec "$id5" test -e /installed || fail "the installed file was lost"; }
 EOF
 
 t "no git identity is a warning, not an error" <<'EOF'
@@ -957,6 +997,86 @@ WS="$T/ws-snap" && workspace "$WS" "env: {V: 1}" && sed -i 's/agent: shell/agent
 	{ ! docker volume inspect "$vs" >/dev/null 2>&1 || fail "the volume is still there"; }
 EOF
 
+t "snapshots: env changed, added, removed: the installed file stays, a removed variable is absent, the snapshot holds no environment of the old container (Config, ContainerConfig), one layer, sbx's labels" <<'EOF'
+WK="$T/ws-keep" && workspace "$WK" "env: {KEEP_A: one, KEEP_B: two}" &&
+	run 0 "$SBX" -C "$WK" apply && idk=$(containers_of "$WK") &&
+	docker exec "$idk" sh -c 'echo kept >/installed' &&
+	workspace "$WK" "env: {KEEP_A: changed, KEEP_C: three}" &&
+	run 0 "$SBX" -C "$WK" diff && out_has "^      - env.KEEP_B = 'two'" &&
+	out_has "installed state: kept (preserve_state: the new sandbox starts from a snapshot of the old one)" &&
+	run 0 "$SBX" -C "$WK" apply && out_has "kept the installed state" &&
+	idk=$(containers_of "$WK") && eq "$(docker exec "$idk" cat /installed)" kept "the installed file" &&
+	eq "$(docker exec "$idk" sh -c 'echo "$KEEP_A/${KEEP_B-absent}/$KEEP_C"')" "changed/absent/three" "the environment" &&
+	{ ! ins "$idk" '{{json .Config.Env}}' | grep -q KEEP_B || fail "the container's Env names KEEP_B"; } &&
+	snap="sbx-snapshot:$(name_of "$idk")" && docker image inspect "$snap" >"$T/keep.json" &&
+	eq "$(jq -r '.[0].Id' "$T/keep.json")" "$(ins "$idk" '{{.Image}}')" "the image the sandbox runs" &&
+	{ ! jq -c '.[0].Config, .[0].ContainerConfig' "$T/keep.json" | grep -q 'KEEP_\|GIT_\|SBX_' ||
+		fail "the snapshot's config holds the old container's environment: $(jq -c '.[0].Config.Env, .[0].ContainerConfig.Env' "$T/keep.json")"; } &&
+	eq "$(jq -c '.[0].Config.Env' "$T/keep.json")" "$(docker image inspect -f '{{json .Config.Env}}' "$IMAGE")" "the snapshot's Env: the image's own" &&
+	eq "$(jq -c '.[0].ContainerConfig.Env' "$T/keep.json")" null "the snapshot's ContainerConfig.Env" &&
+	eq "$(jq -r '.[0].RootFS.Layers | length' "$T/keep.json")" 1 "the snapshot's layers" &&
+	eq "$(jq -r '.[0].Config.Labels | [."dev.sbx.managed", ."dev.sbx.workspace", ."dev.sbx.workspace-id"] | join(" ")' "$T/keep.json")" \
+		"1 $WK $(ins "$idk" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" "the snapshot's labels"
+EOF
+
+t "snapshots: recreates in a row (300 with SBX_TEST_LONG=1, as CI runs make test), variables added and removed: the installed file stays, one snapshot image of one layer, no leftovers" <<'EOF'
+WL="$T/ws-loop" && N=${SBX_TEST_LONG:+300} && N=${N:-12} && workspace "$WL" "env: {L0: x}" &&
+	run 0 "$SBX" -C "$WL" apply && docker exec "$(containers_of "$WL")" sh -c 'echo kept >/installed' &&
+	dangling=$(docker images -q --filter dangling=true | wc -l) && i=1 &&
+	while [ "$i" -le "$N" ]; do
+		if [ $((i % 2)) = 0 ]; then workspace "$WL"; else workspace "$WL" "env: {L$i: x}"; fi &&
+			"$SBX" -C "$WL" apply >"$OUT" 2>"$ERR" && grep -q "kept the installed state" "$OUT" ||
+			{ fail "recreate $i: $(cat "$OUT" "$ERR")"; break; }
+		i=$((i + 1))
+	done && [ "$i" -gt "$N" ] &&
+	idl=$(containers_of "$WL") && eq "$(echo "$idl" | wc -l)" 1 "containers" &&
+	eq "$(docker exec "$idl" cat /installed)" kept "the installed file after $N recreates" &&
+	eq "$(docker exec "$idl" sh -c 'env | grep -c "^L[0-9]"')" 0 "variables left of removed ones" &&
+	eq "$(docker images -q --no-trunc --filter "label=dev.sbx.workspace=$WL" | sort -u | wc -l)" 1 "the workspace's snapshot images" &&
+	img=$(ins "$idl" '{{.Image}}') &&
+	eq "$(docker image inspect -f '{{len .RootFS.Layers}}' "$img")" 1 "the layers of the image the sandbox runs" &&
+	eq "$(docker history -q "$img" | wc -l)" 1 "the history of the image the sandbox runs" &&
+	eq "$(docker images -q --filter dangling=true | wc -l)" "$dangling" "dangling images" &&
+	run 0 "$SBX" -C "$WL" rm &&
+	eq "$(docker images -q --filter "label=dev.sbx.workspace=$WL" | wc -l)" 0 "the workspace's snapshot images after rm"
+EOF
+
+t "snapshots: rm removes the workspace's untagged leftovers too, and leaves an image someone tagged" <<'EOF'
+WR="$T/ws-leftover" && workspace "$WR" "env: {R: 1}" && run 0 "$SBX" -C "$WR" apply &&
+	workspace "$WR" "env: {R: 2}" && run 0 "$SBX" -C "$WR" apply &&
+	idr=$(containers_of "$WR") && nr=$(name_of "$idr") &&
+	docker commit "$idr" "sbx-snapshot:$nr" >/dev/null && docker commit "$idr" "sbx-snapshot:$nr" >/dev/null &&
+	docker commit "$idr" "sbx-it-mine-$nr" >/dev/null && when_finished docker rmi -f "sbx-it-mine-$nr" ">/dev/null" &&
+	before=$(docker images -q --filter "label=dev.sbx.workspace=$WR" | sort -u | wc -l) &&
+	{ [ "$before" -ge 3 ] || fail "images before: $before, expected 3 or more"; } &&
+	run 0 "$SBX" -C "$WR" rm && out_has "sbx-snapshot:$nr" &&
+	eq "$(docker images -q --filter "label=dev.sbx.workspace=$WR" | sort -u | wc -l)" 1 "images after" &&
+	{ docker image inspect "sbx-it-mine-$nr" >/dev/null 2>&1 || fail "the image someone tagged was removed"; }
+EOF
+
+t "snapshots: a changed image loses the installed state only with --fresh: without a terminal exit 3 and nothing changes (apply, exec); the plan says it (text, JSON); preserve_state: false asks nothing" <<'EOF'
+WF="$T/ws-fresh" && workspace "$WF" && run 0 "$SBX" -C "$WF" apply && idf=$(containers_of "$WF") &&
+	docker exec "$idf" touch /installed &&
+	sed -i "s|^image: .*|image: $IMAGE_AGENT|" "$WF/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WF" diff && out_has "installed state: not kept (the image changed: the new sandbox starts from it)" &&
+	run 0 "$SBX" -C "$WF" diff --json &&
+	eq "$(jq -c '.actions[] | select(.action == "recreate") | .installed_state' "$OUT")" \
+		'{"kept":false,"reason":"the image changed: the new sandbox starts from it"}' "the plan's JSON" &&
+	run 3 "$SBX" -C "$WF" apply </dev/null &&
+	err_has "without its installed state (the image changed: the new sandbox starts from it): confirm with --fresh" &&
+	eq "$(containers_of "$WF")" "$idf" "the sandbox after the refusal" &&
+	{ docker exec "$idf" test -e /installed || fail "the installed file is gone after the refusal"; } &&
+	run 3 "$SBX" -C "$WF" exec -- true </dev/null && err_has "confirm with --fresh" &&
+	eq "$(containers_of "$WF")" "$idf" "the sandbox after exec's refusal" &&
+	run 0 "$SBX" -C "$WF" exec --fresh -- true </dev/null &&
+	idf2=$(containers_of "$WF") && { [ "$idf2" != "$idf" ] || fail "not recreated"; } &&
+	{ ! docker exec "$idf2" test -e /installed || fail "the installed file survived an image change"; } &&
+	eq "$(ins "$idf2" '{{.Config.Image}}')" "$IMAGE_AGENT" "the new sandbox's image" &&
+	sed -i "s|^image: .*|image: $IMAGE|" "$WF/sandbox.yaml" && printf 'preserve_state: false\n' >>"$WF/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WF" apply </dev/null && out_has "installed state: not kept (preserve_state is false)" &&
+	eq "$(ins "$(containers_of "$WF")" '{{.Config.Image}}')" "$IMAGE" "the image after preserve_state: false"
+EOF
+
 t "credentials: shared carries the login to another workspace, never its settings, hooks or plugins" <<'EOF'
 WA="$T/ws-share-a" WB="$T/ws-share-b" C=/home/agent/.claude &&
 	{ ! docker volume inspect sbx-tokens-claude >/dev/null 2>&1 ||
@@ -979,11 +1099,66 @@ WA="$T/ws-share-a" WB="$T/ws-share-b" C=/home/agent/.claude &&
 	eq "$(docker exec "$ida" cat $C/.credentials.json)" token-c "a login written by rename, shared again at the next start"
 EOF
 
-t "a workspace re-created at the same path is a new workspace; ls marks the old one gone" <<'EOF'
-workspace "$W7" && run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&
-	rm -rf "$W7" && workspace "$W7" &&
-	run 0 "$SBX" -C "$W7" apply && out_has "will be created" && eq "$(count_of "$W7")" 2 "containers" &&
-	run 0 "$SBX" ls && { grep "$n7" "$OUT" | grep -q "(gone)" || fail "ls does not mark '$n7' gone"; }
+# sbx_reuse_cleanup: the sandboxes and directories of the inode-reuse check, outside $T
+sbx_reuse_cleanup() {
+	for _c in $(docker ps -aq --filter label=dev.sbx.managed 2>/dev/null); do
+		case "$(ins "$_c" '{{index .Config.Labels "dev.sbx.workspace"}}')" in
+		"$RU"/*) docker rm -f "$_c" >/dev/null 2>&1 ;;
+		esac
+	done
+	rm -rf "$RU"
+}
+
+t "a workspace re-created at the same path, its inode given back, is a new workspace; ls marks the old one gone" <<'EOF'
+# On a filesystem that gives inodes back (tmpfs never does: CI's fresh root has /tmp on one),
+# the one that holds the repository, as ext4 does.
+RU=$(mktemp -d "$ROOT/build/sbx-it-reuse.XXXXXX") && when_finished 'sbx_reuse_cleanup' &&
+	k=0 && got="" &&
+	while [ -z "$got" ] && [ "$k" -lt 8 ]; do
+		k=$((k + 1)) && W7="$RU/reuse-$k/ws" && workspace "$W7" &&
+			run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&
+			run 0 "$SBX" -C "$W7" stop && ino7=$(stat -c %i "$W7") && rm -rf "$W7" && mkdir "$W7" || break
+		# another directory's group under load: a fresh parent, another try
+		[ "$(stat -c %i "$W7")" = "$ino7" ] && got=1 || docker rm -f "$old7" >/dev/null
+	done &&
+	eq "$(stat -c %i "$W7")" "$ino7" "the inode the filesystem gave back ($k tries)" &&
+	workspace "$W7" && run 0 "$SBX" -C "$W7" apply && out_has "will be created" &&
+	eq "$(count_of "$W7")" 2 "containers" &&
+	new7=$(docker ps -q --no-trunc --filter "label=dev.sbx.workspace=$W7" --filter status=running) &&
+	{ [ -n "$new7" ] && [ "$new7" != "$old7" ] || fail "the old sandbox was adopted"; } &&
+	eq "$(ins "$old7" '{{.State.Status}}')" exited "the old sandbox, untouched" &&
+	run 0 "$SBX" ls && { grep "$n7" "$OUT" | grep -q "(gone)" || fail "ls does not mark '$n7' gone"; } &&
+	{ ! grep "$(name_of "$new7")" "$OUT" | grep -q "(gone)" || fail "ls marks the new one gone"; } &&
+	run 0 "$SBX" -C "$W7" apply && out_has "No changes" &&
+	docker rm -f "$old7" >/dev/null
+EOF
+
+t "sbx adopt after a mv: the sandbox is recreated under the new path and keeps its installed file" <<'EOF'
+WM="$T/ws-moving" WM2="$T/ws-moved" &&
+	workspace "$WM" && run 0 "$SBX" -C "$WM" apply && idm=$(containers_of "$WM") &&
+	docker exec "$idm" sh -c 'echo kept >/root/installed' && mv "$WM" "$WM2" &&
+	run 0 "$SBX" -C "$WM2" diff && out_has "will be created" &&
+	run 0 "$SBX" ls && { grep "$(name_of "$idm")" "$OUT" | grep -q "(gone)" || fail "ls does not mark it gone"; } &&
+	run 0 "$SBX" -C "$WM2" adopt && out_has "must be replaced" &&
+	eq "$(count_of "$WM")" 0 "containers of the old path" && eq "$(count_of "$WM2")" 1 "containers of the new path" &&
+	idm2=$(containers_of "$WM2") && eq "$(ins "$idm2" '{{.State.Status}}')" running "status" &&
+	eq "$(docker exec "$idm2" cat /root/installed)" kept "the installed file" &&
+	eq "$(ins "$idm2" '{{.Config.WorkingDir}}')" "$WM2" "the working directory" &&
+	run 0 "$SBX" -C "$WM2" apply && out_has "No changes" &&
+	run 1 "$SBX" -C "$WM2" adopt && err_has "nothing to adopt"
+EOF
+
+t "sbx adopt never takes another workspace's sandbox: not a copy's, not one whose directory is still there" <<'EOF'
+WA="$T/ws-adopt-a" WB="$T/ws-adopt-b" WC="$T/ws-adopt-copy" &&
+	workspace "$WA" && run 0 "$SBX" -C "$WA" apply && ida=$(containers_of "$WA") &&
+	workspace "$WB" && run 1 "$SBX" -C "$WB" adopt && err_has "no sandbox" &&
+	eq "$(count_of "$WB")" 0 "containers of B" &&
+	cp -a "$WA" "$WC" && run 1 "$SBX" -C "$WC" adopt && err_has "no sandbox" &&
+	mv "$WA" "$WA.gone" && run 1 "$SBX" -C "$WC" adopt "$(name_of "$ida")" && err_has "no sandbox" &&
+	eq "$(count_of "$WC")" 0 "containers of the copy" &&
+	eq "$(containers_of "$WA")" "$ida" "A's sandbox, still A's" &&
+	ln -s "$WA.gone" "$WA" && run 1 "$SBX" -C "$WA.gone" adopt && err_has "no sandbox" &&
+	rm "$WA" && mv "$WA.gone" "$WA" && run 0 "$SBX" -C "$WA" apply && out_has "No changes"
 EOF
 
 t "the kept capabilities are enough to install packages with sudo (Debian image, apt from the mirror)" <<'EOF'
@@ -1140,6 +1315,21 @@ run 0 "$SBX" -C "$WPL" rm && docker rmi "$PULL_IMAGE" >/dev/null &&
 	docker image inspect "$PULL_IMAGE" >/dev/null
 EOF
 
+t "apply --pull: a new version pushed under the tag is noticed and the sandbox recreated from it; without --pull, no change" <<'EOF'
+run 0 "$SBX" -C "$WPL" apply && out_has "No changes" && old_pl=$(docker image inspect -f '{{.Id}}' "$PULL_IMAGE") &&
+	_c=$(docker create "$PULL_IMAGE" sh) && echo v2 >"$T/pull/v2" && docker cp "$T/pull/v2" "$_c:/v2" &&
+	docker commit "$_c" "$PULL_SRC-v2" >/dev/null && docker rm "$_c" >/dev/null &&
+	docker tag "$PULL_SRC-v2" "$PULL_IMAGE" && docker push "$PULL_IMAGE" >"$T/pull/push2.log" 2>&1 &&
+	docker tag "$old_pl" "$PULL_IMAGE" && docker rmi "$PULL_SRC-v2" >/dev/null &&
+	run 0 "$SBX" -C "$WPL" apply && out_has "No changes" &&
+	run 0 "$SBX" -C "$WPL" apply --pull --fresh && err_has "pulled '$PULL_IMAGE'" &&
+	out_has "~ image: updated ($(printf %.19s "$old_pl")…" && out_has "must be replaced" &&
+	new_pl=$(docker image inspect -f '{{.Id}}' "$PULL_IMAGE") && { [ "$new_pl" != "$old_pl" ] || fail "the same image"; } &&
+	idp=$(containers_of "$WPL") && eq "$(docker exec "$idp" cat /v2)" v2 "the new version's file" &&
+	eq "$(ins "$idp" '{{index .Config.Labels "dev.sbx.image-id"}}')" "$new_pl" "the image id it was made from" &&
+	run 0 "$SBX" -C "$WPL" apply --pull && out_has "No changes"
+EOF
+
 t "pull: a tag the registry lacks: the engine's message, exit 1, nothing created" <<'EOF'
 workspace "$T/ws-pull-none" "git_identity: false" && sed -i "s|^image: .*|image: $REG/sbx-test/pull:nope|" "$T/ws-pull-none/sandbox.yaml" &&
 	run 1 "$SBX" -C "$T/ws-pull-none" apply &&
@@ -1147,6 +1337,190 @@ workspace "$T/ws-pull-none" "git_identity: false" && sed -i "s|^image: .*|image:
 	err_has "^sbx: pulling image '$REG/sbx-test/pull:nope': engine: POST /images/create: 404: 'manifest for $REG/sbx-test/pull:nope not found: manifest unknown" &&
 	{ ! grep -q "pulled" "$ERR" || fail "said pulled"; } &&
 	eq "$(count_of "$T/ws-pull-none")" 0 "containers"
+EOF
+
+t "prune: lists, without a terminal and --yes exit 3 and nothing removed; --yes removes exactly the sandboxes of gone workspaces (their snapshots, own volumes), unused snapshots and volumes; hostile-labelled foreign objects and what a live sandbox uses stay" <<'EOF'
+WG="$T/ws-prune-gone" WLV="$T/ws-prune-live" && hv="sbx-it-hostile-vol-$$" && gv="sbx-it-gone-vol-$$" &&
+	workspace "$WG" "env: {G: 1}" && sed -i 's/agent: shell/agent: claude/; s/credentials: none/credentials: workspace/' "$WG/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WG" apply && sed -i 's/G: 1/G: 2/' "$WG/sandbox.yaml" && run 0 "$SBX" -C "$WG" apply &&
+	idg=$(containers_of "$WG") && ng=$(name_of "$idg") && gimg=$(ins "$idg" '{{.Image}}') &&
+	gvol=$(ins "$idg" '{{index .Config.Labels "dev.sbx.credentials-volume"}}') && [ -n "$gvol" ] &&
+	workspace "$WLV" "env: {L: 1}" && run 0 "$SBX" -C "$WLV" apply && workspace "$WLV" "env: {L: 2}" &&
+	run 0 "$SBX" -C "$WLV" apply && idl=$(containers_of "$WLV") && limg=$(ins "$idl" '{{.Image}}') &&
+	dimg=$(docker commit "$idl") && dimg=$(docker image inspect -f '{{.Id}}' "$dimg") &&
+	docker volume create --label dev.sbx.managed=1 --label "dev.sbx.workspace=$T/ws-prune-vol-gone" \
+		--label dev.sbx.workspace-id=1:1 "$gv" >/dev/null && when_finished docker volume rm -f "$gv" ">/dev/null 2>&1" &&
+	docker volume create --label dev.sbx.managed=1 --label "dev.sbx.workspace=$T/ws-prune-vol-gone" "$hv" >/dev/null &&
+	when_finished docker volume rm -f "$hv" ">/dev/null" &&
+	docker create --name "sbx-it-hostile-$$" "$IMAGE" true >/dev/null &&
+	himg=$(docker commit --change 'LABEL dev.sbx.managed=1' --change "LABEL dev.sbx.workspace=$WG" "sbx-it-hostile-$$") &&
+	himg2=$(docker commit --change 'LABEL dev.sbx.managed=1' --change "LABEL dev.sbx.workspace=$WG" \
+		--change 'LABEL dev.sbx.workspace-id=1:1' "sbx-it-hostile-$$" "sbx-it-hostile-tagged:$$") &&
+	docker rm "sbx-it-hostile-$$" >/dev/null &&
+	when_finished docker rmi -f "$himg" "sbx-it-hostile-tagged:$$" ">/dev/null 2>&1" &&
+	rm -rf "$WG" &&
+	run 3 "$SBX" prune </dev/null && err_has "confirm with --yes" &&
+	out_has "^sandbox '$ng' (its workspace '$WG' is gone)" && out_has "^image '$dimg' (a snapshot of '$WLV'" &&
+	out_has "^volume '$gv' (of '$T/ws-prune-vol-gone', which is gone" &&
+	{ ! grep -q "$hv\|$himg\|$limg\|$gimg\|$gvol" "$OUT" || fail "prune lists what it must leave: $(cat "$OUT")"; } &&
+	eq "$(count_of "$WG")" 1 "the gone workspace's sandbox after the refusal" &&
+	docker image inspect "$dimg" >/dev/null && docker volume inspect "$gv" >/dev/null &&
+	if [ "$started_engine" = 1 ]; then
+		run 0 "$SBX" prune --yes </dev/null && out_has "^removed '$ng'" && out_has "^removed image '$dimg'" &&
+			out_has "^removed volume '$gv'" &&
+			eq "$(count_of "$WG")" 0 "the gone workspace's sandbox" &&
+			{ ! docker image inspect "$gimg" >/dev/null 2>&1 || fail "its snapshot stays"; } &&
+			{ ! docker volume inspect "$gvol" >/dev/null 2>&1 || fail "its own volume stays"; } &&
+			{ ! docker image inspect "$dimg" >/dev/null 2>&1 || fail "the unused snapshot stays"; } &&
+			{ ! docker volume inspect "$gv" >/dev/null 2>&1 || fail "the unused volume of a gone workspace stays"; } &&
+			eq "$(containers_of "$WLV")" "$idl" "the live sandbox" && docker image inspect "$limg" >/dev/null &&
+			docker volume inspect "$hv" >/dev/null && docker image inspect "$himg" >/dev/null &&
+			docker image inspect "sbx-it-hostile-tagged:$$" >/dev/null &&
+			run 0 "$SBX" prune </dev/null && out_has "^Nothing to prune.$"
+	else
+		echo "  (an engine this suite did not start: prune --yes not run on it)"
+	fi
+EOF
+
+# ---- every engine answer as what it means ----
+t "a new sandbox whose command exits at once (an image without sleep): the old one restored, running, its installed file there" <<'EOF'
+workspace "$T/ws-nosleep" && run 0 "$SBX" -C "$T/ws-nosleep" apply &&
+	old=$(containers_of "$T/ws-nosleep") && docker exec "$old" sh -c 'echo kept > /root/installed' &&
+	sed -i "s|^image: .*|image: $IMAGE_NOSLEEP|" "$T/ws-nosleep/sandbox.yaml" &&
+	run 1 "$SBX" -C "$T/ws-nosleep" apply --yes --fresh &&
+	err_has "the previous sandbox is restored: the container stopped right after its start (exit code 127)" &&
+	{ ! grep -q "up to date and running" "$OUT" || fail "called up to date"; } &&
+	eq "$(containers_of "$T/ws-nosleep")" "$old" "the old container, alone" &&
+	eq "$(ins "$old" '{{.State.Running}}')" true "running" &&
+	eq "$(docker exec "$old" cat /root/installed)" kept "installed file"
+EOF
+t "a paused sandbox is unpaused by apply: same container, running, exit 0" <<'EOF'
+workspace "$T/ws-paused" && run 0 "$SBX" -C "$T/ws-paused" apply &&
+	id=$(containers_of "$T/ws-paused") && docker pause "$id" >/dev/null &&
+	run 0 "$SBX" -C "$T/ws-paused" apply &&
+	eq "$(containers_of "$T/ws-paused")" "$id" "container id" &&
+	eq "$(ins "$id" '{{.State.Running}} {{.State.Paused}}')" "true false" "running, not paused"
+EOF
+t "a finished recreate whose old container stayed, the new sandbox stopped since: the next apply keeps the new one and its work" <<'EOF'
+workspace "$T/ws-fin" "env: {V: 1}" && run 0 "$SBX" -C "$T/ws-fin" apply &&
+	old=$(containers_of "$T/ws-fin") && n=$(name_of "$old") &&
+	sed -i 's/V: 1/V: 2/' "$T/ws-fin/sandbox.yaml" && run 0 "$SBX" -C "$T/ws-fin" apply &&
+	new=$(containers_of "$T/ws-fin") && docker exec "$new" sh -c 'echo work > /root/done' &&
+	# what a failed removal of the old one leaves: a container under the old one's name
+	docker create --name "$n-sbx-old" --label "dev.sbx.workspace=$T/ws-fin" \
+		--label "dev.sbx.workspace-id=$(ins "$new" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" \
+		--label dev.sbx.managed=1 "$IMAGE" sleep 1 >/dev/null &&
+	docker stop "$new" >/dev/null &&
+	run 0 "$SBX" -C "$T/ws-fin" apply && err_has "finished an interrupted recreate" &&
+	eq "$(containers_of "$T/ws-fin")" "$new" "the new container, alone" &&
+	eq "$(ins "$new" '{{.State.Running}}')" true "running" &&
+	eq "$(docker exec "$new" cat /root/done)" work "the work done in it"
+EOF
+
+t "an engine whose port drops every SYN: exit 4 after the ping's 5 seconds, and the message says 5" <<'EOF'
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') &&
+	iptables -I INPUT -p tcp -d 127.0.0.1 --dport "$port" --syn -j DROP &&
+	when_finished "iptables -D INPUT -p tcp -d 127.0.0.1 --dport $port --syn -j DROP" &&
+	s=$(date +%s) && DOCKER_HOST="tcp://127.0.0.1:$port" run 4 "$SBX" ls &&
+	took=$(($(date +%s) - s)) &&
+	err_has "cannot connect to the engine at 'tcp://127.0.0.1:$port': no connection after 5 seconds" &&
+	{ [ $took -ge 4 ] && [ $took -le 7 ] || fail "took $took s"; }
+EOF
+
+# ---- signals and the lock ----
+# interrupt_at WS N: sbx apply --yes in WS (SBX_TRACE on), SIGINT as soon as its Nth request
+# that changes something (POST or DELETE) is traced, so while it is in flight; the apply's exit
+# status in $irc. SIGINT is made the default first: a background job's is ignored.
+interrupt_at() {
+	env --default-signal=INT SBX_TRACE=1 "$SBX" -C "$1" apply --yes >"$OUT" 2>"$ERR" &
+	_ip=$!
+	_ii=0
+	while kill -0 "$_ip" 2>/dev/null &&
+		[ "$(grep -c "engine request [0-9]*: \(POST\|DELETE\) " "$ERR")" -lt "$2" ]; do
+		_ii=$((_ii + 1))
+		[ $_ii -lt 3000 ] || break
+		sleep 0.01
+	done
+	kill -INT "$_ip" 2>/dev/null
+	wait "$_ip"
+	irc=$?
+}
+t "SIGINT at each request of a recreate: 130 (or 0 past its last step), never two containers; one more apply: one running sandbox with the installed file" <<'EOF'
+workspace "$T/ws-int" "env: {V: 0}" && run 0 "$SBX" -C "$T/ws-int" apply &&
+	docker exec "$(containers_of "$T/ws-int")" sh -c 'echo kept > /root/installed' &&
+	interrupted=0 &&
+	for n in 1 2 3 4 5 6 7; do
+		sed -i "s/V: .*}/V: $n}/" "$T/ws-int/sandbox.yaml" && interrupt_at "$T/ws-int" "$n" &&
+			{ [ "$irc" -eq 130 ] || [ "$irc" -eq 0 ] || fail "step $n: exit $irc"; } &&
+			{ [ "$irc" -ne 130 ] || { interrupted=$((interrupted + 1)) && err_has "interrupted (SIGINT)"; }; } &&
+			eq "$(count_of "$T/ws-int")" 1 "containers after SIGINT at step $n" &&
+			run 0 "$SBX" -C "$T/ws-int" apply &&
+			id=$(containers_of "$T/ws-int") &&
+			eq "$(count_of "$T/ws-int")" 1 "containers after one more apply (step $n)" &&
+			eq "$(ins "$id" '{{.State.Running}}')" true "running (step $n)" &&
+			eq "$(docker exec "$id" sh -c 'echo $V')" "$n" "env (step $n)" &&
+			eq "$(docker exec "$id" cat /root/installed)" kept "installed file (step $n)" ||
+			return 1
+	done &&
+	{ [ "$interrupted" -ge 5 ] || fail "only $interrupted of 7 applies were interrupted"; }
+EOF
+# hold_lock WS HOME [setpriv args...]: sbx apply in WS against a fake engine (its socket in
+# WS.engine/, which WS's user can reach) that answers /_ping and never anything else, so that
+# it holds WS's lock while it waits for its list; its pid in $holder once the list is asked
+# for (the lock is taken before it).
+hold_lock() {
+	_hw=$1 _hh=$2
+	shift 2
+	mkdir -p "$_hw.engine" && chmod 777 "$_hw.engine" && fake_engine ping "$_hw.engine/ping.sock" &&
+		_hl="$_hw.engine/ping.sock.log" && : >"$_hl" && chmod 666 "$_hl" &&
+		{ env --default-signal=INT HOME="$_hh" XDG_STATE_HOME="$_hh/state" DOCKER_HOST="unix://$_hw.engine/ping.sock" "$@" "$SBX" -C "$_hw" apply \
+			>"$T/holder.out" 2>&1 &
+		holder=$!
+		when_finished "kill -INT $holder 2>/dev/null; wait $holder 2>/dev/null; :"; } &&
+		_hi=0 && while ! grep -q "containers/json" "$_hl"; do
+			[ $_hi -lt 100 ] || { fail "the holder never asked for its list: $(cat "$T/holder.out")"; return 1; }
+			sleep 0.1
+			_hi=$((_hi + 1))
+		done
+}
+# fake_engine MODE [SOCKET]: a misbehaving engine (tests/lib/fake_engine.py) on SOCKET, by
+# default $T/MODE.sock, stopped after the check.
+fake_engine() {
+	_fs=${2:-$T/$1.sock}
+	python3 "$ROOT/tests/lib/fake_engine.py" "$_fs" "$1" >/dev/null 2>&1 &
+	when_finished "kill $!; rm -f '$_fs'" &&
+		i=0 &&
+		while [ ! -S "$_fs" ]; do
+			[ $i -lt 50 ] || { fail "the fake engine did not come up"; return 1; }
+			sleep 0.1
+			i=$((i + 1))
+		done
+}
+t "the lock is the workspace's, whatever the HOME: a second apply waits, names the holder, gives up after SBX_LOCK_TIMEOUT (exit 1)" <<'EOF'
+workspace "$T/ws-lock" "git_identity: false" && mkdir -p "$T/h1" "$T/h2" &&
+	hold_lock "$T/ws-lock" "$T/h1" &&
+	s=$(date +%s) &&
+	HOME="$T/h2" XDG_STATE_HOME="$T/h2/state" SBX_LOCK_TIMEOUT=2 run 1 "$SBX" -C "$T/ws-lock" apply &&
+	took=$(($(date +%s) - s)) &&
+	err_has "^waiting for the workspace's lock, held by pid $holder (user 'root': '$SBX -C $T/ws-lock apply', since [0-9-]* [0-9:]*); giving up after 2 seconds (SBX_LOCK_TIMEOUT)$" &&
+	err_has "^sbx: the workspace's lock is still held by pid $holder (user 'root': .*) after 2 seconds" &&
+	{ [ $took -ge 2 ] && [ $took -le 4 ] || fail "gave up after $took s"; } &&
+	# the holder, interrupted while it waits for the engine's answer: 130, and the lock is free
+	kill -INT "$holder" && { wait "$holder"; eq "$?" 130 "the holder's exit"; } &&
+	grep -q "interrupted (SIGINT)" "$T/holder.out" &&
+	flock -n "$T/ws-lock" true &&
+	HOME="$T/h2" SBX_LOCK_TIMEOUT=x run 64 "$SBX" -C "$T/ws-lock" apply && err_has "SBX_LOCK_TIMEOUT='x'"
+EOF
+t "the lock across users: sbx as nobody holds it on a workspace it owns, root's apply waits for it and names it" <<'EOF'
+base=$(mktemp -d /tmp/sbx-lock-nobody.XXXXXX) && when_finished "rm -rf '$base'" &&
+	chmod 755 "$base" && wsn="$base/ws" && mkdir -p "$wsn" "$base/home" &&
+	printf 'version: 1\nagent: shell\nimage: %s\ncredentials: none\ngit_identity: false\n' "$IMAGE" >"$wsn/sandbox.yaml" &&
+	chown -R nobody:nogroup "$wsn" "$base/home" &&
+	hold_lock "$wsn" "$base/home" setpriv --reuid=nobody --regid=nogroup --clear-groups &&
+	safe_directory "$wsn" &&
+	XDG_STATE_HOME="$T/root-state" SBX_LOCK_TIMEOUT=1 run 1 "$SBX" -C "$wsn" apply &&
+	err_has "^waiting for the workspace's lock, held by pid $holder (user 'nobody': " &&
+	err_has "still held by pid $holder (user 'nobody'"
 EOF
 
 t_done integration

@@ -2,11 +2,13 @@
 #include "fake_backend.h"
 
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/fields.h"
+#include "lib/interrupt.h"
 #include "lib/util.h"
 
 typedef struct fake_container {
@@ -14,10 +16,15 @@ typedef struct fake_container {
 	char *name;
 	char *workspace; /* NULL: claims none */
 	char *workspace_id;
+	long long created; /* unix seconds; 0: not known */
+	char *image_id;	   /* what the image reference named at create */
 	bool running;
+	bool started; /* ran once: its status, stopped, is "exited", not "created" */
+	bool paused;  /* fake_set_paused: neither running nor startable (the engine's 409) */
 	sbx_fields fields;   /* its labels: fixed at create */
 	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
 	char **sessions;      /* the exec sessions running in it (fake_set_sessions) */
+	bool from_snapshot;   /* made from a snapshot image: it uses that image */
 } fake_container;
 
 typedef struct fake_failure {
@@ -38,8 +45,14 @@ struct fake_backend {
 	size_t nf;
 	unsigned long requests;
 	sbx_buf calls;
+	char *image_id;	   /* the id the image reference names now; NULL: not known */
+	char *pulled_id;   /* what image_pull makes it; NULL: no change */
 	char *exec_output; /* what attach writes to the caller's stdout; NULL: nothing */
 	int exec_status;   /* and the exit status it gives */
+	int die_nth;	   /* fake_die_at_start: that start (1-based, from then) dies */
+	int starts;	   /* starts seen since */
+	int interrupt_nth; /* fake_interrupt_at: SIGINT during that call (1-based, from then) */
+	int interrupt_seen;
 };
 
 static fake_backend *fb_of(sbx_backend *b)
@@ -79,6 +92,9 @@ static int enter(fake_backend *fb, const char *verb, const char *target, const c
 	fb->requests++;
 	record(fb, verb, target, arg);
 	*after = false;
+	/* A signal that arrives while this call is under way: the call still completes. */
+	if (fb->interrupt_nth && ++fb->interrupt_seen == fb->interrupt_nth)
+		sbx_interrupt_raise(SIGINT);
 	for (size_t i = 0; i < fb->nf; i++) {
 		fake_failure *f = &fb->f[i];
 		if (f->verb && strcmp(f->verb, verb) != 0)
@@ -109,6 +125,12 @@ static int fail(int code, const char *verb, sbx_error **err)
 		return fail(code_, verb, err);
 #define LEAVE(verb) return code_ ? fail(code_, verb, err) : 0
 
+/* The engine's word for its state, as the list endpoint gives it. */
+static const char *status_of(const fake_container *c)
+{
+	return c->paused ? "paused" : c->running ? "running" : c->started ? "exited" : "created";
+}
+
 static void to_actual(sbx_actual *a, const fake_container *c)
 {
 	memset(a, 0, sizeof(*a));
@@ -116,10 +138,12 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 	a->id = xstrdup(c->id);
 	a->name = xstrdup(c->name);
 	a->running = c->running;
-	a->status = xstrdup(c->running ? "running" : "created");
+	a->status = xstrdup(status_of(c));
 	a->form_version = SBX_SPEC_FORM_VERSION;
 	a->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	a->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
+	a->created = c->created;
+	a->image_id = c->image_id ? xstrdup(c->image_id) : NULL;
 	fields_copy(&a->fields, &c->fields);
 	/* As the docker backend does: the name is the container's own, not its label's. */
 	sbx_fields_set(&a->fields, sbx_field_path(SBX_F_NAME), c->name, false);
@@ -127,8 +151,7 @@ static void to_actual(sbx_actual *a, const fake_container *c)
 
 static bool claims(const fake_container *c, const sbx_workspace *ws)
 {
-	return c->workspace && strcmp(c->workspace, ws->path) == 0 && c->workspace_id &&
-	       strcmp(c->workspace_id, ws->id) == 0;
+	return sbx_workspace_claimed(ws, c->workspace, c->workspace_id, c->created, false);
 }
 
 static int f_find_all(sbx_backend *b, sbx_actual **out, size_t *n, const sbx_workspace *ws,
@@ -181,7 +204,7 @@ static void to_info(sbx_sandbox_info *s, const fake_container *c)
 	memset(s, 0, sizeof(*s));
 	s->id = xstrdup(c->id);
 	s->name = xstrdup(c->name);
-	s->status = xstrdup(c->running ? "running" : "created");
+	s->status = xstrdup(status_of(c));
 	s->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	s->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
 	s->image = xstrdup("fake:image");
@@ -279,6 +302,7 @@ static fake_container *add(fake_backend *fb, const char *name, const char *works
 	c->workspace = workspace ? xstrdup(workspace) : NULL;
 	c->workspace_id = workspace_id ? xstrdup(workspace_id) : NULL;
 	c->running = running;
+	c->started = running;
 	fields_copy(&c->fields, fields);
 	limits_of(&c->limits, fields);
 	return c;
@@ -293,6 +317,8 @@ static int f_create(sbx_backend *b, char **id, const sbx_create *c, sbx_error **
 		return fail(SBX_ECONFLICT, "create", err);
 	fake_container *n = add(fb, c->name, c->ws->path, c->ws->id, c->fields, false);
 	n->limits = c->spec->resources;
+	n->from_snapshot = strncmp(c->image, SBX_SNAPSHOT_REPO ":", sizeof(SBX_SNAPSHOT_REPO)) == 0;
+	n->image_id = fb->image_id ? xstrdup(fb->image_id) : NULL;
 	if (code_)
 		return fail(code_, "create", err);
 	*id = xstrdup(n->id);
@@ -306,7 +332,17 @@ static int f_start(sbx_backend *b, const char *id, sbx_error **err)
 	ENTER("start", c ? c->name : id, NULL);
 	if (!c)
 		return fail(SBX_ENOTFOUND, "start", err);
+	/* The backend's contract: a paused one is unpaused, a running one is no error. */
+	c->paused = false;
 	c->running = true;
+	c->started = true;
+	if (fb->die_nth && ++fb->starts == fb->die_nth) {
+		/* Its command exits at once: not running by the check after the start. */
+		c->running = false;
+		fb->die_nth = 0;
+		return sbx_error_set(err, SBX_ERROR, "fake: the container stopped right after "
+						      "its start (exit code 127)");
+	}
 	LEAVE("start");
 }
 
@@ -318,6 +354,7 @@ static int f_stop(sbx_backend *b, const char *id, sbx_error **err)
 	if (!c)
 		return fail(SBX_ENOTFOUND, "stop", err);
 	c->running = false;
+	c->paused = false;
 	LEAVE("stop");
 }
 
@@ -345,6 +382,7 @@ static void drop(fake_backend *fb, fake_container *c)
 	free(c->name);
 	free(c->workspace);
 	free(c->workspace_id);
+	free(c->image_id);
 	sbx_fields_release(&c->fields);
 	sbx_strv_free(c->sessions);
 	size_t i = (size_t)(c - fb->c);
@@ -375,10 +413,10 @@ static int f_update(sbx_backend *b, const char *id, const sbx_resources *r, sbx_
 	LEAVE("update");
 }
 
-static int f_snapshot(sbx_backend *b, char **image, const char *id, const char *repo,
-		      const char *tag, const char *const *blank_env, sbx_error **err)
+static int f_snapshot(sbx_backend *b, char **image, const char *id, const char *base,
+		      const char *repo, const char *tag, sbx_error **err)
 {
-	(void)blank_env;
+	(void)base;
 	fake_backend *fb = fb_of(b);
 	*image = NULL;
 	fake_container *c = by_ref(fb, id);
@@ -477,16 +515,60 @@ static int f_image_user(sbx_backend *b, char **user, const char *image, sbx_erro
 	LEAVE("image_user");
 }
 
+static int f_image_id(sbx_backend *b, char **id, const char *image, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*id = NULL;
+	ENTER("image_id", image, NULL);
+	*id = fb->image_id ? xstrdup(fb->image_id) : NULL;
+	LEAVE("image_id");
+}
+
+static int f_image_pull(sbx_backend *b, const char *image, sbx_progress_fn progress, void *arg,
+			sbx_error **err)
+{
+	(void)progress;
+	(void)arg;
+	fake_backend *fb = fb_of(b);
+	ENTER("image_pull", image, NULL);
+	if (fb->pulled_id) {
+		free(fb->image_id);
+		fb->image_id = xstrdup(fb->pulled_id);
+	}
+	LEAVE("image_pull");
+}
+
 static int f_remove_snapshot(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
 {
 	fake_backend *fb = fb_of(b);
 	*out = SBX_REMOVAL_ABSENT;
 	ENTER("remove_snapshot", a->name, NULL);
-	if (fb->snapshots) {
-		fb->snapshots--;
+	/* Every snapshot goes but those a container uses (each its own). */
+	size_t used = 0;
+	for (size_t i = 0; i < fb->n; i++)
+		used += fb->c[i].from_snapshot;
+	if (fb->snapshots > used) {
+		fb->snapshots = used;
 		*out = SBX_REMOVAL_REMOVED;
 	}
 	LEAVE("remove_snapshot");
+}
+
+/* No image or volume outlives its container here: prune finds sandboxes only. */
+static int f_leftovers(sbx_backend *b, sbx_leftover **out, size_t *n, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	*out = NULL;
+	*n = 0;
+	ENTER("leftovers", NULL, NULL);
+	LEAVE("leftovers");
+}
+
+static int f_remove_leftover(sbx_backend *b, const sbx_leftover *l, sbx_error **err)
+{
+	fake_backend *fb = fb_of(b);
+	ENTER("remove_leftover", l->id, NULL);
+	return fail(SBX_ENOTFOUND, "remove_leftover", err);
 }
 
 static int f_remove_volume(sbx_backend *b, sbx_removal *out, const sbx_actual *a, sbx_error **err)
@@ -546,7 +628,11 @@ fake_backend *fake_new(void)
 	    .copy_out = f_copy_out,
 	    .image_ensure = f_image_ensure,
 	    .image_user = f_image_user,
+	    .image_id = f_image_id,
+	    .image_pull = f_image_pull,
 	    .remove_snapshot = f_remove_snapshot,
+	    .leftovers = f_leftovers,
+	    .remove_leftover = f_remove_leftover,
 	    .remove_volume = f_remove_volume,
 	    .info = f_info,
 	    .requests = f_requests,
@@ -572,6 +658,8 @@ void fake_free(fake_backend *fb)
 	free(fb->f);
 	sbx_buf_release(&fb->calls);
 	free(fb->exec_output);
+	free(fb->image_id);
+	free(fb->pulled_id);
 	free(fb);
 }
 
@@ -579,6 +667,23 @@ const char *fake_add(fake_backend *fb, const char *name, const sbx_workspace *ws
 		     const sbx_fields *fields, bool running)
 {
 	return add(fb, name, ws ? ws->path : NULL, ws ? ws->id : NULL, fields, running)->id;
+}
+
+const char *fake_add_claim(fake_backend *fb, const char *name, const char *path,
+			   const char *workspace_id, long long created, const sbx_fields *fields,
+			   bool running)
+{
+	fake_container *c = add(fb, name, path, workspace_id, fields, running);
+	c->created = created;
+	return c->id;
+}
+
+void fake_set_image(fake_backend *fb, const char *id, const char *pulled)
+{
+	free(fb->image_id);
+	free(fb->pulled_id);
+	fb->image_id = id ? xstrdup(id) : NULL;
+	fb->pulled_id = pulled ? xstrdup(pulled) : NULL;
 }
 
 void fake_fail(fake_backend *fb, const char *verb, int nth, int code, bool after)
@@ -623,7 +728,9 @@ char *fake_state(fake_backend *fb)
 	sbx_buf s = SBX_BUF_INIT;
 	for (size_t i = 0; i < fb->n; i++)
 		sbx_buf_addf(&s, "%s%s:%s", i ? " " : "", fb->c[i].name,
-			     fb->c[i].running ? "running" : "created");
+			     fb->c[i].paused	? "paused"
+			     : fb->c[i].running ? "running"
+						: "created");
 	return s.data ? sbx_buf_detach(&s) : xstrdup("");
 }
 
@@ -671,4 +778,32 @@ void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cm
 	c->sessions = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		c->sessions[i] = xstrdup(cmds[i]);
+}
+
+void fake_set_paused(fake_backend *fb, const char *name)
+{
+	fake_container *c = by_ref(fb, name);
+	if (c && c->running) {
+		c->running = false;
+		c->paused = true;
+	}
+}
+
+void fake_set_started(fake_backend *fb, const char *name)
+{
+	fake_container *c = by_ref(fb, name);
+	if (c)
+		c->started = true;
+}
+
+void fake_die_at_start(fake_backend *fb, int nth)
+{
+	fb->die_nth = nth;
+	fb->starts = 0;
+}
+
+void fake_interrupt_at(fake_backend *fb, int nth)
+{
+	fb->interrupt_nth = nth;
+	fb->interrupt_seen = 0;
 }

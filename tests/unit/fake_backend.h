@@ -53,6 +53,20 @@ const char *fake_id(fake_backend *fb, const char *name);
 /* fake_ncalls: how many calls were recorded since the last fake_clear_calls. */
 size_t fake_ncalls(fake_backend *fb);
 /*
+ * fake_add_claim: put a container there that claims path and workspace_id
+ * in its labels (an earlier sbx's "device:inode", another workspace's id),
+ * made at created (unix seconds; 0: not known). Returns its id (borrowed).
+ */
+const char *fake_add_claim(fake_backend *fb, const char *name, const char *path,
+			   const char *workspace_id, long long created, const sbx_fields *fields,
+			   bool running);
+/*
+ * fake_set_image: the id the image reference names from now on (NULL: not
+ * known; containers created record it), and what image_pull makes it
+ * (NULL: a pull changes nothing).
+ */
+void fake_set_image(fake_backend *fb, const char *id, const char *pulled);
+/*
  * fake_set_label: change a label of the container called name, as someone
  * with access to the engine could, or as an older sbx wrote it: the field
  * at path gets value, or with value NULL is dropped.
@@ -70,7 +84,29 @@ void fake_set_sessions(fake_backend *fb, const char *name, const char *const *cm
  * SBX_ECONFLICT, as the engine's 409).
  */
 void fake_set_exec(fake_backend *fb, const char *output, int exit_code);
-/* fake_snapshots: how many snapshot images exist. */
+/*
+ * fake_snapshots: how many snapshot images exist; remove_snapshot removes
+ * every one no container was made from.
+ */
 size_t fake_snapshots(fake_backend *fb);
+/*
+ * fake_set_paused: the running container called name is paused (the list
+ * says "paused", not running); a start unpauses it, as the docker
+ * backend's does.
+ */
+void fake_set_paused(fake_backend *fb, const char *name);
+/* fake_set_started: the container called name ran once (stopped, its status is "exited"). */
+void fake_set_started(fake_backend *fb, const char *name);
+/*
+ * fake_die_at_start: the nth start from now (1-based) finds the container's
+ * command exiting at once: it ran, is stopped, and the start is SBX_ERROR,
+ * as the docker backend's check after a start says.
+ */
+void fake_die_at_start(fake_backend *fb, int nth);
+/*
+ * fake_interrupt_at: SIGINT arrives during the nth call from now (any
+ * verb, 1-based): sbx_interrupt_raise, the call itself completing.
+ */
+void fake_interrupt_at(fake_backend *fb, int nth);
 
 #endif

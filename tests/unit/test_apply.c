@@ -3,7 +3,10 @@
  * no-op and a recreate make; every rollback path of a recreate (a failure
  * at each step puts the old sandbox back under its name, running); crash
  * recovery from each state a recreate passes through (the names are the
- * journal); and a name taken by a concurrent create (the engine's 409).
+ * journal; a replacement that ran once is kept); and a name taken by a
+ * concurrent create (the engine's 409). The engine's other answers: a
+ * container that dies at its start, a paused sandbox, SIGINT during each
+ * call of a recreate.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +25,8 @@
 #include "fake_backend.h"
 #include "lib/apply.h"
 #include "lib/config.h"
+#include "lib/fields.h"
+#include "lib/interrupt.h"
 #include "lib/sandbox.h"
 #include "lib/session.h"
 #include "lib/trust.h"
@@ -84,8 +89,8 @@ static void unprepare(world *w)
 	w->plan = NULL;
 }
 
-/* As sbx apply: load, make concrete, check trust, lock, find (recovering), plan. */
-static void prepare(world *w)
+/* As sbx apply [--pull] [--recreate]: load, make concrete, check trust, lock, find, plan. */
+static void prepare_with(world *w, bool pull, bool recreate)
 {
 	unprepare(w);
 	sbx_error *err = NULL;
@@ -93,6 +98,8 @@ static void prepare(world *w)
 	const sbx_session_opts o = {.intent = SBX_INTENT_APPLY,
 				    .file = path,
 				    .backend = w->b,
+				    .pull = pull,
+				    .recreate = recreate,
 				    .warn = note,
 				    .arg = &w->notes};
 	if (sbx_session_open(&w->s, &o, &err) < 0)
@@ -100,6 +107,11 @@ static void prepare(world *w)
 	w->d = sbx_session_desired(w->s);
 	w->actual = sbx_session_actual(w->s);
 	w->plan = sbx_session_plan(w->s);
+}
+
+static void prepare(world *w)
+{
+	prepare_with(w, false, false);
 }
 
 static int apply(world *w, sbx_error **err)
@@ -309,8 +321,11 @@ static void test_recreate(void **state)
 			 "rename @ @-sbx-old\n"
 			 "rename @-sbx-new @\n"
 			 "start @\n"
-			 "remove @-sbx-old\n");
+			 "remove @-sbx-old\n"
+			 "remove_snapshot @\n");
 	expect_state(&w, "@:running");
+	/* The one snapshot the new sandbox runs from, no other. */
+	assert_int_equal(fake_snapshots(w.fb), 1);
 	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
 	/* Converged: planning again finds nothing to do. */
 	prepare(&w);
@@ -333,8 +348,10 @@ static void test_rollback_create_new(void **state)
 			 "sessions @\n"
 			 "image_ensure " IMAGE "\n"
 			 "snapshot @\n"
-			 "create @-sbx-new sbx-snapshot:@\n");
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "remove_snapshot @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -354,8 +371,10 @@ static void test_rollback_stop_old(void **state)
 			 "create @-sbx-new sbx-snapshot:@\n"
 			 "stop @\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -390,8 +409,10 @@ static void test_rollback_rename_old(void **state)
 			 "stop @\n"
 			 "rename @ @-sbx-old\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -413,9 +434,11 @@ static void test_rollback_rename_new(void **state)
 			 "rename @ @-sbx-old\n"
 			 "rename @-sbx-new @\n"
 			 "remove @-sbx-new\n"
+			 "remove_snapshot @\n"
 			 "rename @-sbx-old @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -438,9 +461,11 @@ static void test_rollback_start_new(void **state)
 			 "rename @-sbx-new @\n"
 			 "start @\n"
 			 "remove @\n"
+			 "remove_snapshot @\n"
 			 "rename @-sbx-old @\n"
 			 "start @\n");
 	expect_restored(&w, old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -484,7 +509,7 @@ static void test_remove_previous_fails(void **state)
 	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
 	fake_clear_calls(w.fb);
 	prepare(&w);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_false(sbx_plan_has_changes(w.plan));
@@ -594,7 +619,7 @@ static void test_recover_after_create_new(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@", true, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_non_null(strstr(w.notes.data, "rolled back"));
 	assert_false(sbx_plan_has_changes(w.plan));
@@ -606,7 +631,7 @@ static void test_recover_after_stop_old(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@", false, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:created");
 	/* The old one was stopped on the way: the plan starts it. */
 	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
@@ -618,7 +643,8 @@ static void test_recover_after_rename_old(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@-sbx-old", false, "@-sbx-new", false);
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nrename @-sbx-old @\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-new\nrename @-sbx-old @\n"
+			 "remove_snapshot @-sbx-old\nfind\n");
 	expect_state(&w, "@:created");
 	world_release(&w);
 }
@@ -628,7 +654,8 @@ static void test_recover_after_rename_new(void **state)
 	(void)state;
 	world w;
 	crashed(&w, "@-sbx-old", false, "@", false);
-	expect_calls(&w, "find\nfind_all\nremove @\nrename @-sbx-old @\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @\nrename @-sbx-old @\n"
+			 "remove_snapshot @-sbx-old\nfind\n");
 	expect_state(&w, "@:created");
 	world_release(&w);
 }
@@ -639,11 +666,152 @@ static void test_recover_after_start_new(void **state)
 	world w;
 	crashed(&w, "@-sbx-old", false, "@", true);
 	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
-	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nfind\n");
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
 	expect_state(&w, "@:running");
 	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
 	assert_non_null(strstr(w.notes.data, "finished an interrupted recreate"));
 	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* The new container's command exits at once: a failed start, the old sandbox restored. */
+static void test_rollback_new_dies_at_start(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_die_at_start(w.fb, 1);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_ERROR, "the previous sandbox is restored");
+	expect_restored(&w, old_id);
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	world_release(&w);
+}
+
+/* A paused sandbox: the plan starts it, the start unpauses it; no failure. */
+static void test_paused_is_unpaused(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	_cleanup_free_ char *id = xstrdup(fake_id(w.fb, w.d->name));
+	fake_set_paused(w.fb, w.d->name);
+	expect_state(&w, "@:paused");
+	prepare(&w);
+	assert_int_equal(w.plan->n_actions, 1);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	assert_string_equal(fake_id(w.fb, w.d->name), id);
+	world_release(&w);
+}
+
+/*
+ * A finished recreate whose old container could not be removed, the new
+ * sandbox stopped since (its work in it): recovery keeps the new one.
+ */
+static void test_remove_previous_fails_then_stopped(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "remove", 1, SBX_EUNAVAILABLE, false);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
+	assert_int_equal(w.b->stop(w.b, new_id, &err), 0);
+	expect_state(&w, "@:created @-sbx-old:created");
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
+	assert_non_null(strstr(w.notes.data, "finished an interrupted recreate"));
+	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	world_release(&w);
+}
+
+/* Killed after the new one's start, the new one stopped since: the newer state, kept. */
+static void test_recover_after_start_new_stopped(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	_cleanup_free_ char *on = expand(&w, "@-sbx-old");
+	fake_add(w.fb, on, &w.d->ws, &w.d->fields, false);
+	fake_add(w.fb, w.d->name, &w.d->ws, &w.d->fields, false);
+	fake_set_started(w.fb, w.d->name);
+	_cleanup_free_ char *new_id = xstrdup(fake_id(w.fb, w.d->name));
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	expect_calls(&w, "find\nfind_all\nremove @-sbx-old\nremove_snapshot @\nfind\n");
+	assert_string_equal(fake_id(w.fb, w.d->name), new_id);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_START);
+	world_release(&w);
+}
+
+/*
+ * SIGINT during each call of a recreate: the step under way completes, the
+ * run stops and rolls back (SBX_EINTERRUPTED), or, past its last step,
+ * completes; either way exactly one sandbox runs under the name, and one
+ * more apply converges with no second container.
+ */
+static void test_interrupt_each_call(void **state)
+{
+	(void)state;
+	for (int n = 1;; n++) {
+		world w;
+		_cleanup_free_ char *old_id = made_then_changed(&w);
+		fake_interrupt_at(w.fb, n);
+		sbx_error *err = NULL;
+		int rc = apply(&w, &err);
+		size_t calls = fake_ncalls(w.fb);
+		fake_interrupt_at(w.fb, 0);
+		if (rc < 0) {
+			expect_error(&err, rc, SBX_EINTERRUPTED, "interrupted (SIGINT)");
+			expect_restored(&w, old_id);
+		} else {
+			expect_state(&w, "@:running");
+			assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+		}
+		sbx_interrupt_reset();
+		prepare(&w);
+		assert_int_equal(apply(&w, &err), 0);
+		expect_state(&w, "@:running");
+		prepare(&w);
+		assert_false(sbx_plan_has_changes(w.plan));
+		world_release(&w);
+		if ((size_t)n > calls) {
+			assert_true(n > 5); /* the recreate's calls were all interrupted in turn */
+			break;
+		}
+	}
+}
+
+/* Interrupted in the create of a new sandbox: nothing is left. */
+static void test_interrupt_create(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	fake_interrupt_at(w.fb, 2); /* image_ensure, then during the create */
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	sbx_interrupt_reset();
+	expect_error(&err, rc, SBX_EINTERRUPTED, "(removed again)");
+	expect_calls(&w, "find\nname_holder @\nimage_ensure " IMAGE "\ncreate @ " IMAGE "\nremove @\n");
+	expect_state(&w, "");
 	world_release(&w);
 }
 
@@ -752,6 +920,7 @@ static void test_plan_converges(void **state)
 		write_yaml(b);
 		prepare(&w);
 		_cleanup_free_ char *plan = sbx_plan_render(w.plan, &w.d->fields, false);
+		sbx_session_allow_fresh(w.s); /* the user said yes: a changed image loses the state */
 		if (apply(&w, &err) < 0)
 			fail_msg("round %d: from\n%s\nto\n%s\nthe plan\n%s\nfailed: %s", round, a, b,
 				 plan, err->msg);
@@ -902,6 +1071,48 @@ static void test_busy_sessions(void **state)
 	prepare(&w);
 	assert_null(sbx_session_busy(w.s));
 	assert_null(strstr(fake_calls(w.fb), "sessions"));
+	world_release(&w);
+}
+
+/* ---- installed state is not lost behind the user's back ---- */
+
+static void test_fresh(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("env: {GONE: 1}\n");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	/* A removed variable keeps the state: nothing to ask. */
+	write_yaml("");
+	prepare(&w);
+	assert_false(sbx_session_loses_state(w.s));
+	assert_int_equal(apply(&w, &err), 0);
+	assert_int_equal(fake_snapshots(w.fb), 1);
+	/* The image changed: refused without the user's yes, nothing touched. */
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d->name));
+	write_yaml("image: other/image:1\n");
+	prepare(&w);
+	assert_true(sbx_session_loses_state(w.s));
+	fake_clear_calls(w.fb);
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EPOLICY,
+		     "without its installed state (the image changed: the new sandbox starts from "
+		     "it): confirm with --fresh");
+	expect_calls(&w, "");
+	expect_restored(&w, old_id);
+	/* With it: from the image, and the snapshot the old one ran from goes. */
+	sbx_session_allow_fresh(w.s);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	assert_int_equal(fake_snapshots(w.fb), 0);
+	/* preserve_state: false is the file's own choice: no question. */
+	write_yaml("image: other/image:2\npreserve_state: false\n");
+	prepare(&w);
+	assert_false(sbx_session_loses_state(w.s));
+	assert_int_equal(apply(&w, &err), 0);
 	world_release(&w);
 }
 
@@ -1105,6 +1316,184 @@ static void test_session_env(void **state)
 	world_release(&w);
 }
 
+/*
+ * The fields of w's desired sandbox under the name name (the default name
+ * an earlier sbx derived from "device:inode"). Caller releases.
+ */
+static void fields_named(sbx_fields *f, const world *w, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < w->d->fields.n; i++)
+		sbx_fields_set(f, w->d->fields.v[i].path, w->d->fields.v[i].value,
+			       w->d->fields.v[i].sensitive);
+	sbx_fields_set(f, sbx_field_path(SBX_F_NAME), name, false);
+}
+
+/*
+ * Another directory at the same path is another workspace: a sandbox
+ * labelled with the path and another identity (a directory removed and
+ * made again, which got the same inode back but not the same birth time;
+ * an earlier sbx's "device:inode" of a sandbox made before this directory
+ * was born) is not found, and a sandbox of the workspace's own is created
+ * beside it under a name of its own.
+ */
+static void test_identity_other_directory(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	if (!w.d->ws.legacy_id)
+		skip(); /* a filesystem without birth times: the identity is device:inode */
+	_cleanup_free_ char *other = xasprintf("%s:1.000000001", w.d->ws.legacy_id);
+	fake_add_claim(w.fb, "sbx-old-reused", w.d->ws.path, other, 0, &w.d->fields, false);
+	fake_add_claim(w.fb, "sbx-old-legacy", w.d->ws.path, w.d->ws.legacy_id,
+		       w.d->ws.born - 10, &w.d->fields, false);
+	prepare(&w);
+	assert_false(w.actual->exists);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_CREATE);
+	_cleanup_free_ char *legacy = sbx_state_legacy_name(&w.d->ws);
+	assert_string_not_equal(w.d->name, legacy);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "sbx-old-legacy:created sbx-old-reused:created @:running");
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.actual->workspace_id, w.d->ws.id);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/*
+ * A sandbox of an earlier sbx (labelled "device:inode", named from it) made
+ * after the directory was born is the workspace's: found, kept under its
+ * name, no change at all; a recreate labels the new identity and keeps the
+ * name, and the next apply changes nothing.
+ */
+static void test_identity_legacy_migrates(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	if (!w.d->ws.legacy_id)
+		skip();
+	_cleanup_free_ char *legacy = sbx_state_legacy_name(&w.d->ws);
+	sbx_fields f;
+	fields_named(&f, &w, legacy);
+	fake_add_claim(w.fb, legacy, w.d->ws.path, w.d->ws.legacy_id, w.d->ws.born + 5, &f,
+		       true);
+	sbx_fields_release(&f);
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.d->name, legacy);
+	assert_false(sbx_plan_has_changes(w.plan));
+	expect_calls(&w, "find\n");
+	/* A change that recreates: the successor carries the new identity, the same name. */
+	write_yaml("env: {A: b}\n");
+	prepare(&w);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.actual->workspace_id, w.d->ws.id);
+	assert_string_equal(w.d->name, legacy);
+	assert_false(sbx_plan_has_changes(w.plan));
+	expect_state(&w, "@:running");
+	world_release(&w);
+}
+
+/*
+ * The image its reference names changed since the sandbox was made (rebuilt
+ * under the same tag): a recreate that says so, and that it starts from the
+ * new image without the installed state; then no change. A sandbox with no
+ * record of its image id is not compared.
+ */
+static void test_image_updated(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	fake_set_image(w.fb, "sha256:1111111111111111111111111111111111111111111111111111111111111111", NULL);
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	fake_clear_calls(w.fb);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	_cleanup_free_ char *want = xasprintf("find\nimage_id %s\n", w.d->cfg->spec->image);
+	assert_string_equal(fake_calls(w.fb), want);
+	fake_set_image(w.fb, "sha256:2222222222222222222222222222222222222222222222222222222222222222", NULL);
+	prepare(&w);
+	const sbx_action *re = sbx_plan_action(w.plan, SBX_ACTION_RECREATE);
+	assert_non_null(re);
+	assert_int_equal(re->keep, SBX_KEEP_IMAGE_CHANGED);
+	assert_int_equal(w.plan->n_changes, 1);
+	assert_true(w.plan->changes[0].image_update);
+	_cleanup_free_ char *text = sbx_plan_render(w.plan, &w.d->fields, false);
+	if (!strstr(text, "~ image: updated (sha256:111111111111… → sha256:222222222222…)  # forces recreate") ||
+	    !strstr(text, "installed state: not kept (the image changed"))
+		fail_msg("%s", text);
+	/* An update loses the installed state: not without the user's yes (--fresh). */
+	assert_true(sbx_session_loses_state(w.s));
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EPOLICY, "--fresh");
+	sbx_session_allow_fresh(w.s);
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	/* no record (an earlier sbx, or an image the engine did not know): no comparison */
+	fake_set_image(w.fb, NULL, NULL);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* apply --pull pulls the reference first: a newer image is noticed; --recreate keeps state. */
+static void test_pull_and_recreate(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	fake_set_image(w.fb, "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+		       "sha256:3333333333333333333333333333333333333333333333333333333333333333");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	fake_clear_calls(w.fb);
+	prepare_with(&w, true, false);
+	_cleanup_free_ char *want = xasprintf("find\nimage_pull %s\nimage_id %s\nsessions %s\n",
+					      w.d->cfg->spec->image, w.d->cfg->spec->image, w.d->name);
+	assert_string_equal(fake_calls(w.fb), want);
+	assert_non_null(sbx_plan_action(w.plan, SBX_ACTION_RECREATE));
+	sbx_session_allow_fresh(w.s); /* the newer image: a fresh start, agreed */
+	assert_int_equal(apply(&w, &err), 0);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	/* --recreate with nothing changed: a recreate that keeps the installed state */
+	prepare_with(&w, false, true);
+	const sbx_action *re = sbx_plan_action(w.plan, SBX_ACTION_RECREATE);
+	assert_non_null(re);
+	assert_int_equal(re->keep, SBX_KEEP_SNAPSHOT);
+	assert_string_equal(re->reason, "asked for (--recreate)");
+	assert_int_equal(w.plan->n_changes, 0);
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d->name));
+	assert_int_equal(apply(&w, &err), 0);
+	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+	expect_state(&w, "@:running");
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1112,6 +1501,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_session_env, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_start_fails_removes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopped_is_started, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identity_other_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identity_legacy_migrates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_updated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pull_and_recreate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recreate, setup, teardown),
@@ -1132,8 +1525,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recover_after_rename_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_refuses_strangers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interrupt_each_call, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interrupt_create, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_new_dies_at_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_paused_is_unpaused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove_previous_fails_then_stopped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_after_start_new_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_sessions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fresh, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zero_config_home, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_sandbox, setup, teardown),

@@ -425,40 +425,34 @@ static void test_recreate_keeps_state(void **state)
 
 	/*
 	 * An earlier sbx's record: a digest of a value it put in the
-	 * environment (any value but this sbx's word is taken as one). A
-	 * snapshot would keep it (in ContainerConfig, whatever is emptied):
-	 * the new sandbox starts from the image. A name dropped from the file
+	 * environment. The snapshot carries none of the old container's
+	 * environment: the state is kept. A name dropped from the file
 	 * (OLDER) is no removed variable: pass_env is no change.
 	 */
 	sbx_fields_set(&have, "pass_env.TOKEN", "hmac-sha256:00", true);
 	sbx_fields_set(&have, "pass_env.OLDER", "sha256:00", true);
 	a = recreate_of(&p, &want, &have);
 	assert_int_equal(p->n_changes, 1);
-	assert_int_equal(a->keep, SBX_KEEP_SECRETS);
-	assert_false(sbx_keep_kept(a->keep));
-	assert_string_equal(a->removed, "pass_env.OLDER");
-	text = sbx_plan_render(p, &want, false);
-	assert_non_null(strstr(text, "installed state: not kept (an earlier sbx put "
-				     "pass_env.OLDER's value in the old sandbox"));
-	free(text);
+	assert_int_equal(a->keep, SBX_KEEP_SNAPSHOT);
+	assert_true(sbx_keep_kept(a->keep));
 	sbx_plan_free(p);
 	sbx_fields_release(&have);
 	have = (sbx_fields){0};
 	sbx_fields_set(&have, "name", "x", false);
 	sbx_fields_set(&have, "env.A", "2", false);
 
-	/* A removed variable: a snapshot would keep it. */
+	/* A removed variable, a removed git identity: the snapshot keeps neither, the state stays. */
 	sbx_fields_set(&have, "env.GONE", "1", false);
+	sbx_fields_set(&have, "git.author_email", "a@b", false);
 	a = recreate_of(&p, &want, &have);
-	assert_int_equal(a->keep, SBX_KEEP_VARIABLE_REMOVED);
-	assert_string_equal(a->removed, "env.GONE");
-	assert_false(sbx_keep_kept(a->keep));
-	text = sbx_keep_reason(a);
-	assert_string_equal(text, "env.GONE is removed: a snapshot would keep it");
+	assert_int_equal(a->keep, SBX_KEEP_SNAPSHOT);
+	assert_true(sbx_keep_kept(a->keep));
+	text = sbx_plan_render(p, &want, false);
+	assert_non_null(strstr(text, "installed state: kept (preserve_state"));
 	free(text);
 	sbx_plan_free(p);
 
-	/* The image changed: that wins over a removed variable. */
+	/* The image changed: the new sandbox starts from it. */
 	sbx_fields_set(&want, "image", "b", false);
 	sbx_fields_set(&have, "image", "a", false);
 	a = recreate_of(&p, &want, &have);

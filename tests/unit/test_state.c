@@ -110,6 +110,63 @@ static void test_default_name_long(void **state)
 		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 }
 
+/*
+ * Which labels claim a workspace: its path and identity both; an earlier
+ * sbx's "device:inode" only for a sandbox made no earlier than the
+ * directory was born; another path only when asked (a moved workspace).
+ */
+static void test_claimed(void **state)
+{
+	(void)state;
+	sbx_workspace ws = {.path = "/w/p",
+			    .id = "2049:12:1700000000.000000005",
+			    .legacy_id = "2049:12",
+			    .born = 1700000000};
+	assert_true(sbx_workspace_claimed(&ws, "/w/p", ws.id, 0, false));
+	assert_false(sbx_workspace_claimed(&ws, "/w/q", ws.id, 0, false));
+	assert_true(sbx_workspace_claimed(&ws, "/w/q", ws.id, 0, true));
+	/* the same inode, born another time: a directory made again at the path */
+	assert_false(sbx_workspace_claimed(&ws, "/w/p", "2049:12:1700000000.000000006", 0, false));
+	assert_false(sbx_workspace_claimed(&ws, "/w/p", "2049:13", 1700000001, false));
+	assert_true(sbx_workspace_claimed(&ws, "/w/p", "2049:12", 1700000001, false));
+	assert_true(sbx_workspace_claimed(&ws, "/w/p", "2049:12", 1700000000, false));
+	assert_false(sbx_workspace_claimed(&ws, "/w/p", "2049:12", 1699999999, false));
+	assert_false(sbx_workspace_claimed(&ws, "/w/p", NULL, 0, false));
+	assert_false(sbx_workspace_claimed(&ws, NULL, ws.id, 0, false));
+	assert_true(sbx_workspace_legacy(&ws, "2049:12"));
+	assert_false(sbx_workspace_legacy(&ws, ws.id));
+	/* without a birth time the identity is device:inode, and there is no legacy one */
+	sbx_workspace old = {.path = "/w/p", .id = "2049:12"};
+	assert_true(sbx_workspace_claimed(&old, "/w/p", "2049:12", 5, false));
+	assert_false(sbx_workspace_legacy(&old, "2049:12"));
+	_cleanup_free_ char *a = sbx_state_default_name(&ws);
+	_cleanup_free_ char *b = sbx_state_legacy_name(&ws);
+	assert_string_not_equal(a, b);
+	_cleanup_free_ char *c = sbx_state_legacy_name(&old);
+	_cleanup_free_ char *d = sbx_state_default_name(&old);
+	assert_string_equal(b, c);
+	assert_string_equal(c, d);
+}
+
+/* A directory of this host: its identity has a birth time where the filesystem keeps one. */
+static void test_workspace_init(void **state)
+{
+	(void)state;
+	sbx_workspace ws;
+	sbx_error *err = NULL;
+	assert_int_equal(sbx_workspace_init(&ws, "/", NULL, &err), 0);
+	if (ws.legacy_id) {
+		assert_true(strncmp(ws.id, ws.legacy_id, strlen(ws.legacy_id)) == 0);
+		assert_int_equal(ws.id[strlen(ws.legacy_id)], ':');
+		assert_true(ws.born > 0);
+	} else {
+		assert_int_equal(ws.born, 0);
+	}
+	sbx_workspace_release(&ws);
+	assert_int_equal(sbx_workspace_init(&ws, "/nonexistent/sbx", NULL, &err), SBX_ERROR);
+	sbx_error_free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +174,8 @@ int main(void)
 	    cmocka_unit_test(test_default_name_latin),
 	    cmocka_unit_test(test_default_name_no_latin),
 	    cmocka_unit_test(test_default_name_long),
+	    cmocka_unit_test(test_claimed),
+	    cmocka_unit_test(test_workspace_init),
 	};
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }

@@ -1,0 +1,72 @@
+/*
+ * sbx adopt: after the workspace directory was moved (mv keeps its identity),
+ * take on the sandbox it had under its old path. The sandbox is recreated
+ * under the new path, keeping its installed state as any recreate does: the
+ * workspace mount and the labels name the new path, and from then on the
+ * sandbox is found there as if made there. Never implicit: apply makes a new
+ * sandbox for a moved workspace and `sbx ls` marks the old one gone.
+ */
+#include <stdio.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "lib/session.h"
+#include "prepare.h"
+
+static void note(const char *line, void *arg)
+{
+	(void)arg;
+	sbx_out_note(line);
+}
+
+int cmd_adopt(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
+{
+	bool dry_run = false, yes = false;
+	const sbx_opt opts[] = {
+	    SBX_OPTS_CONFIG(ctx),
+	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
+	    {'y', "yes", SBX_OPT_FLAG, &yes, NULL,
+	     "stop the sandbox even when sessions run in it (the recreate ends\n"
+	     "them; without --yes sbx asks on a terminal, else exits 3)"},
+	    SBX_OPT_END,
+	};
+	int nargs, status;
+	if (sbx_parse_args("adopt", "[--dry-run] [--yes] [NAME]", opts, argc, argv, &nargs,
+			   &status))
+		return status;
+	if (nargs > 1)
+		return sbx_usage_error("adopt", "adopt takes at most one sandbox name");
+	int rc = sbx_ctx_enter(ctx, err);
+	if (rc < 0)
+		return rc;
+	sbx_session *s = NULL;
+	sbx_out_pull pull;
+	sbx_out_pull_init(&pull, stderr, sbx_out_progress_tty(ctx->no_color));
+	const sbx_session_opts o = {
+	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
+	    .file = ctx->file,
+	    .follow = ctx->follow,
+	    .adopt = nargs ? argv[1] : "",
+	    .warn = sbx_out_warn_line,
+	    .progress = sbx_out_pull_event,
+	    .progress_arg = &pull,
+	};
+	if ((rc = sbx_session_open(&s, &o, err)) < 0) {
+		sbx_out_pull_release(&pull);
+		return rc;
+	}
+	const sbx_plan *plan = sbx_session_plan(s);
+	sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
+	if (dry_run || !sbx_plan_has_changes(plan)) {
+		sbx_out_pull_release(&pull);
+		sbx_session_free(s);
+		return SBX_EXIT_OK;
+	}
+	sbx_consent_stop(s, yes);
+	rc = sbx_session_apply(s, note, NULL, err);
+	sbx_out_pull_release(&pull);
+	if (rc == 0)
+		sbx_out_applied(plan);
+	sbx_session_free(s);
+	return rc < 0 ? rc : SBX_EXIT_OK;
+}
