@@ -12,8 +12,10 @@ trap 'rm -rf "$S"' EXIT
 suite() {
 	printf '%s\n' "$1" >"$S/body"
 	sh -c '
+		set -u
 		OUT=$1/out ERR=$1/err
 		. "$2/tests/lib/harness.sh"
+		trap "t_aborted inner" EXIT
 		t "the check" <"$1/body"
 		t_done inner
 	' sh "$S" "$ROOT" >"$S/report" 2>&1
@@ -57,6 +59,8 @@ check passes "a multi-line chain passes" 'true &&
 check passes "an if inside the chain passes" 'if true; then true; else false; fi && true'
 check fails "an if whose branch fails, fails" 'if true; then false; fi'
 check fails "an empty check fails (no status 0 by accident)" ''
+check fails "a check that ends the suite's shell (an unset variable under set -u) fails, and says so" \
+	'true && echo "$no_such_variable" && true'
 
 check fails "a failing CMD || fail MSG in braces fails" '{ false || fail "the reason"; }'
 check fails "CMD || fail MSG outside braces is a broken chain" 'false || fail "the reason"'

@@ -25,8 +25,10 @@ OUT="$T/out"
 ERR="$T/err"
 
 . "$ROOT/tests/lib/engine.sh"
+. "$ROOT/tests/lib/harness.sh"
 
 cleanup() {
+	t_aborted exec
 	tmux -L "$TMUX_SOCK" kill-server >/dev/null 2>&1
 	[ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null
 	if engine_ok; then
@@ -62,7 +64,6 @@ if ! sh "$ROOT/contrib/busybox-rootfs.sh" "$T/rootfs" sh sleep cat id echo ls en
 fi
 
 RUN_TIMEOUT=120
-. "$ROOT/tests/lib/harness.sh"
 containers_of() { docker ps -aq --no-trunc --filter "label=dev.sbx.workspace=$1"; }
 
 # workspace DIR [extra yaml...]: a workspace with a sandbox.yaml on the test image

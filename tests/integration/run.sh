@@ -24,8 +24,10 @@ OUT="$T/out"
 ERR="$T/err"
 
 . "$ROOT/tests/lib/engine.sh"
+. "$ROOT/tests/lib/harness.sh"
 
 cleanup() {
+	t_aborted integration
 	if engine_ok; then
 		for c in $(docker ps -aq --filter label=dev.sbx.managed 2>/dev/null); do
 			ws=$(docker inspect -f '{{index .Config.Labels "dev.sbx.workspace"}}' "$c" 2>/dev/null)
@@ -69,7 +71,6 @@ fi
 
 # ---- the harness ----
 RUN_TIMEOUT=120
-. "$ROOT/tests/lib/harness.sh"
 # The containers the engine has for a workspace (by sbx's label), one id a line.
 containers_of() { docker ps -aq --no-trunc --filter "label=dev.sbx.workspace=$1"; }
 count_of() { containers_of "$1" | grep -c . ; }
@@ -1110,10 +1111,10 @@ sbx_reuse_cleanup() {
 }
 
 t "a workspace re-created at the same path, its inode given back, is a new workspace; ls marks the old one gone" <<'EOF'
-# On a filesystem that gives inodes back (tmpfs never does: CI's fresh root has /tmp on one),
-# the one that holds the repository, as ext4 does.
-RU=$(mktemp -d "$ROOT/build/sbx-it-reuse.XXXXXX") && when_finished 'sbx_reuse_cleanup' &&
-	k=0 && got="" &&
+# On a filesystem that gives inodes back, as ext4 does: /var/tmp (tmpfs never does, and CI's
+# fresh root has /tmp on one; the repository may lie under /root, which sbx never mounts).
+RU=$(mktemp -d /var/tmp/sbx-it-reuse.XXXXXX) && when_finished 'sbx_reuse_cleanup' &&
+	k=0 && got="" && ino7="" && old7="" &&
 	while [ -z "$got" ] && [ "$k" -lt 8 ]; do
 		k=$((k + 1)) && W7="$RU/reuse-$k/ws" && workspace "$W7" &&
 			run 0 "$SBX" -C "$W7" apply && old7=$(containers_of "$W7") && n7=$(name_of "$old7") &&

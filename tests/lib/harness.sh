@@ -29,6 +29,7 @@
 # ran. T_ONLY=TEXT runs only the checks whose name contains TEXT.
 passed=0
 failed=0
+_t_running=""
 RUN_TIMEOUT=${RUN_TIMEOUT:-10}
 T_ONLY=${T_ONLY:-}
 
@@ -71,8 +72,10 @@ t() {
 	_t_cleanup=""
 	_t_cleanup_failed=0
 	# What the body says (the helpers' reasons) is shown after the verdict.
+	_t_running=$_t_name
 	_t_eval "$_t_body" </dev/null >"$OUT.t" 2>&1
 	_t_rc=$?
+	_t_running=""
 	cp "$OUT" "$OUT.body" 2>/dev/null
 	cp "$ERR" "$ERR.body" 2>/dev/null
 	_t_eval "$_t_cleanup" </dev/null >>"$OUT.t" 2>&1
@@ -92,6 +95,18 @@ t() {
 	fi
 	rm -f "$OUT.t" "$OUT.body" "$ERR.body"
 	return 0
+}
+
+# t_aborted: for the suite's EXIT trap. A body that ends the suite's shell
+# (`exit`, or an unset variable under `set -u`) is reported as that check's
+# failure, with what it printed, instead of the suite stopping in silence.
+t_aborted() {
+	[ -n "$_t_running" ] || return 0
+	echo "FAIL $_t_running: the check ended the suite's shell (exit, or an unset variable under set -u)"
+	sed 's/^/  /' "$OUT.t" 2>/dev/null
+	failed=$((failed + 1))
+	_t_running=""
+	t_done "$1"
 }
 
 t_done() {
