@@ -1020,6 +1020,30 @@ WK="$T/ws-keep" && workspace "$WK" "env: {KEEP_A: one, KEEP_B: two}" &&
 		"1 $WK $(ins "$idk" '{{index .Config.Labels "dev.sbx.workspace-id"}}')" "the snapshot's labels"
 EOF
 
+t "snapshots: each change that keeps the image recreates keeping the installed file: git identity absent then present, a mount, the docker socket, credentials" <<'EOF'
+# keep2 STEP: trust what the file asks now, apply, and want a recreate that kept /installed
+keep2() {
+	run 0 "$SBX" -C "$WK2" trust --yes && run 0 "$SBX" -C "$WK2" apply &&
+		{ grep -q "kept the installed state" "$OUT" || fail "$1: apply did not keep the state: $(cat "$OUT")"; } &&
+		idk2=$(containers_of "$WK2") && eq "$(count_of "$WK2")" 1 "$1: containers" &&
+		eq "$(docker exec "$idk2" cat /installed)" kept "$1: the installed file"
+} &&
+	WK2="$T/ws-keep2" && mkdir -p "$WK2" "$T/data-keep2" && git -C "$WK2" init -q &&
+	printf 'version: 1\nagent: claude\nimage: %s\ncredentials: none\n' "$IMAGE" >"$WK2/sandbox.yaml" &&
+	run 0 "$SBX" -C "$WK2" apply && err_has "no git identity" && idk2=$(containers_of "$WK2") &&
+	docker exec "$idk2" sh -c 'echo kept >/installed' &&
+	git -C "$WK2" config user.name "Ada Keep" && git -C "$WK2" config user.email ada@example.org &&
+	run 0 "$SBX" -C "$WK2" diff && out_has "installed state: kept" && keep2 "identity now present" &&
+	eq "$(docker exec "$idk2" sh -c 'echo "$GIT_AUTHOR_NAME"')" "Ada Keep" "the identity" &&
+	printf 'mounts:\n  - {source: ../data-keep2, target: /data, readonly: true}\n' >>"$WK2/sandbox.yaml" &&
+	keep2 "a mount added" && docker exec "$idk2" test -d /data &&
+	printf 'docker_socket: true\n' >>"$WK2/sandbox.yaml" && keep2 "the docker socket" &&
+	sed -i 's/^credentials: none$/credentials: workspace/' "$WK2/sandbox.yaml" && keep2 "credentials" &&
+	{ [ -n "$(ins "$idk2" '{{range .Mounts}}{{if eq .Destination "/home/agent/.claude"}}{{.Name}}{{end}}{{end}}')" ] ||
+		fail "no credentials volume"; } &&
+	eq "$(docker images -q --filter "label=dev.sbx.workspace=$WK2" | wc -l)" 1 "snapshot images of the workspace"
+EOF
+
 t "snapshots: recreates in a row (300 with SBX_TEST_LONG=1, as CI runs make test), variables added and removed: the installed file stays, one snapshot image of one layer, no leftovers" <<'EOF'
 WL="$T/ws-loop" && N=${SBX_TEST_LONG:+300} && N=${N:-12} && workspace "$WL" "env: {L0: x}" &&
 	run 0 "$SBX" -C "$WL" apply && docker exec "$(containers_of "$WL")" sh -c 'echo kept >/installed' &&
