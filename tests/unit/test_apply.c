@@ -713,6 +713,93 @@ static void test_paused_is_unpaused(void **state)
 }
 
 /*
+ * The engine's 304 ("already started", "already stopped"), which the
+ * docker backend makes success (tests/unit/test_engine.c holds it to that):
+ * a create whose new container a concurrent apply started first keeps it,
+ * running, and removes nothing; a recreate whose old container was
+ * stopped by someone else first goes on to the end; a rollback whose old
+ * container runs again already says it is restored, and it is.
+ */
+static void test_create_start_already_running(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	fake_flip_at(w.fb, "start", 1);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	assert_null(err);
+	expect_calls(&w, "find\n"
+			 "name_holder @\n"
+			 "image_ensure " IMAGE "\n"
+			 "create @ " IMAGE "\n"
+			 "flip @ running\n"
+			 "start @\n");
+	expect_state(&w, "@:running");
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+static void test_recreate_old_already_stopped(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_flip_at(w.fb, "stop", 1);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	assert_null(err);
+	expect_calls(&w, "find\n"
+			 "sessions @\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "flip @ stopped\n"
+			 "stop @\n"
+			 "rename @ @-sbx-old\n"
+			 "rename @-sbx-new @\n"
+			 "start @\n"
+			 "remove @-sbx-old\n"
+			 "remove_snapshot @\n");
+	expect_state(&w, "@:running");
+	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+static void test_rollback_old_already_running(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_fail(w.fb, "start", 1, SBX_EUNAVAILABLE, false);
+	fake_flip_at(w.fb, "start", 2); /* the rollback's start of the old one */
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	expect_error(&err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
+	expect_calls(&w, "find\n"
+			 "sessions @\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "stop @\n"
+			 "rename @ @-sbx-old\n"
+			 "rename @-sbx-new @\n"
+			 "start @\n"
+			 "remove @\n"
+			 "remove_snapshot @\n"
+			 "rename @-sbx-old @\n"
+			 "flip @ running\n"
+			 "start @\n");
+	expect_restored(&w, old_id);
+	world_release(&w);
+}
+
+/*
  * A finished recreate whose old container could not be removed, the new
  * sandbox stopped since (its work in it): recovery keeps the new one.
  */
@@ -1529,6 +1616,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_interrupt_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_new_dies_at_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_paused_is_unpaused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_start_already_running, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recreate_old_already_stopped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_old_already_running, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_previous_fails_then_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
