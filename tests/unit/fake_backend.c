@@ -220,6 +220,9 @@ static void to_info(sbx_sandbox_info *s, const fake_container *c)
 	s->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	s->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
 	s->image = xstrdup("fake:image");
+	s->created = c->created;
+	/* As the docker backend's list: the directory at the path is asked. */
+	s->workspace_gone = sbx_workspace_gone(c->workspace, c->workspace_id, c->created);
 	s->managed = c->workspace != NULL;
 }
 
