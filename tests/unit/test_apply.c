@@ -90,24 +90,31 @@ static void unprepare(world *w)
 	w->plan = NULL;
 }
 
+/* A session of w's with o (on the fake, its notes in w); its rc. */
+static int open_with(world *w, sbx_session_opts o, sbx_error **err)
+{
+	unprepare(w);
+	o.backend = w->b;
+	o.warn = note;
+	o.arg = &w->notes;
+	int rc = sbx_session_open(&w->s, &o, err);
+	if (rc == 0) {
+		w->d = sbx_session_desired(w->s);
+		w->actual = sbx_session_actual(w->s);
+		w->plan = sbx_session_plan(w->s);
+	}
+	return rc;
+}
+
 /* As sbx apply [--pull] [--recreate]: load, make concrete, check trust, lock, find, plan. */
 static void prepare_with(world *w, bool pull, bool recreate)
 {
-	unprepare(w);
 	sbx_error *err = NULL;
 	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
-	const sbx_session_opts o = {.intent = SBX_INTENT_APPLY,
-				    .file = path,
-				    .backend = w->b,
-				    .pull = pull,
-				    .recreate = recreate,
-				    .warn = note,
-				    .arg = &w->notes};
-	if (sbx_session_open(&w->s, &o, &err) < 0)
+	const sbx_session_opts o = {
+	    .intent = SBX_INTENT_APPLY, .file = path, .pull = pull, .recreate = recreate};
+	if (open_with(w, o, &err) < 0)
 		fail_msg("%s", err->msg);
-	w->d = sbx_session_desired(w->s);
-	w->actual = sbx_session_actual(w->s);
-	w->plan = sbx_session_plan(w->s);
 }
 
 static void prepare(world *w)
@@ -1032,21 +1039,11 @@ static void test_plan_converges(void **state)
 static int open_in(world *w, const char *dir, const char *agent, sbx_intent intent,
 		   sbx_error **err)
 {
-	unprepare(w);
 	_cleanup_free_ char *back = getcwd(NULL, 0);
 	assert_int_equal(chdir(dir), 0);
-	const sbx_session_opts o = {.intent = intent,
-				    .agent = agent,
-				    .backend = w->b,
-				    .warn = note,
-				    .arg = &w->notes};
-	int rc = sbx_session_open(&w->s, &o, err);
+	const sbx_session_opts o = {.intent = intent, .agent = agent};
+	int rc = open_with(w, o, err);
 	assert_int_equal(chdir(back), 0);
-	if (rc == 0) {
-		w->d = sbx_session_desired(w->s);
-		w->actual = sbx_session_actual(w->s);
-		w->plan = sbx_session_plan(w->s);
-	}
 	return rc;
 }
 
@@ -1500,21 +1497,10 @@ static void test_identity_legacy_migrates(void **state)
 /* As sbx adopt [NAME] in dir (name NULL: the one there is); its rc. */
 static int open_adopt(world *w, const char *dir, const char *name, sbx_error **err)
 {
-	unprepare(w);
 	_cleanup_free_ char *path = xasprintf("%s/sandbox.yaml", dir);
-	const sbx_session_opts o = {.intent = SBX_INTENT_APPLY,
-				    .file = path,
-				    .backend = w->b,
-				    .adopt = name ? name : "",
-				    .warn = note,
-				    .arg = &w->notes};
-	int rc = sbx_session_open(&w->s, &o, err);
-	if (rc == 0) {
-		w->d = sbx_session_desired(w->s);
-		w->actual = sbx_session_actual(w->s);
-		w->plan = sbx_session_plan(w->s);
-	}
-	return rc;
+	const sbx_session_opts o = {
+	    .intent = SBX_INTENT_APPLY, .file = path, .adopt = name ? name : ""};
+	return open_with(w, o, err);
 }
 
 /*
@@ -1537,13 +1523,11 @@ static void test_adopt_moved(void **state)
 	_cleanup_free_ char *to = xasprintf("%s/moved", tmp);
 	assert_int_equal(rename(from, to), 0);
 	/* Not by accident: a plain apply in the moved directory finds nothing. */
-	unprepare(&w);
 	_cleanup_free_ char *file = xasprintf("%s/sandbox.yaml", to);
-	const sbx_session_opts o = {
-	    .intent = SBX_INTENT_PLAN, .file = file, .backend = w.b, .warn = note, .arg = &w.notes};
-	assert_int_equal(sbx_session_open(&w.s, &o, &err), 0);
-	assert_false(sbx_session_actual(w.s)->exists);
-	assert_int_equal(sbx_session_plan(w.s)->actions[0].type, SBX_ACTION_CREATE);
+	const sbx_session_opts o = {.intent = SBX_INTENT_PLAN, .file = file};
+	assert_int_equal(open_with(&w, o, &err), 0);
+	assert_false(w.actual->exists);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_CREATE);
 	fake_clear_calls(w.fb);
 	assert_int_equal(open_adopt(&w, to, NULL, &err), 0);
 	assert_string_equal(w.actual->id, old_id);
@@ -1555,12 +1539,11 @@ static void test_adopt_moved(void **state)
 	_cleanup_free_ char *have = fake_state(w.fb);
 	assert_null(strchr(have, ' '));
 	assert_non_null(strstr(have, ":running"));
-	unprepare(&w);
-	assert_int_equal(sbx_session_open(&w.s, &o, &err), 0);
-	assert_true(sbx_session_actual(w.s)->exists);
-	assert_string_equal(sbx_session_actual(w.s)->workspace, to);
-	assert_string_not_equal(sbx_session_actual(w.s)->id, old_id);
-	assert_false(sbx_plan_has_changes(sbx_session_plan(w.s)));
+	assert_int_equal(open_with(&w, o, &err), 0);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.actual->workspace, to);
+	assert_string_not_equal(w.actual->id, old_id);
+	assert_false(sbx_plan_has_changes(w.plan));
 	/* Adopt again: this workspace has its sandbox. */
 	int rc = open_adopt(&w, to, NULL, &err);
 	expect_error(&err, rc, SBX_ECONFLICT, "has its sandbox");

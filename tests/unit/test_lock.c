@@ -148,6 +148,43 @@ static void test_holder_none(void **state)
 	close(fd);
 }
 
+/* One attempt at the lock while a child holds it (contend). */
+typedef struct attempt {
+	pid_t holder;
+	int rc;		/* the descriptor, or the SBX_E* code */
+	long long took; /* milliseconds */
+	sbx_buf notes;
+	sbx_error *err;
+} attempt;
+
+/*
+ * Take the lock with SBX_LOCK_TIMEOUT=timeout while a child holds it for
+ * hold_ms (-1: until the attempt is over); the notes collected unless
+ * deaf (no callback at all).
+ */
+static void contend(attempt *a, const char *timeout, int hold_ms, bool deaf)
+{
+	memset(a, 0, sizeof(*a));
+	a->notes = (sbx_buf)SBX_BUF_INIT;
+	a->holder = holder(hold_ms);
+	setenv("SBX_LOCK_TIMEOUT", timeout, 1);
+	long long t0 = now_ms();
+	a->rc = sbx_lock_workspace(ws, deaf ? NULL : collect, &a->notes, &a->err);
+	a->took = now_ms() - t0;
+	if (hold_ms < 0)
+		reap(a->holder);
+	else
+		waitpid(a->holder, NULL, 0);
+}
+
+/* The attempt's notes have text (with the holder's pid for %ld). */
+static void noted(const attempt *a, const char *fmt)
+{
+	_cleanup_free_ char *want = xasprintf(fmt, (long)a->holder);
+	if (!a->notes.data || !strstr(a->notes.data, want))
+		fail_msg("the notes '%s' lack '%s'", a->notes.data ? a->notes.data : "", want);
+}
+
 /*
  * Held by another process for longer than the timeout: one note naming the
  * holder's pid while waiting, then SBX_ECONFLICT after the timeout with a
@@ -156,88 +193,60 @@ static void test_holder_none(void **state)
 static void test_wait_then_timeout(void **state)
 {
 	(void)state;
-	pid_t pid = holder(-1);
-	setenv("SBX_LOCK_TIMEOUT", "1", 1);
-	sbx_buf notes = SBX_BUF_INIT;
-	sbx_error *err = NULL;
-	long long t0 = now_ms();
-	int rc = sbx_lock_workspace(ws, collect, &notes, &err);
-	long long took = now_ms() - t0;
-	reap(pid);
-	assert_int_equal(rc, SBX_ECONFLICT);
-	assert_true(took >= 1000);
-	assert_true(took < 5000);
-	_cleanup_free_ char *who = xasprintf("held by pid %ld (user ", (long)pid);
-	_cleanup_free_ char *note =
-	    xasprintf("waiting for the workspace's lock, held by pid %ld ", (long)pid);
-	if (!strstr(notes.data, note))
-		fail_msg("the notes '%s' lack '%s'", notes.data, note);
-	assert_non_null(strstr(notes.data, "giving up after 1 seconds (SBX_LOCK_TIMEOUT)"));
+	attempt a;
+	contend(&a, "1", -1, false);
+	assert_int_equal(a.rc, SBX_ECONFLICT);
+	assert_true(a.took >= 1000 && a.took < 5000);
+	noted(&a, "waiting for the workspace's lock, held by pid %ld (user ");
+	noted(&a, "giving up after 1 seconds (SBX_LOCK_TIMEOUT)");
 	/* one note, however long the wait */
-	assert_int_equal(strchr(notes.data, '\n') - notes.data + 1, (long)notes.len);
-	assert_non_null(strstr(err->msg, "after 1 seconds (SBX_LOCK_TIMEOUT)"));
-	has(err, who);
-	sbx_buf_release(&notes);
+	assert_int_equal(strchr(a.notes.data, '\n') - a.notes.data + 1, (long)a.notes.len);
+	assert_non_null(strstr(a.err->msg, "after 1 seconds (SBX_LOCK_TIMEOUT)"));
+	_cleanup_free_ char *who = xasprintf("held by pid %ld (user ", (long)a.holder);
+	has(a.err, who);
+	sbx_buf_release(&a.notes);
 }
 
-/* SBX_LOCK_TIMEOUT=0: no wait and no note, the holder named in the error. */
+/* SBX_LOCK_TIMEOUT=0: no wait and no note, the holder named in the error; free, taken. */
 static void test_timeout_zero(void **state)
 {
 	(void)state;
-	pid_t pid = holder(-1);
-	setenv("SBX_LOCK_TIMEOUT", "0", 1);
-	sbx_buf notes = SBX_BUF_INIT;
+	attempt a;
+	contend(&a, "0", -1, false);
+	assert_int_equal(a.rc, SBX_ECONFLICT);
+	assert_true(a.took < 1000);
+	assert_int_equal(a.notes.len, 0);
+	_cleanup_free_ char *who = xasprintf("held by pid %ld ", (long)a.holder);
+	has(a.err, who);
 	sbx_error *err = NULL;
-	long long t0 = now_ms();
-	int rc = sbx_lock_workspace(ws, collect, &notes, &err);
-	long long took = now_ms() - t0;
-	reap(pid);
-	assert_int_equal(rc, SBX_ECONFLICT);
-	assert_true(took < 1000);
-	assert_int_equal(notes.len, 0);
-	_cleanup_free_ char *who = xasprintf("held by pid %ld ", (long)pid);
-	has(err, who);
-	/* Released: taken at once, timeout 0 or not. */
-	err = NULL;
-	int fd = sbx_lock_workspace(ws, collect, &notes, &err);
+	int fd = sbx_lock_workspace(ws, NULL, NULL, &err);
 	assert_true(fd >= 0);
 	close(fd);
-	sbx_buf_release(&notes);
 }
 
 /* Released while waited for: taken, after one note naming the holder. */
 static void test_wait_then_taken(void **state)
 {
 	(void)state;
-	pid_t pid = holder(400);
-	setenv("SBX_LOCK_TIMEOUT", "10", 1);
-	sbx_buf notes = SBX_BUF_INIT;
-	sbx_error *err = NULL;
-	long long t0 = now_ms();
-	int fd = sbx_lock_workspace(ws, collect, &notes, &err);
-	long long took = now_ms() - t0;
-	waitpid(pid, NULL, 0);
-	assert_true(fd >= 0);
-	assert_null(err);
-	assert_true(took < 5000);
-	_cleanup_free_ char *note = xasprintf("held by pid %ld ", (long)pid);
-	assert_non_null(strstr(notes.data, note));
-	assert_non_null(strstr(notes.data, "giving up after 10 seconds"));
-	close(fd);
-	sbx_buf_release(&notes);
+	attempt a;
+	contend(&a, "10", 400, false);
+	assert_true(a.rc >= 0);
+	assert_null(a.err);
+	assert_true(a.took < 5000);
+	noted(&a, "held by pid %ld ");
+	noted(&a, "giving up after 10 seconds");
+	close(a.rc);
+	sbx_buf_release(&a.notes);
 }
 
 /* Nobody listening: the wait is the same, without a note. */
 static void test_no_note_callback(void **state)
 {
 	(void)state;
-	pid_t pid = holder(-1);
-	setenv("SBX_LOCK_TIMEOUT", "0", 1);
-	sbx_error *err = NULL;
-	int rc = sbx_lock_workspace(ws, NULL, NULL, &err);
-	reap(pid);
-	assert_int_equal(rc, SBX_ECONFLICT);
-	has(err, "is still held by pid");
+	attempt a;
+	contend(&a, "0", -1, true);
+	assert_int_equal(a.rc, SBX_ECONFLICT);
+	has(a.err, "is still held by pid");
 }
 
 /* SBX_LOCK_TIMEOUT is a whole number of seconds from 0 to 86400; else a usage error. */
@@ -266,19 +275,14 @@ static void test_timeout_malformed(void **state)
 static void test_interrupted_wait(void **state)
 {
 	(void)state;
-	pid_t pid = holder(-1);
-	setenv("SBX_LOCK_TIMEOUT", "10", 1);
 	sbx_interrupt_raise(SIGTERM);
-	sbx_error *err = NULL;
-	long long t0 = now_ms();
-	int rc = sbx_lock_workspace(ws, NULL, NULL, &err);
-	long long took = now_ms() - t0;
-	reap(pid);
+	attempt a;
+	contend(&a, "10", -1, true);
 	sbx_interrupt_reset();
-	assert_int_equal(rc, SBX_EINTERRUPTED);
-	assert_true(took < 5000);
-	assert_non_null(strstr(err->msg, "waiting for the workspace's lock"));
-	has(err, "interrupted (SIGTERM)");
+	assert_int_equal(a.rc, SBX_EINTERRUPTED);
+	assert_true(a.took < 5000);
+	assert_non_null(strstr(a.err->msg, "waiting for the workspace's lock"));
+	has(a.err, "interrupted (SIGTERM)");
 }
 
 /* No directory there, or a symbolic link to one (the path is canonical: a link is a swap). */
