@@ -208,35 +208,16 @@ WB="$T/ws-busy" && workspace "$WB" && (cd "$WB" && run 0 "$SBX" exec -- true) &&
 EOF
 
 # ---- signals ----
-# interrupt_during WS N CMD...: sbx CMD... in WS (SBX_TRACE on, no stdin), SIGINT as soon as
-# its Nth request that changes something (POST or DELETE) is traced, so while the converge
-# has it in flight; the exit status in $irc. SIGINT is made the default first: a background
-# job's is ignored. (run.sh's interrupt_at does the same for apply.)
-interrupt_during() {
-	_iw=$1 _in=$2
-	shift 2
-	(cd "$_iw" && exec env --default-signal=INT SBX_TRACE=1 "$SBX" "$@" >"$OUT" 2>"$ERR" </dev/null) &
-	_ip=$!
-	_ii=0
-	while kill -0 "$_ip" 2>/dev/null &&
-		[ "$(grep -c "engine request [0-9]*: \(POST\|DELETE\) " "$ERR")" -lt "$_in" ]; do
-		_ii=$((_ii + 1))
-		[ $_ii -lt 3000 ] || break
-		sleep 0.01
-	done
-	kill -INT "$_ip" 2>/dev/null
-	wait "$_ip"
-	irc=$?
-}
 # interrupted_converge WS N EXTRA CMD...: WS's file changed to V=N (and the yaml line EXTRA),
-# interrupt_during, then what must hold: exit 130 with "interrupted (SIGINT)" and the command
-# never run (nothing on stdout), or, the converge over, the command's own end (0 and "ran",
-# or 130: the signal ended it); one container; one more apply: one running sandbox with V=N
-# and the installed file. $interrupted counts the converges stopped.
+# sbx -C WS CMD... interrupted at its Nth request that changes something (sigint_at), then
+# what must hold: exit 130 with "interrupted (SIGINT)" and the command never run (nothing on
+# stdout), or, the converge over, the command's own end (0 and "ran", or 130: the signal
+# ended it); one container; one more apply: one running sandbox with V=N and the installed
+# file. $interrupted counts the converges stopped.
 interrupted_converge() {
 	_cw=$1 _cn=$2 _cx=$3
 	shift 3
-	workspace "$_cw" "env: {V: $_cn}" "$_cx" && interrupt_during "$_cw" "$_cn" "$@" &&
+	workspace "$_cw" "env: {V: $_cn}" "$_cx" && sigint_at "$_cn" "$SBX" -C "$_cw" "$@" &&
 		{ [ "$irc" -eq 130 ] || { [ "$irc" -eq 0 ] && exactly "$OUT" ran; } ||
 			fail "step $_cn: exit $irc: $(tail -3 "$ERR")"; } &&
 		{ ! grep -q "interrupted (SIGINT)" "$ERR" || {
