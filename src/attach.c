@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "lib/interrupt.h"
 #include "output.h"
 #include "prepare.h"
 
@@ -73,6 +74,12 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 		if (rc == 0)
 			sbx_out_applied_stderr(plan);
 	}
+	/*
+	 * A Ctrl-C that came during the last step: the apply finished, but
+	 * the user asked sbx to stop, so the command is not started (exit 130).
+	 */
+	if (rc == 0)
+		rc = sbx_interrupt_check(err);
 	/* the pull's renderer serves apply only, which is over */
 	sbx_out_pull_release(&pull);
 	/* the command's own: a Ctrl-C from now on is its business (or ends sbx) */

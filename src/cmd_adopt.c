@@ -36,25 +36,12 @@ int cmd_adopt(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		return status;
 	if (nargs > 1)
 		return sbx_usage_error("adopt", "adopt takes at most one sandbox name");
-	int rc = sbx_ctx_enter(ctx, err);
-	if (rc < 0)
-		return rc;
 	sbx_session *s = NULL;
 	sbx_out_pull pull;
-	sbx_out_pull_init(&pull, stderr, sbx_out_progress_tty(ctx->no_color));
-	const sbx_session_opts o = {
-	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
-	    .file = ctx->file,
-	    .follow = ctx->follow,
-	    .adopt = nargs ? argv[1] : "",
-	    .warn = sbx_out_warn_line,
-	    .progress = sbx_out_pull_event,
-	    .progress_arg = &pull,
-	};
-	if ((rc = sbx_session_open(&s, &o, err)) < 0) {
-		sbx_out_pull_release(&pull);
+	const sbx_session_opts o = {.adopt = nargs ? argv[1] : ""};
+	int rc = sbx_open_apply(&s, ctx, o, dry_run, &pull, err);
+	if (rc < 0)
 		return rc;
-	}
 	const sbx_plan *plan = sbx_session_plan(s);
 	sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
 	if (dry_run || !sbx_plan_has_changes(plan)) {

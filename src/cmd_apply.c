@@ -44,25 +44,14 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		return sbx_usage_error("apply", "apply takes no operands");
 	if (exit_code && !dry_run)
 		return sbx_usage_error("apply", "--exit-code goes with --dry-run");
-	int rc = sbx_ctx_enter(ctx, err);
-	if (rc < 0)
-		return rc;
-	sbx_session *s = NULL;
-	sbx_out_pull pull;
-	sbx_out_pull_init(&pull, stderr, sbx_out_progress_tty(ctx->no_color));
-	const sbx_session_opts o = {
-	    .intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY,
-	    .file = ctx->file,
-	    .follow = ctx->follow,
-	    .pull = pull_first,
-	    .recreate = recreate,
-	    .warn = sbx_out_warn_line,
-	    .progress = sbx_out_pull_event,
-	    .progress_arg = &pull,
-	};
+	/* from before the lock's wait: a Ctrl-C there, or later, is recorded (signals.c) */
 	if (!dry_run)
 		sbx_interrupts_catch();
-	if ((rc = sbx_session_open(&s, &o, err)) < 0)
+	sbx_session *s = NULL;
+	sbx_out_pull pull;
+	const sbx_session_opts o = {.pull = pull_first, .recreate = recreate};
+	int rc = sbx_open_apply(&s, ctx, o, dry_run, &pull, err);
+	if (rc < 0)
 		return rc;
 	const sbx_plan *plan = sbx_session_plan(s);
 	sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);

@@ -4,7 +4,6 @@
  * workspaces that are gone; listed first, asked on a terminal.
  */
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -13,19 +12,8 @@
 #include "output.h"
 #include "prepare.h"
 
-static void removed(const char *what, const char *name, sbx_removal r, void *arg)
-{
-	(void)arg;
-	if (r == SBX_REMOVAL_REMOVED) {
-		_cleanup_free_ char *done =
-		    strcmp(what, "sandbox") == 0 ? xstrdup("removed") : xasprintf("removed %s", what);
-		sbx_out_done(done, name);
-	} else if (r == SBX_REMOVAL_NOT_OURS) {
-		_cleanup_free_ char *q = sbx_quotes(name);
-		sbx_out_warn("sbx: left the %s %s: in use, or its labels do not say sbx made it\n",
-			     what, q);
-	}
-}
+/* Why prune leaves an object it listed. */
+static char not_ours[] = "in use, or its labels do not say sbx made it";
 
 int cmd_prune(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
@@ -61,7 +49,7 @@ int cmd_prune(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 			n = 0; /* the user said no: nothing removed */
 	}
 	if (rc == 0 && n)
-		rc = sbx_prune_run(b, &p, removed, NULL, err);
+		rc = sbx_prune_run(b, &p, sbx_out_removal, not_ours, err);
 	sbx_prune_release(&p);
 	sbx_backend_free(b);
 	return rc < 0 ? rc : SBX_EXIT_OK;

@@ -1,5 +1,4 @@
 /* sbx rm [--volumes] [NAME...]: remove sandboxes; named volumes stay unless --volumes. */
-#include <string.h>
 
 #include "cmd.h"
 #include "lib/apply.h"
@@ -7,24 +6,12 @@
 #include "output.h"
 #include "prepare.h"
 
-static void removed(const char *what, const char *name, sbx_removal r, void *arg)
-{
-	(void)arg;
-	if (r == SBX_REMOVAL_REMOVED) {
-		_cleanup_free_ char *done =
-		    strcmp(what, "sandbox") == 0 ? xstrdup("removed") : xasprintf("removed %s", what);
-		sbx_out_done(done, name);
-	} else if (r == SBX_REMOVAL_NOT_OURS) {
-		_cleanup_free_ char *q = sbx_quotes(name);
-		sbx_out_warn("sbx: left the %s %s: its labels do not say sbx made it for this "
-			     "sandbox's workspace\n",
-			     what, q);
-	}
-}
+/* Why rm leaves a snapshot or a volume. */
+static char not_ours[] = "its labels do not say sbx made it for this sandbox's workspace";
 
 static int rm_one(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **err)
 {
-	return sbx_remove_sandbox(b, a, *(bool *)arg, removed, NULL, err);
+	return sbx_remove_sandbox(b, a, *(bool *)arg, sbx_out_removal, not_ours, err);
 }
 
 int cmd_rm(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)

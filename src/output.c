@@ -455,6 +455,19 @@ void sbx_out_done(const char *what, const char *name)
 	printf("%s %s\n", what, q);
 }
 
+void sbx_out_removal(const char *what, const char *name, sbx_removal r, void *why_left)
+{
+	if (r == SBX_REMOVAL_REMOVED) {
+		_cleanup_free_ char *done = strcmp(what, "sandbox") == 0
+						? xstrdup("removed")
+						: xasprintf("removed %s", what);
+		sbx_out_done(done, name);
+	} else if (r == SBX_REMOVAL_NOT_OURS) {
+		_cleanup_free_ char *q = sbx_quotes(name);
+		sbx_out_warn("sbx: left the %s %s: %s\n", what, q, (const char *)why_left);
+	}
+}
+
 void sbx_out_prune(const sbx_prune *p)
 {
 	if (!p->n_sandboxes && !p->n_left) {

@@ -110,6 +110,13 @@ void sbx_out_trust_diff(const sbx_diff *d);
 void sbx_out_grants(const char *path, const sbx_grants *g, const char *enclosing);
 /* "stopped 'name'" and the like. */
 void sbx_out_done(const char *what, const char *name);
+/*
+ * sbx_out_removal: an sbx_removed_fn (lib/apply.h) for rm and prune:
+ * "removed 'name'" (a sandbox) or "removed WHAT 'name'" on stdout; for one
+ * left alone (SBX_REMOVAL_NOT_OURS) a warning that gives why_left (a
+ * string, the callback's arg): what the command found of it.
+ */
+void sbx_out_removal(const char *what, const char *name, sbx_removal r, void *why_left);
 /* `sbx prune`: what it would remove, one line each, and why; "Nothing to prune." when nothing. */
 void sbx_out_prune(const sbx_prune *p);
 

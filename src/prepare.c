@@ -81,6 +81,25 @@ void sbx_consent_stop(sbx_session *s, bool yes)
 		sbx_session_allow_stop(s);
 }
 
+int sbx_open_apply(sbx_session **out, sbx_ctx *ctx, sbx_session_opts o, bool dry_run,
+		   sbx_out_pull *pull, sbx_error **err)
+{
+	*out = NULL;
+	int rc = sbx_ctx_enter(ctx, err);
+	if (rc < 0)
+		return rc;
+	sbx_out_pull_init(pull, stderr, sbx_out_progress_tty(ctx->no_color));
+	o.intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY;
+	o.file = ctx->file;
+	o.follow = ctx->follow;
+	o.warn = sbx_out_warn_line;
+	o.progress = sbx_out_pull_event;
+	o.progress_arg = pull;
+	if ((rc = sbx_session_open(out, &o, err)) < 0)
+		sbx_out_pull_release(pull);
+	return rc;
+}
+
 bool sbx_ask_yes(const char *question)
 {
 	fprintf(stderr, "%s [y/N] ", question);

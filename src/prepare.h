@@ -1,7 +1,7 @@
 /*
  * prepare: how the commands that act on sandboxes by name or by workspace
- * (inspect, stop, rm) find them. diff and apply open a session
- * (lib/session.h) instead.
+ * (inspect, stop, rm) find them. diff, apply and adopt open a session
+ * (lib/session.h) instead; apply and adopt through sbx_open_apply.
  */
 #ifndef SBX_PREPARE_H
 #define SBX_PREPARE_H
@@ -13,6 +13,7 @@
 #include "lib/sandbox.h"
 #include "lib/session.h"
 #include "lib/state.h"
+#include "output.h"
 
 /*
  * sbx_find_sandbox: the sandbox NAME names, or with name NULL the one of
@@ -31,6 +32,17 @@ int sbx_find_sandbox(sbx_actual *out, sbx_ctx *ctx, sbx_backend *b, const char *
 int sbx_each_sandbox(sbx_ctx *ctx, int nargs, char **names,
 		     int (*fn)(sbx_backend *b, const sbx_actual *a, void *arg, sbx_error **err),
 		     void *arg, sbx_error **err);
+
+/*
+ * sbx_open_apply: the session of apply and adopt on ctx's file, after
+ * sbx_ctx_enter: opened to plan with dry_run, else to apply; warnings on
+ * stderr as they come, an image pull's progress drawn by pull (set up
+ * here; released here when the open fails, else by the caller). o brings
+ * the command's own options (pull, recreate, adopt); intent, file,
+ * follow, warn and progress are set here.
+ */
+int sbx_open_apply(sbx_session **out, sbx_ctx *ctx, sbx_session_opts o, bool dry_run,
+		   sbx_out_pull *pull, sbx_error **err);
 
 /*
  * sbx_consent_stop: when the session's plan would end running exec

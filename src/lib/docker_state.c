@@ -82,29 +82,6 @@ static int decode_form(sbx_actual *out, const char *text, sbx_error **err)
 	return 0;
 }
 
-/* The directory at path is missing, or is another one than id names. */
-/*
- * Gone: no directory at path now, or another one (sbx_workspace_claimed):
- * the same rule as finding a workspace's sandbox. created (unix seconds; 0:
- * not known) dates an earlier sbx's "device:inode" id against the
- * directory's birth; an object of unknown age with such an id is taken as
- * the directory's (sbx_workspace_claimed), never as gone.
- */
-static bool workspace_gone(const char *path, const char *id, int64_t created)
-{
-	if (!path || !id)
-		return true;
-	sbx_workspace ws;
-	sbx_error *err = NULL;
-	if (sbx_workspace_init(&ws, path, NULL, &err) < 0) {
-		sbx_error_free(err);
-		return true;
-	}
-	bool gone = !sbx_workspace_claimed(&ws, path, id, (long long)created, false);
-	sbx_workspace_release(&ws);
-	return gone;
-}
-
 /* A container of the list endpoint (Names, State, Labels) into out. */
 static int decode_container(sbx_actual *out, json_object *c, sbx_error **err)
 {
@@ -312,7 +289,7 @@ static void decode_info(sbx_sandbox_info *s, json_object *c)
 	json_object_put(form);
 	if (json_object_object_get_ex(c, "Created", &created))
 		s->created = json_object_get_int64(created);
-	s->workspace_gone = workspace_gone(s->workspace, s->workspace_id, s->created);
+	s->workspace_gone = sbx_workspace_gone(s->workspace, s->workspace_id, s->created);
 }
 
 int sbx_docker_list(sbx_sandbox_info **out, size_t *n, sbx_engine *e, sbx_error **err)
@@ -669,7 +646,7 @@ static void add_leftover(sbx_leftover **out, size_t *n, bool image, const char *
 	l->id = xstrdup(id);
 	l->workspace = xstrdup(get_string(labels, SBX_LABEL_WORKSPACE));
 	l->workspace_gone =
-	    workspace_gone(l->workspace, get_string(labels, SBX_LABEL_WORKSPACE_ID), 0);
+	    sbx_workspace_gone(l->workspace, get_string(labels, SBX_LABEL_WORKSPACE_ID), 0);
 }
 
 static char *managed_filter(const char *extra_key, const char *extra_value)

@@ -430,6 +430,30 @@ int sbx_engine_call(sbx_engine *e, const char *method, const char *path, json_ob
 	return 0;
 }
 
+/*
+ * The end of a streamed answer, rc being the transfer's: the last object
+ * (it may end without a newline, and is part of the answer too) to the line
+ * splitter; then an error status (its answer went through the splitter, its
+ * first bytes are kept) or the error the stream reported. Releases resp.
+ */
+static int stream_end(int rc, body_buf *resp, long st, const char *method, const char *path,
+		      sbx_error **err)
+{
+	if (rc == 0 && resp->buf.len > 0)
+		on_body((char *)"\n", 1, 1, resp);
+	if (rc == 0 && (st < 200 || st > 299))
+		rc = status_error(st, method, path, &resp->head, err);
+	if (rc == 0 && resp->stream_error) {
+		_cleanup_free_ char *q = sbx_quotes(resp->stream_error);
+		rc = sbx_error_set(err, SBX_ERROR, "engine: %s %.*s: %s", method,
+				   (int)strcspn(path, "?"), path, q);
+	}
+	free(resp->stream_error);
+	sbx_buf_release(&resp->buf);
+	sbx_buf_release(&resp->head);
+	return rc;
+}
+
 int sbx_engine_call_stream(sbx_engine *e, const char *method, const char *path, int timeout,
 			   void (*on_message)(json_object *msg, void *arg), void *arg,
 			   sbx_error **err)
@@ -438,21 +462,7 @@ int sbx_engine_call_stream(sbx_engine *e, const char *method, const char *path, 
 	body_buf resp = {SBX_BUF_INIT, false, on_message, arg, NULL, SBX_BUF_INIT};
 	long st = 0;
 	int rc = perform(e, method, url, NULL, timeout, &resp, NULL, &st, err);
-	/* The last object may end without a newline: it is part of the answer too. */
-	if (rc == 0 && resp.buf.len > 0)
-		on_body((char *)"\n", 1, 1, &resp);
-	/* An error status's answer went through the line splitter: its first bytes are kept. */
-	if (rc == 0 && (st < 200 || st > 299))
-		rc = status_error(st, method, path, &resp.head, err);
-	if (rc == 0 && resp.stream_error) {
-		_cleanup_free_ char *q = sbx_quotes(resp.stream_error);
-		rc = sbx_error_set(err, SBX_ERROR, "engine: %s %.*s: %s", method,
-				   (int)strcspn(path, "?"), path, q);
-	}
-	free(resp.stream_error);
-	sbx_buf_release(&resp.buf);
-	sbx_buf_release(&resp.head);
-	return rc;
+	return stream_end(rc, &resp, st, method, path, err);
 }
 
 /* Parse DOCKER_HOST into the socket path or the base URL. */
@@ -1032,18 +1042,6 @@ int sbx_engine_call_stream_from(sbx_engine *e, const char *src_path, const char 
 				   method, MAX_BODY);
 	else if (crc != CURLE_OK)
 		rc = transport_error(e, crc, timeout, err);
-	if (rc == 0 && resp.buf.len > 0)
-		on_body((char *)"\n", 1, 1, &resp);
-	if (rc == 0 && (st < 200 || st > 299))
-		rc = status_error(st, method, path, &resp.head, err);
-	if (rc == 0 && resp.stream_error) {
-		_cleanup_free_ char *q = sbx_quotes(resp.stream_error);
-		rc = sbx_error_set(err, SBX_ERROR, "engine: %s %.*s: %s", method,
-				   (int)strcspn(path, "?"), path, q);
-	}
-	free(resp.stream_error);
-	sbx_buf_release(&resp.buf);
-	sbx_buf_release(&resp.head);
 	sbx_buf_release(&f.head);
-	return rc;
+	return stream_end(rc, &resp, st, method, path, err);
 }

@@ -292,10 +292,12 @@ static int find_moved(sbx_session *p, const char *name, sbx_error **err)
 		k++;
 	}
 	if (k == 0) {
-		rc = sbx_error_set(err, SBX_ENOTFOUND,
-				   "no sandbox %s%sof a moved workspace is this directory's (a copy "
-				   "is a new workspace; 'sbx ls' shows the sandboxes there are)",
-				   name ? "called " : "", name ? name : "");
+		_cleanup_free_ char *qn = name ? sbx_quotes(name) : NULL;
+		rc = sbx_error_set(
+		    err, SBX_ENOTFOUND,
+		    "no sandbox %s%s%sof a moved workspace is this directory's (a copy "
+		    "is a new workspace; 'sbx ls' shows the sandboxes there are)",
+		    qn ? "called " : "", qn ? qn : "", qn ? " " : "");
 	} else if (k > 1) {
 		rc = sbx_error_set(err, SBX_ECONFLICT,
 				   "%zu sandboxes of moved workspaces are this directory's; name one: "

@@ -69,6 +69,21 @@ bool sbx_workspace_claimed(const sbx_workspace *ws, const char *path, const char
 	return sbx_workspace_legacy(ws, id) && (!created || !ws->born || created >= ws->born);
 }
 
+bool sbx_workspace_gone(const char *path, const char *id, long long created)
+{
+	if (!path || !id)
+		return true;
+	sbx_workspace ws;
+	sbx_error *err = NULL;
+	if (sbx_workspace_init(&ws, path, NULL, &err) < 0) {
+		sbx_error_free(err);
+		return true;
+	}
+	bool gone = !sbx_workspace_claimed(&ws, path, id, created, false);
+	sbx_workspace_release(&ws);
+	return gone;
+}
+
 /*
  * Latin letters and the ASCII they are written with once their marks are
  * dropped, by code point: U+00C0 to U+024F and U+1E00 to U+1EFF (French,

@@ -80,6 +80,17 @@ void sbx_workspace_release(sbx_workspace *ws);
 bool sbx_workspace_claimed(const sbx_workspace *ws, const char *path, const char *id,
 			   long long created, bool moved);
 
+/*
+ * sbx_workspace_gone: is the workspace of a sandbox labelled with path and
+ * id gone: no directory at path now (or no label), or another one there
+ * (sbx_workspace_claimed by the directory at path, created dating an
+ * earlier sbx's "device:inode" id against its birth; an object of unknown
+ * age, 0, with such an id is taken as the directory's, never as gone).
+ * The same rule as finding a workspace's sandbox: `sbx ls` marks such a
+ * sandbox gone, `sbx prune` removes it, `sbx adopt` may take it.
+ */
+bool sbx_workspace_gone(const char *path, const char *id, long long created);
+
 /* sbx_workspace_legacy: was a sandbox labelled with id matched by the legacy id? */
 bool sbx_workspace_legacy(const sbx_workspace *ws, const char *id);
 

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Integration tests of sbx exec, run and shell against a real Docker engine:
 # converge first (the plan on stderr), exit statuses, stdout and stderr apart,
-# stdin to its end, megabytes whole, path matching, the same over TCP+TLS (a
-# TLS endpoint in front of the engine's socket, tls-proxy.py); and a
-# terminal, driven in tmux: the prompt, the size and its changes, Ctrl-C, the
-# exit status, the host terminal back in cooked mode on every way out.
+# stdin to its end, megabytes whole, path matching, SIGINT during the
+# converge, the same over TCP+TLS (a TLS endpoint in front of the engine's
+# socket, tls-proxy.py); and a terminal, driven in tmux: the prompt, the
+# size and its changes, Ctrl-C, the exit status, the host terminal back in
+# cooked mode on every way out.
 #
 # The engine as in run.sh (tests/lib/engine.sh): the one DOCKER_HOST or the
 # default socket reaches, else a private dockerd, stopped afterwards. Only
@@ -204,6 +205,52 @@ WB="$T/ws-busy" && workspace "$WB" && (cd "$WB" && run 0 "$SBX" exec -- true) &&
 	eq "$(containers_of "$WB")" "$idb" "the sandbox after the refusal" &&
 	run 0 "$SBX" -C "$WB" apply --yes &&
 	(cd "$WB" && run 0 "$SBX" exec -- sh -c 'echo $CHANGED') && exactly "$OUT" 1
+EOF
+
+# ---- signals ----
+# interrupted_converge WS N EXTRA CMD...: WS's file changed to V=N (and the yaml line EXTRA),
+# sbx -C WS CMD... interrupted at its Nth request that changes something (sigint_at), then
+# what must hold: exit 130 with "interrupted (SIGINT)" and the command never run (nothing on
+# stdout), or, the converge over, the command's own end (0 and "ran", or 130: the signal
+# ended it); one container; one more apply: one running sandbox with V=N and the installed
+# file. $interrupted counts the converges stopped.
+interrupted_converge() {
+	_cw=$1 _cn=$2 _cx=$3
+	shift 3
+	workspace "$_cw" "env: {V: $_cn}" "$_cx" && sigint_at "$_cn" "$SBX" -C "$_cw" "$@" &&
+		{ [ "$irc" -eq 130 ] || { [ "$irc" -eq 0 ] && exactly "$OUT" ran; } ||
+			fail "step $_cn: exit $irc: $(tail -3 "$ERR")"; } &&
+		{ ! grep -q "interrupted (SIGINT)" "$ERR" || {
+			interrupted=$((interrupted + 1)) && eq "$irc" 130 "exit (step $_cn)" &&
+				eq "$(cat "$OUT")" "" "stdout after SIGINT at step $_cn"
+		}; } &&
+		eq "$(containers_of "$_cw" | wc -l)" 1 "containers after SIGINT at step $_cn" &&
+		run 0 "$SBX" -C "$_cw" apply && _cid=$(containers_of "$_cw") &&
+		eq "$(containers_of "$_cw" | wc -l)" 1 "containers after one more apply (step $_cn)" &&
+		eq "$(docker inspect -f '{{.State.Running}}' "$_cid")" true "running (step $_cn)" &&
+		eq "$(docker exec "$_cid" sh -c 'echo $V')" "$_cn" "env (step $_cn)" &&
+		eq "$(docker exec "$_cid" cat /root/installed)" kept "installed file (step $_cn)"
+}
+
+t "SIGINT at each request of exec's converge (a recreate): 130 and the command never runs, never two containers; one more apply: one running sandbox with the installed file" <<'EOF'
+WI="$T/ws-int" && workspace "$WI" "env: {V: 0}" && run 0 "$SBX" -C "$WI" apply &&
+	docker exec "$(containers_of "$WI")" sh -c 'echo kept >/root/installed' &&
+	interrupted=0 &&
+	for n in 1 2 3 4 5 6 7; do
+		interrupted_converge "$WI" "$n" "" exec -- echo ran || return 1
+	done &&
+	{ [ "$interrupted" -ge 5 ] || fail "only $interrupted of 7 converges were interrupted"; }
+EOF
+
+t "SIGINT during run's converge (a recreate): 130 and the command never runs, never two containers; one more apply: one running sandbox with the installed file" <<'EOF'
+WI="$T/ws-int-run" && workspace "$WI" "env: {V: 0}" "command: [echo, ran]" &&
+	run 0 "$SBX" -C "$WI" apply &&
+	docker exec "$(containers_of "$WI")" sh -c 'echo kept >/root/installed' &&
+	interrupted=0 &&
+	for n in 1 3 5; do
+		interrupted_converge "$WI" "$n" "command: [echo, ran]" run || return 1
+	done &&
+	{ [ "$interrupted" -ge 2 ] || fail "only $interrupted of 3 converges were interrupted"; }
 EOF
 
 # ---- over TCP and TLS ----

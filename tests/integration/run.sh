@@ -1453,23 +1453,9 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 EOF
 
 # ---- signals and the lock ----
-# interrupt_at WS N: sbx apply --yes in WS (SBX_TRACE on), SIGINT as soon as its Nth request
-# that changes something (POST or DELETE) is traced, so while it is in flight; the apply's exit
-# status in $irc. SIGINT is made the default first: a background job's is ignored.
-interrupt_at() {
-	env --default-signal=INT SBX_TRACE=1 "$SBX" -C "$1" apply --yes >"$OUT" 2>"$ERR" &
-	_ip=$!
-	_ii=0
-	while kill -0 "$_ip" 2>/dev/null &&
-		[ "$(grep -c "engine request [0-9]*: \(POST\|DELETE\) " "$ERR")" -lt "$2" ]; do
-		_ii=$((_ii + 1))
-		[ $_ii -lt 3000 ] || break
-		sleep 0.01
-	done
-	kill -INT "$_ip" 2>/dev/null
-	wait "$_ip"
-	irc=$?
-}
+# interrupt_at WS N: sbx apply --yes in WS, SIGINT while its Nth request that changes
+# something is in flight (sigint_at); the apply's exit status in $irc.
+interrupt_at() { sigint_at "$2" "$SBX" -C "$1" apply --yes; }
 t "SIGINT at each request of a recreate: 130 (or 0 past its last step), never two containers; one more apply: one running sandbox with the installed file" <<'EOF'
 workspace "$T/ws-int" "env: {V: 0}" && run 0 "$SBX" -C "$T/ws-int" apply &&
 	docker exec "$(containers_of "$T/ws-int")" sh -c 'echo kept > /root/installed' &&

@@ -19,6 +19,10 @@
 #   when_finished CMD    evaluate CMD after the body, whether it passed or
 #                        not (git's test_when_finished); a failing CMD fails
 #                        the check. Call it in the chain, before what it undoes.
+#   sigint_at N CMD...   CMD in the background (SBX_TRACE on, output in $OUT
+#                        and $ERR, no stdin), SIGINT once its Nth request that
+#                        changes something (POST or DELETE) is traced, so
+#                        while that one is in flight; its status in $irc
 #
 # What a body prints is kept and shown under its FAIL line, with $OUT and
 # $ERR; a passing check prints only its "ok" line.
@@ -124,3 +128,20 @@ run() {
 out_has() { grep -q -e "$1" "$OUT" || fail "stdout lacks '$1'"; }
 err_has() { grep -q -e "$1" "$ERR" || fail "stderr lacks '$1'"; }
 eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
+# SIGINT is made the default first: a background job's is ignored.
+sigint_at() {
+	_sn=$1
+	shift
+	env --default-signal=INT SBX_TRACE=1 "$@" >"$OUT" 2>"$ERR" </dev/null &
+	_sp=$!
+	_si=0
+	while kill -0 "$_sp" 2>/dev/null &&
+		[ "$(grep -c "engine request [0-9]*: \(POST\|DELETE\) " "$ERR")" -lt "$_sn" ]; do
+		_si=$((_si + 1))
+		[ $_si -lt 3000 ] || break
+		sleep 0.01
+	done
+	kill -INT "$_sp" 2>/dev/null
+	wait "$_sp"
+	irc=$?
+}

@@ -53,6 +53,9 @@ struct fake_backend {
 	int starts;	   /* starts seen since */
 	int interrupt_nth; /* fake_interrupt_at: SIGINT during that call (1-based, from then) */
 	int interrupt_seen;
+	char *flip_verb; /* fake_flip_at: before that call of this verb, the run state flips */
+	int flip_nth;
+	int flip_seen;
 };
 
 static fake_backend *fb_of(sbx_backend *b)
@@ -89,6 +92,15 @@ static void record(fake_backend *fb, const char *verb, const char *target, const
 static int enter(fake_backend *fb, const char *verb, const char *target, const char *arg,
 		 bool *after)
 {
+	/* Another client got there first: the container already runs, or already stopped. */
+	fake_container *c = target ? by_ref(fb, target) : NULL;
+	if (fb->flip_verb && strcmp(fb->flip_verb, verb) == 0 && ++fb->flip_seen == fb->flip_nth &&
+	    c) {
+		c->running = !c->running;
+		c->started = true;
+		c->paused = false;
+		record(fb, "flip", c->name, c->running ? "running" : "stopped");
+	}
 	fb->requests++;
 	record(fb, verb, target, arg);
 	*after = false;
@@ -208,6 +220,9 @@ static void to_info(sbx_sandbox_info *s, const fake_container *c)
 	s->workspace = c->workspace ? xstrdup(c->workspace) : NULL;
 	s->workspace_id = c->workspace_id ? xstrdup(c->workspace_id) : NULL;
 	s->image = xstrdup("fake:image");
+	s->created = c->created;
+	/* As the docker backend's list: the directory at the path is asked. */
+	s->workspace_gone = sbx_workspace_gone(c->workspace, c->workspace_id, c->created);
 	s->managed = c->workspace != NULL;
 }
 
@@ -660,6 +675,7 @@ void fake_free(fake_backend *fb)
 	free(fb->exec_output);
 	free(fb->image_id);
 	free(fb->pulled_id);
+	free(fb->flip_verb);
 	free(fb);
 }
 
@@ -806,4 +822,12 @@ void fake_interrupt_at(fake_backend *fb, int nth)
 {
 	fb->interrupt_nth = nth;
 	fb->interrupt_seen = 0;
+}
+
+void fake_flip_at(fake_backend *fb, const char *verb, int nth)
+{
+	free(fb->flip_verb);
+	fb->flip_verb = xstrdup(verb);
+	fb->flip_nth = nth;
+	fb->flip_seen = 0;
 }

@@ -108,5 +108,14 @@ void fake_die_at_start(fake_backend *fb, int nth);
  * verb, 1-based): sbx_interrupt_raise, the call itself completing.
  */
 void fake_interrupt_at(fake_backend *fb, int nth);
+/*
+ * fake_flip_at: just before the nth call of verb from now (1-based),
+ * another client flips the run state of the container the call is for, as
+ * a concurrent apply's start or a user's `docker stop` would: the call then
+ * finds it running already (a start) or stopped already (a stop), where
+ * the engine answers 304, which the backend's contract makes success.
+ * Recorded as "flip NAME running|stopped" before the call's own line.
+ */
+void fake_flip_at(fake_backend *fb, const char *verb, int nth);
 
 #endif

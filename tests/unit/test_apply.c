@@ -6,7 +6,8 @@
  * journal; a replacement that ran once is kept); and a name taken by a
  * concurrent create (the engine's 409). The engine's other answers: a
  * container that dies at its start, a paused sandbox, SIGINT during each
- * call of a recreate.
+ * call of a recreate, a start or stop another client made first (the
+ * engine's 304). sbx adopt of a moved workspace's sandbox.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,24 +90,31 @@ static void unprepare(world *w)
 	w->plan = NULL;
 }
 
+/* A session of w's with o (on the fake, its notes in w); its rc. */
+static int open_with(world *w, sbx_session_opts o, sbx_error **err)
+{
+	unprepare(w);
+	o.backend = w->b;
+	o.warn = note;
+	o.arg = &w->notes;
+	int rc = sbx_session_open(&w->s, &o, err);
+	if (rc == 0) {
+		w->d = sbx_session_desired(w->s);
+		w->actual = sbx_session_actual(w->s);
+		w->plan = sbx_session_plan(w->s);
+	}
+	return rc;
+}
+
 /* As sbx apply [--pull] [--recreate]: load, make concrete, check trust, lock, find, plan. */
 static void prepare_with(world *w, bool pull, bool recreate)
 {
-	unprepare(w);
 	sbx_error *err = NULL;
 	_cleanup_free_ char *path = xasprintf("%s/ws/sandbox.yaml", tmp);
-	const sbx_session_opts o = {.intent = SBX_INTENT_APPLY,
-				    .file = path,
-				    .backend = w->b,
-				    .pull = pull,
-				    .recreate = recreate,
-				    .warn = note,
-				    .arg = &w->notes};
-	if (sbx_session_open(&w->s, &o, &err) < 0)
+	const sbx_session_opts o = {
+	    .intent = SBX_INTENT_APPLY, .file = path, .pull = pull, .recreate = recreate};
+	if (open_with(w, o, &err) < 0)
 		fail_msg("%s", err->msg);
-	w->d = sbx_session_desired(w->s);
-	w->actual = sbx_session_actual(w->s);
-	w->plan = sbx_session_plan(w->s);
 }
 
 static void prepare(world *w)
@@ -442,31 +450,46 @@ static void test_rollback_rename_new(void **state)
 	world_release(&w);
 }
 
-static void test_rollback_start_new(void **state)
+/*
+ * The new one's start fails: it goes, and the old one is back under its
+ * name, running; with flipped, someone started the old one again before
+ * the rollback's start (the engine's 304: no error).
+ */
+static void start_new_fails(bool flipped)
 {
-	(void)state;
 	world w;
 	_cleanup_free_ char *old_id = made_then_changed(&w);
 	fake_fail(w.fb, "start", 1, SBX_EUNAVAILABLE, false);
+	if (flipped)
+		fake_flip_at(w.fb, "start", 2);
 	sbx_error *err = NULL;
 	int rc = apply(&w, &err);
 	expect_error(&err, rc, SBX_EUNAVAILABLE, "the previous sandbox is restored");
-	expect_calls(&w, "find\n"
-			 "sessions @\n"
-			 "image_ensure " IMAGE "\n"
-			 "snapshot @\n"
-			 "create @-sbx-new sbx-snapshot:@\n"
-			 "stop @\n"
-			 "rename @ @-sbx-old\n"
-			 "rename @-sbx-new @\n"
-			 "start @\n"
-			 "remove @\n"
-			 "remove_snapshot @\n"
-			 "rename @-sbx-old @\n"
-			 "start @\n");
+	_cleanup_free_ char *want = xasprintf("find\n"
+					      "sessions @\n"
+					      "image_ensure " IMAGE "\n"
+					      "snapshot @\n"
+					      "create @-sbx-new sbx-snapshot:@\n"
+					      "stop @\n"
+					      "rename @ @-sbx-old\n"
+					      "rename @-sbx-new @\n"
+					      "start @\n"
+					      "remove @\n"
+					      "remove_snapshot @\n"
+					      "rename @-sbx-old @\n"
+					      "%s"
+					      "start @\n",
+					      flipped ? "flip @ running\n" : "");
+	expect_calls(&w, want);
 	expect_restored(&w, old_id);
 	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
+}
+
+static void test_rollback_start_new(void **state)
+{
+	(void)state;
+	start_new_fails(false);
 }
 
 /* The rollback fails too: the error says so, and the next apply repairs it. */
@@ -713,6 +736,71 @@ static void test_paused_is_unpaused(void **state)
 }
 
 /*
+ * The engine's 304 ("already started", "already stopped"), which the
+ * docker backend makes success (tests/unit/test_engine.c holds it to that):
+ * a create whose new container a concurrent apply started first keeps it,
+ * running, and removes nothing; a recreate whose old container was
+ * stopped by someone else first goes on to the end; a rollback whose old
+ * container runs again already says it is restored, and it is.
+ */
+static void test_create_start_already_running(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	fake_flip_at(w.fb, "start", 1);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	assert_null(err);
+	expect_calls(&w, "find\n"
+			 "name_holder @\n"
+			 "image_ensure " IMAGE "\n"
+			 "create @ " IMAGE "\n"
+			 "flip @ running\n"
+			 "start @\n");
+	expect_state(&w, "@:running");
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+static void test_recreate_old_already_stopped(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_changed(&w);
+	fake_flip_at(w.fb, "stop", 1);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	assert_null(err);
+	expect_calls(&w, "find\n"
+			 "sessions @\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "flip @ stopped\n"
+			 "stop @\n"
+			 "rename @ @-sbx-old\n"
+			 "rename @-sbx-new @\n"
+			 "start @\n"
+			 "remove @-sbx-old\n"
+			 "remove_snapshot @\n");
+	expect_state(&w, "@:running");
+	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+static void test_rollback_old_already_running(void **state)
+{
+	(void)state;
+	start_new_fails(true);
+}
+
+/*
  * A finished recreate whose old container could not be removed, the new
  * sandbox stopped since (its work in it): recovery keeps the new one.
  */
@@ -944,21 +1032,11 @@ static void test_plan_converges(void **state)
 static int open_in(world *w, const char *dir, const char *agent, sbx_intent intent,
 		   sbx_error **err)
 {
-	unprepare(w);
 	_cleanup_free_ char *back = getcwd(NULL, 0);
 	assert_int_equal(chdir(dir), 0);
-	const sbx_session_opts o = {.intent = intent,
-				    .agent = agent,
-				    .backend = w->b,
-				    .warn = note,
-				    .arg = &w->notes};
-	int rc = sbx_session_open(&w->s, &o, err);
+	const sbx_session_opts o = {.intent = intent, .agent = agent};
+	int rc = open_with(w, o, err);
 	assert_int_equal(chdir(back), 0);
-	if (rc == 0) {
-		w->d = sbx_session_desired(w->s);
-		w->actual = sbx_session_actual(w->s);
-		w->plan = sbx_session_plan(w->s);
-	}
 	return rc;
 }
 
@@ -1407,6 +1485,137 @@ static void test_identity_legacy_migrates(void **state)
 	world_release(&w);
 }
 
+/* ---- sbx adopt: a moved workspace takes its sandbox over, on request only ---- */
+
+/* As sbx adopt [NAME] in dir (name NULL: the one there is); its rc. */
+static int open_adopt(world *w, const char *dir, const char *name, sbx_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/sandbox.yaml", dir);
+	const sbx_session_opts o = {
+	    .intent = SBX_INTENT_APPLY, .file = path, .adopt = name ? name : ""};
+	return open_with(w, o, err);
+}
+
+/*
+ * The workspace moved (rename keeps the directory's identity): a plain
+ * apply there would make a new sandbox; adopt takes the old one, recreated
+ * under the new path, and from then on it is found there; a second adopt
+ * finds the workspace has its sandbox already.
+ */
+static void test_adopt_moved(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	_cleanup_free_ char *old_id = xstrdup(fake_id(w.fb, w.d->name));
+	_cleanup_free_ char *from = xasprintf("%s/ws", tmp);
+	_cleanup_free_ char *to = xasprintf("%s/moved", tmp);
+	assert_int_equal(rename(from, to), 0);
+	/* Not by accident: a plain apply in the moved directory finds nothing. */
+	_cleanup_free_ char *file = xasprintf("%s/sandbox.yaml", to);
+	const sbx_session_opts o = {.intent = SBX_INTENT_PLAN, .file = file};
+	assert_int_equal(open_with(&w, o, &err), 0);
+	assert_false(w.actual->exists);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_CREATE);
+	fake_clear_calls(w.fb);
+	assert_int_equal(open_adopt(&w, to, NULL, &err), 0);
+	assert_string_equal(w.actual->id, old_id);
+	assert_string_equal(w.actual->workspace, from);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	assert_true(sbx_keep_kept(w.plan->actions[0].keep));
+	assert_int_equal(apply(&w, &err), 0);
+	/* One sandbox, the new one, found by the new path with nothing to change. */
+	_cleanup_free_ char *have = fake_state(w.fb);
+	assert_null(strchr(have, ' '));
+	assert_non_null(strstr(have, ":running"));
+	assert_int_equal(open_with(&w, o, &err), 0);
+	assert_true(w.actual->exists);
+	assert_string_equal(w.actual->workspace, to);
+	assert_string_not_equal(w.actual->id, old_id);
+	assert_false(sbx_plan_has_changes(w.plan));
+	/* Adopt again: this workspace has its sandbox. */
+	int rc = open_adopt(&w, to, NULL, &err);
+	expect_error(&err, rc, SBX_ECONFLICT, "has its sandbox");
+	world_release(&w);
+}
+
+/*
+ * Nothing to adopt: no sandbox at all; a sandbox of this directory under
+ * another path that still leads to it; a sandbox of a gone directory with another
+ * identity (a copy's, a removed directory's); a name that is none of them.
+ * Nothing is created or changed.
+ */
+static void test_adopt_no_candidate(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	_cleanup_free_ char *ws = xasprintf("%s/ws", tmp);
+	sbx_error *err = NULL;
+	int rc = open_adopt(&w, ws, NULL, &err);
+	expect_error(&err, rc, SBX_ENOTFOUND, "no sandbox of a moved workspace");
+	/* A sandbox of this directory by another path that leads to it still (a link). */
+	_cleanup_free_ char *alias = xasprintf("%s/alias", tmp);
+	assert_int_equal(symlink(ws, alias), 0);
+	prepare(&w);
+	fake_add_claim(w.fb, "sbx-there", alias, w.d->ws.id, 0, &w.d->fields, true);
+	_cleanup_free_ char *gone = xasprintf("%s/gone", tmp);
+	_cleanup_free_ char *copy_id = xasprintf("%s0", w.d->ws.id);
+	fake_add_claim(w.fb, "sbx-copy", gone, copy_id, 0, &w.d->fields, true);
+	fake_clear_calls(w.fb);
+	rc = open_adopt(&w, ws, NULL, &err);
+	expect_error(&err, rc, SBX_ENOTFOUND, "no sandbox of a moved workspace");
+	rc = open_adopt(&w, ws, "sbx-copy", &err);
+	expect_error(&err, rc, SBX_ENOTFOUND, "no sandbox called 'sbx-copy' of a moved workspace");
+	expect_calls(&w, "find\nlist\nfind\nlist\n");
+	expect_state(&w, "sbx-copy:running sbx-there:running");
+	world_release(&w);
+}
+
+/* Two sandboxes of this directory under gone paths: adopt asks for a name, and takes that one. */
+static void test_adopt_two_candidates(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("");
+	prepare(&w);
+	_cleanup_free_ char *ws = xasprintf("%s/ws", tmp);
+	_cleanup_free_ char *g1 = xasprintf("%s/gone1", tmp);
+	_cleanup_free_ char *g2 = xasprintf("%s/gone2", tmp);
+	sbx_fields f1, f2;
+	fields_named(&f1, &w, "sbx-gone1");
+	fields_named(&f2, &w, "sbx-gone2");
+	/* made there: the workspace they mount is the path they were made at */
+	sbx_fields_set(&f1, sbx_field_path(SBX_F_WORKSPACE), g1, false);
+	sbx_fields_set(&f2, sbx_field_path(SBX_F_WORKSPACE), g2, false);
+	fake_add_claim(w.fb, "sbx-gone1", g1, w.d->ws.id, 0, &f1, false);
+	fake_add_claim(w.fb, "sbx-gone2", g2, w.d->ws.id, 0, &f2, true);
+	sbx_fields_release(&f1);
+	sbx_fields_release(&f2);
+	sbx_error *err = NULL;
+	int rc = open_adopt(&w, ws, NULL, &err);
+	expect_error(&err, rc, SBX_ECONFLICT, "2 sandboxes of moved workspaces");
+	assert_int_equal(open_adopt(&w, ws, "sbx-gone2", &err), 0);
+	assert_string_equal(w.actual->name, "sbx-gone2");
+	assert_string_equal(w.actual->workspace, g2);
+	assert_int_equal(w.plan->actions[0].type, SBX_ACTION_RECREATE);
+	assert_int_equal(apply(&w, &err), 0);
+	/* The other one is left as it was, the adopted one is this workspace's now. */
+	_cleanup_free_ char *have = fake_state(w.fb);
+	assert_non_null(strstr(have, "sbx-gone1:created"));
+	prepare(&w);
+	assert_true(w.actual->exists);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
 /*
  * The image its reference names changed since the sandbox was made (rebuilt
  * under the same tag): a recreate that says so, and that it starts from the
@@ -1503,6 +1712,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stopped_is_started, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identity_other_directory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identity_legacy_migrates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_adopt_moved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_adopt_no_candidate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_adopt_two_candidates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_image_updated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pull_and_recreate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename_in_place, setup, teardown),
@@ -1529,6 +1741,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_interrupt_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_new_dies_at_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_paused_is_unpaused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_start_already_running, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recreate_old_already_stopped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_old_already_running, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_previous_fails_then_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),

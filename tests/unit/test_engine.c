@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/backend.h"
 #include "lib/docker.h"
 #include "lib/engine.h"
 #include "lib/util.h"
@@ -397,6 +398,52 @@ static void test_present_image_no_events(void **state)
 	sbx_buf_release(&got);
 }
 
+/* The docker backend's start or stop of container c1, on the fake engine's answers. */
+static int backend_verb(const char *verb, const char *const *replies, size_t n, sbx_error **err)
+{
+	pid_t pid = fake_engine_n(replies, n);
+	_cleanup_free_ char *host = xasprintf("unix://%s", sock);
+	sbx_backend *b = NULL;
+	int rc = sbx_backend_docker_open(&b, host, err);
+	if (rc == 0)
+		rc = strcmp(verb, "start") == 0 ? b->start(b, "c1", err) : b->stop(b, "c1", err);
+	sbx_backend_free(b);
+	reap(pid);
+	return rc;
+}
+
+/*
+ * The engine's 304 to a start (the container runs already: a concurrent
+ * apply started it) and to a stop (it is stopped already) is success, not
+ * an error: apply would otherwise remove a sandbox another apply had just
+ * started, or call a stopped one restored (tests/unit/test_apply.c holds
+ * apply to the same contract on the fake backend). The start still checks
+ * that the container runs.
+ */
+static void test_304_is_success(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *nm = answer(304, "text/plain", "");
+	_cleanup_free_ char *running =
+	    answer(200, "application/json",
+		   "{\"State\":{\"Running\":true,\"Paused\":false,\"ExitCode\":0}}");
+	_cleanup_free_ char *exited =
+	    answer(200, "application/json",
+		   "{\"State\":{\"Running\":false,\"Paused\":false,\"ExitCode\":127}}");
+	sbx_error *err = NULL;
+	const char *start[] = {nm, running};
+	assert_int_equal(backend_verb("start", start, 2, &err), 0);
+	assert_null(err);
+	const char *stop[] = {nm};
+	assert_int_equal(backend_verb("stop", stop, 1, &err), 0);
+	assert_null(err);
+	/* Already started, but not running by the check after it: a failure. */
+	const char *dead[] = {nm, exited};
+	assert_int_equal(backend_verb("start", dead, 2, &err), SBX_ERROR);
+	has(err, "the container stopped right after its start (exit code 127");
+	sbx_error_free(err);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -411,6 +458,7 @@ int main(void)
 	    cmocka_unit_test(test_pull_events),
 	    cmocka_unit_test(test_pull_error_event),
 	    cmocka_unit_test(test_present_image_no_events),
+	    cmocka_unit_test(test_304_is_success),
 	};
 	return cmocka_run_group_tests_name("engine", tests, setup, teardown);
 }
