@@ -25,17 +25,21 @@ int cmd_adopt(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
 	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
+	    SBX_OPT_FRESH(ctx),
 	    {'y', "yes", SBX_OPT_FLAG, &yes, NULL,
 	     "stop the sandbox even when sessions run in it (the recreate ends\n"
 	     "them; without --yes sbx asks on a terminal, else exits 3)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("adopt", "[--dry-run] [--yes] [NAME]", opts, argc, argv, &nargs,
+	if (sbx_parse_args("adopt", "[--dry-run] [--yes] [--fresh] [NAME]", opts, argc, argv, &nargs,
 			   &status))
 		return status;
 	if (nargs > 1)
 		return sbx_usage_error("adopt", "adopt takes at most one sandbox name");
+	/* from before the lock's wait, as apply: a Ctrl-C rolls back (signals.c) */
+	if (!dry_run)
+		sbx_interrupts_catch();
 	sbx_session *s = NULL;
 	sbx_out_pull pull;
 	const sbx_session_opts o = {.adopt = nargs ? argv[1] : ""};
@@ -49,6 +53,7 @@ int cmd_adopt(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		sbx_session_free(s);
 		return SBX_EXIT_OK;
 	}
+	sbx_consent_fresh(s, ctx->fresh);
 	sbx_consent_stop(s, yes);
 	rc = sbx_session_apply(s, note, NULL, err);
 	sbx_out_pull_release(&pull);

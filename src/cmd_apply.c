@@ -57,6 +57,7 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
 	bool changes = sbx_plan_has_changes(plan);
 	if (dry_run || !changes) {
+		sbx_out_pull_release(&pull);
 		sbx_session_free(s);
 		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
 	}

@@ -50,7 +50,7 @@ run 0 "$SBX" version --json &&
 EOF
 t "adopt takes at most one sandbox name: exit 64; --help names it" <<'EOF'
 run 64 "$SBX" adopt one two && err_has "adopt takes at most one sandbox name" &&
-	run 0 "$SBX" adopt --help && out_has "usage: sbx adopt \[--dry-run\] \[--yes\] \[NAME\]"
+	run 0 "$SBX" adopt --help && out_has "usage: sbx adopt \[--dry-run\] \[--yes\] \[--fresh\] \[NAME\]"
 EOF
 
 t "unknown command: exit 64 with a suggestion" <<'EOF'

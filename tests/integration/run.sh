@@ -1173,6 +1173,19 @@ WM="$T/ws-moving" WM2="$T/ws-moved" &&
 	run 1 "$SBX" -C "$WM2" adopt && err_has "nothing to adopt"
 EOF
 
+t "sbx adopt that would lose the installed state (the image changed too): exit 3 and nothing touched without --fresh, done with it" <<'EOF'
+WF="$T/ws-adopt-fresh" WF2="$T/ws-adopt-fresh-moved" &&
+	when_finished "docker rmi '$IMAGE-adopt' >/dev/null 2>&1" && docker tag "$IMAGE" "$IMAGE-adopt" &&
+	workspace "$WF" && run 0 "$SBX" -C "$WF" apply && idf=$(containers_of "$WF") && mv "$WF" "$WF2" &&
+	sed -i "s|^image: .*|image: $IMAGE-adopt|" "$WF2/sandbox.yaml" &&
+	run 3 "$SBX" -C "$WF2" adopt && err_has "without its installed state" && err_has "\-\-fresh" &&
+	eq "$(count_of "$WF2")" 0 "containers of the new path" &&
+	eq "$(ins "$idf" '{{.State.Status}}')" running "the old sandbox" &&
+	run 0 "$SBX" -C "$WF2" adopt --fresh && eq "$(count_of "$WF")" 0 "containers of the old path" &&
+	eq "$(count_of "$WF2")" 1 "containers of the new path" &&
+	eq "$(ins "$(containers_of "$WF2")" '{{.Config.Image}}')" "$IMAGE-adopt" "the image"
+EOF
+
 t "sbx adopt never takes another workspace's sandbox: not a copy's, not one whose directory is still there" <<'EOF'
 WA="$T/ws-adopt-a" WB="$T/ws-adopt-b" WC="$T/ws-adopt-copy" &&
 	workspace "$WA" && run 0 "$SBX" -C "$WA" apply && ida=$(containers_of "$WA") &&
