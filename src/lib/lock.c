@@ -1,5 +1,6 @@
 #include "lock.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -165,7 +166,8 @@ static int lock_timeout(int *secs, sbx_error **err)
 	char *end;
 	errno = 0;
 	long n = strtol(v, &end, 10);
-	if (errno || *end || n < 0 || n > 86400) {
+	/* digits only: strtol would also take leading blanks and a sign */
+	if (!isdigit((unsigned char)v[0]) || errno || *end || n < 0 || n > 86400) {
 		_cleanup_free_ char *q = sbx_quotes(v);
 		return sbx_error_set(err, SBX_EUSAGE,
 				     "SBX_LOCK_TIMEOUT=%s: not a number of seconds from 0 to 86400",

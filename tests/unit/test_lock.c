@@ -253,7 +253,7 @@ static void test_no_note_callback(void **state)
 static void test_timeout_malformed(void **state)
 {
 	(void)state;
-	static const char *const bad[] = {"x", "-1", "1.5", "86401", "10s"};
+	static const char *const bad[] = {"x", "-1", "1.5", "86401", "10s", " 1", "+1", "-0"};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(bad); i++) {
 		setenv("SBX_LOCK_TIMEOUT", bad[i], 1);
 		sbx_error *err = NULL;
