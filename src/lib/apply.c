@@ -451,10 +451,13 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 			break;
 		}
 	}
+	/* what follows runs to its end, a signal or not: it leaves one sandbox */
+	sbx_interrupt_finishing(true);
 	if (rc < 0)
 		rollback(&r, err);
 	else
 		commit(&r);
+	sbx_interrupt_finishing(false);
 	free(r.om.home);
 	free(r.id);
 	free(r.qname);

@@ -318,7 +318,7 @@ static int on_progress(void *cut, curl_off_t dltotal, curl_off_t dlnow, curl_off
 		       curl_off_t ulnow)
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return cut && sbx_interrupt_pending() ? 1 : 0;
+	return cut && sbx_interrupt_cuts() ? 1 : 0;
 }
 
 static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,

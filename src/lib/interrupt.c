@@ -3,6 +3,7 @@
 #include <signal.h>
 
 static volatile sig_atomic_t pending;
+static bool finishing;
 
 void sbx_interrupt_raise(int sig)
 {
@@ -13,6 +14,16 @@ void sbx_interrupt_raise(int sig)
 int sbx_interrupt_pending(void)
 {
 	return pending;
+}
+
+void sbx_interrupt_finishing(bool on)
+{
+	finishing = on;
+}
+
+bool sbx_interrupt_cuts(void)
+{
+	return pending && !finishing;
 }
 
 void sbx_interrupt_reset(void)

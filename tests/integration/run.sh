@@ -1469,7 +1469,7 @@ EOF
 # interrupt_at WS N: sbx apply --yes in WS, SIGINT while its Nth request that changes
 # something is in flight (sigint_at); the apply's exit status in $irc.
 interrupt_at() { sigint_at "$2" "$SBX" -C "$1" apply --yes; }
-t "SIGINT at each request of a recreate: 130 (or 0 past its last step), never two containers; one more apply: one running sandbox with the installed file" <<'EOF'
+t "SIGINT at each request of a recreate: 130 (or 0 past its last step), never two containers nor two snapshots; one more apply: one running sandbox with the installed file" <<'EOF'
 workspace "$T/ws-int" "env: {V: 0}" && run 0 "$SBX" -C "$T/ws-int" apply &&
 	docker exec "$(containers_of "$T/ws-int")" sh -c 'echo kept > /root/installed' &&
 	interrupted=0 &&
@@ -1478,6 +1478,8 @@ workspace "$T/ws-int" "env: {V: 0}" && run 0 "$SBX" -C "$T/ws-int" apply &&
 			{ [ "$irc" -eq 130 ] || [ "$irc" -eq 0 ] || fail "step $n: exit $irc"; } &&
 			{ [ "$irc" -ne 130 ] || { interrupted=$((interrupted + 1)) && err_has "interrupted (SIGINT)"; }; } &&
 			eq "$(count_of "$T/ws-int")" 1 "containers after SIGINT at step $n" &&
+			{ [ "$(docker images -q --filter "label=dev.sbx.workspace=$T/ws-int" | wc -l)" -le 1 ] ||
+				fail "snapshot images after SIGINT at step $n: $(docker images --filter "label=dev.sbx.workspace=$T/ws-int")"; } &&
 			run 0 "$SBX" -C "$T/ws-int" apply &&
 			id=$(containers_of "$T/ws-int") &&
 			eq "$(count_of "$T/ws-int")" 1 "containers after one more apply (step $n)" &&
