@@ -23,6 +23,7 @@ enum {
 	SBX_EXIT_CHANGES = 2,
 	SBX_EXIT_POLICY = 3,
 	SBX_EXIT_ENGINE = 4,
+	SBX_EXIT_SECURITY = 5, /* diff --exit-code: changes, some of them security-relevant */
 	SBX_EXIT_USAGE = 64,
 	SBX_EXIT_CONFIG = 65,
 	SBX_EXIT_INTERRUPTED = 130,
@@ -129,6 +130,14 @@ const sbx_command *sbx_command_list(size_t *n);
 int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_adopt(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+/*
+ * sbx_diff_review: diff --base (diff_base.c): sandbox.yaml at base against
+ * head (NULL: the work tree), no engine asked; every changed file under
+ * this directory with all. The exit status as diff's, 5 with exit_code
+ * when a change is security-relevant.
+ */
+int sbx_diff_review(sbx_ctx *ctx, const char *base, const char *head, bool all, bool exit_code,
+		    sbx_error **err);
 int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_inspect(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_ls(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

@@ -20,9 +20,9 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
 	    {0, "exit-code", SBX_OPT_FLAG, &exit_code, NULL,
 	     "with --dry-run: exit 0 when there are no changes, 2 when there\n"
-	     "are; a failure exits with its own status, never 0 or 2: 1 error,\n"
-	     "3 refused by policy, 4 engine unreachable, 64 usage, 65 invalid\n"
-	     "sandbox.yaml"},
+	     "are, 5 when some are security-relevant; a failure exits with its\n"
+	     "own status, never 0, 2 or 5: 1 error, 3 refused by policy, 4\n"
+	     "engine unreachable, 64 usage, 65 invalid sandbox.yaml"},
 	    SBX_OPT_FRESH(ctx),
 	    {0, "pull", SBX_OPT_FLAG, &pull_first, NULL,
 	     "pull the image first, so that a newer one under its tag is\n"
@@ -37,8 +37,8 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	};
 	int nargs, status;
 	if (sbx_parse_args("apply",
-			   "[--dry-run [--exit-code]] [--pull] [--recreate] [--yes] [--fresh]", opts,
-			   argc, argv, &nargs, &status))
+			   "[--dry-run [--exit-code]] [--pull] [--recreate] [--yes] [--fresh]",
+			   opts, argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("apply", "apply takes no operands");
@@ -59,7 +59,9 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	if (dry_run || !changes) {
 		sbx_out_pull_release(&pull);
 		sbx_session_free(s);
-		return exit_code && changes ? SBX_EXIT_CHANGES : SBX_EXIT_OK;
+		return !exit_code || !changes	 ? SBX_EXIT_OK
+		       : sbx_plan_security(plan) ? SBX_EXIT_SECURITY
+						 : SBX_EXIT_CHANGES;
 	}
 	sbx_consent_fresh(s, ctx->fresh);
 	sbx_consent_stop(s, yes);

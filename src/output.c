@@ -121,6 +121,38 @@ void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color)
 	plan_to(stdout, plan, desired, color);
 }
 
+void sbx_out_review_file(const char *path, const char *base, const char *head, bool in_base,
+			 bool in_head)
+{
+	_cleanup_free_ char *qp = sbx_quotes(path);
+	_cleanup_free_ char *qb = sbx_escape(base);
+	_cleanup_free_ char *qh = sbx_escape(head);
+	printf("== %s: %s -> %s%s\n", qp, qb, qh,
+	       !in_base	  ? " (new file)"
+	       : !in_head ? " (deleted)"
+			  : "");
+}
+
+void sbx_out_review_deleted(const sbx_fields *was, bool color)
+{
+	_cleanup_free_ char *text = sbx_plan_render_deleted(was, color);
+	fputs(text, stdout);
+}
+
+void sbx_out_review_same(void)
+{
+	puts("No changes: both versions ask for the same sandbox.");
+}
+
+void sbx_out_review_none(const char *dir, const char *base, const char *head)
+{
+	_cleanup_free_ char *qd = dir ? sbx_quotes(dir) : NULL;
+	_cleanup_free_ char *qb = sbx_escape(base);
+	_cleanup_free_ char *qh = sbx_escape(head);
+	printf("No changes. No sandbox.yaml %s%s differs between %s and %s.\n",
+	       dir ? "under " : "in the repository", dir ? qd : "", qb, qh);
+}
+
 void sbx_out_note(const char *line)
 {
 	note_to(stdout, line);
@@ -476,9 +508,10 @@ void sbx_out_prune(const sbx_prune *p)
 	}
 	for (size_t i = 0; i < p->n_sandboxes; i++) {
 		_cleanup_free_ char *qn = sbx_quotes(p->sandboxes[i].name);
-		_cleanup_free_ char *qw = sbx_quotes(p->sandboxes[i].workspace ? p->sandboxes[i].workspace : "");
-		printf("sandbox %s (its workspace %s is gone), with its snapshots and own volume\n", qn,
-		       qw);
+		_cleanup_free_ char *qw =
+		    sbx_quotes(p->sandboxes[i].workspace ? p->sandboxes[i].workspace : "");
+		printf("sandbox %s (its workspace %s is gone), with its snapshots and own volume\n",
+		       qn, qw);
 	}
 	for (size_t i = 0; i < p->n_left; i++) {
 		const sbx_leftover *l = &p->left[i];
@@ -508,7 +541,8 @@ void sbx_out_plan_json(const sbx_plan *plan)
 			_cleanup_free_ char *why = sbx_keep_reason(&plan->actions[i]);
 			json_object *st = json_object_new_object();
 			json_object_object_add(
-			    st, "kept", json_object_new_boolean(sbx_keep_kept(plan->actions[i].keep)));
+			    st, "kept",
+			    json_object_new_boolean(sbx_keep_kept(plan->actions[i].keep)));
 			json_object_object_add(st, "reason", jstr(why));
 			json_object_object_add(a, "installed_state", st);
 		}

@@ -41,6 +41,15 @@ void sbx_out_usage(const char *name, const char *args, const char *summary, cons
 void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
 /* The same plan as data (`diff --json`), with a format_version. */
 void sbx_out_plan_json(const sbx_plan *plan);
+/* diff --base: the line that opens one file's review, which sides hold it. */
+void sbx_out_review_file(const char *path, const char *base, const char *head, bool in_base,
+			 bool in_head);
+/* diff --base: the file is deleted at the head; was is its canonical form at the base. */
+void sbx_out_review_deleted(const sbx_fields *was, bool color);
+/* diff --base: the two versions ask for the same sandbox. */
+void sbx_out_review_same(void);
+/* diff --base --all: no sandbox.yaml under dir (NULL: the repository) differs. */
+void sbx_out_review_none(const char *dir, const char *base, const char *head);
 /* One line of progress during apply (already escaped). */
 void sbx_out_note(const char *line);
 /*

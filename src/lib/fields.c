@@ -346,6 +346,31 @@ sbx_access sbx_change_access(const char *path, const char *was, const char *now)
 	return r->access(was ? was : r->baseline, now ? now : r->baseline);
 }
 
+const char *sbx_change_security(const char *path, const char *was, const char *now)
+{
+	sbx_field_id id = sbx_field_id_of(path);
+	/* A new sandbox's image is no change of one: its other grants still show. */
+	if (id == SBX_F_IMAGE)
+		return was && now ? "another image runs with the workspace mounted" : NULL;
+	if (sbx_change_access(path, was, now) != SBX_ACCESS_WIDENS)
+		return NULL;
+	switch (id) {
+	case SBX_F_DOCKER_SOCKET:
+		return "the engine's socket: root on the host";
+	case SBX_F_MOUNTS:
+		return was ? "a host mount widened: another source, or write access"
+			   : "a host path the sandbox reaches";
+	case SBX_F_PASS_ENV:
+		return "a host variable's value goes into the sandbox's sessions";
+	case SBX_F_NETWORK:
+		return "the sandbox reaches the network";
+	case SBX_F_CREDENTIALS:
+		return "the agent's login shared with its other workspaces";
+	default:
+		return "host access widened";
+	}
+}
+
 bool sbx_field_same(const char *path, const char *a, const char *b)
 {
 	switch (sbx_field_rule_of(path)->compare) {

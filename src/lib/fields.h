@@ -37,8 +37,8 @@ typedef enum sbx_field_id {
 	SBX_F_CREDENTIALS,
 	SBX_F_DOCKER_SOCKET,
 	SBX_F_DOCKER_SOCKET_GROUP, /* the socket's group id on the host, for the user inside */
-	SBX_F_ENV, /* a family: env.NAME */
-	SBX_F_GIT, /* a family: git.author_name, ... (sbx_git_field) */
+	SBX_F_ENV,		   /* a family: env.NAME */
+	SBX_F_GIT,		   /* a family: git.author_name, ... (sbx_git_field) */
 	SBX_F_IMAGE,
 	SBX_F_MOUNTS, /* a family: mounts.TARGET */
 	SBX_F_NAME,
@@ -59,17 +59,17 @@ typedef enum sbx_field_id {
 
 /* What a field's values look like; each has its formatter below. */
 typedef enum sbx_field_type {
-	SBX_TYPE_TEXT,	  /* a string as the file or the host gives it */
-	SBX_TYPE_ARGV,	  /* a list of strings: ["sh", "-c", "..."] (sbx_value_argv) */
-	SBX_TYPE_BOOL,	  /* "true" | "false" (sbx_value_bool) */
-	SBX_TYPE_CPUS,	  /* a number of CPUs | "unlimited" (sbx_value_cpus) */
-	SBX_TYPE_BYTES,	  /* a number of bytes | "unlimited" (sbx_value_bytes) */
-	SBX_TYPE_COUNT,	  /* a number | "unlimited" (sbx_value_count) */
-	SBX_TYPE_PATH,	  /* a canonical host path */
-	SBX_TYPE_MOUNT,	  /* "SOURCE (read-only)" | "SOURCE (read-write)" (sbx_value_mount) */
-	SBX_TYPE_SOCKET,  /* "false" | the host path of the engine's socket (sbx_value_socket) */
+	SBX_TYPE_TEXT,	   /* a string as the file or the host gives it */
+	SBX_TYPE_ARGV,	   /* a list of strings: ["sh", "-c", "..."] (sbx_value_argv) */
+	SBX_TYPE_BOOL,	   /* "true" | "false" (sbx_value_bool) */
+	SBX_TYPE_CPUS,	   /* a number of CPUs | "unlimited" (sbx_value_cpus) */
+	SBX_TYPE_BYTES,	   /* a number of bytes | "unlimited" (sbx_value_bytes) */
+	SBX_TYPE_COUNT,	   /* a number | "unlimited" (sbx_value_count) */
+	SBX_TYPE_PATH,	   /* a canonical host path */
+	SBX_TYPE_MOUNT,	   /* "SOURCE (read-only)" | "SOURCE (read-write)" (sbx_value_mount) */
+	SBX_TYPE_SOCKET,   /* "false" | the host path of the engine's socket (sbx_value_socket) */
 	SBX_TYPE_PASS_ENV, /* a host variable for each session: SBX_VALUE_PASS_ENV, never a value */
-	SBX_TYPE_NETWORK, /* "bridge" | "none" (sbx_network_name) */
+	SBX_TYPE_NETWORK,  /* "bridge" | "none" (sbx_network_name) */
 	SBX_TYPE_CREDENTIALS, /* "none" | "KIND (volume ...)" (sbx_value_credentials) */
 } sbx_field_type;
 
@@ -115,6 +115,14 @@ sbx_effect sbx_change_effect(const char *path, const char *was, const char *now)
  * NULL is an absent value, taken as the field's baseline.
  */
 sbx_access sbx_change_access(const char *path, const char *was, const char *now);
+/*
+ * sbx_change_security: why a security review must see path going from was
+ * to now (NULL: absent), a phrase, or NULL when it need not: a change that
+ * widens host access (the engine's socket, a host mount, pass_env, the
+ * network, credentials shared; sbx_change_access) and any change of the
+ * image the sandbox runs. Static.
+ */
+const char *sbx_change_security(const char *path, const char *was, const char *now);
 /* sbx_field_same: whether a and b are the same value of path (its row's comparison). */
 bool sbx_field_same(const char *path, const char *a, const char *b);
 /*
@@ -172,8 +180,8 @@ const char *sbx_field_git_path(sbx_git_field g);
 
 #define SBX_VALUE_TRUE	     "true"
 #define SBX_VALUE_FALSE	     "false"
-#define SBX_VALUE_UNLIMITED  "unlimited"	   /* a resource limit that is none */
-#define SBX_VALUE_IMAGE_USER "(image default)"	   /* user: the file names none */
+#define SBX_VALUE_UNLIMITED  "unlimited"       /* a resource limit that is none */
+#define SBX_VALUE_IMAGE_USER "(image default)" /* user: the file names none */
 /*
  * pass_env.NAME's one value: the host's value is read when `sbx run` or
  * `sbx exec` starts a session and given to that session alone

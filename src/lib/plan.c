@@ -36,7 +36,8 @@ char *sbx_keep_reason(const sbx_action *a)
 	case SBX_KEEP_OFF:
 		return xstrdup("preserve_state is false");
 	case SBX_KEEP_SNAPSHOT:
-		return xstrdup("preserve_state: the new sandbox starts from a snapshot of the old one");
+		return xstrdup(
+		    "preserve_state: the new sandbox starts from a snapshot of the old one");
 	case SBX_KEEP_IMAGE_CHANGED:
 		return xstrdup("the image changed: the new sandbox starts from it");
 	}
@@ -100,6 +101,7 @@ static void add_change(sbx_plan *p, const char *path, const sbx_fieldv *was, con
 	c->new_value = now ? xstrdup(now->value) : NULL;
 	c->effect = sbx_change_effect(path, c->old_value, c->new_value);
 	c->access = sbx_change_access(path, c->old_value, c->new_value);
+	c->security = sbx_change_security(path, c->old_value, c->new_value);
 	c->sensitive = (was && was->sensitive) || (now && now->sensitive);
 }
 
@@ -116,7 +118,8 @@ static bool off_container(const char *path)
  * changed without a new container (the engine's labels are fixed at
  * create), so counting it would show it as pending forever.
  */
-static void diff_fields(sbx_plan *p, const sbx_fields *want, const sbx_fields *have, bool existing)
+static void diff_fields(sbx_plan *p, const sbx_fields *want, const sbx_fields *have, bool existing,
+			bool paper)
 {
 	size_t i = 0, j = 0;
 	while (i < want->n || j < have->n) {
@@ -124,7 +127,7 @@ static void diff_fields(sbx_plan *p, const sbx_fields *want, const sbx_fields *h
 			: j == have->n ? -1
 				       : strcmp(want->v[i].path, have->v[j].path);
 		const char *path = c > 0 ? have->v[j].path : want->v[i].path;
-		if (existing && off_container(path)) {
+		if (existing && !paper && off_container(path)) {
 			i += c <= 0;
 			j += c >= 0;
 			continue;
@@ -168,7 +171,8 @@ static char *paths_of(const sbx_plan *p, sbx_effect effect)
 	return sbx_buf_detach(&b);
 }
 
-int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *actual, char **why)
+static int make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *actual, char **why,
+		bool paper)
 {
 	*out = NULL;
 	if (why)
@@ -179,7 +183,7 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 
 	if (!actual || !actual->exists) {
 		static const sbx_fields none = {NULL, 0};
-		diff_fields(p, desired, &none, false);
+		diff_fields(p, desired, &none, false, paper);
 		add_action(p, SBX_ACTION_CREATE, xstrdup("no sandbox exists for this workspace"));
 		add_action(p, SBX_ACTION_START, xstrdup("a new sandbox is started"));
 		*out = p;
@@ -195,7 +199,7 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 		sbx_plan_free(p);
 		return SBX_ECONFLICT;
 	}
-	diff_fields(p, desired, &actual->fields, true);
+	diff_fields(p, desired, &actual->fields, true, paper);
 	/*
 	 * The reference is the same, the image it names is not (rebuilt, or
 	 * pulled anew): the sandbox runs the one it was made from, so a
@@ -248,9 +252,28 @@ int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *a
 	return 0;
 }
 
+int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *actual, char **why)
+{
+	return make(out, desired, actual, why, false);
+}
+
+int sbx_plan_make_paper(sbx_plan **out, const sbx_fields *desired, const sbx_actual *actual)
+{
+	return make(out, desired, actual, NULL, true);
+}
+
 bool sbx_plan_has_changes(const sbx_plan *plan)
 {
-	return !(plan->n_actions == 1 && plan->actions[0].type == SBX_ACTION_NONE);
+	return plan->n_changes > 0 ||
+	       !(plan->n_actions == 1 && plan->actions[0].type == SBX_ACTION_NONE);
+}
+
+size_t sbx_plan_security(const sbx_plan *plan)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < plan->n_changes; i++)
+		n += plan->changes[i].security != NULL;
+	return n;
 }
 
 bool sbx_plan_widens(const sbx_plan *plan)
@@ -355,6 +378,24 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 		sbx_buf_addf(&b, "No changes. Sandbox %s is up to date and running.\n", qname);
 		return sbx_buf_detach(&b);
 	}
+	/* Above the plan, impossible to miss: what a security review must see. */
+	size_t n_security = sbx_plan_security(plan);
+	if (n_security) {
+		sbx_buf_addf(&b, "%s!! %zu security-relevant change%s: review before approving%s\n",
+			     r, n_security, n_security == 1 ? "" : "s", reset);
+		for (size_t i = 0; i < plan->n_changes; i++) {
+			const sbx_change *c = &plan->changes[i];
+			if (!c->security)
+				continue;
+			_cleanup_free_ char *qp = sbx_escape(c->path);
+			sbx_buf_addf(&b, "%s!!%s   %s %s: %s\n", r, reset,
+				     !c->old_value   ? "+"
+				     : !c->new_value ? "-"
+						     : "~",
+				     qp, c->security);
+		}
+		sbx_buf_addc(&b, '\n');
+	}
 	if (create) {
 		sbx_buf_addf(&b, "%s  +%s sandbox %s%s%s will be created\n", g, reset, bold, qname,
 			     reset);
@@ -374,6 +415,11 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 		else if (in_place)
 			sbx_buf_addf(&b, "%s  ~%s sandbox %s%s%s will be updated in place\n", y,
 				     reset, bold, qname, reset);
+		else if (!start)
+			sbx_buf_addf(&b,
+				     "    sandbox %s%s%s keeps its container: what changed is read "
+				     "for each session, not held by it\n",
+				     bold, qname, reset);
 		for (size_t i = 0; i < plan->n_changes; i++) {
 			const sbx_change *c = &plan->changes[i];
 			const char *sym = !c->old_value ? "+" : !c->new_value ? "-" : "~";
@@ -421,5 +467,22 @@ char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool colo
 		     "\n%sPlan:%s %d to create, %d to replace, %d to update in place, %d to "
 		     "start.\n",
 		     bold, reset, create, recreate, in_place, start && !create && !recreate);
+	return sbx_buf_detach(&b);
+}
+
+char *sbx_plan_render_deleted(const sbx_fields *was, bool color)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	const char *r = color ? C_RED : "", *reset = color ? C_RESET : "";
+	sbx_buf_addf(&b,
+		     "%s  -%s the file is deleted: apply has no sandbox to converge here; one "
+		     "made from it stays until `sbx rm` removes it\n",
+		     r, reset);
+	for (size_t i = 0; i < was->n; i++) {
+		add_path(&b, r, "-", reset, was->v[i].path);
+		sbx_buf_adds(&b, " = ");
+		value_text(&b, was->v[i].value, was->v[i].sensitive);
+		sbx_buf_addc(&b, '\n');
+	}
 	return sbx_buf_detach(&b);
 }

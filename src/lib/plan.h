@@ -28,16 +28,17 @@ typedef struct sbx_change {
 	char *old_value; /* NULL: added */
 	char *new_value; /* NULL: removed */
 	sbx_effect effect;
-	sbx_access access; /* SBX_ACCESS_WIDENS: a security change, marked as such */
-	bool sensitive;	   /* print neither value */
-	bool image_update; /* path "image": the same reference, another image id (old, new) */
+	sbx_access access;    /* SBX_ACCESS_WIDENS: a security change, marked as such */
+	bool sensitive;	      /* print neither value */
+	bool image_update;    /* path "image": the same reference, another image id (old, new) */
+	const char *security; /* why a security review must see it (sbx_change_security), or NULL */
 } sbx_change;
 
 /* What a recreate does with the old sandbox's installed state (preserve_state). */
 typedef enum sbx_keep {
-	SBX_KEEP_OFF,		   /* preserve_state is false: the new sandbox starts from the image */
-	SBX_KEEP_SNAPSHOT,	   /* kept: a snapshot of the old sandbox is the new one's image */
-	SBX_KEEP_IMAGE_CHANGED,	   /* not kept: the image changed, the new one starts from it */
+	SBX_KEEP_OFF,		/* preserve_state is false: the new sandbox starts from the image */
+	SBX_KEEP_SNAPSHOT,	/* kept: a snapshot of the old sandbox is the new one's image */
+	SBX_KEEP_IMAGE_CHANGED, /* not kept: the image changed, the new one starts from it */
 } sbx_keep;
 
 /*
@@ -50,7 +51,7 @@ typedef struct sbx_action {
 	/* SBX_ACTION_RECREATE */
 	sbx_keep keep;
 	/* SBX_ACTION_RENAME */
-	char *from;	   /* the name before */
+	char *from; /* the name before */
 } sbx_action;
 
 /* What the engine has for a workspace, as state reads it. */
@@ -95,10 +96,19 @@ typedef struct sbx_plan {
  * by a newer sbx whose canonical form this one cannot read.
  */
 int sbx_plan_make(sbx_plan **out, const sbx_fields *desired, const sbx_actual *actual, char **why);
+/*
+ * sbx_plan_make_paper: sbx_plan_make for review, where actual is a sandbox
+ * made on paper from another version of the file: the fields no container
+ * holds (pass_env, command, preserve_state) are compared too, each change
+ * listed with its effect (none).
+ */
+int sbx_plan_make_paper(sbx_plan **out, const sbx_fields *desired, const sbx_actual *actual);
 void sbx_plan_free(sbx_plan *plan);
 
-/* sbx_plan_has_changes: anything to do at all. */
+/* sbx_plan_has_changes: anything to do, or any field changed (on paper: sbx_plan_make_paper). */
 bool sbx_plan_has_changes(const sbx_plan *plan);
+/* sbx_plan_security: how many of the plan's changes a security review must see. */
+size_t sbx_plan_security(const sbx_plan *plan);
 /* sbx_plan_widens: some change of the plan widens host access. */
 bool sbx_plan_widens(const sbx_plan *plan);
 
@@ -131,6 +141,11 @@ const sbx_action *sbx_plan_action(const sbx_plan *plan, sbx_action_type t);
  * secret as (sensitive), a summary line. Untrusted values are escaped. Caller frees.
  */
 char *sbx_plan_render(const sbx_plan *plan, const sbx_fields *desired, bool color);
+/*
+ * sbx_plan_render_deleted: for review, a sandbox.yaml deleted: what its
+ * sandbox was made from (was), each field removed. Caller frees.
+ */
+char *sbx_plan_render_deleted(const sbx_fields *was, bool color);
 
 void sbx_actual_release(sbx_actual *a);
 

@@ -112,8 +112,10 @@ t "DOCKER_HOST that sbx cannot use: a usage error" <<'EOF'
 DOCKER_HOST="ssh://host" run 64 "$SBX" ls && err_has "is not supported"
 EOF
 t "diff --exit-code and apply --dry-run --exit-code: the help gives the whole contract" <<'EOF'
-run 0 "$SBX" diff --help && out_has "exit 0 when there are no changes, 2 when there are" &&
-	out_has "never 0 or 2: 1 error, 3 refused by" && out_has "4 engine unreachable, 64 usage, 65 invalid sandbox.yaml" &&
+run 0 "$SBX" diff --help && out_has "exit 0 when there are no changes, 2 when there are, 5 when some" &&
+	out_has "are security-relevant; a failure exits with its own status, never" &&
+	out_has "0, 2 or 5: 1 error (an unknown revision too), 3 refused by policy," &&
+	out_has "4 engine unreachable, 64 usage, 65 invalid sandbox.yaml" &&
 	{ ! grep -q "1 on errors" "$OUT" || fail "the old contract"; } &&
 	run 0 "$SBX" apply --help && out_has "with --dry-run: exit 0 when there are no changes, 2 when there" &&
 	out_has "4 engine unreachable, 64 usage, 65 invalid"

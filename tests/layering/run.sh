@@ -54,8 +54,8 @@ rule4() { # the Engine API's paths only in the docker backend
 	only "$1" "src/*.[ch] src/lib/*.[ch]" "$API" src/lib/engine.c src/lib/docker_state.c \
 		src/lib/backend_docker.c src/lib/docker_exec.c
 }
-rule5() { # libgit2 only in gitid, libyaml only in the two loaders
-	only "$1" "src/*.[ch] src/lib/*.[ch]" "${INC}[<\"]git2(\\.h|/)" src/lib/gitid.c &&
+rule5() { # libgit2 only in gitid and gitrev, libyaml only in the two loaders
+	only "$1" "src/*.[ch] src/lib/*.[ch]" "${INC}[<\"]git2(\\.h|/)" src/lib/gitid.c src/lib/gitrev.c &&
 		only "$1" "src/*.[ch] src/lib/*.[ch]" "${INC}[<\"]yaml\\.h" src/lib/config.c \
 			src/lib/allow.c
 }
@@ -125,7 +125,7 @@ t "4 can fail: a volume path in docker_seccomp.c" <<'X'
 planted rule4 src/lib/docker_seccomp.c 'static const char *p = "/volumes/create";'
 X
 
-t "5: libgit2 only in gitid.c, libyaml only in config.c and allow.c" <<'X'
+t "5: libgit2 only in gitid.c and gitrev.c, libyaml only in config.c and allow.c" <<'X'
 rule5 "$ROOT"
 X
 t "5 can fail: git2.h in sandbox.c" <<'X'
