@@ -118,7 +118,7 @@ run 0 "$SBX" diff --help && out_has "exit 0 when there are no changes, 2 when th
 	out_has "4 engine unreachable, 64 usage, 65 invalid sandbox.yaml" &&
 	{ ! grep -q "1 on errors" "$OUT" || fail "the old contract"; } &&
 	run 0 "$SBX" apply --help && out_has "with --dry-run: exit 0 when there are no changes, 2 when there" &&
-	out_has "4 engine unreachable, 64 usage, 65 invalid"
+	out_has "are, 5 when some are security-relevant" && out_has "engine unreachable, 64 usage, 65 invalid sandbox.yaml"
 EOF
 t "diff --exit-code and apply --dry-run --exit-code: a failure exits with its own status, never 0 or 2" <<'EOF'
 mkdir -p "$T/xc" && printf 'version: 1\nagent: shel\n' >"$T/xc/sandbox.yaml" &&
