@@ -56,6 +56,7 @@ suite "harness self-test" sh tests/harness/selftest.sh
 suite "deps (make deps's decisions)" sh tests/deps/run.sh
 suite "layering (who may include and call what)" sh tests/layering/run.sh
 suite "cli" sh tests/cli/run.sh "$SBX"
+suite "review (diff --base: git revisions, no engine)" sh tests/review/run.sh "$SBX"
 suite "schema agreement" sh tests/schema/run.sh "$SBX"
 suite "integration (a real Docker engine)" sh tests/integration/run.sh "$SBX"
 suite "exec, run and shell (a real Docker engine, a terminal in tmux)" sh tests/integration/exec.sh "$SBX"
