@@ -153,6 +153,7 @@ install: sbx
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sbx
 	install -m 0755 sbx $(DESTDIR)$(BINDIR)/sbx
 	install -m 0644 schema/sandbox.schema.json $(DESTDIR)$(DATADIR)/sbx/sandbox.schema.json
+	install -m 0755 contrib/ci/sbx-review.sh $(DESTDIR)$(DATADIR)/sbx/sbx-review.sh
 
 clean:
 	rm -rf build sbx

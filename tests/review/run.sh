@@ -167,4 +167,41 @@ yaml "$R/services/api/sandbox.yaml" "env: {PORT: '81'}" &&
 	git -C "$R" checkout -q -- services/api && no_engine_needed
 EOF
 
+t "the CI script (the GitHub action's and GitLab's): a plain change passes with the plan in the summary" <<'EOF'
+R3="$T/repo3" && git init -q "$R3" && yaml "$R3/svc/sandbox.yaml" && git -C "$R3" add -A &&
+	git -C "$R3" commit -q -m one && base3=$(git -C "$R3" rev-parse HEAD) &&
+	yaml "$R3/svc/sandbox.yaml" "env: {X: '1'}" &&
+	SBX="$SBX" SBX_BASE="$base3" SBX_SUMMARY="$T/summary.md" run 0 sh "$ROOT/contrib/ci/sbx-review.sh" "$R3" &&
+	out_has "~ env.X\|+ env.X" && grep -q '^## sbx: sandbox changes$' "$T/summary.md" &&
+	grep -q "^== 'svc/sandbox.yaml': $base3 -> the work tree$" "$T/summary.md" && grep -qx '```text' "$T/summary.md"
+EOF
+
+t "the CI script: a security-relevant change fails (exit 1, an ::error:: line) until the label approves it" <<'EOF'
+printf 'docker_socket: true\n' >>"$R3/svc/sandbox.yaml" && rm -f "$T/summary.md" &&
+	SBX="$SBX" SBX_BASE="$base3" SBX_SUMMARY="$T/summary.md" run 1 sh "$ROOT/contrib/ci/sbx-review.sh" "$R3" &&
+	out_has "^::error::sandbox.yaml: security-relevant changes (marked !!) need the label 'sbx-security-approved'$" &&
+	grep -q '^## sbx: security-relevant sandbox changes need approval$' "$T/summary.md" &&
+	grep -q '^!!   ~ docker_socket' "$T/summary.md" && rm -f "$T/summary.md" &&
+	SBX="$SBX" SBX_BASE="$base3" SBX_APPROVED=true SBX_SUMMARY="$T/summary.md" run 0 sh "$ROOT/contrib/ci/sbx-review.sh" "$R3" &&
+	grep -q '^## sbx: security-relevant sandbox changes, approved$' "$T/summary.md"
+EOF
+
+t "the CI script: a value that holds backticks cannot end the summary's code block; sbx's errors pass through" <<'EOF'
+yaml "$R3/svc/sandbox.yaml" 'env: {X: "````` # not markdown"}' && rm -f "$T/summary.md" &&
+	SBX="$SBX" SBX_BASE="$base3" SBX_SUMMARY="$T/summary.md" run 0 sh "$ROOT/contrib/ci/sbx-review.sh" "$R3" &&
+	grep -qx '``````text' "$T/summary.md" && eq "$(grep -cx '``````' "$T/summary.md")" 1 "closing fences" &&
+	SBX="$SBX" SBX_BASE=no-such-rev run 1 sh "$ROOT/contrib/ci/sbx-review.sh" "$R3" && out_has "unknown revision" &&
+	run 64 env -u SBX_BASE sh "$ROOT/contrib/ci/sbx-review.sh" "$R3" && git -C "$R3" checkout -q -- .
+EOF
+
+t "the GitHub action and the GitLab job are valid YAML and run the same script" <<'EOF'
+for f in contrib/github-action/action.yml contrib/github-action/example.yml contrib/gitlab/sbx-review.gitlab-ci.yml; do
+	/usr/bin/python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$ROOT/$f" || { fail "$f is not YAML"; return 1; }
+done &&
+	grep -q 'ci/sbx-review.sh' "$ROOT/contrib/github-action/action.yml" &&
+	grep -q 'sbx-review.sh' "$ROOT/contrib/gitlab/sbx-review.gitlab-ci.yml" &&
+	grep -q 'pull_request.base.sha' "$ROOT/contrib/github-action/action.yml" &&
+	grep -q 'CI_MERGE_REQUEST_DIFF_BASE_SHA' "$ROOT/contrib/gitlab/sbx-review.gitlab-ci.yml"
+EOF
+
 t_done review
