@@ -100,6 +100,20 @@ static bool before(const host_problem *x, const host_problem *y)
 }
 
 /*
+ * Where a problem is, as data (sbx_error_locate): its message opens with
+ * "FILE:LINE:COL: " at its position.
+ */
+static void locate(sbx_error **err, const host_problem *p)
+{
+	_cleanup_free_ char *at = xasprintf(":%d:%d: ", p->pos.line, p->pos.col);
+	const char *m = strstr(p->msg, at);
+	if (!m || p->pos.line <= 0)
+		return;
+	_cleanup_free_ char *file = xstrndup(p->msg, (size_t)(m - p->msg));
+	sbx_error_locate(err, file, p->pos.line, p->pos.col, m + strlen(at), NULL);
+}
+
+/*
  * Every problem into *err in file order (an insertion sort, so problems at
  * one position keep the order they were found in), and free them. Returns
  * SBX_EINVALID when any is one, else the first's code, else 0.
@@ -115,6 +129,7 @@ static int report_problems(host_problems *ps, sbx_error **err)
 	int rc = 0;
 	for (size_t i = 0; i < ps->n; i++) {
 		sbx_error_set(err, ps->v[i].code, "%s", ps->v[i].msg);
+		locate(err, &ps->v[i]);
 		if (rc == 0 || ps->v[i].code == SBX_EINVALID)
 			rc = ps->v[i].code;
 		free(ps->v[i].msg);
