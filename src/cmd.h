@@ -105,6 +105,8 @@ int sbx_parse_args_command(const char *name, const char *synopsis, const sbx_opt
  * the same way.
  */
 int sbx_report_item(sbx_error *err);
+/* sbx_item_status: the exit status sbx_report_item would return for err, printing nothing. */
+int sbx_item_status(const sbx_error *err);
 /* sbx_usage_error: print a usage error for command name and return 64. */
 int sbx_usage_error(const char *name, const char *fmt, ...) SBX_PRINTF(2, 3);
 

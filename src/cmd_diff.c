@@ -14,7 +14,8 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	     "exit 0 when there are no changes, 2 when there are; a failure\n"
 	     "exits with its own status, never 0 or 2: 1 error, 3 refused by\n"
 	     "policy, 4 engine unreachable, 64 usage, 65 invalid sandbox.yaml"},
-	    {0, "json", SBX_OPT_FLAG, &json, NULL, "print the plan as JSON (format_version 1)"},
+	    {0, "json", SBX_OPT_FLAG, &json, NULL,
+	     "print the plan as JSON (kind \"plan\", schema/output/plan.schema.json)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
@@ -36,7 +37,7 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		return rc;
 	const sbx_plan *plan = sbx_session_plan(s);
 	if (json)
-		sbx_out_plan_json(plan);
+		sbx_out_plan_json(plan, sbx_session_busy(s));
 	else
 		sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
 	bool changes = sbx_plan_has_changes(plan);

@@ -23,6 +23,14 @@ bool sbx_out_color(bool no_color);
 
 /* `sbx validate`: the file is valid. */
 void sbx_out_valid(const sbx_config *cfg, bool color);
+/* `sbx validate --json`: one file's result. */
+typedef struct sbx_out_checked {
+	const char *path;	   /* as named (operand, -f); NULL: the one sbx looked for */
+	const sbx_config *cfg;	   /* NULL: not valid */
+	const sbx_error *problems; /* NULL: none */
+} sbx_out_checked;
+/* The results of every file as one JSON object, kind "validation"; host: checked on this host. */
+void sbx_out_validation(const sbx_out_checked *files, size_t n, bool host);
 /* `sbx version`, as text or as a JSON object; libs NULL: the one-line `sbx --version`. */
 void sbx_out_version(const sbx_lib_version *libs, bool json);
 /* `sbx init`: what was written. */
@@ -39,8 +47,17 @@ void sbx_out_usage(const char *name, const char *args, const char *summary, cons
 
 /* The plan, as sbx_plan_render writes it. */
 void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
-/* The same plan as data (`diff --json`), with a format_version. */
-void sbx_out_plan_json(const sbx_plan *plan);
+/*
+ * The --json renderings share one envelope, {"format_version", "kind", ...}
+ * (schema/README.md); a change to any of their shapes that a reader could
+ * trip on is a new format_version.
+ */
+#define SBX_JSON_FORMAT_VERSION 1
+/*
+ * The same plan as data (`diff --json`, `apply --dry-run --json`), kind
+ * "plan"; busy: the running sessions it would end (sbx_session_busy), or NULL.
+ */
+void sbx_out_plan_json(const sbx_plan *plan, const char *const *busy);
 /* One line of progress during apply (already escaped). */
 void sbx_out_note(const char *line);
 /*
@@ -97,9 +114,9 @@ void sbx_out_applied_stderr(const sbx_plan *plan);
 /* sbx_out_color_stderr: sbx_out_color for stderr. */
 bool sbx_out_color_stderr(bool no_color);
 
-/* `sbx ls`: a table whose columns fit their widest cell, names only, or a JSON array. */
+/* `sbx ls`: a table whose columns fit their widest cell, names only, or JSON (kind "sandboxes"). */
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);
-/* `sbx inspect`. */
+/* `sbx inspect`, as text or as JSON (kind "sandbox"). */
 void sbx_out_inspect(const sbx_actual *a, bool json);
 /* `sbx trust`: what the file asks for. */
 /*
