@@ -362,6 +362,10 @@ invalid 3:1 did you mean 'image'? unknown key 'imag' (did you mean 'image'?)" "t
 	eq "$(jq -c '.files[1].problems[0] | [.code, .file, .line]' "$OUT")" '["not-found",null,null]' "a missing file" &&
 	run 0 "$SBX" validate --json --no-host "$ROOT/examples/shell-minimal.yaml" &&
 	eq "$(jq -c '[.valid, .files[0].agent, .files[0].problems]' "$OUT")" '[true,"shell",[]]' "a valid file" &&
+	mkdir -p "$T/nosrc" && printf 'version: 1\nagent: shell\nmounts:\n  - {source: %s, target: /x}\n' "$T/no-such-dir" >"$T/nosrc/sandbox.yaml" &&
+	run 65 "$SBX" -C "$T/nosrc" validate --json &&
+	eq "$(jq -c '[.host_checked, .files[0].path] + [.files[0].problems[] | .code, .line, .col, .hint]' "$OUT")" \
+		"[true,\"$T/nosrc/sandbox.yaml\",\"invalid\",4,5,\"create it, or fix the path\"]" "a host problem" &&
 	run 64 "$SBX" validate --json -q && err_has "exclude each other" &&
 	run 64 "$SBX" apply --json && err_has "--json goes with --dry-run"
 EOF
