@@ -106,6 +106,8 @@ int sbx_parse_args_command(const char *name, const char *synopsis, const sbx_opt
  * the same way.
  */
 int sbx_report_item(sbx_error *err);
+/* sbx_item_status: the exit status sbx_report_item would return for err, printing nothing. */
+int sbx_item_status(const sbx_error *err);
 /* sbx_usage_error: print a usage error for command name and return 64. */
 int sbx_usage_error(const char *name, const char *fmt, ...) SBX_PRINTF(2, 3);
 
@@ -133,11 +135,11 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 /*
  * sbx_diff_review: diff --base (diff_base.c): sandbox.yaml at base against
  * head (NULL: the work tree), no engine asked; every changed file under
- * this directory with all. The exit status as diff's, 5 with exit_code
- * when a change is security-relevant.
+ * this directory with all; json: one document of kind "review". The exit
+ * status as diff's, 5 with exit_code when a change is security-relevant.
  */
 int sbx_diff_review(sbx_ctx *ctx, const char *base, const char *head, bool all, bool exit_code,
-		    sbx_error **err);
+		    bool json, sbx_error **err);
 int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_inspect(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_ls(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

@@ -14,7 +14,8 @@ static void note(const char *line, void *arg)
 
 int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 {
-	bool dry_run = false, exit_code = false, yes = false, pull_first = false, recreate = false;
+	bool dry_run = false, exit_code = false, yes = false, pull_first = false, recreate = false,
+	     json = false;
 	const sbx_opt opts[] = {
 	    SBX_OPTS_CONFIG(ctx),
 	    {'n', "dry-run", SBX_OPT_FLAG, &dry_run, NULL, "print the plan only; change nothing"},
@@ -23,6 +24,8 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	     "are, 5 when some are security-relevant; a failure exits with its\n"
 	     "own status, never 0, 2 or 5: 1 error, 3 refused by policy, 4\n"
 	     "engine unreachable, 64 usage, 65 invalid sandbox.yaml"},
+	    {0, "json", SBX_OPT_FLAG, &json, NULL,
+	     "with --dry-run: print the plan as JSON, as diff --json does"},
 	    SBX_OPT_FRESH(ctx),
 	    {0, "pull", SBX_OPT_FLAG, &pull_first, NULL,
 	     "pull the image first, so that a newer one under its tag is\n"
@@ -36,14 +39,17 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	    SBX_OPT_END,
 	};
 	int nargs, status;
-	if (sbx_parse_args("apply",
-			   "[--dry-run [--exit-code]] [--pull] [--recreate] [--yes] [--fresh]",
-			   opts, argc, argv, &nargs, &status))
+	if (sbx_parse_args(
+		"apply",
+		"[--dry-run [--exit-code] [--json]] [--pull] [--recreate] [--yes] [--fresh]", opts,
+		argc, argv, &nargs, &status))
 		return status;
 	if (nargs > 0)
 		return sbx_usage_error("apply", "apply takes no operands");
 	if (exit_code && !dry_run)
 		return sbx_usage_error("apply", "--exit-code goes with --dry-run");
+	if (json && !dry_run)
+		return sbx_usage_error("apply", "--json goes with --dry-run");
 	/* from before the lock's wait: a Ctrl-C there, or later, is recorded (signals.c) */
 	if (!dry_run)
 		sbx_interrupts_catch();
@@ -54,7 +60,10 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	if (rc < 0)
 		return rc;
 	const sbx_plan *plan = sbx_session_plan(s);
-	sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
+	if (json)
+		sbx_out_plan_json(plan, sbx_session_busy(s));
+	else
+		sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
 	bool changes = sbx_plan_has_changes(plan);
 	if (dry_run || !changes) {
 		sbx_out_pull_release(&pull);

@@ -25,7 +25,8 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	     "are security-relevant; a failure exits with its own status, never\n"
 	     "0, 2 or 5: 1 error (an unknown revision too), 3 refused by policy,\n"
 	     "4 engine unreachable, 64 usage, 65 invalid sandbox.yaml"},
-	    {0, "json", SBX_OPT_FLAG, &json, NULL, "print the plan as JSON (format_version 1)"},
+	    {0, "json", SBX_OPT_FLAG, &json, NULL,
+	     "print the plan as JSON (kind \"plan\", schema/output/plan.schema.json)"},
 	    SBX_OPT_END,
 	};
 	int nargs, status;
@@ -36,10 +37,8 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		return sbx_usage_error("diff", "diff takes no operands");
 	if (!base && (head || all))
 		return sbx_usage_error("diff", "--head and --all go with --base");
-	if (base && json)
-		return sbx_usage_error("diff", "--json with --base is not there yet");
 	if (base)
-		return sbx_diff_review(ctx, base, head, all, exit_code, err);
+		return sbx_diff_review(ctx, base, head, all, exit_code, json, err);
 	int rc = sbx_ctx_enter(ctx, err);
 	if (rc < 0)
 		return rc;
@@ -54,7 +53,7 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		return rc;
 	const sbx_plan *plan = sbx_session_plan(s);
 	if (json)
-		sbx_out_plan_json(plan);
+		sbx_out_plan_json(plan, sbx_session_busy(s));
 	else
 		sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
 	int code = !exit_code || !sbx_plan_has_changes(plan) ? SBX_EXIT_OK

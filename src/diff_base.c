@@ -32,6 +32,7 @@ typedef struct review {
 	sbx_gitrev *g;
 	side base, head;
 	bool color;
+	sbx_out_review *json; /* --json: the document being built; NULL: text */
 	size_t changed, security;
 } review;
 
@@ -125,11 +126,16 @@ static int review_file(review *rv, const char *path, sbx_error **err)
 	workspace = slash
 			? xasprintf("%s/%.*s", sbx_gitrev_workdir(rv->g), (int)(slash - path), path)
 			: xstrdup(sbx_gitrev_workdir(rv->g));
-	sbx_out_review_file(path, side_name(&rv->base), side_name(&rv->head), bfound, hfound);
+	if (!rv->json)
+		sbx_out_review_file(path, side_name(&rv->base), side_name(&rv->head), bfound,
+				    hfound);
 	if (!hfound) {
 		if (bfound) {
 			sbx_review_fields(&was, bspec, workspace);
-			sbx_out_review_deleted(&was, rv->color);
+			if (rv->json)
+				sbx_out_review_add(rv->json, path, true, false, NULL, &was);
+			else
+				sbx_out_review_deleted(&was, rv->color);
 			rv->changed++;
 		}
 		goto out;
@@ -140,7 +146,9 @@ static int review_file(review *rv, const char *path, sbx_error **err)
 	}
 	sbx_fields now = {0};
 	sbx_review_fields(&now, hspec, workspace);
-	if (sbx_plan_has_changes(plan))
+	if (rv->json)
+		sbx_out_review_add(rv->json, path, bfound, true, plan, NULL);
+	else if (sbx_plan_has_changes(plan))
 		sbx_out_plan(plan, &now, rv->color);
 	else
 		sbx_out_review_same();
@@ -185,7 +193,7 @@ static char *governing(review *rv, const char *rel)
 }
 
 int sbx_diff_review(sbx_ctx *ctx, const char *base, const char *head, bool all, bool exit_code,
-		    sbx_error **err)
+		    bool json, sbx_error **err)
 {
 	int rc = sbx_ctx_enter(ctx, err);
 	if (rc < 0)
@@ -238,19 +246,26 @@ int sbx_diff_review(sbx_ctx *ctx, const char *base, const char *head, bool all, 
 					    err)) < 0) {
 		goto out;
 	}
-	if (!paths[0])
+	if (json)
+		rv.json = sbx_out_review_begin(base, rv.base.commit, head, rv.head.commit);
+	else if (!paths[0])
 		sbx_out_review_none(*rel ? rel : NULL, side_name(&rv.base), side_name(&rv.head));
 	for (size_t i = 0; paths[i]; i++) {
-		if (i)
+		if (i && !json)
 			putchar('\n');
 		if ((rc = review_file(&rv, paths[i], err)) < 0)
 			goto out;
+	}
+	if (rv.json) {
+		sbx_out_review_end(rv.json); /* only whole: nothing printed on an error */
+		rv.json = NULL;
 	}
 	rc = !exit_code	   ? SBX_EXIT_OK
 	     : rv.security ? SBX_EXIT_SECURITY
 	     : rv.changed  ? SBX_EXIT_CHANGES
 			   : SBX_EXIT_OK;
 out:
+	sbx_out_review_discard(rv.json);
 	sbx_strv_free(paths);
 	free(rv.base.commit);
 	free(rv.head.commit);

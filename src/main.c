@@ -71,16 +71,25 @@ static int exit_status(int code)
 	}
 }
 
+/* The first problem's status, but an invalid file whenever one problem says so. */
+int sbx_item_status(const sbx_error *err)
+{
+	if (!err)
+		return SBX_EXIT_OK;
+	int status = exit_status(err->code);
+	for (const sbx_error *e = err; e; e = e->next)
+		if (e->code == SBX_EINVALID)
+			status = SBX_EXIT_CONFIG;
+	return status;
+}
+
 /* Print every problem in err to stderr, free it, and return its exit status. */
 static int report(sbx_error *err)
 {
 	if (!err)
 		return SBX_EXIT_OK;
-	/* The first problem's status, but an invalid file whenever one problem says so. */
-	int status = exit_status(err->code);
+	int status = sbx_item_status(err);
 	for (sbx_error *e = err; e; e = e->next) {
-		if (e->code == SBX_EINVALID)
-			status = SBX_EXIT_CONFIG;
 		/* Config problems carry their own "file:line:col:" prefix. */
 		/* One line per problem: a newline inside one is escaped, never printed. */
 		_cleanup_free_ char *msg = sbx_escape_line(e->msg);

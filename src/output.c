@@ -385,25 +385,417 @@ static void put_json(json_object *o)
 	json_object_put(o);
 }
 
+/*
+ * ---- the JSON renderings ----
+ *
+ * One envelope for every --json output (schema/README.md): format_version,
+ * kind, then the kind's own members, each value typed by its row of the
+ * field table: numbers as numbers, lists as arrays, mounts as objects, and
+ * a value that may stand for a secret as SBX_VALUE_SENSITIVE, wherever it
+ * appears. schema/output/KIND.schema.json describes each; the tests hold
+ * real outputs to them.
+ */
+static json_object *envelope(const char *kind)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "format_version", json_object_new_int(SBX_JSON_FORMAT_VERSION));
+	json_object_object_add(o, "kind", json_object_new_string(kind));
+	return o;
+}
+
+static json_object *jmount(const char *target, const char *value)
+{
+	size_t n;
+	bool writable;
+	if (!sbx_value_mount_parse(value, &n, &writable))
+		return NULL;
+	json_object *m = json_object_new_object();
+	_cleanup_free_ char *source = xstrndup(value, n);
+	json_object_object_add(m, "source", json_object_new_string(source));
+	if (target)
+		json_object_object_add(m, "target", json_object_new_string(target));
+	json_object_object_add(m, "readonly", json_object_new_boolean(!writable));
+	return m;
+}
+
+static json_object *jcredentials(const char *value)
+{
+	sbx_credentials_value c;
+	if (!sbx_value_credentials_parse(value, &c))
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "kind", jstr(c.kind));
+	if (c.volume) {
+		json_object_object_add(o, "volume", jstr(c.volume));
+		json_object_object_add(o, "dir", jstr(c.dir));
+	}
+	if (c.tokens_volume) {
+		json_object_object_add(o, "tokens_volume", jstr(c.tokens_volume));
+		json_object_object_add(o, "tokens_dir", jstr(c.tokens_dir));
+	}
+	sbx_credentials_value_release(&c);
+	return o;
+}
+
+/*
+ * A field's value as JSON, typed by its row of the table; NULL (null) for
+ * an absent one. "unlimited" and the other words stay strings, and so does
+ * a value that is not in sbx's words (a label another program wrote).
+ */
+static json_object *jvalue(const char *path, const char *value, bool sensitive)
+{
+	if (!value)
+		return NULL;
+	if (sensitive)
+		return json_object_new_string(SBX_VALUE_SENSITIVE);
+	json_object *j = NULL;
+	switch (sbx_field_rule_of(path)->type) {
+	case SBX_TYPE_ARGV: {
+		char **v;
+		size_t n;
+		if (!sbx_value_argv_parse(value, &v, &n))
+			break;
+		j = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(j, json_object_new_string(v[i]));
+		sbx_strv_free(v);
+		break;
+	}
+	case SBX_TYPE_BOOL: {
+		bool b;
+		if (sbx_value_bool_parse(value, &b))
+			j = json_object_new_boolean(b);
+		break;
+	}
+	case SBX_TYPE_CPUS: {
+		double d;
+		/* As the formatter wrote it ("%g"), a JSON number: no binary rounding shows. */
+		if (!sbx_value_is_unlimited(value) && sbx_value_cpus_parse(value, &d))
+			j = json_object_new_double_s(d, value);
+		break;
+	}
+	case SBX_TYPE_BYTES:
+	case SBX_TYPE_COUNT: {
+		int64_t n;
+		if (!sbx_value_is_unlimited(value) && sbx_value_count_parse(value, &n))
+			j = json_object_new_int64(n);
+		break;
+	}
+	case SBX_TYPE_MOUNT:
+		j = jmount(sbx_field_member_name(path, SBX_F_MOUNTS), value);
+		break;
+	case SBX_TYPE_SOCKET:
+		if (!sbx_value_socket_on(value))
+			j = json_object_new_boolean(false);
+		break;
+	case SBX_TYPE_CREDENTIALS:
+		j = jcredentials(value);
+		break;
+	case SBX_TYPE_TEXT:
+	case SBX_TYPE_PATH:
+	case SBX_TYPE_PASS_ENV:
+	case SBX_TYPE_NETWORK:
+		break;
+	}
+	return j ? j : json_object_new_string(value);
+}
+
+/* o[key], an object made when missing. Borrowed. */
+static json_object *member(json_object *o, const char *key, bool array)
+{
+	json_object *m;
+	if (!json_object_object_get_ex(o, key, &m)) {
+		m = array ? json_object_new_array() : json_object_new_object();
+		json_object_object_add(o, key, m);
+	}
+	return m;
+}
+
+/*
+ * A canonical form (sorted (path, value) pairs) as one nested object: the
+ * families env, pass_env and git as objects by name, mounts as a list of
+ * {source, target, readonly}, the limits under resources, the fields that
+ * qualify another (docker_socket.group, workspace.config, .owner) beside
+ * it with an underscore, and a path no row knows under other, as text.
+ */
+static json_object *spec_json(const sbx_fields *f)
+{
+	json_object *o = json_object_new_object();
+	static const sbx_field_id families[] = {SBX_F_ENV, SBX_F_PASS_ENV, SBX_F_GIT};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(families); i++) {
+		_cleanup_free_ char *key =
+		    xstrndup(sbx_field_path(families[i]), strlen(sbx_field_path(families[i])) - 1);
+		member(o, key, false);
+	}
+	member(o, "mounts", true);
+	for (size_t i = 0; i < f->n; i++) {
+		const char *path = f->v[i].path;
+		json_object *v = jvalue(path, f->v[i].value, f->v[i].sensitive);
+		sbx_field_id id = sbx_field_id_of(path);
+		switch (id) {
+		case SBX_F_ENV:
+		case SBX_F_PASS_ENV:
+		case SBX_F_GIT: {
+			_cleanup_free_ char *key =
+			    xstrndup(sbx_field_path(id), strlen(sbx_field_path(id)) - 1);
+			json_object_object_add(member(o, key, false),
+					       sbx_field_member_name(path, id), v);
+			break;
+		}
+		case SBX_F_MOUNTS:
+			json_object_array_add(member(o, "mounts", true), v);
+			break;
+		case SBX_F_CPUS:
+		case SBX_F_MEMORY:
+		case SBX_F_PIDS:
+			json_object_object_add(member(o, "resources", false), strchr(path, '.') + 1,
+					       v);
+			break;
+		case SBX_F_UNKNOWN:
+			json_object_object_add(member(o, "other", false), path, v);
+			break;
+		default: {
+			/* "docker_socket.group" beside docker_socket as "docker_socket_group" */
+			_cleanup_free_ char *key = xstrdup(path);
+			for (char *p = key; *p; p++)
+				if (*p == '.')
+					*p = '_';
+			json_object_object_add(o, key, v);
+			break;
+		}
+		}
+	}
+	return o;
+}
+
+static json_object *ls_json(const sbx_sandbox_info *list, size_t n)
+{
+	json_object *o = envelope("sandboxes");
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const sbx_sandbox_info *s = &list[i];
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "name", jstr(s->name));
+		json_object_object_add(j, "id", jstr(s->id));
+		json_object_object_add(j, "agent", jstr(s->agent));
+		json_object_object_add(j, "workspace", jstr(s->workspace));
+		json_object_object_add(j, "workspace_gone",
+				       json_object_new_boolean(s->workspace_gone));
+		json_object_object_add(j, "status", jstr(s->status));
+		json_object_object_add(j, "created",
+				       s->created > 0 ? json_object_new_int64(s->created) : NULL);
+		json_object_object_add(j, "image", jstr(s->image));
+		json_object_array_add(arr, j);
+	}
+	json_object_object_add(o, "sandboxes", arr);
+	return o;
+}
+
+static json_object *inspect_json(const sbx_actual *a)
+{
+	json_object *o = envelope("sandbox");
+	json_object_object_add(o, "name", jstr(a->name));
+	json_object_object_add(o, "id", jstr(a->id));
+	json_object_object_add(o, "status", jstr(a->status));
+	json_object_object_add(o, "running", json_object_new_boolean(a->running));
+	json_object_object_add(o, "workspace", jstr(a->workspace));
+	json_object_object_add(o, "created",
+			       a->created > 0 ? json_object_new_int64(a->created) : NULL);
+	json_object_object_add(o, "form_version", json_object_new_int(a->form_version));
+	/* From the labels: an earlier sbx's digest of a secret is "(sensitive)" there. */
+	json_object_object_add(o, "spec", spec_json(&a->fields));
+	return o;
+}
+
+static const char *change_action(const sbx_change *c)
+{
+	return !c->old_value ? "add" : !c->new_value ? "remove" : "change";
+}
+
+static json_object *plan_json(const sbx_plan *plan, const char *const *busy)
+{
+	json_object *o = envelope("plan");
+	json_object_object_add(o, "sandbox", jstr(plan->name));
+	json_object_object_add(o, "changes_present",
+			       json_object_new_boolean(sbx_plan_has_changes(plan)));
+	json_object *actions = json_object_new_array();
+	json_object *state = NULL;
+	for (size_t i = 0; i < plan->n_actions; i++) {
+		const sbx_action *act = &plan->actions[i];
+		json_object *a = json_object_new_object();
+		json_object_object_add(a, "action", jstr(sbx_action_name(act->type)));
+		json_object_object_add(a, "reason", jstr(act->reason));
+		if (act->type == SBX_ACTION_RENAME && act->from)
+			json_object_object_add(a, "from", jstr(act->from));
+		if (act->type == SBX_ACTION_RECREATE && !state) {
+			/* What the recreate does with the installed state, and why. */
+			_cleanup_free_ char *why = sbx_keep_reason(act);
+			state = json_object_new_object();
+			json_object_object_add(state, "kept",
+					       json_object_new_boolean(sbx_keep_kept(act->keep)));
+			json_object_object_add(state, "reason", jstr(why));
+		}
+		json_object_array_add(actions, a);
+	}
+	json_object_object_add(o, "actions", actions);
+	json_object_object_add(o, "installed_state", state);
+	/* The running sessions a recreate would end (apply asks before it does). */
+	json_object *sessions = json_object_new_array();
+	for (size_t i = 0; busy && busy[i]; i++)
+		json_object_array_add(sessions, json_object_new_string(busy[i]));
+	json_object_object_add(o, "busy_sessions", sessions);
+	json_object *changes = json_object_new_array();
+	for (size_t i = 0; i < plan->n_changes; i++) {
+		const sbx_change *c = &plan->changes[i];
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "path", jstr(c->path));
+		json_object_object_add(j, "action", jstr(change_action(c)));
+		json_object_object_add(j, "before", jvalue(c->path, c->old_value, c->sensitive));
+		json_object_object_add(j, "after", jvalue(c->path, c->new_value, c->sensitive));
+		json_object_object_add(j, "effect", jstr(sbx_effect_name(c->effect)));
+		json_object_object_add(j, "host_access", jstr(sbx_access_name(c->access)));
+		json_object_object_add(j, "sensitive", json_object_new_boolean(c->sensitive));
+		/* The same reference naming another image: before and after are image ids. */
+		json_object_object_add(j, "image_update", json_object_new_boolean(c->image_update));
+		json_object_array_add(changes, j);
+	}
+	json_object_object_add(o, "changes", changes);
+	/* What a security review must see, as the text's "!!" header lists it. */
+	json_object *security = json_object_new_array();
+	for (size_t i = 0; i < plan->n_changes; i++) {
+		const sbx_change *c = &plan->changes[i];
+		if (!c->security)
+			continue;
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "field", jstr(c->path));
+		json_object_object_add(j, "change", jstr(change_action(c)));
+		json_object_object_add(j, "why", jstr(c->security));
+		json_object_array_add(security, j);
+	}
+	json_object_object_add(o, "security", security);
+	return o;
+}
+
+void sbx_out_plan_json(const sbx_plan *plan, const char *const *busy)
+{
+	put_json(plan_json(plan, busy));
+}
+
+struct sbx_out_review {
+	json_object *o, *files;
+	size_t changed, security;
+};
+
+sbx_out_review *sbx_out_review_begin(const char *base, const char *base_commit, const char *head,
+				     const char *head_commit)
+{
+	sbx_out_review *r = xcalloc(1, sizeof(*r));
+	r->o = envelope("review");
+	json_object *b = json_object_new_object();
+	json_object_object_add(b, "rev", jstr(base));
+	json_object_object_add(b, "commit", jstr(base_commit));
+	json_object_object_add(r->o, "base", b);
+	json_object *h = json_object_new_object();
+	json_object_object_add(h, "rev", head ? jstr(head) : NULL);
+	json_object_object_add(h, "commit", head_commit ? jstr(head_commit) : NULL);
+	json_object_object_add(r->o, "head", h);
+	r->files = json_object_new_array();
+	return r;
+}
+
+void sbx_out_review_add(sbx_out_review *r, const char *path, bool in_base, bool in_head,
+			const sbx_plan *plan, const sbx_fields *was)
+{
+	json_object *f = json_object_new_object();
+	json_object_object_add(f, "path", jstr(path));
+	bool changed = !in_head || sbx_plan_has_changes(plan);
+	json_object_object_add(f, "status", jstr(!in_base   ? "added"
+						 : !in_head ? "deleted"
+						 : changed  ? "modified"
+							    : "unchanged"));
+	json_object_object_add(f, "plan", in_head ? plan_json(plan, NULL) : NULL);
+	/* A deleted file: what its sandbox was made from, as inspect --json gives a form. */
+	json_object_object_add(f, "removed", in_head ? NULL : spec_json(was));
+	json_object_array_add(r->files, f);
+	r->changed += changed;
+	r->security += in_head ? sbx_plan_security(plan) : 0;
+}
+
+void sbx_out_review_discard(sbx_out_review *r)
+{
+	if (!r)
+		return;
+	json_object_put(r->o);
+	json_object_put(r->files);
+	free(r);
+}
+
+void sbx_out_review_end(sbx_out_review *r)
+{
+	json_object_object_add(r->o, "changes_present", json_object_new_boolean(r->changed > 0));
+	json_object_object_add(r->o, "security_relevant", json_object_new_int64((int64_t)r->security));
+	json_object_object_add(r->o, "files", r->files);
+	put_json(r->o);
+	free(r);
+}
+
+static const char *problem_code(int code)
+{
+	switch (code) {
+	case SBX_EINVALID:
+		return "invalid";
+	case SBX_EPOLICY:
+		return "refused";
+	case SBX_ENOTFOUND:
+		return "not-found";
+	default:
+		return "error";
+	}
+}
+
+void sbx_out_validation(const sbx_out_checked *files, size_t n, bool host)
+{
+	json_object *o = envelope("validation");
+	bool all = true;
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const sbx_out_checked *f = &files[i];
+		json_object *j = json_object_new_object();
+		const char *path = f->path	 ? f->path
+				   : f->cfg	 ? f->cfg->path
+				   : f->problems ? f->problems->file
+						 : NULL;
+		json_object_object_add(j, "path", jstr(path));
+		json_object_object_add(j, "valid", json_object_new_boolean(f->cfg != NULL));
+		json_object_object_add(j, "agent", f->cfg ? jstr(f->cfg->spec->agent->name) : NULL);
+		json_object_object_add(j, "image", f->cfg ? jstr(f->cfg->spec->image) : NULL);
+		json_object *ps = json_object_new_array();
+		for (const sbx_error *e = f->problems; e; e = e->next) {
+			json_object *p = json_object_new_object();
+			json_object_object_add(p, "code", jstr(problem_code(e->code)));
+			json_object_object_add(p, "file", jstr(e->file));
+			json_object_object_add(p, "line",
+					       e->line > 0 ? json_object_new_int(e->line) : NULL);
+			json_object_object_add(p, "col",
+					       e->col > 0 ? json_object_new_int(e->col) : NULL);
+			json_object_object_add(p, "message", jstr(e->text ? e->text : e->msg));
+			json_object_object_add(p, "hint", jstr(e->hint));
+			json_object_array_add(ps, p);
+		}
+		json_object_object_add(j, "problems", ps);
+		all &= f->cfg != NULL;
+		json_object_array_add(arr, j);
+	}
+	json_object_object_add(o, "valid", json_object_new_boolean(all));
+	json_object_object_add(o, "host_checked", json_object_new_boolean(host));
+	json_object_object_add(o, "files", arr);
+	put_json(o);
+}
+
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet)
 {
 	if (json) {
-		json_object *arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++) {
-			const sbx_sandbox_info *s = &list[i];
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "name", jstr(s->name));
-			json_object_object_add(o, "id", jstr(s->id));
-			json_object_object_add(o, "agent", jstr(s->agent));
-			json_object_object_add(o, "workspace", jstr(s->workspace));
-			json_object_object_add(o, "workspace_gone",
-					       json_object_new_boolean(s->workspace_gone));
-			json_object_object_add(o, "status", jstr(s->status));
-			json_object_object_add(o, "created", json_object_new_int64(s->created));
-			json_object_object_add(o, "image", jstr(s->image));
-			json_object_array_add(arr, o);
-		}
-		put_json(arr);
+		put_json(ls_json(list, n));
 		return;
 	}
 	if (quiet) {
@@ -449,22 +841,7 @@ void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet)
 void sbx_out_inspect(const sbx_actual *a, bool json)
 {
 	if (json) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", jstr(a->name));
-		json_object_object_add(o, "id", jstr(a->id));
-		json_object_object_add(o, "status", jstr(a->status));
-		json_object_object_add(o, "running", json_object_new_boolean(a->running));
-		json_object_object_add(o, "workspace", jstr(a->workspace));
-		json_object_object_add(o, "form_version", json_object_new_int(a->form_version));
-		json_object *f = json_object_new_object();
-		for (size_t i = 0; i < a->fields.n; i++)
-			/* An earlier sbx's digest of a secret is not shown: "(sensitive)". */
-			json_object_object_add(f, a->fields.v[i].path,
-					       json_object_new_string(a->fields.v[i].sensitive
-									  ? SBX_VALUE_SENSITIVE
-									  : a->fields.v[i].value));
-		json_object_object_add(o, "spec", f);
-		put_json(o);
+		put_json(inspect_json(a));
 		return;
 	}
 	_cleanup_free_ char *name = sbx_quotes(a->name);
@@ -522,58 +899,6 @@ void sbx_out_prune(const sbx_prune *p)
 		else
 			printf("volume %s (of %s, which is gone; no container uses it)\n", qn, qw);
 	}
-}
-
-void sbx_out_plan_json(const sbx_plan *plan)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "format_version", json_object_new_int(1));
-	json_object_object_add(o, "sandbox", jstr(plan->name));
-	json_object_object_add(o, "changes_present",
-			       json_object_new_boolean(sbx_plan_has_changes(plan)));
-	json_object *actions = json_object_new_array();
-	for (size_t i = 0; i < plan->n_actions; i++) {
-		json_object *a = json_object_new_object();
-		json_object_object_add(a, "action", jstr(sbx_action_name(plan->actions[i].type)));
-		json_object_object_add(a, "reason", jstr(plan->actions[i].reason));
-		if (plan->actions[i].type == SBX_ACTION_RECREATE) {
-			/* What the recreate does with the installed state, and why. */
-			_cleanup_free_ char *why = sbx_keep_reason(&plan->actions[i]);
-			json_object *st = json_object_new_object();
-			json_object_object_add(
-			    st, "kept",
-			    json_object_new_boolean(sbx_keep_kept(plan->actions[i].keep)));
-			json_object_object_add(st, "reason", jstr(why));
-			json_object_object_add(a, "installed_state", st);
-		}
-		json_object_array_add(actions, a);
-	}
-	json_object_object_add(o, "actions", actions);
-	json_object *changes = json_object_new_array();
-	for (size_t i = 0; i < plan->n_changes; i++) {
-		const sbx_change *c = &plan->changes[i];
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "path", jstr(c->path));
-		/* A value that may stand for a secret leaves as "(sensitive)" (fields.h). */
-		json_object_object_add(
-		    j, "old",
-		    c->old_value ? jstr(c->sensitive ? SBX_VALUE_SENSITIVE : c->old_value) : NULL);
-		json_object_object_add(
-		    j, "new",
-		    c->new_value ? jstr(c->sensitive ? SBX_VALUE_SENSITIVE : c->new_value) : NULL);
-		json_object_object_add(j, "effect", jstr(sbx_effect_name(c->effect)));
-		json_object_object_add(j, "sensitive", json_object_new_boolean(c->sensitive));
-		/* security: the change widens host access; host_access says which way it goes. */
-		json_object_object_add(j, "security",
-				       json_object_new_boolean(c->access == SBX_ACCESS_WIDENS));
-		json_object_object_add(j, "host_access", jstr(sbx_access_name(c->access)));
-		/* The same reference naming another image: old and new are image ids. */
-		if (c->image_update)
-			json_object_object_add(j, "image_update", json_object_new_boolean(true));
-		json_object_array_add(changes, j);
-	}
-	json_object_object_add(o, "changes", changes);
-	put_json(o);
 }
 
 void sbx_out_trust_diff(const sbx_diff *d)

@@ -23,6 +23,14 @@ bool sbx_out_color(bool no_color);
 
 /* `sbx validate`: the file is valid. */
 void sbx_out_valid(const sbx_config *cfg, bool color);
+/* `sbx validate --json`: one file's result. */
+typedef struct sbx_out_checked {
+	const char *path;	   /* as named (operand, -f); NULL: the one sbx looked for */
+	const sbx_config *cfg;	   /* NULL: not valid */
+	const sbx_error *problems; /* NULL: none */
+} sbx_out_checked;
+/* The results of every file as one JSON object, kind "validation"; host: checked on this host. */
+void sbx_out_validation(const sbx_out_checked *files, size_t n, bool host);
 /* `sbx version`, as text or as a JSON object; libs NULL: the one-line `sbx --version`. */
 void sbx_out_version(const sbx_lib_version *libs, bool json);
 /* `sbx init`: what was written. */
@@ -39,8 +47,30 @@ void sbx_out_usage(const char *name, const char *args, const char *summary, cons
 
 /* The plan, as sbx_plan_render writes it. */
 void sbx_out_plan(const sbx_plan *plan, const sbx_fields *desired, bool color);
-/* The same plan as data (`diff --json`), with a format_version. */
-void sbx_out_plan_json(const sbx_plan *plan);
+/*
+ * The --json renderings share one envelope, {"format_version", "kind", ...}
+ * (schema/README.md); a change to any of their shapes that a reader could
+ * trip on is a new format_version.
+ */
+#define SBX_JSON_FORMAT_VERSION 1
+/*
+ * The same plan as data (`diff --json`, `apply --dry-run --json`), kind
+ * "plan"; busy: the running sessions it would end (sbx_session_busy), or NULL.
+ */
+void sbx_out_plan_json(const sbx_plan *plan, const char *const *busy);
+/*
+ * diff --base --json (kind "review"): begin with the two sides (head NULL:
+ * the work tree), add each file (plan NULL when deleted at the head, was its
+ * form at the base then), end prints the document and frees it.
+ */
+typedef struct sbx_out_review sbx_out_review;
+sbx_out_review *sbx_out_review_begin(const char *base, const char *base_commit, const char *head,
+				     const char *head_commit);
+void sbx_out_review_add(sbx_out_review *r, const char *path, bool in_base, bool in_head,
+			const sbx_plan *plan, const sbx_fields *was);
+void sbx_out_review_end(sbx_out_review *r);
+/* sbx_out_review_discard: drop it unprinted (an error came first); accepts NULL. */
+void sbx_out_review_discard(sbx_out_review *r);
 /* diff --base: the line that opens one file's review, which sides hold it. */
 void sbx_out_review_file(const char *path, const char *base, const char *head, bool in_base,
 			 bool in_head);
@@ -106,9 +136,9 @@ void sbx_out_applied_stderr(const sbx_plan *plan);
 /* sbx_out_color_stderr: sbx_out_color for stderr. */
 bool sbx_out_color_stderr(bool no_color);
 
-/* `sbx ls`: a table whose columns fit their widest cell, names only, or a JSON array. */
+/* `sbx ls`: a table whose columns fit their widest cell, names only, or JSON (kind "sandboxes"). */
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);
-/* `sbx inspect`. */
+/* `sbx inspect`, as text or as JSON (kind "sandbox"). */
 void sbx_out_inspect(const sbx_actual *a, bool json);
 /* `sbx trust`: what the file asks for. */
 /*

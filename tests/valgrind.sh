@@ -44,6 +44,7 @@ done
 for f in examples/*.yaml tests/schema/invalid/*.yaml; do
 	[ -e "$f" ] && run ./sbx validate -q "$f"
 done
+run ./sbx validate --json --no-host examples/*.yaml tests/schema/invalid/*.yaml
 run ./sbx version --json
 
 # The engine paths: apply (create, no-op, recreate), diff, ls, inspect, stop, exec, run, rm.
@@ -80,6 +81,8 @@ if engine_up "$T/engine" && sbx_test_image "$T" "$IMAGE"; then
 	sed -i 's/A: 1/A: 2/' "$T/ws/sandbox.yaml"
 	want 0 ./sbx -C "$T/ws" trust --yes
 	want 2 ./sbx -C "$T/ws" diff --exit-code
+	want 2 ./sbx -C "$T/ws" apply --dry-run --json --exit-code
+	want 0 ./sbx -C "$T/ws" validate --json
 	want 0 ./sbx -C "$T/ws" apply   # recreate, installed state kept
 	want 0 ./sbx -C "$T/ws" apply --recreate
 	want 1 ./sbx -C "$T/ws" adopt   # it has its sandbox: nothing to adopt

@@ -75,13 +75,12 @@ static const char *file_kind(mode_t m)
 	return "not a regular file";
 }
 
-int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sbx_error **err)
+static int read_config(char **out, size_t *out_len, const char *path, const char *fp, int flags,
+		       sbx_error **err)
 {
 	*out = NULL;
 	*out_len = 0;
 	_cleanup_free_ char *qp = sbx_quotes(path);
-	/* The path in "FILE:LINE:COL:" form: escaped, so a newline in it forges no line. */
-	_cleanup_free_ char *fp = sbx_escape(path);
 	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	if (flags & SBX_CONFIG_NOFOLLOW)
 		oflags |= O_NOFOLLOW;
@@ -159,12 +158,23 @@ int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sb
 	return 0;
 }
 
+int sbx_config_read(char **out, size_t *out_len, const char *path, int flags, sbx_error **err)
+{
+	/* The path in "FILE:LINE:COL:" form: escaped, so a newline in it forges no line. */
+	_cleanup_free_ char *fp = sbx_escape(path);
+	int rc = read_config(out, out_len, path, fp, flags, err);
+	if (rc < 0)
+		sbx_error_locate_msg(err, fp, path);
+	return rc;
+}
+
 /* ---- problems ---- */
 
 typedef struct problem {
 	sbx_pos pos;
 	size_t seq;
 	char *msg;
+	char *hint; /* what to do, also said in msg ("did you mean 'mounts'?"), or NULL */
 } problem;
 
 typedef struct ctx {
@@ -235,18 +245,39 @@ static char *unhide(const ctx *c, const char *msg, bool show, bool *hidden)
 
 static void report(ctx *c, sbx_pos pos, const char *fmt, ...) SBX_PRINTF(3, 4);
 
-static void report(ctx *c, sbx_pos pos, const char *fmt, ...)
+static void vreport(ctx *c, sbx_pos pos, char *hint, const char *fmt, va_list ap) SBX_PRINTF(4, 0);
+
+static void vreport(ctx *c, sbx_pos pos, char *hint, const char *fmt, va_list ap)
 {
 	/* Kept well past the cap, so that the first ones in file order are among them. */
-	if (c->nprobs >= 64 * SBX_CONFIG_MAX_ERRORS)
+	if (c->nprobs >= 64 * SBX_CONFIG_MAX_ERRORS) {
+		free(hint);
 		return;
+	}
+	char *msg = xvasprintf(fmt, ap);
+	c->probs = xreallocarray(c->probs, c->nprobs + 1, sizeof(problem));
+	c->probs[c->nprobs] = (problem){pos, c->nprobs, msg, hint};
+	c->nprobs++;
+}
+
+static void report(ctx *c, sbx_pos pos, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
+	vreport(c, pos, NULL, fmt, ap);
 	va_end(ap);
-	c->probs = xreallocarray(c->probs, c->nprobs + 1, sizeof(problem));
-	c->probs[c->nprobs] = (problem){pos, c->nprobs, msg};
-	c->nprobs++;
+}
+
+/* report, with a suggestion that msg also gives: "did you mean 'SUGGESTION'?". */
+static void report_suggest(ctx *c, sbx_pos pos, const char *suggestion, const char *fmt, ...)
+    SBX_PRINTF(4, 5);
+
+static void report_suggest(ctx *c, sbx_pos pos, const char *suggestion, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(c, pos, xasprintf("did you mean '%s'?", suggestion), fmt, ap);
+	va_end(ap);
 }
 
 static int cmp_problem(const void *a, const void *b)
@@ -852,8 +883,9 @@ static void walk_mapping(ctx *c, const node *m, const char *const *keys, const c
 		if (idx < 0) {
 			const char *s = sbx_suggest(k->text, keys);
 			if (s)
-				report(c, k->pos, "unknown key %s%s (did you mean '%s'?)", qk,
-				       where, s);
+				report_suggest(c, k->pos, s,
+					       "unknown key %s%s (did you mean '%s'?)", qk, where,
+					       s);
 			else
 				report(c, k->pos, "unknown key %s%s", qk, where);
 			continue;
@@ -1131,8 +1163,9 @@ static bool get_enum(ctx *c, const node *v, const char *what, const char *const 
 		sbx_buf_addf(&list, "%s%s", i ? ", " : "", values[i]);
 	const char *sug = sbx_suggest(s, values);
 	if (sug)
-		report(c, v->pos, "%s must be one of %s, found %s (did you mean '%s'?)", what,
-		       list.data, q, sug);
+		report_suggest(c, v->pos, sug,
+			       "%s must be one of %s, found %s (did you mean '%s'?)", what,
+			       list.data, q, sug);
 	else
 		report(c, v->pos, "%s must be one of %s, found %s", what, list.data, q);
 	sbx_buf_release(&list);
@@ -1279,9 +1312,10 @@ static void top_field(ctx *c, void *obj, int key, const node *k, const node *v)
 			_cleanup_free_ char *q = cq(c, v->text, v->len);
 			const char *sug = sbx_suggest(s, sbx_agent_names());
 			if (sug)
-				report(c, v->pos,
-				       "unknown agent %s (did you mean '%s'?); known agents: %s", q,
-				       sug, sbx_agent_list());
+				report_suggest(
+				    c, v->pos, sug,
+				    "unknown agent %s (did you mean '%s'?); known agents: %s", q,
+				    sug, sbx_agent_list());
 			else
 				report(c, v->pos, "unknown agent %s; known agents: %s", q,
 				       sbx_agent_list());
@@ -1454,10 +1488,15 @@ int sbx_config_parse(sbx_spec **out, const char *buf, size_t len, const char *fi
 			_cleanup_free_ char *msg = unhide(&c, c.probs[i].msg, show, &hidden);
 			sbx_error_set(err, SBX_EINVALID, "%s:%d:%d: %s", fn, c.probs[i].pos.line,
 				      c.probs[i].pos.col, msg);
+			sbx_error_locate(err, filename, c.probs[i].pos.line, c.probs[i].pos.col,
+					 msg, c.probs[i].hint);
 		} else if (i == SBX_CONFIG_MAX_ERRORS) {
 			sbx_error_set(err, SBX_EINVALID, "%s: too many errors; stopping here", fn);
+			sbx_error_locate(err, filename, 0, 0, "too many errors; stopping here",
+					 NULL);
 		}
 		free(c.probs[i].msg);
+		free(c.probs[i].hint);
 	}
 	free(c.probs);
 	for (size_t i = 0; i < c.nshown; i++)
@@ -1470,6 +1509,7 @@ int sbx_config_parse(sbx_spec **out, const char *buf, size_t len, const char *fi
 		    "%s:1:1: this file does not look like a sandbox.yaml (no mapping with "
 		    "'version' or 'agent'), so sbx quotes nothing of it",
 		    fn);
+	sbx_error_locate_msg(err, fn, filename);
 	return SBX_EINVALID;
 }
 

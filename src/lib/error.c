@@ -1,6 +1,7 @@
 #include "error.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int sbx_error_setv(sbx_error **err, int code, const char *fmt, va_list ap)
 {
@@ -39,6 +40,44 @@ void sbx_error_wrap(sbx_error **err, const char *fmt, ...)
 	(*err)->msg = msg;
 }
 
+void sbx_error_locate(sbx_error **err, const char *file, int line, int col, const char *text,
+		      const char *hint)
+{
+	if (!err || !*err)
+		return;
+	sbx_error *e = *err;
+	while (e->next)
+		e = e->next;
+	free(e->file);
+	free(e->text);
+	free(e->hint);
+	e->file = file ? xstrdup(file) : NULL;
+	e->line = line;
+	e->col = col;
+	e->text = text ? xstrdup(text) : NULL;
+	e->hint = hint ? xstrdup(hint) : NULL;
+}
+
+void sbx_error_locate_msg(sbx_error **err, const char *shown, const char *file)
+{
+	if (!err || !*err)
+		return;
+	sbx_error *e = *err;
+	while (e->next)
+		e = e->next;
+	size_t n = strlen(shown);
+	if (e->file || strncmp(e->msg, shown, n) != 0 || e->msg[n] != ':')
+		return;
+	char *end;
+	long line = strtol(e->msg + n + 1, &end, 10);
+	if (*end != ':' || line <= 0 || line > 1000000000)
+		return;
+	long col = strtol(end + 1, &end, 10);
+	if (end[0] != ':' || end[1] != ' ' || col <= 0 || col > 1000000000)
+		return;
+	sbx_error_locate(err, file, (int)line, (int)col, end + 2, NULL);
+}
+
 size_t sbx_error_count(const sbx_error *err)
 {
 	size_t n = 0;
@@ -52,6 +91,9 @@ void sbx_error_free(sbx_error *err)
 	while (err) {
 		sbx_error *next = err->next;
 		free(err->msg);
+		free(err->file);
+		free(err->text);
+		free(err->hint);
 		free(err);
 		err = next;
 	}

@@ -25,8 +25,18 @@ enum {
 
 typedef struct sbx_error {
 	int code;
-	char *msg;
+	char *msg; /* the whole line as printed: "FILE:LINE:COL: TEXT (HINT)" for a located one */
 	struct sbx_error *next;
+	/*
+	 * A problem at a place in a file (sbx_error_locate), as data for the
+	 * JSON renderings: the file as given (NULL: at no place), its line and
+	 * column (0: not known), the text alone, and what to do about it
+	 * ("did you mean 'mounts'?"), or NULL.
+	 */
+	char *file;
+	int line, col;
+	char *text;
+	char *hint;
 } sbx_error;
 
 /*
@@ -39,6 +49,19 @@ int sbx_error_set(sbx_error **err, int code, const char *fmt, ...) SBX_PRINTF(3,
 int sbx_error_setv(sbx_error **err, int code, const char *fmt, va_list ap) SBX_PRINTF(3, 0);
 /* sbx_error_wrap: prefix context to the first message of *err: "context: message". */
 void sbx_error_wrap(sbx_error **err, const char *fmt, ...) SBX_PRINTF(2, 3);
+/*
+ * sbx_error_locate: say where the last problem of *err is (file, line, col;
+ * 0 when not known) and its text and hint apart from the position (hint may
+ * be NULL). The message itself is left as the caller wrote it.
+ */
+void sbx_error_locate(sbx_error **err, const char *file, int line, int col, const char *text,
+		      const char *hint);
+/*
+ * sbx_error_locate_msg: sbx_error_locate from the message of the last
+ * problem of *err when it opens with "SHOWN:LINE:COL: " (shown: the file
+ * as the message spells it); otherwise nothing.
+ */
+void sbx_error_locate_msg(sbx_error **err, const char *shown, const char *file);
 /* sbx_error_count: how many problems the chain holds. */
 size_t sbx_error_count(const sbx_error *err);
 /* sbx_error_free: free the whole chain; accepts NULL. */

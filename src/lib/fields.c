@@ -147,6 +147,59 @@ bool sbx_value_credentials_is(const char *v, const char *kind)
 	return v && strncmp(v, kind, n) == 0 && (v[n] == '\0' || v[n] == ' ');
 }
 
+/* v from *p up to the first of sep, copied out, *p past sep; false when sep is not there. */
+static bool take_until(const char **p, const char *sep, char **out)
+{
+	const char *e = strstr(*p, sep);
+	if (!e || e == *p)
+		return false;
+	*out = xstrndup(*p, (size_t)(e - *p));
+	*p = e + strlen(sep);
+	return true;
+}
+
+void sbx_credentials_value_release(sbx_credentials_value *c)
+{
+	free(c->kind);
+	free(c->volume);
+	free(c->dir);
+	free(c->tokens_volume);
+	free(c->tokens_dir);
+	memset(c, 0, sizeof(*c));
+}
+
+bool sbx_value_credentials_parse(const char *v, sbx_credentials_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strcmp(v, SBX_VALUE_NONE) == 0) {
+		out->kind = xstrdup(SBX_VALUE_NONE);
+		return true;
+	}
+	size_t n = strlen(v);
+	_cleanup_free_ char *inner = NULL;
+	const char *p = v;
+	if (n < 2 || v[n - 1] != ')' || !take_until(&p, " (", &out->kind))
+		goto bad;
+	inner = xstrndup(p, (size_t)(v + n - 1 - p));
+	p = inner;
+	if (strncmp(p, "tokens in volume ", 17) == 0) {
+		p += 17;
+		if (!take_until(&p, " at ", &out->tokens_volume) ||
+		    !take_until(&p, "; ", &out->tokens_dir))
+			goto bad;
+	}
+	if (strncmp(p, "volume ", 7) != 0)
+		goto bad;
+	p += 7;
+	if (!take_until(&p, " at ", &out->volume) || !*p)
+		goto bad;
+	out->dir = xstrdup(p);
+	return true;
+bad:
+	sbx_credentials_value_release(out);
+	return false;
+}
+
 char *sbx_value_argv(char *const *argv, size_t n)
 {
 	sbx_buf b = SBX_BUF_INIT;
@@ -164,6 +217,40 @@ char *sbx_value_argv(char *const *argv, size_t n)
 	}
 	sbx_buf_addc(&b, ']');
 	return sbx_buf_detach(&b);
+}
+
+bool sbx_value_argv_parse(const char *v, char ***argv, size_t *n)
+{
+	char **list = xcalloc(1, sizeof(char *));
+	size_t k = 0;
+	const char *p = v;
+	if (*p++ != '[')
+		goto bad;
+	while (*p != ']') {
+		if (k > 0 && (*p++ != ',' || *p++ != ' '))
+			goto bad;
+		if (*p++ != '"')
+			goto bad;
+		sbx_buf b = SBX_BUF_INIT;
+		while (*p && *p != '"') {
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				p++;
+			sbx_buf_addc(&b, *p++);
+		}
+		list = xreallocarray(list, k + 2, sizeof(char *));
+		list[k++] = sbx_buf_detach(&b);
+		list[k] = NULL;
+		if (*p++ != '"')
+			goto bad;
+	}
+	if (p[1])
+		goto bad;
+	*argv = list;
+	*n = k;
+	return true;
+bad:
+	sbx_strv_free(list);
+	return false;
 }
 
 /*
@@ -394,7 +481,7 @@ const char *sbx_effect_name(sbx_effect e)
 	case SBX_EFFECT_IN_PLACE:
 		return "in-place";
 	case SBX_EFFECT_RECREATE:
-		return "forces recreate";
+		return "recreate";
 	}
 	return "?";
 }

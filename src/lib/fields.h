@@ -250,7 +250,27 @@ char *sbx_value_credentials(const char *kind, const char *volume, const char *di
 /* sbx_value_credentials_is: v (NULL: absent) is credentials of kind ("shared"). */
 bool sbx_value_credentials_is(const char *v, const char *kind);
 
+/* credentials' value taken apart (sbx_value_credentials_parse). */
+typedef struct sbx_credentials_value {
+	char *kind;			  /* the file's word: "shared", "workspace", "none" */
+	char *volume, *dir;		  /* NULL with "none" */
+	char *tokens_volume, *tokens_dir; /* NULL: no shared tokens */
+} sbx_credentials_value;
+/*
+ * sbx_value_credentials_parse: v, as sbx_value_credentials writes it, into
+ * *out (release it with sbx_credentials_value_release); false, and *out
+ * empty, when v is not in those words.
+ */
+bool sbx_value_credentials_parse(const char *v, sbx_credentials_value *out);
+void sbx_credentials_value_release(sbx_credentials_value *c);
+
 /* sbx_value_argv: a list of strings, JSON-style: ["a", "b \"c\""]. Caller frees. */
 char *sbx_value_argv(char *const *argv, size_t n);
+/*
+ * sbx_value_argv_parse: the strings of v, as sbx_value_argv writes it, into
+ * *argv (NULL-terminated, *n of them; free with sbx_strv_free); false, and
+ * nothing allocated, when v is not in those words.
+ */
+bool sbx_value_argv_parse(const char *v, char ***argv, size_t *n);
 
 #endif

@@ -81,6 +81,7 @@ typedef struct host_problem {
 	sbx_pos pos;
 	int code;
 	char *msg;
+	char *hint; /* what to do, also said in msg, or NULL */
 } host_problem;
 
 typedef struct host_problems {
@@ -88,15 +89,34 @@ typedef struct host_problems {
 	size_t n;
 } host_problems;
 
-static void add_problem(host_problems *ps, sbx_pos pos, int code, char *msg)
+static void add_problem_hint(host_problems *ps, sbx_pos pos, int code, char *msg, char *hint)
 {
 	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof(host_problem));
-	ps->v[ps->n++] = (host_problem){pos, code, msg};
+	ps->v[ps->n++] = (host_problem){pos, code, msg, hint};
+}
+
+static void add_problem(host_problems *ps, sbx_pos pos, int code, char *msg)
+{
+	add_problem_hint(ps, pos, code, msg, NULL);
 }
 
 static bool before(const host_problem *x, const host_problem *y)
 {
 	return x->pos.line != y->pos.line ? x->pos.line < y->pos.line : x->pos.col < y->pos.col;
+}
+
+/*
+ * Where a problem is, as data (sbx_error_locate): its message opens with
+ * "FILE:LINE:COL: " at its position.
+ */
+static void locate(sbx_error **err, const host_problem *p)
+{
+	_cleanup_free_ char *at = xasprintf(":%d:%d: ", p->pos.line, p->pos.col);
+	const char *m = strstr(p->msg, at);
+	if (!m || p->pos.line <= 0)
+		return;
+	_cleanup_free_ char *file = xstrndup(p->msg, (size_t)(m - p->msg));
+	sbx_error_locate(err, file, p->pos.line, p->pos.col, m + strlen(at), p->hint);
 }
 
 /*
@@ -115,9 +135,11 @@ static int report_problems(host_problems *ps, sbx_error **err)
 	int rc = 0;
 	for (size_t i = 0; i < ps->n; i++) {
 		sbx_error_set(err, ps->v[i].code, "%s", ps->v[i].msg);
+		locate(err, &ps->v[i]);
 		if (rc == 0 || ps->v[i].code == SBX_EINVALID)
 			rc = ps->v[i].code;
 		free(ps->v[i].msg);
+		free(ps->v[i].hint);
 	}
 	free(ps->v);
 	ps->v = NULL;
@@ -188,13 +210,16 @@ static int policy_problems(host_problems *ps, const sbx_config *cfg, const char 
 		bool mount = strncmp(r.v[i].subject, "mount", 5) == 0 &&
 			     !strstr(r.v[i].why, "inside the workspace") &&
 			     !strstr(r.v[i].why, ", the read-write mount at line");
-		add_problem(ps, r.v[i].pos, SBX_EPOLICY,
-			    xasprintf("%s:%d:%d: %s refused: it %s; sbx never mounts that into a "
-				      "sandbox%s%s%s",
-				      cfg->path, r.v[i].pos.line, r.v[i].pos.col, r.v[i].subject,
-				      r.v[i].why, mount ? " (unless your own policy file " : "",
-				      mount ? qpf : "",
-				      mount ? " allows it for this workspace)" : ""));
+		add_problem_hint(
+		    ps, r.v[i].pos, SBX_EPOLICY,
+		    xasprintf("%s:%d:%d: %s refused: it %s; sbx never mounts that into a "
+			      "sandbox%s%s%s",
+			      cfg->path, r.v[i].pos.line, r.v[i].pos.col, r.v[i].subject,
+			      r.v[i].why, mount ? " (unless your own policy file " : "",
+			      mount ? qpf : "", mount ? " allows it for this workspace)" : ""),
+		    mount ? xasprintf("unless your own policy file %s allows it for this workspace",
+				      qpf)
+			  : NULL);
 	}
 	sbx_refusals_release(&r);
 	return 0;
@@ -224,10 +249,12 @@ static char **resolve_each(const sbx_config *cfg, const char *workspace, host_pr
 			continue;
 		int e = errno;
 		_cleanup_free_ char *q = sbx_quotes(spec->mounts[i].source);
-		add_problem(ps, spec->mounts[i].pos, SBX_EINVALID,
-			    xasprintf("%s:%d:%d: mount source %s: %s (create it, or fix the path)",
-				      cfg->path, spec->mounts[i].pos.line, spec->mounts[i].pos.col,
-				      q, strerror(e)));
+		add_problem_hint(
+		    ps, spec->mounts[i].pos, SBX_EINVALID,
+		    xasprintf("%s:%d:%d: mount source %s: %s (create it, or fix the path)",
+			      cfg->path, spec->mounts[i].pos.line, spec->mounts[i].pos.col, q,
+			      strerror(e)),
+		    xstrdup("create it, or fix the path"));
 	}
 	return v;
 }

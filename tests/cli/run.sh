@@ -350,6 +350,27 @@ mkdir -p "$T/bad" &&
 	err_has "sandbox.yaml:3:1: unknown key 'imag' (did you mean 'image'?)" &&
 	err_has "sandbox.yaml:4:16: docker_socket must be true or false"
 EOF
+t "validate --json: each file's problems as data (file, line, col, message, hint), valid by its schema; the same exit status, nothing on stderr" <<'EOF'
+mkdir -p "$T/bad" &&
+	printf 'version: 2\nagent: claud\nimag: x\ndocker_socket: yes\n' >"$T/bad/sandbox.yaml" &&
+	run 65 "$SBX" validate --json --no-host "$T/bad/sandbox.yaml" "$T/no-such.yaml" &&
+	eq "$(/usr/bin/python3 "$ROOT/tests/schema/check_output.py" validation "$OUT")" valid "by validation.schema.json" &&
+	{ [ ! -s "$ERR" ] || fail "stderr: $(cat "$ERR")"; } &&
+	eq "$(jq -c '[.valid, .host_checked, (.files | length)]' "$OUT")" '[false,false,2]' "valid, host_checked, files" &&
+	eq "$(jq -r '.files[0].problems[] | "\(.code) \(.line):\(.col) \(.hint) \(.message)"' "$OUT" | sed -n 2,3p)" \
+		"invalid 2:8 did you mean 'claude'? unknown agent 'claud' (did you mean 'claude'?); known agents: claude, gemini, codex, copilot, opencode, shell
+invalid 3:1 did you mean 'image'? unknown key 'imag' (did you mean 'image'?)" "the problems" &&
+	eq "$(jq -r '.files[0].problems[0].file' "$OUT")" "$T/bad/sandbox.yaml" "the problem's file" &&
+	eq "$(jq -c '.files[1].problems[0] | [.code, .file, .line]' "$OUT")" '["not-found",null,null]' "a missing file" &&
+	run 0 "$SBX" validate --json --no-host "$ROOT/examples/shell-minimal.yaml" &&
+	eq "$(jq -c '[.valid, .files[0].agent, .files[0].problems]' "$OUT")" '[true,"shell",[]]' "a valid file" &&
+	mkdir -p "$T/nosrc" && printf 'version: 1\nagent: shell\nmounts:\n  - {source: %s, target: /x}\n' "$T/no-such-dir" >"$T/nosrc/sandbox.yaml" &&
+	run 65 "$SBX" -C "$T/nosrc" validate --json &&
+	eq "$(jq -c '[.host_checked, .files[0].path] + [.files[0].problems[] | .code, .line, .col, .hint]' "$OUT")" \
+		"[true,\"$T/nosrc/sandbox.yaml\",\"invalid\",4,5,\"create it, or fix the path\"]" "a host problem" &&
+	run 64 "$SBX" validate --json -q && err_has "exclude each other" &&
+	run 64 "$SBX" apply --json && err_has "--json goes with --dry-run"
+EOF
 t "escape sequences and bidi overrides from the file never reach the terminal raw" <<'EOF'
 mkdir -p "$T/esc" &&
 	printf 'version: 1\nagent: "\\e]0;pwned\\a\\e[2J\\u202eevil"\n"\\e[31mkey": 1\n' >"$T/esc/sandbox.yaml" &&

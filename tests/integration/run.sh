@@ -148,6 +148,11 @@ WP="$T/ws-passenv" WN="$T/ws-network"
 first_id="" first_name="" id="" id2="" id6="" vol=""
 SECRET="s3cr3t-value-$$"
 no_secret() { ! grep -q "$SECRET" "$OUT" "$ERR" || fail "the value was printed"; }
+# by_schema KIND: $OUT is valid by schema/output/KIND.schema.json (python3-jsonschema)
+by_schema() {
+	_v=$(/usr/bin/python3 "$ROOT/tests/schema/check_output.py" "$1" "$OUT" 2>"$T/schema-err")
+	[ "$_v" = valid ] || fail "$1 output not valid by its schema ($_v): $(head -5 "$T/schema-err")"
+}
 
 t "apply creates a running sandbox, the workspace mounted at its own path" <<'EOF'
 workspace "$W" "env: {FOO: one}" &&
@@ -301,7 +306,7 @@ EOF
 
 t "diff --json: the same plan as data" <<'EOF'
 run 2 "$SBX" -C "$W" diff --json --exit-code &&
-	jq -e '.format_version == 1 and .changes_present and .actions[0].action == "recreate" and (.changes[] | select(.path == "env.FOO") | .old == "one" and .new == "two" and .effect == "forces recreate")' "$OUT" >/dev/null
+	jq -e '.format_version == 1 and .kind == "plan" and .changes_present and .actions[0].action == "recreate" and (.changes[] | select(.path == "env.FOO") | .action == "change" and .before == "one" and .after == "two" and .effect == "recreate")' "$OUT" >/dev/null
 EOF
 
 t "diff --json: C1 controls and bidi overrides from the file are written as \\u escapes, never raw" <<'EOF'
@@ -312,7 +317,7 @@ workspace "$T/ws-json" 'env: {X: "a\x9b2Jb\u202ec\u2028d\x7fe"}' &&
 	{ ! LC_ALL=C grep -q "$(printf '\342\200\250')" "$OUT" || fail "raw U+2028 in the JSON"; } &&
 	{ ! LC_ALL=C grep -q "$(printf '\177')" "$OUT" || fail "raw DEL in the JSON"; } &&
 	out_has 'a\\u009b2Jb\\u202ec\\u2028d\\u007fe' &&
-	eq "$(jq -r '.changes[] | select(.path == "env.X") | .new' "$OUT")" "$(printf 'a\302\2332Jb\342\200\256c\342\200\250d\177e')" "the value, decoded"
+	eq "$(jq -r '.changes[] | select(.path == "env.X") | .after' "$OUT")" "$(printf 'a\302\2332Jb\342\200\256c\342\200\250d\177e')" "the value, decoded"
 EOF
 
 t "apply recreates: exactly one container, new env, installed state kept" <<'EOF'
@@ -343,7 +348,7 @@ WR="$T/ws-rebuilt" && RB="$IMAGE-rebuilt" && docker tag "$IMAGE" "$RB" &&
 	run 2 "$SBX" -C "$WR" diff --exit-code &&
 	out_has "~ image: updated ($(printf %.19s "$old_img")… → $(printf %.19s "$new_img")…)  # forces recreate" &&
 	out_has "installed state: not kept (the image changed" &&
-	run 0 "$SBX" -C "$WR" diff --json && eq "$(jq -r '.changes[] | select(.image_update) | .new' "$OUT")" "$new_img" "the JSON change" &&
+	run 0 "$SBX" -C "$WR" diff --json && eq "$(jq -r '.changes[] | select(.image_update) | .after' "$OUT")" "$new_img" "the JSON change" &&
 	run 3 "$SBX" -C "$WR" apply </dev/null && err_has "fresh" && eq "$(containers_of "$WR")" "$idr" "the sandbox without --fresh" &&
 	run 0 "$SBX" -C "$WR" apply --fresh && out_has "must be replaced" && idr2=$(containers_of "$WR") &&
 	{ [ "$idr2" != "$idr" ] || fail "the same container"; } && eq "$(count_of "$WR")" 1 "containers" &&
@@ -584,7 +589,7 @@ workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
 	out_has "^      + pass_env.SBX_IT_SECRET = '(from the host, per session)'  # widens host access$" &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --json --exit-code && no_secret &&
-	eq "$(jq -r '.changes[] | select(.path == "pass_env.SBX_IT_SECRET") | "\(.new) \(.host_access)"' "$OUT")" \
+	eq "$(jq -r '.changes[] | select(.path == "pass_env.SBX_IT_SECRET") | "\(.after) \(.host_access)"' "$OUT")" \
 		"(from the host, per session) widens" "diff --json" &&
 	SBX_IT_SECRET=$SECRET SBX_TRACE=1 run 0 "$SBX" -C "$WP" apply && no_secret &&
 	{ grep -q "engine request" "$ERR" || fail "no traced request: was SBX_TRACE set?"; } &&
@@ -598,7 +603,7 @@ workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
 	run 0 "$SBX" -C "$WP" inspect && no_secret &&
 	out_has "pass_env.SBX_IT_SECRET = '(from the host, per session)'" &&
 	run 0 "$SBX" -C "$WP" inspect --json && no_secret &&
-	eq "$(jq -r '.spec["pass_env.SBX_IT_SECRET"]' "$OUT")" "(from the host, per session)" "inspect --json" &&
+	eq "$(jq -r '.spec.pass_env.SBX_IT_SECRET' "$OUT")" "(from the host, per session)" "inspect --json" &&
 	SBX_IT_SECRET=rotated-$SECRET run 0 "$SBX" -C "$WP" diff --exit-code && out_has "^No changes" &&
 	{ ! grep -q "rotated-" "$OUT" "$ERR" || fail "the rotated value was printed"; } &&
 	SBX_IT_SECRET=rotated-$SECRET run 0 "$SBX" -C "$WP" apply && out_has "^No changes" &&
@@ -653,6 +658,9 @@ OLD_REV=6163e3b &&
 	{ ! grep -q "^      [-~+] pass_env\|hmac-sha256" "$OUT" || fail "the plan lists a pass_env change or a digest"; } &&
 	run 0 "$SBX" -C "$WO" inspect && no_secret && out_has "pass_env.SBX_IT_SECRET = (sensitive)" &&
 	{ ! grep -q "hmac-sha256" "$OUT" || fail "inspect prints the digest"; } &&
+	run 0 "$SBX" -C "$WO" inspect --json && no_secret && by_schema sandbox &&
+	eq "$(jq -r '.spec.pass_env.SBX_IT_SECRET' "$OUT")" "(sensitive)" "inspect --json of the digest" &&
+	{ ! grep -q "hmac-sha256" "$OUT" || fail "inspect --json prints the digest"; } &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WO" apply && no_secret &&
 	out_has "kept the installed state" &&
 	idn=$(containers_of "$WO") && [ -n "$idn" ] && [ "$idn" != "$ido" ] &&
@@ -913,7 +921,7 @@ EOF
 t "ls lists the sandboxes; --json and -q agree" <<'EOF'
 n=$(name_of "$id") && n2=$(name_of "$id2") &&
 	run 0 "$SBX" ls && out_has "$n" && out_has "$W2" &&
-	run 0 "$SBX" ls --json && jq -e --arg w "$W" 'map(select(.workspace == $w)) | length == 1' "$OUT" >/dev/null &&
+	run 0 "$SBX" ls --json && jq -e --arg w "$W" '.sandboxes | map(select(.workspace == $w)) | length == 1' "$OUT" >/dev/null &&
 	run 0 "$SBX" ls -q && { grep -qx "$n2" "$OUT" || fail "ls -q lacks '$n2'"; }
 EOF
 
@@ -934,7 +942,37 @@ EOF
 
 t "inspect shows this workspace's sandbox and what it was made from" <<'EOF'
 run 0 "$SBX" -C "$W" inspect --json &&
-	jq -e --arg w "$W" '.workspace == $w and .running and .spec["env.FOO"] == "two"' "$OUT" >/dev/null
+	jq -e --arg w "$W" '.workspace == $w and .running and .spec.env.FOO == "two"' "$OUT" >/dev/null
+EOF
+
+t "json outputs: ls, inspect, diff, apply --dry-run and validate valid by their schemas; values typed; no pass_env value in any" <<'EOF'
+WJ="$T/ws-json-out" && mkdir -p "$T/json-data" "$T/json-more" &&
+	workspace "$WJ" "env: {PLAIN: visible}" "pass_env: [SBX_IT_SECRET]" "resources: {memory: 256m, cpus: 0.5, pids: 200}" \
+		"mounts:" "  - {source: $T/json-data, target: /data, readonly: true}" &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WJ" trust --yes && SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WJ" apply && no_secret &&
+	idj=$(containers_of "$WJ") && [ -n "$idj" ] &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WJ" inspect --json && no_secret && by_schema sandbox &&
+	jq -e --arg d "$T/json-data" '.kind == "sandbox" and .spec.resources.memory == 268435456 and .spec.resources.cpus == 0.5 and
+		.spec.resources.pids == 200 and .spec.env.PLAIN == "visible" and .spec.pass_env.SBX_IT_SECRET == "(from the host, per session)" and
+		.spec.mounts == [{"source": $d, "target": "/data", "readonly": true}] and (.spec.command | type) == "array" and
+		.spec.docker_socket == false and .spec.preserve_state == true and .spec.credentials == {"kind": "none"} and (.created | type) == "number"' "$OUT" >/dev/null &&
+	run 0 "$SBX" ls --json && no_secret && by_schema sandboxes &&
+	jq -e --arg w "$WJ" '.kind == "sandboxes" and (.sandboxes | map(select(.workspace == $w and (.created | type) == "number")) | length) == 1' "$OUT" >/dev/null &&
+	sed -i -e 's/PLAIN: visible/PLAIN: changed/' -e 's/memory: 256m/memory: 512m/' "$WJ/sandbox.yaml" &&
+	printf '  - {source: %s, target: /more}\n' "$T/json-more" >>"$WJ/sandbox.yaml" &&
+	docker exec -d "$idj" sleep 300 &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WJ" diff --json && no_secret && by_schema plan && cp "$OUT" "$T/diff.json" &&
+	jq -e --arg m "$T/json-more" '.kind == "plan" and .changes_present and .installed_state.kept == true and .busy_sessions == ["sleep 300"] and
+		(.changes[] | select(.path == "resources.memory") | .before == 268435456 and .after == 536870912 and .action == "change") and
+		(.changes[] | select(.path == "mounts./more") | .action == "add" and .before == null and .after == {"source": $m, "target": "/more", "readonly": false} and .host_access == "widens") and
+		(.changes[] | select(.path == "env.PLAIN") | .before == "visible" and .after == "changed" and .effect == "recreate") and
+		([.changes[] | select(.path | startswith("pass_env."))] | length) == 0' "$OUT" >/dev/null &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WJ" apply --dry-run --json && no_secret && by_schema plan &&
+	{ cmp -s "$OUT" "$T/diff.json" || fail "apply --dry-run --json differs from diff --json: $(diff "$T/diff.json" "$OUT" | head -5)"; } &&
+	run 64 "$SBX" -C "$WJ" apply --json && err_has "goes with --dry-run" &&
+	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WJ" validate --json && no_secret && by_schema validation &&
+	jq -e '.kind == "validation" and .valid and .host_checked and .files[0].problems == []' "$OUT" >/dev/null &&
+	eq "$(containers_of "$WJ")" "$idj" "the container after the --json commands"
 EOF
 
 t "a recreate that would end running sessions asks: refused without a yes (exit 3, nothing touched), done with --yes or y on a terminal" <<'EOF'
@@ -1085,7 +1123,7 @@ WF="$T/ws-fresh" && workspace "$WF" && run 0 "$SBX" -C "$WF" apply && idf=$(cont
 	sed -i "s|^image: .*|image: $IMAGE_AGENT|" "$WF/sandbox.yaml" &&
 	run 0 "$SBX" -C "$WF" diff && out_has "installed state: not kept (the image changed: the new sandbox starts from it)" &&
 	run 0 "$SBX" -C "$WF" diff --json &&
-	eq "$(jq -c '.actions[] | select(.action == "recreate") | .installed_state' "$OUT")" \
+	eq "$(jq -c '.installed_state' "$OUT")" \
 		'{"kept":false,"reason":"the image changed: the new sandbox starts from it"}' "the plan's JSON" &&
 	run 3 "$SBX" -C "$WF" apply </dev/null &&
 	err_has "without its installed state (the image changed: the new sandbox starts from it): confirm with --fresh" &&

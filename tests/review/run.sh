@@ -167,6 +167,23 @@ yaml "$R/services/api/sandbox.yaml" "env: {PORT: '81'}" &&
 	git -C "$R" checkout -q -- services/api && no_engine_needed
 EOF
 
+t "--json with --base: one document of kind review, valid by its schema: modified, added, deleted and unchanged files, the security list" <<'EOF'
+R4="$T/repo4" && git init -q "$R4" && yaml "$R4/m/sandbox.yaml" && yaml "$R4/d/sandbox.yaml" "env: {D: '1'}" &&
+	yaml "$R4/u/sandbox.yaml" && git -C "$R4" add -A && git -C "$R4" commit -q -m one &&
+	yaml "$R4/m/sandbox.yaml" "docker_socket: true" && rm "$R4/d/sandbox.yaml" && yaml "$R4/a/sandbox.yaml" &&
+	run 5 "$SBX" -C "$R4" diff --base HEAD --all --json --exit-code &&
+	/usr/bin/python3 "$ROOT/tests/schema/check_output.py" review "$OUT" >/dev/null &&
+	eq "$(jq -r '[.files[] | .path + ":" + .status] | join(" ")' "$OUT")" "a/sandbox.yaml:added d/sandbox.yaml:deleted m/sandbox.yaml:modified" "files" &&
+	eq "$(jq -r '.security_relevant' "$OUT")" 1 "security_relevant" &&
+	eq "$(jq -c '.files[2].plan.security' "$OUT")" '[{"field":"docker_socket","change":"change","why":"the engine'"'"'s socket: root on the host"}]' "the plan's security list" &&
+	eq "$(jq -r '.files[1].removed.env.D' "$OUT")" 1 "the deleted file's form" &&
+	eq "$(jq -r '.base.commit' "$OUT")" "$(git -C "$R4" rev-parse HEAD)" "base commit" && eq "$(jq -r '.head.commit' "$OUT")" null "head" &&
+	run 0 "$SBX" -C "$R4/u" diff --base HEAD --json --exit-code &&
+	/usr/bin/python3 "$ROOT/tests/schema/check_output.py" review "$OUT" >/dev/null &&
+	eq "$(jq -r '.files[0].status' "$OUT")" unchanged "an unchanged file" &&
+	run 1 "$SBX" -C "$R4" diff --base nope --json && [ ! -s "$OUT" ]
+EOF
+
 t "the CI script (the GitHub action's and GitLab's): a plain change passes with the plan in the summary" <<'EOF'
 R3="$T/repo3" && git init -q "$R3" && yaml "$R3/svc/sandbox.yaml" && git -C "$R3" add -A &&
 	git -C "$R3" commit -q -m one && base3=$(git -C "$R3" rev-parse HEAD) &&

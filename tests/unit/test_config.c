@@ -959,6 +959,48 @@ static void test_agent_unknown_with_suggestion(void **state)
 		    "agents: " AGENTS);
 }
 
+/* Each problem's place, text and suggestion as data too (validate --json). */
+static void test_problems_as_data(void **state)
+{
+	(void)state;
+	const char *y = "version: 1\n"
+			"agent: claud\n"
+			"imag: x\n"
+			"network: nne\n";
+	sbx_error *err = parse_bad(y, strlen(y));
+	const struct {
+		int line, col;
+		const char *text, *hint;
+	} want[] = {
+	    {2, 8, "unknown agent 'claud' (did you mean 'claude'?); known agents: " AGENTS,
+	     "did you mean 'claude'?"},
+	    {3, 1, "unknown key 'imag' (did you mean 'image'?)", "did you mean 'image'?"},
+	    {4, 10, NULL, "did you mean 'none'?"},
+	};
+	const sbx_error *e = err;
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(want); i++, e = e->next) {
+		assert_non_null(e);
+		assert_string_equal(e->file, "sandbox.yaml");
+		assert_int_equal(e->line, want[i].line);
+		assert_int_equal(e->col, want[i].col);
+		if (want[i].text)
+			assert_string_equal(e->text, want[i].text);
+		/* The message as printed is the place and the text. */
+		_cleanup_free_ char *line =
+		    xasprintf("sandbox.yaml:%d:%d: %s", e->line, e->col, e->text);
+		assert_string_equal(e->msg, line);
+		assert_string_equal(e->hint, want[i].hint);
+	}
+	assert_null(e);
+	sbx_error_free(err);
+	/* Without a suggestion, no hint. */
+	y = "version: 1\nagent: claude\nzzzzzz: 1\n";
+	err = parse_bad(y, strlen(y));
+	assert_int_equal(err->line, 3);
+	assert_null(err->hint);
+	sbx_error_free(err);
+}
+
 static void test_agent_unknown_without_suggestion(void **state)
 {
 	(void)state;
@@ -2460,6 +2502,7 @@ int main(void)
 	    T(test_version_as_a_string),
 	    T(test_version_missing),
 	    T(test_agent_unknown_with_suggestion),
+	    T(test_problems_as_data),
 	    T(test_agent_unknown_without_suggestion),
 	    T(test_agent_missing),
 	    T(test_env_name_invalid),

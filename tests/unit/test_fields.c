@@ -581,6 +581,30 @@ static void test_other_values(void **state)
 	assert_true(sbx_value_credentials_is("shared", SBX_VALUE_SHARED));
 	assert_false(sbx_value_credentials_is("shared-ish", SBX_VALUE_SHARED));
 	assert_false(sbx_value_credentials_is(NULL, SBX_VALUE_SHARED));
+	/* Taken apart again for the JSON renderings. */
+	sbx_credentials_value cv;
+	assert_true(sbx_value_credentials_parse(c1, &cv));
+	assert_string_equal(cv.kind, "workspace");
+	assert_string_equal(cv.volume, "v");
+	assert_string_equal(cv.dir, "/h");
+	assert_null(cv.tokens_volume);
+	sbx_credentials_value_release(&cv);
+	assert_true(sbx_value_credentials_parse(c2, &cv));
+	assert_string_equal(cv.kind, "shared");
+	assert_string_equal(cv.tokens_volume, "tok");
+	assert_string_equal(cv.tokens_dir, "/t");
+	assert_string_equal(cv.volume, "v");
+	assert_string_equal(cv.dir, "/h");
+	sbx_credentials_value_release(&cv);
+	assert_true(sbx_value_credentials_parse(c3, &cv));
+	assert_string_equal(cv.kind, "none");
+	assert_null(cv.volume);
+	sbx_credentials_value_release(&cv);
+	assert_false(sbx_value_credentials_parse("shared", &cv));
+	assert_null(cv.kind);
+	assert_false(sbx_value_credentials_parse("shared (volume v)", &cv));
+	assert_false(
+	    sbx_value_credentials_parse("shared (tokens in volume t at /t; v at /h)", &cv));
 
 	assert_string_equal(sbx_credentials_name(SBX_CREDENTIALS_SHARED), SBX_VALUE_SHARED);
 	assert_string_equal(sbx_credentials_name(SBX_CREDENTIALS_NONE), SBX_VALUE_NONE);
@@ -592,6 +616,21 @@ static void test_other_values(void **state)
 	assert_string_equal(a, "[\"a\", \"b c\", \"\\\"q\\\"\", \"back\\\\slash\"]");
 	_cleanup_free_ char *empty = sbx_value_argv(argv, 0);
 	assert_string_equal(empty, "[]");
+	/* ... and back, as the JSON renderings take them apart. */
+	char **got = NULL;
+	size_t n = 9;
+	assert_true(sbx_value_argv_parse(a, &got, &n));
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(got[i], argv[i]);
+	assert_null(got[4]);
+	sbx_strv_free(got);
+	assert_true(sbx_value_argv_parse(empty, &got, &n));
+	assert_int_equal(n, 0);
+	sbx_strv_free(got);
+	const char *bad[] = {"", "[", "[\"a\"", "[\"a\",\"b\"]", "[\"a\"] ", "x", "[\"a]"};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(bad); i++)
+		assert_false(sbx_value_argv_parse(bad[i], &got, &n));
 
 	/* Compared as text, every field. */
 	assert_true(sbx_field_same("pass_env.T", SBX_VALUE_PASS_ENV, SBX_VALUE_PASS_ENV));
@@ -601,7 +640,7 @@ static void test_other_values(void **state)
 
 	assert_string_equal(sbx_effect_name(SBX_EFFECT_NONE), "none");
 	assert_string_equal(sbx_effect_name(SBX_EFFECT_IN_PLACE), "in-place");
-	assert_string_equal(sbx_effect_name(SBX_EFFECT_RECREATE), "forces recreate");
+	assert_string_equal(sbx_effect_name(SBX_EFFECT_RECREATE), "recreate");
 	assert_string_equal(sbx_access_name(SBX_ACCESS_SAME), "same");
 	assert_string_equal(sbx_access_name(SBX_ACCESS_WIDENS), "widens");
 	assert_string_equal(sbx_access_name(SBX_ACCESS_NARROWS), "narrows");

@@ -1,7 +1,8 @@
 /*
  * Unit tests of output's pull renderer: the bytes it writes for a pull's
  * events, on a terminal (a block redrawn in place) and elsewhere (quiet
- * lines), with the engine's strings escaped and cut to the terminal.
+ * lines), with the engine's strings escaped and cut to the terminal. And
+ * the JSON plan's values, typed by the field table, secrets as (sensitive).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 #include "output.h"
@@ -244,6 +246,89 @@ static void test_progress_tty_refusals(void **state)
 	assert_false(sbx_out_progress_tty(false));
 }
 
+/* What fn wrote to stdout, all whitespace outside strings and in them removed. Caller frees. */
+static char *stdout_of(void (*fn)(void *), void *arg)
+{
+	char path[] = "/tmp/sbx-test-output.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fflush(stdout);
+	int saved = dup(STDOUT_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fd, STDOUT_FILENO) >= 0);
+	fn(arg);
+	fflush(stdout);
+	assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+	close(saved);
+	FILE *f = fdopen(fd, "r");
+	assert_non_null(f);
+	rewind(f);
+	sbx_buf b = SBX_BUF_INIT;
+	int c;
+	while ((c = fgetc(f)) != EOF)
+		if (c != ' ' && c != '\n' && c != '\t')
+			sbx_buf_addc(&b, (char)c);
+	fclose(f);
+	unlink(path);
+	return sbx_buf_detach(&b);
+}
+
+static void plan_json(void *arg)
+{
+	const char *const busy[] = {"sleep 300", NULL};
+	sbx_out_plan_json(arg, busy);
+}
+
+static void test_plan_json_typed(void **state)
+{
+	(void)state;
+	sbx_change changes[] = {
+	    {"command", NULL, "[\"sh\", \"-c\", \"a \\\"b\\\"\"]", SBX_EFFECT_NONE, SBX_ACCESS_SAME,
+	     false, false},
+	    {"docker_socket", "false", "/run/docker.sock", SBX_EFFECT_RECREATE, SBX_ACCESS_WIDENS,
+	     false, false},
+	    {"env.TOKENISH", "one", "two", SBX_EFFECT_RECREATE, SBX_ACCESS_SAME, false, false},
+	    {"mounts./data", NULL, "/srv/data (read-only)", SBX_EFFECT_RECREATE, SBX_ACCESS_WIDENS,
+	     false, false},
+	    {"pass_env.GH", "hmac-sha256:deadbeef", SBX_VALUE_PASS_ENV, SBX_EFFECT_NONE,
+	     SBX_ACCESS_SAME, true, false},
+	    {"preserve_state", "true", "false", SBX_EFFECT_NONE, SBX_ACCESS_SAME, false, false},
+	    {"resources.cpus", "1.5", "unlimited", SBX_EFFECT_RECREATE, SBX_ACCESS_SAME, false,
+	     false},
+	    {"resources.memory", "268435456", "536870912", SBX_EFFECT_IN_PLACE, SBX_ACCESS_SAME,
+	     false, false},
+	    {"workspace.config", "/w/sandbox.yaml (read-only)", "weird", SBX_EFFECT_RECREATE,
+	     SBX_ACCESS_SAME, false, false},
+	};
+	sbx_action actions[] = {
+	    {SBX_ACTION_RECREATE, "the image changed", SBX_KEEP_SNAPSHOT, NULL}};
+	sbx_plan plan = {actions, 1, changes, SBX_ARRAY_SIZE(changes), "sbx-a"};
+	_cleanup_free_ char *out = stdout_of(plan_json, &plan);
+	const char *want[] = {
+	    "{\"format_version\":1,\"kind\":\"plan\",\"sandbox\":\"sbx-a\",\"changes_present\":"
+	    "true,",
+	    "\"installed_state\":{\"kept\":true,",
+	    "\"busy_sessions\":[\"sleep300\"]",
+	    "\"path\":\"command\",\"action\":\"add\",\"before\":null,\"after\":[\"sh\",\"-c\","
+	    "\"a\\\"b\\\"\"],\"effect\":\"none\"",
+	    "\"before\":false,\"after\":\"/run/"
+	    "docker.sock\",\"effect\":\"recreate\",\"host_access\":\"widens\"",
+	    "\"before\":\"one\",\"after\":\"two\"",
+	    "\"after\":{\"source\":\"/srv/data\",\"target\":\"/data\",\"readonly\":true}",
+	    "\"path\":\"pass_env.GH\",\"action\":\"change\",\"before\":\"(sensitive)\",\"after\":"
+	    "\"(sensitive)\"",
+	    "\"before\":true,\"after\":false",
+	    "\"before\":1.5,\"after\":\"unlimited\"",
+	    "\"before\":268435456,\"after\":536870912,\"effect\":\"in-place\"",
+	    "\"before\":{\"source\":\"/w/sandbox.yaml\",\"readonly\":true},\"after\":\"weird\"",
+	};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(want); i++)
+		if (!strstr(out, want[i]))
+			fail_msg("no %s in %s", want[i], out);
+	/* The digest, never. */
+	assert_null(strstr(out, "deadbeef"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_no_digest_and_error),
 	    cmocka_unit_test(test_layers_bounded),
 	    cmocka_unit_test(test_progress_tty_refusals),
+	    cmocka_unit_test(test_plan_json_typed),
 	};
 	return cmocka_run_group_tests_name("output", tests, NULL, NULL);
 }
