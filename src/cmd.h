@@ -140,6 +140,7 @@ int cmd_untrust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_exec(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_run(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_shell(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_schema(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_validate(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_version(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

@@ -31,6 +31,7 @@ static const sbx_command commands[] = {
     {"run", cmd_run, "start the agent in the workspace's sandbox, on this terminal"},
     {"shell", cmd_shell, "a login shell in the workspace's sandbox"},
     {"init", cmd_init, "write a commented sandbox.yaml for an agent"},
+    {"schema", cmd_schema, "print the JSON Schema of sandbox.yaml, for editors"},
     {"version", cmd_version, "print the versions of sbx and its libraries"},
     {"help", cmd_help, "show help for sbx or for one command"},
 };

@@ -1,5 +1,6 @@
 #include "output.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +74,13 @@ void sbx_out_init(const char *path, const sbx_agent *agent)
 	printf("next: review it, commit it, and run 'sbx validate'\n");
 	if (agent->login)
 		printf("first login: %s\n", agent->login);
+}
+
+int sbx_out_bytes(const unsigned char *data, size_t len, sbx_error **err)
+{
+	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+		return sbx_error_set(err, SBX_ERROR, "cannot write to stdout: %s", strerror(errno));
+	return 0;
 }
 
 void sbx_out_commands(const sbx_out_cmd *cmds, size_t n)

@@ -27,6 +27,11 @@ void sbx_out_valid(const sbx_config *cfg, bool color);
 void sbx_out_version(const sbx_lib_version *libs, bool json);
 /* `sbx init`: what was written. */
 void sbx_out_init(const char *path, const sbx_agent *agent);
+/*
+ * sbx_out_bytes: write len bytes to stdout as they are (sbx schema) and
+ * flush them; SBX_ERROR when stdout takes them not (a full disk, a closed pipe).
+ */
+int sbx_out_bytes(const unsigned char *data, size_t len, sbx_error **err);
 /* `sbx help`: the command list. */
 typedef struct sbx_out_cmd {
 	const char *name;
