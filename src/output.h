@@ -18,8 +18,20 @@
 #include "lib/version.h"
 #include "opt.h"
 
-/* sbx_out_color: decide colour for stdout from the terminal, NO_COLOR, TERM and --no-color. */
-bool sbx_out_color(bool no_color);
+/* --color=WHEN (--no-color is never). */
+typedef enum sbx_color_mode {
+	SBX_COLOR_AUTO,	  /* a terminal, NO_COLOR unset or empty, TERM not "dumb" */
+	SBX_COLOR_ALWAYS, /* escapes through a pipe too (`sbx --color=always diff | less -R`) */
+	SBX_COLOR_NEVER,
+} sbx_color_mode;
+
+/*
+ * sbx_color_mode_parse: "auto", "always" or "never" -> *mode; -1 for any
+ * other word.
+ */
+int sbx_color_mode_parse(const char *s, sbx_color_mode *mode);
+/* sbx_out_color: decide colour for stdout from mode, the terminal, NO_COLOR and TERM. */
+bool sbx_out_color(sbx_color_mode mode);
 
 /* `sbx validate`: the file is valid. */
 void sbx_out_valid(const sbx_config *cfg, bool color);
@@ -83,7 +95,7 @@ typedef struct sbx_out_pull {
  * sbx_out_progress_tty: whether stderr takes a block redrawn in place: a
  * terminal, TERM set and not "dumb", no NO_COLOR and no --no-color.
  */
-bool sbx_out_progress_tty(bool no_color);
+bool sbx_out_progress_tty(sbx_color_mode mode);
 /* sbx_out_pull_init: a renderer on f; on a tty its size is read from f's terminal. */
 void sbx_out_pull_init(sbx_out_pull *p, FILE *f, bool tty);
 void sbx_out_pull_event(const sbx_pull_event *ev, void *arg);
@@ -100,7 +112,7 @@ void sbx_out_plan_stderr(const sbx_plan *plan, const sbx_fields *desired, bool c
 void sbx_out_note_stderr(const char *line);
 void sbx_out_applied_stderr(const sbx_plan *plan);
 /* sbx_out_color_stderr: sbx_out_color for stderr. */
-bool sbx_out_color_stderr(bool no_color);
+bool sbx_out_color_stderr(sbx_color_mode mode);
 
 /* `sbx ls`: a table whose columns fit their widest cell, names only, or a JSON array. */
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);

@@ -402,6 +402,29 @@ TERM=xterm run 0 script -qec "'$SBX' -C '$W' validate" /dev/null &&
 	{ ! coloured || fail "colour despite TERM=dumb"; } &&
 	run 0 "$SBX" -C "$W" validate && { ! coloured || fail "colour on a pipe"; }
 EOF
+t "--color=always: escape sequences through a pipe, despite NO_COLOR and TERM=dumb, before or after the command" <<'EOF'
+run 0 "$SBX" --color=always -C "$W" validate && out_has "is valid" && { coloured || fail "no colour"; } &&
+	NO_COLOR=1 TERM=dumb run 0 "$SBX" -C "$W" validate --color always && { coloured || fail "no colour"; } &&
+	run 0 "$SBX" --color=auto -C "$W" validate && { ! coloured || fail "colour on a pipe with auto"; }
+EOF
+t "--color=never and --no-color: none on a terminal; auto there: colour unless NO_COLOR" <<'EOF'
+TERM=xterm run 0 script -qec "'$SBX' --color=never -C '$W' validate" /dev/null && out_has "is valid" &&
+	{ ! coloured || fail "colour despite --color=never"; } &&
+	TERM=xterm run 0 script -qec "'$SBX' -C '$W' validate --color=always --no-color" /dev/null &&
+	{ ! coloured || fail "colour despite --no-color"; } &&
+	TERM=xterm run 0 script -qec "'$SBX' --color=auto -C '$W' validate" /dev/null &&
+	{ coloured || fail "no colour on a terminal with auto"; } &&
+	NO_COLOR=1 TERM=xterm run 0 script -qec "'$SBX' --color=auto -C '$W' validate" /dev/null &&
+	{ ! coloured || fail "colour despite NO_COLOR with auto"; } &&
+	NO_COLOR= TERM=xterm run 0 script -qec "'$SBX' --color=auto -C '$W' validate" /dev/null &&
+	{ coloured || fail "an empty NO_COLOR took the colour away"; }
+EOF
+t "--color with another word, or none: a usage error, exit 64, before or after the command" <<'EOF'
+run 64 "$SBX" --color=yes -C "$W" validate && err_has "--color takes auto, always or never, not 'yes'" &&
+	out_empty && run 64 "$SBX" -C "$W" validate --color=Always && err_has "not 'Always'" &&
+	err_has "sbx validate --help" && run 64 "$SBX" validate --color && err_has "needs a value" &&
+	run 64 "$SBX" --color= ls && err_has "not ''"
+EOF
 
 t "global options after the command too: --no-color, -C, -f, --version" <<'EOF'
 # On a terminal (script gives one) validate colours its verdict; --no-color after the command stops it.
@@ -420,8 +443,8 @@ mkdir -p "$T/init-after" && run 0 "$SBX" init --agent shell -C "$T/init-after" &
 	[ -f "$T/init-after/sandbox.yaml" ] && run 0 "$SBX" validate -q -C "$T/init-after"
 EOF
 t "a command's --help names the global options it takes after it" <<'EOF'
-run 0 "$SBX" ls --help && out_has "global options, also after the command: -C DIR, -f FILE, --follow-link, --no-color, --version" &&
-	run 0 "$SBX" apply --help && out_has "global options, also after the command: --no-color, --version" &&
+run 0 "$SBX" ls --help && out_has "global options, also after the command: -C DIR, -f FILE, --follow-link, --color WHEN, --no-color, --version" &&
+	run 0 "$SBX" apply --help && out_has "global options, also after the command: --color WHEN, --no-color, --version" &&
 	run 0 "$SBX" help && out_has "Global options go before or after the command"
 EOF
 t "examples do what they say: no path of one machine, no unreachable PORT, no pip cache pip would ignore" <<'EOF'

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 #include "output.h"
@@ -234,14 +235,44 @@ static void test_progress_tty_refusals(void **state)
 {
 	(void)state;
 	setenv("TERM", "xterm", 1);
-	assert_false(sbx_out_progress_tty(true));
+	assert_false(sbx_out_progress_tty(SBX_COLOR_NEVER));
 	setenv("NO_COLOR", "1", 1);
-	assert_false(sbx_out_progress_tty(false));
+	assert_false(sbx_out_progress_tty(SBX_COLOR_AUTO));
 	unsetenv("NO_COLOR");
 	setenv("TERM", "dumb", 1);
-	assert_false(sbx_out_progress_tty(false));
+	assert_false(sbx_out_progress_tty(SBX_COLOR_AUTO));
 	unsetenv("TERM");
-	assert_false(sbx_out_progress_tty(false));
+	assert_false(sbx_out_progress_tty(SBX_COLOR_AUTO));
+	/* --color=always colours a pipe, but draws no block in place on one. */
+	if (!isatty(STDERR_FILENO))
+		assert_false(sbx_out_progress_tty(SBX_COLOR_ALWAYS));
+}
+
+/* --color=WHEN: always beats a pipe, NO_COLOR and TERM=dumb; never beats everything. */
+static void test_color_modes(void **state)
+{
+	(void)state;
+	sbx_color_mode m = SBX_COLOR_NEVER;
+	assert_int_equal(sbx_color_mode_parse("auto", &m), 0);
+	assert_int_equal(m, SBX_COLOR_AUTO);
+	assert_int_equal(sbx_color_mode_parse("always", &m), 0);
+	assert_int_equal(m, SBX_COLOR_ALWAYS);
+	assert_int_equal(sbx_color_mode_parse("never", &m), 0);
+	assert_int_equal(m, SBX_COLOR_NEVER);
+	assert_int_equal(sbx_color_mode_parse("yes", &m), -1);
+	assert_int_equal(sbx_color_mode_parse("", &m), -1);
+	assert_int_equal(sbx_color_mode_parse("Always", &m), -1);
+	setenv("NO_COLOR", "1", 1);
+	setenv("TERM", "dumb", 1);
+	assert_true(sbx_out_color(SBX_COLOR_ALWAYS));
+	assert_true(sbx_out_color_stderr(SBX_COLOR_ALWAYS));
+	assert_false(sbx_out_color(SBX_COLOR_AUTO));
+	unsetenv("NO_COLOR");
+	setenv("TERM", "xterm", 1);
+	assert_false(sbx_out_color(SBX_COLOR_NEVER));
+	assert_false(sbx_out_color_stderr(SBX_COLOR_NEVER));
+	assert_int_equal(sbx_out_color(SBX_COLOR_AUTO), isatty(STDOUT_FILENO));
+	unsetenv("TERM");
 }
 
 int main(void)
@@ -256,6 +287,7 @@ int main(void)
 	    cmocka_unit_test(test_no_digest_and_error),
 	    cmocka_unit_test(test_layers_bounded),
 	    cmocka_unit_test(test_progress_tty_refusals),
+	    cmocka_unit_test(test_color_modes),
 	};
 	return cmocka_run_group_tests_name("output", tests, NULL, NULL);
 }
