@@ -126,6 +126,8 @@ typedef struct sbx_command {
 
 /* sbx_command_find: the command of exactly this name (no prefixes), or NULL. */
 const sbx_command *sbx_command_find(const char *name);
+/* sbx_global_opts: main's table of the global options (-C, -f, --color, ...). */
+const sbx_opt *sbx_global_opts(void);
 /* sbx_command_list: the table, in the order `sbx help` lists it. */
 const sbx_command *sbx_command_list(size_t *n);
 

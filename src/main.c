@@ -132,6 +132,11 @@ int sbx_usage_error(const char *name, const char *fmt, ...)
 static const sbx_opt *global_opts;
 static sbx_ctx *global_ctx;
 
+const sbx_opt *sbx_global_opts(void)
+{
+	return global_opts;
+}
+
 /*
  * --color=WHEN and --no-color made into ctx's mode and stdout's colour: 0,
  * or a usage error's status for a word that is not auto, always or never.
@@ -232,6 +237,7 @@ int main(int argc, char **argv)
 
 	if (argc < 1)
 		return SBX_EXIT_USAGE;
+	global_opts = global;
 	if (sbx_opt_parse(global, argc, argv, &nargs, &help, true, &err) < 0) {
 		int status = sbx_usage_error(NULL, "%s", err->msg);
 		sbx_error_free(err);
@@ -263,7 +269,6 @@ int main(int argc, char **argv)
 					       s);
 		return sbx_usage_error(NULL, "unknown command %s", q);
 	}
-	global_opts = global;
 	global_ctx = &ctx;
 	int rc = cmd->fn(&ctx, nargs, argv + 1, &err);
 	return finish(rc, err);

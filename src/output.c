@@ -101,18 +101,16 @@ int sbx_out_bytes(const unsigned char *data, size_t len, sbx_error **err)
 	return 0;
 }
 
-void sbx_out_commands(const sbx_out_cmd *cmds, size_t n)
+void sbx_out_commands(const sbx_out_cmd *cmds, size_t n, const sbx_opt *globals)
 {
 	printf("usage: sbx [-C DIR] [-f FILE] [--color=WHEN] COMMAND [ARGS]\n\n"
 	       "sbx converges a Docker container that isolates an AI coding agent to its\n"
 	       "workspace, from the sandbox.yaml the workspace commits.\n\ncommands:\n");
 	for (size_t i = 0; i < n; i++)
 		printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
-	printf(
-	    "\nGlobal options go before or after the command: -C DIR (run as if started in DIR),\n"
-	    "-f FILE (this sandbox.yaml), --color=auto|always|never (auto: on a terminal,\n"
-	    "NO_COLOR unset or empty), --no-color (--color=never), --version.\n"
-	    "Run 'sbx help COMMAND' for a command's options.\n");
+	printf("\nGlobal options go before or after the command:\n");
+	sbx_opt_table(stdout, globals);
+	printf("\nRun 'sbx help COMMAND' for a command's options.\n");
 }
 
 void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts,

@@ -49,7 +49,8 @@ typedef struct sbx_out_cmd {
 	const char *name;
 	const char *summary;
 } sbx_out_cmd;
-void sbx_out_commands(const sbx_out_cmd *cmds, size_t n);
+/* sbx_out_commands: `sbx help`: the usage, the commands, the global options' table. */
+void sbx_out_commands(const sbx_out_cmd *cmds, size_t n, const sbx_opt *globals);
 /* --help of one command, and the global options (may be NULL) that work after it too. */
 void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts,
 		   const sbx_opt *globals);
