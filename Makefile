@@ -8,12 +8,17 @@
 #   make fuzz            the libFuzzer target for the config loader (clang)
 #   make demo            the main job, on a fresh machine
 #   make install PREFIX=/usr/local DESTDIR=
+#   make docs            write contrib/completions and contrib/man again from ./sbx's help
 #   make fmt             clang-format every C file
 #   make clean
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 BUILD   ?= build
 SBX_BIN ?= ./sbx
 
@@ -50,7 +55,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
 
-.PHONY: FORCE all deps test test-run check-asan check-valgrind fuzz demo install clean fmt bench
+.PHONY: FORCE all deps test test-run check-asan check-valgrind fuzz demo install clean fmt bench docs
 
 all: sbx
 
@@ -164,9 +169,21 @@ bench: sbx
 	@sh contrib/bench.sh
 
 install: sbx
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sbx
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sbx $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 sbx $(DESTDIR)$(BINDIR)/sbx
 	install -m 0644 schema/sandbox.schema.json $(DESTDIR)$(DATADIR)/sbx/sandbox.schema.json
+	install -m 0644 contrib/man/sbx.1 $(DESTDIR)$(MANDIR)/man1/sbx.1
+	install -m 0644 contrib/man/sandbox.yaml.5 $(DESTDIR)$(MANDIR)/man5/sandbox.yaml.5
+	install -m 0644 contrib/completions/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
+	install -m 0644 contrib/completions/_sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx
+	install -m 0644 contrib/completions/sbx.fish $(DESTDIR)$(FISHCOMPDIR)/sbx.fish
+
+# The completions and man pages are made from what sbx says of itself and committed;
+# tests/tooling/run.sh fails when they differ from what this writes now.
+docs: sbx
+	sh contrib/gen-docs.sh ./sbx
 
 clean:
 	rm -rf build sbx
