@@ -11,7 +11,7 @@ zpty -w -n z "$2"$'\t'
 sleep 0.5
 zpty -w -n z $'\n'
 out=
-for i in {1..50}; do
+for i in {1..150}; do
 	zpty -r -t z chunk && out+=$chunk
 	[[ $out == *LINE:*:END* ]] && break
 	sleep 0.1
