@@ -17,7 +17,8 @@ set -eu
 
 # Build: compiler, pkg-config and the five libraries. Tests: cmocka, valgrind,
 # the schema checker (python3-jsonschema, python3-yaml), jq, script(1)
-# (bsdutils), the private test engine's bridge and NAT (iproute2, iptables),
+# (bsdutils), the shells the completions are loaded in (zsh, fish; bash is there), groff
+# for the man pages (groff-base), the private test engine's bridge and NAT (iproute2, iptables),
 # the offline test image (busybox) and the Debian one the hardening test
 # installs packages in (debootstrap), the local registry the pull test
 # starts on 127.0.0.1 (docker-registry), the terminal of sbx run's test
@@ -25,7 +26,7 @@ set -eu
 BUILD_PKGS="make gcc libc6-dev pkg-config git \
 libyaml-dev libcurl4-openssl-dev libjson-c-dev libgit2-dev libssl-dev"
 TEST_PKGS="libcmocka-dev valgrind python3 python3-yaml python3-jsonschema jq bsdutils iproute2 \
-iptables debootstrap docker-registry tmux openssl"
+iptables debootstrap docker-registry tmux openssl zsh fish groff-base"
 ENGINE_PKG="docker.io"
 
 say() { printf 'deps: %s\n' "$*"; }

@@ -38,7 +38,7 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 	sbx_session *s = NULL;
 	sbx_buf warnings = SBX_BUF_INIT;
 	sbx_out_pull pull;
-	sbx_out_pull_init(&pull, stderr, sbx_out_progress_tty(ctx->no_color));
+	sbx_out_pull_init(&pull, stderr, sbx_out_progress_tty(ctx->color_mode));
 	const sbx_session_opts o = {
 	    .intent = SBX_INTENT_APPLY,
 	    .file = ctx->file,
@@ -66,7 +66,7 @@ int sbx_converge(sbx_ctx *ctx, const char *agent, sbx_session **out, sbx_error *
 	if (rc == 0 && changes) {
 		const sbx_plan *plan = sbx_session_plan(s);
 		sbx_out_plan_stderr(plan, &sbx_session_desired(s)->fields,
-				    sbx_out_color_stderr(ctx->no_color));
+				    sbx_out_color_stderr(ctx->color_mode));
 		/* sessions a recreate would end: asked on a terminal, else refused (exit 3) */
 		sbx_consent_fresh(s, ctx->fresh);
 		sbx_consent_stop(s, false);

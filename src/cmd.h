@@ -15,6 +15,7 @@
 #include "lib/config.h"
 #include "lib/error.h"
 #include "opt.h"
+#include "output.h"
 
 /* Exit statuses (README "Exit codes"). */
 enum {
@@ -43,11 +44,13 @@ typedef struct sbx_ctx {
 	const char *dir;  /* -C DIR: run as if started there */
 	const char *file; /* -f FILE: this sandbox.yaml, no discovery */
 	bool follow;	  /* --follow-link: -f FILE (and validate's FILE) may be a symbolic link */
-	bool no_color;	  /* --no-color */
-	bool version;	  /* --version: print it and exit */
-	bool entered;	  /* the chdir for -C is done */
-	bool color;	  /* colour on stdout: a terminal, no NO_COLOR, no --no-color */
-	bool fresh;	  /* --fresh: a recreate may lose the installed state */
+	bool no_color;	  /* --no-color: --color=never */
+	const char *color_when;	   /* --color=WHEN: auto, always or never */
+	sbx_color_mode color_mode; /* what the two make (auto without either) */
+	bool version;		   /* --version: print it and exit */
+	bool entered;		   /* the chdir for -C is done */
+	bool color;		   /* colour on stdout, by color_mode */
+	bool fresh;		   /* --fresh: a recreate may lose the installed state */
 } sbx_ctx;
 
 /*
@@ -83,7 +86,7 @@ int sbx_ctx_enter(sbx_ctx *ctx, sbx_error **err);
 int sbx_ctx_load_config(sbx_ctx *ctx, sbx_config **out, sbx_error **err);
 /*
  * sbx_parse_args: parse a command's options against its table and the
- * global options (-C, -f, --no-color, --version; the table's own option of
+ * global options (-C, -f, --color, --no-color, --version; the table's own option of
  * a name wins). Returns 0 to go on; otherwise the command returns *status
  * at once: after printing --help (synopsis, the table's summary, the
  * options) or the version, or after a usage error.
@@ -126,6 +129,8 @@ typedef struct sbx_command {
 
 /* sbx_command_find: the command of exactly this name (no prefixes), or NULL. */
 const sbx_command *sbx_command_find(const char *name);
+/* sbx_global_opts: main's table of the global options (-C, -f, --color, ...). */
+const sbx_opt *sbx_global_opts(void);
 /* sbx_command_list: the table, in the order `sbx help` lists it. */
 const sbx_command *sbx_command_list(size_t *n);
 
@@ -151,6 +156,7 @@ int cmd_untrust(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_exec(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_run(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_shell(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
+int cmd_schema(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_validate(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);
 int cmd_version(sbx_ctx *ctx, int argc, char **argv, sbx_error **err);

@@ -18,7 +18,7 @@ int cmd_help(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		sbx_out_cmd *list = xcalloc(n, sizeof(*list));
 		for (size_t i = 0; i < n; i++)
 			list[i] = (sbx_out_cmd){cmds[i].name, cmds[i].summary};
-		sbx_out_commands(list, n);
+		sbx_out_commands(list, n, sbx_global_opts());
 		free(list);
 		return SBX_EXIT_OK;
 	}

@@ -10,10 +10,6 @@
 #include "lib/agent.h"
 #include "output.h"
 
-#ifndef SBX_SCHEMA_URL
-#define SBX_SCHEMA_URL "file:///usr/local/share/sbx/sandbox.schema.json"
-#endif
-
 static int write_all(int fd, const char *s, size_t len)
 {
 	while (len > 0) {
@@ -74,7 +70,7 @@ int cmd_init(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	    xasprintf("%s%s" SBX_CONFIG_NAME, cwd, strcmp(cwd, "/") == 0 ? "" : "/");
 	if (api_key && !agent->api_keys)
 		return sbx_usage_error("init", "the %s agent takes no API key", agent->name);
-	_cleanup_free_ char *text = sbx_config_template(agent, SBX_SCHEMA_URL, api_key);
+	_cleanup_free_ char *text = sbx_config_template(agent, api_key);
 
 	/* O_EXCL: never overwrite, not even through a dangling symbolic link. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);

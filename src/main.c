@@ -31,6 +31,7 @@ static const sbx_command commands[] = {
     {"run", cmd_run, "start the agent in the workspace's sandbox, on this terminal"},
     {"shell", cmd_shell, "a login shell in the workspace's sandbox"},
     {"init", cmd_init, "write a commented sandbox.yaml for an agent"},
+    {"schema", cmd_schema, "print the JSON Schema of sandbox.yaml, for editors"},
     {"version", cmd_version, "print the versions of sbx and its libraries"},
     {"help", cmd_help, "show help for sbx or for one command"},
 };
@@ -140,6 +141,29 @@ int sbx_usage_error(const char *name, const char *fmt, ...)
 static const sbx_opt *global_opts;
 static sbx_ctx *global_ctx;
 
+const sbx_opt *sbx_global_opts(void)
+{
+	return global_opts;
+}
+
+/*
+ * --color=WHEN and --no-color made into ctx's mode and stdout's colour: 0,
+ * or a usage error's status for a word that is not auto, always or never.
+ * --no-color is --color=never, whichever comes first.
+ */
+static int resolve_color(sbx_ctx *ctx, const char *name)
+{
+	ctx->color_mode = SBX_COLOR_AUTO;
+	if (ctx->color_when && sbx_color_mode_parse(ctx->color_when, &ctx->color_mode) < 0) {
+		_cleanup_free_ char *q = sbx_quotes(ctx->color_when);
+		return sbx_usage_error(name, "--color takes auto, always or never, not %s", q);
+	}
+	if (ctx->no_color)
+		ctx->color_mode = SBX_COLOR_NEVER;
+	ctx->color = sbx_out_color(ctx->color_mode);
+	return 0;
+}
+
 static int parse_args(const char *name, const char *synopsis, const sbx_opt *opts, int argc,
 		      char **argv, int *nargs, int *status, bool stop_at_operand)
 {
@@ -158,7 +182,8 @@ static int parse_args(const char *name, const char *synopsis, const sbx_opt *opt
 		return 1;
 	}
 	if (global_ctx) {
-		global_ctx->color = sbx_out_color(global_ctx->no_color);
+		if ((*status = resolve_color(global_ctx, name)) != 0)
+			return -1;
 		if (global_ctx->version) {
 			sbx_out_version(NULL, false);
 			*status = SBX_EXIT_OK;
@@ -207,7 +232,11 @@ int main(int argc, char **argv)
 	sbx_ctx ctx = {0};
 	const sbx_opt global[] = {
 	    SBX_OPTS_CONFIG(&ctx),
-	    {0, "no-color", SBX_OPT_FLAG, &ctx.no_color, NULL, "never colour the output"},
+	    {0, "color", SBX_OPT_STRING, &ctx.color_when, "WHEN",
+	     "colour the output: auto (on a terminal, NO_COLOR unset or empty;\n"
+	     "the default), always, never"},
+	    {0, "no-color", SBX_OPT_FLAG, &ctx.no_color, NULL,
+	     "never colour the output (--color=never)"},
 	    {0, "version", SBX_OPT_FLAG, &ctx.version, NULL, "print the version and exit"},
 	    SBX_OPT_END,
 	};
@@ -217,12 +246,15 @@ int main(int argc, char **argv)
 
 	if (argc < 1)
 		return SBX_EXIT_USAGE;
+	global_opts = global;
 	if (sbx_opt_parse(global, argc, argv, &nargs, &help, true, &err) < 0) {
 		int status = sbx_usage_error(NULL, "%s", err->msg);
 		sbx_error_free(err);
 		return status;
 	}
-	ctx.color = sbx_out_color(ctx.no_color);
+	int cstatus = resolve_color(&ctx, NULL);
+	if (cstatus != 0)
+		return cstatus;
 	if (ctx.version) {
 		sbx_out_version(NULL, false);
 		return SBX_EXIT_OK;
@@ -246,7 +278,6 @@ int main(int argc, char **argv)
 					       s);
 		return sbx_usage_error(NULL, "unknown command %s", q);
 	}
-	global_opts = global;
 	global_ctx = &ctx;
 	int rc = cmd->fn(&ctx, nargs, argv + 1, &err);
 	return finish(rc, err);

@@ -150,16 +150,9 @@ int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *
 	return 0;
 }
 
-void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summary,
-		   const sbx_opt *opts, const sbx_opt *globals)
+void sbx_opt_table(FILE *f, const sbx_opt *opts)
 {
-	fprintf(f, "usage: sbx %s%s%s\n\n%s\n", name, args && *args ? " " : "", args ? args : "",
-		summary);
-	bool any = false;
 	for (const sbx_opt *o = opts; o && (o->long_name || o->short_name); o++) {
-		if (!any)
-			fputs("\noptions:\n", f);
-		any = true;
 		char left[64];
 		const char *arg = o->type != SBX_OPT_FLAG ? o->arg_name : NULL;
 		if (o->short_name && o->long_name)
@@ -182,6 +175,15 @@ void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summ
 		}
 	}
 	fprintf(f, "  %-24s %s\n", "-h, --help", "show this help");
+}
+
+void sbx_opt_usage(FILE *f, const char *name, const char *args, const char *summary,
+		   const sbx_opt *opts, const sbx_opt *globals)
+{
+	fprintf(f, "usage: sbx %s%s%s\n\n%s\n", name, args && *args ? " " : "", args ? args : "",
+		summary);
+	fputs("\noptions:\n", f);
+	sbx_opt_table(f, opts);
 	size_t n = 0;
 	for (const sbx_opt *o = globals; o && (o->long_name || o->short_name); o++) {
 		if (opts && shadowed(opts, o))

@@ -56,6 +56,12 @@ int sbx_opt_parse(const sbx_opt *opts, int argc, char **argv, int *nargs, bool *
 sbx_opt *sbx_opt_merge(const sbx_opt *opts, const sbx_opt *more);
 
 /*
+ * sbx_opt_table: one row per option of opts (its names, its argument, its
+ * help, a help of several lines under the first), and -h, --help last.
+ */
+void sbx_opt_table(FILE *f, const sbx_opt *opts);
+
+/*
  * sbx_opt_usage: print "usage: sbx NAME ARGS", the summary, the option
  * table, and a line naming the global options (may be NULL) that also
  * work after the command, those opts does not have itself.

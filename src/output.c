@@ -1,5 +1,6 @@
 #include "output.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,14 +16,32 @@
 #define BOLD  "\033[1m"
 #define RESET "\033[0m"
 
+int sbx_color_mode_parse(const char *s, sbx_color_mode *mode)
+{
+	if (strcmp(s, "auto") == 0)
+		*mode = SBX_COLOR_AUTO;
+	else if (strcmp(s, "always") == 0)
+		*mode = SBX_COLOR_ALWAYS;
+	else if (strcmp(s, "never") == 0)
+		*mode = SBX_COLOR_NEVER;
+	else
+		return -1;
+	return 0;
+}
+
 /*
  * Escape sequences on fd: a terminal, no --no-color, no NO_COLOR, and a
  * TERM that is not "dumb" (with need_term, set at all: cursor movement).
+ * --color=always asks for colour whatever fd is and whatever NO_COLOR says
+ * (the user's word on this command line), but cursor movement (need_term)
+ * still needs a terminal.
  */
-static bool fancy(int fd, bool no_color, bool need_term)
+static bool fancy(int fd, sbx_color_mode mode, bool need_term)
 {
-	if (no_color)
+	if (mode == SBX_COLOR_NEVER)
 		return false;
+	if (mode == SBX_COLOR_ALWAYS && !need_term)
+		return true;
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
 		return false;
@@ -34,9 +53,9 @@ static bool fancy(int fd, bool no_color, bool need_term)
 	return isatty(fd);
 }
 
-bool sbx_out_color(bool no_color)
+bool sbx_out_color(sbx_color_mode mode)
 {
-	return fancy(STDOUT_FILENO, no_color, false);
+	return fancy(STDOUT_FILENO, mode, false);
 }
 
 void sbx_out_valid(const sbx_config *cfg, bool color)
@@ -75,17 +94,23 @@ void sbx_out_init(const char *path, const sbx_agent *agent)
 		printf("first login: %s\n", agent->login);
 }
 
-void sbx_out_commands(const sbx_out_cmd *cmds, size_t n)
+int sbx_out_bytes(const unsigned char *data, size_t len, sbx_error **err)
 {
-	printf("usage: sbx [-C DIR] [-f FILE] [--no-color] COMMAND [ARGS]\n\n"
+	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+		return sbx_error_set(err, SBX_ERROR, "cannot write to stdout: %s", strerror(errno));
+	return 0;
+}
+
+void sbx_out_commands(const sbx_out_cmd *cmds, size_t n, const sbx_opt *globals)
+{
+	printf("usage: sbx [-C DIR] [-f FILE] [--color=WHEN] COMMAND [ARGS]\n\n"
 	       "sbx converges a Docker container that isolates an AI coding agent to its\n"
 	       "workspace, from the sandbox.yaml the workspace commits.\n\ncommands:\n");
 	for (size_t i = 0; i < n; i++)
 		printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
-	printf(
-	    "\nGlobal options go before or after the command: -C DIR (run as if started in DIR),\n"
-	    "-f FILE (this sandbox.yaml), --no-color, --version.\n"
-	    "Run 'sbx help COMMAND' for a command's options.\n");
+	printf("\nGlobal options go before or after the command:\n");
+	sbx_opt_table(stdout, globals);
+	printf("\nRun 'sbx help COMMAND' for a command's options.\n");
 }
 
 void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts,
@@ -179,9 +204,9 @@ void sbx_out_warn_line(const char *line, void *arg)
 	sbx_out_warn("%s\n", line);
 }
 
-bool sbx_out_progress_tty(bool no_color)
+bool sbx_out_progress_tty(sbx_color_mode mode)
 {
-	return fancy(STDERR_FILENO, no_color, true);
+	return fancy(STDERR_FILENO, mode, true);
 }
 
 /* An engine that names more layers than this is not drawn past it. */
@@ -941,9 +966,9 @@ void sbx_out_grants(const char *path, const sbx_grants *g, const char *enclosing
 		printf("  line %d: %s\n", g->v[i].pos.line, g->v[i].what);
 }
 
-bool sbx_out_color_stderr(bool no_color)
+bool sbx_out_color_stderr(sbx_color_mode mode)
 {
-	return fancy(STDERR_FILENO, no_color, false);
+	return fancy(STDERR_FILENO, mode, false);
 }
 
 void sbx_out_plan_stderr(const sbx_plan *plan, const sbx_fields *desired, bool color)

@@ -18,8 +18,20 @@
 #include "lib/version.h"
 #include "opt.h"
 
-/* sbx_out_color: decide colour for stdout from the terminal, NO_COLOR, TERM and --no-color. */
-bool sbx_out_color(bool no_color);
+/* --color=WHEN (--no-color is never). */
+typedef enum sbx_color_mode {
+	SBX_COLOR_AUTO,	  /* a terminal, NO_COLOR unset or empty, TERM not "dumb" */
+	SBX_COLOR_ALWAYS, /* escapes through a pipe too (`sbx --color=always diff | less -R`) */
+	SBX_COLOR_NEVER,
+} sbx_color_mode;
+
+/*
+ * sbx_color_mode_parse: "auto", "always" or "never" -> *mode; -1 for any
+ * other word.
+ */
+int sbx_color_mode_parse(const char *s, sbx_color_mode *mode);
+/* sbx_out_color: decide colour for stdout from mode, the terminal, NO_COLOR and TERM. */
+bool sbx_out_color(sbx_color_mode mode);
 
 /* `sbx validate`: the file is valid. */
 void sbx_out_valid(const sbx_config *cfg, bool color);
@@ -35,12 +47,18 @@ void sbx_out_validation(const sbx_out_checked *files, size_t n, bool host);
 void sbx_out_version(const sbx_lib_version *libs, bool json);
 /* `sbx init`: what was written. */
 void sbx_out_init(const char *path, const sbx_agent *agent);
+/*
+ * sbx_out_bytes: write len bytes to stdout as they are (sbx schema) and
+ * flush them; SBX_ERROR when stdout takes them not (a full disk, a closed pipe).
+ */
+int sbx_out_bytes(const unsigned char *data, size_t len, sbx_error **err);
 /* `sbx help`: the command list. */
 typedef struct sbx_out_cmd {
 	const char *name;
 	const char *summary;
 } sbx_out_cmd;
-void sbx_out_commands(const sbx_out_cmd *cmds, size_t n);
+/* sbx_out_commands: `sbx help`: the usage, the commands, the global options' table. */
+void sbx_out_commands(const sbx_out_cmd *cmds, size_t n, const sbx_opt *globals);
 /* --help of one command, and the global options (may be NULL) that work after it too. */
 void sbx_out_usage(const char *name, const char *args, const char *summary, const sbx_opt *opts,
 		   const sbx_opt *globals);
@@ -117,7 +135,7 @@ typedef struct sbx_out_pull {
  * sbx_out_progress_tty: whether stderr takes a block redrawn in place: a
  * terminal, TERM set and not "dumb", no NO_COLOR and no --no-color.
  */
-bool sbx_out_progress_tty(bool no_color);
+bool sbx_out_progress_tty(sbx_color_mode mode);
 /* sbx_out_pull_init: a renderer on f; on a tty its size is read from f's terminal. */
 void sbx_out_pull_init(sbx_out_pull *p, FILE *f, bool tty);
 void sbx_out_pull_event(const sbx_pull_event *ev, void *arg);
@@ -134,7 +152,7 @@ void sbx_out_plan_stderr(const sbx_plan *plan, const sbx_fields *desired, bool c
 void sbx_out_note_stderr(const char *line);
 void sbx_out_applied_stderr(const sbx_plan *plan);
 /* sbx_out_color_stderr: sbx_out_color for stderr. */
-bool sbx_out_color_stderr(bool no_color);
+bool sbx_out_color_stderr(sbx_color_mode mode);
 
 /* `sbx ls`: a table whose columns fit their widest cell, names only, or JSON (kind "sandboxes"). */
 void sbx_out_ls(const sbx_sandbox_info *list, size_t n, bool json, bool quiet);

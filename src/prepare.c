@@ -88,7 +88,7 @@ int sbx_open_apply(sbx_session **out, sbx_ctx *ctx, sbx_session_opts o, bool dry
 	int rc = sbx_ctx_enter(ctx, err);
 	if (rc < 0)
 		return rc;
-	sbx_out_pull_init(pull, stderr, sbx_out_progress_tty(ctx->no_color));
+	sbx_out_pull_init(pull, stderr, sbx_out_progress_tty(ctx->color_mode));
 	o.intent = dry_run ? SBX_INTENT_PLAN : SBX_INTENT_APPLY;
 	o.file = ctx->file;
 	o.follow = ctx->follow;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test run: unit tests (cmocka), the fuzz corpora replayed, the shell
 # test harness's self-test, the layering rules on the sources, the command-line
-# tests against the built binary, the schema agreement, and the integration
+# tests against the built binary, the schema agreement, the shell completions and man
+# pages, and the integration
 # tests against a real Docker engine (exec, run and shell: a suite of their own).
 # usage: tests/run.sh BUILD_DIR SBX_BINARY
 set -u
@@ -58,6 +59,7 @@ suite "layering (who may include and call what)" sh tests/layering/run.sh
 suite "cli" sh tests/cli/run.sh "$SBX"
 suite "review (diff --base: git revisions, no engine)" sh tests/review/run.sh "$SBX"
 suite "schema agreement" sh tests/schema/run.sh "$SBX"
+suite "completions and man pages" sh tests/tooling/run.sh "$SBX"
 suite "integration (a real Docker engine)" sh tests/integration/run.sh "$SBX"
 suite "exec, run and shell (a real Docker engine, a terminal in tmux)" sh tests/integration/exec.sh "$SBX"
 

@@ -1623,16 +1623,21 @@ static void add_json_string(sbx_buf *b, const char *s)
 	sbx_buf_addc(b, '"');
 }
 
-char *sbx_config_template(const sbx_agent *agent, const char *schema_url, bool api_key)
+/*
+ * No schema modeline: any path to the schema is one machine's (where sbx was
+ * installed, under whose home), and the file is committed for everyone. An
+ * editor maps the schema to sandbox.yaml once, in its own settings.
+ */
+char *sbx_config_template(const sbx_agent *agent, bool api_key)
 {
 	sbx_buf b = SBX_BUF_INIT;
-	sbx_buf_addf(&b, "# yaml-language-server: $schema=%s\n", schema_url);
 	sbx_buf_adds(&b,
-		     "#\n"
 		     "# The sandbox sbx keeps for this workspace: one container, this directory\n"
 		     "# mounted at the same path, nothing else of the host. Commit this file.\n"
 		     "# Every key but version and agent is optional; the commented values are\n"
-		     "# the defaults. Check it with 'sbx validate'.\n\n");
+		     "# the defaults. Check it with 'sbx validate'. For an editor's completion\n"
+		     "# and checks, 'sbx schema' prints the JSON Schema to register for\n"
+		     "# sandbox.yaml in its settings (sandbox.yaml(5), EDITORS).\n\n");
 	sbx_buf_addf(&b, "version: %d\n", SBX_SPEC_VERSION);
 	sbx_buf_addf(&b, "agent: %s  # %s\n\n", agent->name, agent->summary);
 	sbx_buf_adds(&b, "# The image of the sandbox.\n");

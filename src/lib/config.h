@@ -78,11 +78,11 @@ int sbx_config_find(char **out_path, const char *dir, sbx_error **err);
 
 /*
  * sbx_config_template: the commented sandbox.yaml `sbx init` writes for
- * agent, opening with a modeline that points editors at schema_url. It
+ * agent, with no path of this machine in it (no schema modeline). It
  * parses to the agent's defaults; with api_key, plus pass_env of the
  * agent's API key variables (agent->api_keys). Caller frees.
  */
-char *sbx_config_template(const sbx_agent *agent, const char *schema_url, bool api_key);
+char *sbx_config_template(const sbx_agent *agent, bool api_key);
 
 /*
  * sbx_parse_memory: "512m", "4g", "1024k" or plain bytes -> bytes. -1 when
@@ -95,8 +95,7 @@ long long sbx_parse_memory(const char *s);
  * sandbox.yaml, from agent's defaults alone ("version: 1", "agent: NAME"):
  * dir (made canonical) is the workspace. Nothing is read from disk.
  */
-int sbx_config_defaults(sbx_config **out, const sbx_agent *agent, const char *dir,
-			sbx_error **err);
+int sbx_config_defaults(sbx_config **out, const sbx_agent *agent, const char *dir, sbx_error **err);
 
 /* sbx_config_lib_version: libyaml's version string (static storage). */
 const char *sbx_config_lib_version(void);

@@ -134,7 +134,8 @@ EOF
 t "init writes a sandbox.yaml that validates" <<'EOF'
 mkdir -p "$W/sub/deeper" &&
 	run 0 "$SBX" -C "$W" init && [ -f "$W/sandbox.yaml" ] && out_has "wrote '$W/sandbox.yaml'" &&
-	grep -q '^# yaml-language-server: \$schema=' "$W/sandbox.yaml" &&
+	! grep -q 'yaml-language-server' "$W/sandbox.yaml" && ! grep -q 'file:' "$W/sandbox.yaml" &&
+	grep -q "'sbx schema'" "$W/sandbox.yaml" &&
 	run 0 "$SBX" -C "$W" validate && out_has "agent claude"
 EOF
 t "init never overwrites" <<'EOF'
@@ -172,6 +173,18 @@ EOF
 t "init does not write through a dangling symbolic link" <<'EOF'
 mkdir -p "$T/dangle" && ln -s "$T/dangle/elsewhere" "$T/dangle/sandbox.yaml" &&
 	run 1 "$SBX" -C "$T/dangle" init && [ ! -e "$T/dangle/elsewhere" ]
+EOF
+
+# ---- schema ----
+t "schema prints schema/sandbox.schema.json byte for byte, valid JSON, from the binary alone" <<'EOF'
+run 0 env -i PATH=/usr/bin:/bin "$SBX" schema && cmp "$OUT" "$ROOT/schema/sandbox.schema.json" &&
+	{ jq -e '."$schema" and .properties.version' "$OUT" >/dev/null || fail "not the schema as JSON"; } &&
+	mkdir -p "$T/schema-cwd" && run 0 "$SBX" -C "$T/schema-cwd" schema &&
+	cmp "$OUT" "$ROOT/schema/sandbox.schema.json"
+EOF
+t "schema takes no operands; a write error is an error" <<'EOF'
+run 64 "$SBX" schema extra && err_has "schema takes no operands" &&
+	{ [ ! -w /dev/full ] || { run 1 sh -c '"$1" schema >/dev/full' sh "$SBX" && err_has "cannot write to stdout"; }; }
 EOF
 
 # ---- discovery ----
@@ -412,6 +425,29 @@ TERM=xterm run 0 script -qec "'$SBX' -C '$W' validate" /dev/null &&
 	{ ! coloured || fail "colour despite TERM=dumb"; } &&
 	run 0 "$SBX" -C "$W" validate && { ! coloured || fail "colour on a pipe"; }
 EOF
+t "--color=always: escape sequences through a pipe, despite NO_COLOR and TERM=dumb, before or after the command" <<'EOF'
+run 0 "$SBX" --color=always -C "$W" validate && out_has "is valid" && { coloured || fail "no colour"; } &&
+	NO_COLOR=1 TERM=dumb run 0 "$SBX" -C "$W" validate --color always && { coloured || fail "no colour"; } &&
+	run 0 "$SBX" --color=auto -C "$W" validate && { ! coloured || fail "colour on a pipe with auto"; }
+EOF
+t "--color=never and --no-color: none on a terminal; auto there: colour unless NO_COLOR" <<'EOF'
+TERM=xterm run 0 script -qec "'$SBX' --color=never -C '$W' validate" /dev/null && out_has "is valid" &&
+	{ ! coloured || fail "colour despite --color=never"; } &&
+	TERM=xterm run 0 script -qec "'$SBX' -C '$W' validate --color=always --no-color" /dev/null &&
+	{ ! coloured || fail "colour despite --no-color"; } &&
+	TERM=xterm run 0 script -qec "'$SBX' --color=auto -C '$W' validate" /dev/null &&
+	{ coloured || fail "no colour on a terminal with auto"; } &&
+	NO_COLOR=1 TERM=xterm run 0 script -qec "'$SBX' --color=auto -C '$W' validate" /dev/null &&
+	{ ! coloured || fail "colour despite NO_COLOR with auto"; } &&
+	NO_COLOR= TERM=xterm run 0 script -qec "'$SBX' --color=auto -C '$W' validate" /dev/null &&
+	{ coloured || fail "an empty NO_COLOR took the colour away"; }
+EOF
+t "--color with another word, or none: a usage error, exit 64, before or after the command" <<'EOF'
+run 64 "$SBX" --color=yes -C "$W" validate && err_has "--color takes auto, always or never, not 'yes'" &&
+	out_empty && run 64 "$SBX" -C "$W" validate --color=Always && err_has "not 'Always'" &&
+	err_has "sbx validate --help" && run 64 "$SBX" validate --color && err_has "needs a value" &&
+	run 64 "$SBX" --color= ls && err_has "not ''"
+EOF
 
 t "global options after the command too: --no-color, -C, -f, --version" <<'EOF'
 # On a terminal (script gives one) validate colours its verdict; --no-color after the command stops it.
@@ -430,16 +466,16 @@ mkdir -p "$T/init-after" && run 0 "$SBX" init --agent shell -C "$T/init-after" &
 	[ -f "$T/init-after/sandbox.yaml" ] && run 0 "$SBX" validate -q -C "$T/init-after"
 EOF
 t "a command's --help names the global options it takes after it" <<'EOF'
-run 0 "$SBX" ls --help && out_has "global options, also after the command: -C DIR, -f FILE, --follow-link, --no-color, --version" &&
-	run 0 "$SBX" apply --help && out_has "global options, also after the command: --no-color, --version" &&
+run 0 "$SBX" ls --help && out_has "global options, also after the command: -C DIR, -f FILE, --follow-link, --color WHEN, --no-color, --version" &&
+	run 0 "$SBX" apply --help && out_has "global options, also after the command: --color WHEN, --no-color, --version" &&
 	run 0 "$SBX" help && out_has "Global options go before or after the command"
 EOF
-t "examples do what they say: schema modelines that survive a copy, no unreachable PORT, no pip cache pip would ignore" <<'EOF'
+t "examples do what they say: no path of one machine, no unreachable PORT, no pip cache pip would ignore" <<'EOF'
 # validate checks the host too: the wheelhouse exists, as the example says to make it
 mkdir -p "$HOME/wheelhouse" &&
 for f in "$ROOT"/examples/*.yaml; do
-	{ head -n 1 "$f" | grep -Eqx '# yaml-language-server: \$schema=[a-z]+://[^ ]*/sandbox\.schema\.json' ||
-		fail "$f: no schema modeline with an absolute URL"; } &&
+	{ ! grep -Eq 'yaml-language-server|file:|/usr/local' "$f" ||
+		fail "$f: names a path of one machine (a schema modeline)"; } &&
 		{ ! grep -v '^[[:space:]]*#' "$f" | grep -Eq '^[[:space:]]+PORT:' ||
 			fail "$f: sets PORT, but sbx publishes no port"; } &&
 		{ ! grep -v '^[[:space:]]*#' "$f" | grep -q '\.cache/pip' ||

@@ -47,7 +47,7 @@ deps() {
 asked() { tr ' ' '\n' <"$T/apt" | grep -v '^-' | grep -v '^install$' | grep . | sort; }
 BASE="make gcc libc6-dev pkg-config git libyaml-dev libcurl4-openssl-dev libjson-c-dev libgit2-dev
 libssl-dev libcmocka-dev valgrind python3 python3-yaml python3-jsonschema jq bsdutils iproute2
-iptables debootstrap docker-registry tmux openssl"
+iptables debootstrap docker-registry tmux openssl zsh fish groff-base"
 
 t "a bare machine: everything, docker.io and busybox-static too, and apt never removes" <<'EOF'
 machine && deps && out_has "deps: installing:" &&

@@ -2381,11 +2381,11 @@ static void test_template_for_every_agent(void **state)
 	size_t n = 0;
 	for (const char *const *name = sbx_agent_names(); *name; name++, n++) {
 		const sbx_agent *a = sbx_agent_find(*name);
-		_cleanup_free_ char *t =
-		    sbx_config_template(a, "file:///x/sandbox.schema.json", false);
-		const char modeline[] =
-		    "# yaml-language-server: $schema=file:///x/sandbox.schema.json\n";
-		assert_memory_equal(t, modeline, sizeof(modeline) - 1);
+		_cleanup_free_ char *t = sbx_config_template(a, false);
+		/* No path of this machine: no schema modeline, no file:// URL. */
+		assert_null(strstr(t, "yaml-language-server"));
+		assert_null(strstr(t, "file:"));
+		assert_non_null(strstr(t, "'sbx schema'"));
 		sbx_spec *s = parse_ok_s(t);
 		_cleanup_free_ char *minimal = xasprintf("version: 1\nagent: %s\n", *name);
 		sbx_spec *d = parse_ok_s(minimal);
@@ -2415,8 +2415,7 @@ static void test_template_for_every_agent(void **state)
 		sbx_spec_free(d);
 		sbx_spec_free(s);
 		/* With --api-key: exactly the agent's key variables in pass_env, and no more. */
-		_cleanup_free_ char *k =
-		    sbx_config_template(a, "file:///x/sandbox.schema.json", true);
+		_cleanup_free_ char *k = sbx_config_template(a, true);
 		s = parse_ok_s(k);
 		size_t nk = 0;
 		while (a->api_keys && a->api_keys[nk])

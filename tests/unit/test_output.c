@@ -236,14 +236,44 @@ static void test_progress_tty_refusals(void **state)
 {
 	(void)state;
 	setenv("TERM", "xterm", 1);
-	assert_false(sbx_out_progress_tty(true));
+	assert_false(sbx_out_progress_tty(SBX_COLOR_NEVER));
 	setenv("NO_COLOR", "1", 1);
-	assert_false(sbx_out_progress_tty(false));
+	assert_false(sbx_out_progress_tty(SBX_COLOR_AUTO));
 	unsetenv("NO_COLOR");
 	setenv("TERM", "dumb", 1);
-	assert_false(sbx_out_progress_tty(false));
+	assert_false(sbx_out_progress_tty(SBX_COLOR_AUTO));
 	unsetenv("TERM");
-	assert_false(sbx_out_progress_tty(false));
+	assert_false(sbx_out_progress_tty(SBX_COLOR_AUTO));
+	/* --color=always colours a pipe, but draws no block in place on one. */
+	if (!isatty(STDERR_FILENO))
+		assert_false(sbx_out_progress_tty(SBX_COLOR_ALWAYS));
+}
+
+/* --color=WHEN: always beats a pipe, NO_COLOR and TERM=dumb; never beats everything. */
+static void test_color_modes(void **state)
+{
+	(void)state;
+	sbx_color_mode m = SBX_COLOR_NEVER;
+	assert_int_equal(sbx_color_mode_parse("auto", &m), 0);
+	assert_int_equal(m, SBX_COLOR_AUTO);
+	assert_int_equal(sbx_color_mode_parse("always", &m), 0);
+	assert_int_equal(m, SBX_COLOR_ALWAYS);
+	assert_int_equal(sbx_color_mode_parse("never", &m), 0);
+	assert_int_equal(m, SBX_COLOR_NEVER);
+	assert_int_equal(sbx_color_mode_parse("yes", &m), -1);
+	assert_int_equal(sbx_color_mode_parse("", &m), -1);
+	assert_int_equal(sbx_color_mode_parse("Always", &m), -1);
+	setenv("NO_COLOR", "1", 1);
+	setenv("TERM", "dumb", 1);
+	assert_true(sbx_out_color(SBX_COLOR_ALWAYS));
+	assert_true(sbx_out_color_stderr(SBX_COLOR_ALWAYS));
+	assert_false(sbx_out_color(SBX_COLOR_AUTO));
+	unsetenv("NO_COLOR");
+	setenv("TERM", "xterm", 1);
+	assert_false(sbx_out_color(SBX_COLOR_NEVER));
+	assert_false(sbx_out_color_stderr(SBX_COLOR_NEVER));
+	assert_int_equal(sbx_out_color(SBX_COLOR_AUTO), isatty(STDOUT_FILENO));
+	unsetenv("TERM");
 }
 
 /* What fn wrote to stdout, all whitespace outside strings and in them removed. Caller frees. */
@@ -284,21 +314,21 @@ static void test_plan_json_typed(void **state)
 	(void)state;
 	sbx_change changes[] = {
 	    {"command", NULL, "[\"sh\", \"-c\", \"a \\\"b\\\"\"]", SBX_EFFECT_NONE, SBX_ACCESS_SAME,
-	     false, false},
+	     false, false, NULL},
 	    {"docker_socket", "false", "/run/docker.sock", SBX_EFFECT_RECREATE, SBX_ACCESS_WIDENS,
-	     false, false},
-	    {"env.TOKENISH", "one", "two", SBX_EFFECT_RECREATE, SBX_ACCESS_SAME, false, false},
+	     false, false, "widens"},
+	    {"env.TOKENISH", "one", "two", SBX_EFFECT_RECREATE, SBX_ACCESS_SAME, false, false, NULL},
 	    {"mounts./data", NULL, "/srv/data (read-only)", SBX_EFFECT_RECREATE, SBX_ACCESS_WIDENS,
-	     false, false},
+	     false, false, "widens"},
 	    {"pass_env.GH", "hmac-sha256:deadbeef", SBX_VALUE_PASS_ENV, SBX_EFFECT_NONE,
-	     SBX_ACCESS_SAME, true, false},
-	    {"preserve_state", "true", "false", SBX_EFFECT_NONE, SBX_ACCESS_SAME, false, false},
+	     SBX_ACCESS_SAME, true, false, NULL},
+	    {"preserve_state", "true", "false", SBX_EFFECT_NONE, SBX_ACCESS_SAME, false, false, NULL},
 	    {"resources.cpus", "1.5", "unlimited", SBX_EFFECT_RECREATE, SBX_ACCESS_SAME, false,
-	     false},
+	     false, NULL},
 	    {"resources.memory", "268435456", "536870912", SBX_EFFECT_IN_PLACE, SBX_ACCESS_SAME,
-	     false, false},
+	     false, false, NULL},
 	    {"workspace.config", "/w/sandbox.yaml (read-only)", "weird", SBX_EFFECT_RECREATE,
-	     SBX_ACCESS_SAME, false, false},
+	     SBX_ACCESS_SAME, false, false, NULL},
 	};
 	sbx_action actions[] = {
 	    {SBX_ACTION_RECREATE, "the image changed", SBX_KEEP_SNAPSHOT, NULL}};
@@ -308,6 +338,8 @@ static void test_plan_json_typed(void **state)
 	    "{\"format_version\":1,\"kind\":\"plan\",\"sandbox\":\"sbx-a\",\"changes_present\":"
 	    "true,",
 	    "\"installed_state\":{\"kept\":true,",
+	    "\"security\":[{\"field\":\"docker_socket\",\"change\":\"change\",\"why\":\"widens\"},"
+	    "{\"field\":\"mounts./data\",\"change\":\"add\",\"why\":\"widens\"}]",
 	    "\"busy_sessions\":[\"sleep300\"]",
 	    "\"path\":\"command\",\"action\":\"add\",\"before\":null,\"after\":[\"sh\",\"-c\","
 	    "\"a\\\"b\\\"\"],\"effect\":\"none\"",
@@ -342,6 +374,7 @@ int main(void)
 	    cmocka_unit_test(test_layers_bounded),
 	    cmocka_unit_test(test_progress_tty_refusals),
 	    cmocka_unit_test(test_plan_json_typed),
+	    cmocka_unit_test(test_color_modes),
 	};
 	return cmocka_run_group_tests_name("output", tests, NULL, NULL);
 }

@@ -1,0 +1,560 @@
+#!/bin/sh
+# Write sbx's shell completions and man pages from what sbx says of itself, so that they
+# cannot drift from it: the commands, their synopses and options from `sbx help` and each
+# command's --help, the keys of sandbox.yaml from the schema, the exit codes from the README.
+#
+#   usage: contrib/gen-docs.sh SBX [OUTDIR]     (`make docs` runs it with ./sbx)
+#
+# It writes OUTDIR/completions/{sbx.bash,_sbx,sbx.fish} and OUTDIR/man/{sbx.1,sandbox.yaml.5};
+# OUTDIR is contrib/ unless given. tests/tooling/run.sh checks that the committed files are
+# what it writes now. Needs awk, sed and jq.
+set -eu
+SBX=$1
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${2:-$ROOT/contrib}
+SCHEMA=$ROOT/schema/sandbox.schema.json
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+export LC_ALL=C
+# The fields of the tables below are read with this one: tabs in IFS would join empty fields.
+US=$(printf '\037')
+unset NO_COLOR
+mkdir -p "$OUT/completions" "$OUT/man"
+
+die() {
+	echo "gen-docs: $*" >&2
+	exit 1
+}
+
+# opts_of HEADER: the option rows of the help text on stdin, from the line HEADER to the next
+# blank line, as SHORT<TAB>LONG<TAB>ARG<TAB>HELP ("" for none; a help of several lines joined),
+# but -h, --help.
+opts_of() {
+	awk -v header="$1" '
+	function flush() {
+		if (left != "" && long != "help")
+			printf "%s\t%s\t%s\t%s\n", short, long, arg, help
+		left = ""
+	}
+	BEGIN { cont = sprintf("%27s", "") }
+	$0 == header { on = 1; next }
+	!on { next }
+	/^$/ { exit }
+	index($0, cont) == 1 { s = $0; sub(/^ +/, "", s); help = help " " s; next }
+	{
+		flush()
+		s = $0
+		sub(/^ +/, "", s)
+		i = index(s, "  ")
+		if (i == 0) { print "gen-docs: no help after the option: " $0 > "/dev/stderr"; exit 1 }
+		left = substr(s, 1, i - 1)
+		help = substr(s, i)
+		sub(/^ +/, "", help)
+		short = ""; long = ""; arg = ""
+		n = split(left, a, " ")
+		for (k = 1; k <= n; k++) {
+			w = a[k]
+			sub(/,$/, "", w)
+			if (w ~ /^--/) long = substr(w, 3)
+			else if (w ~ /^-/) short = substr(w, 2)
+			else arg = w
+		}
+	}
+	END { flush() }'
+}
+
+# ---- what sbx says ----
+"$SBX" help >"$W/help"
+awk '/^commands:$/ { on = 1; next } on && /^$/ { exit }
+	on { name = $1; sub(/^ +[^ ]+ +/, ""); printf "%s\t%s\n", name, $0 }' "$W/help" >"$W/cmds"
+[ -s "$W/cmds" ] || die "no commands in '$SBX help'"
+opts_of "Global options go before or after the command:" <"$W/help" >"$W/globals"
+[ -s "$W/globals" ] || die "no global options in '$SBX help'"
+DESCRIPTION=$(awk 'NR > 2 && /^$/ { exit } NR > 2 { printf "%s%s", sep, $0; sep = " " }' "$W/help")
+AGENTS=$(jq -r '.properties.agent.enum | join(" ")' "$SCHEMA")
+COMMANDS=$(cut -f1 "$W/cmds" | tr '\n' ' ' | sed 's/ $//')
+
+# Per command: its synopsis, what its operands are, and every option it takes: its own
+# table, then the global options its --help names as taken after it.
+mkdir -p "$W/cmd"
+while IFS="$(printf '\t')" read -r c summary; do
+	"$SBX" help "$c" >"$W/cmd/$c.help"
+	sed -n "1s/^usage: sbx $c *//p" "$W/cmd/$c.help" >"$W/cmd/$c.synopsis"
+	opts_of "options:" <"$W/cmd/$c.help" >"$W/cmd/$c.own"
+	cp "$W/cmd/$c.own" "$W/cmd/$c.opts"
+	sed -n 's/^global options, also after the command: \(.*\) (see sbx help)$/\1/p' \
+		"$W/cmd/$c.help" | tr ',' '\n' | awk '{ print $1 }' >"$W/cmd/$c.gnames"
+	while read -r g; do
+		awk -F '\t' -v g="$g" '("-" $1) == g || ("--" $2) == g' "$W/globals" | grep . ||
+			die "$c: '$g' is not a global option"
+	done <"$W/cmd/$c.gnames" >>"$W/cmd/$c.opts"
+	# The operands: the synopsis without the options and their arguments.
+	ops=$(sed -e 's/-[-a-zA-Z]* [A-Z][A-Z=]*//g' "$W/cmd/$c.synopsis")
+	kind=none
+	case " $ops " in
+	*NAME*) kind=names ;;
+	*COMMAND*) kind=commands ;;
+	*AGENT*) kind=agents ;;
+	*FILE*) kind=files ;;
+	*CMD*) kind=command ;;
+	esac
+	echo "$kind" >"$W/cmd/$c.kind"
+done <"$W/cmds"
+
+# The kind of an option's argument: dir, file, when, agents or any (free).
+cat "$W"/cmd/*.opts "$W/globals" | awk -F '\t' '$3 != "" {
+	k = "any"
+	if ($2 == "agent") k = "agents"
+	else if ($3 == "DIR") k = "dir"
+	else if ($3 == "FILE") k = "file"
+	else if ($3 == "WHEN") k = "when"
+	print $1 "\t" $2 "\t" k
+}' | sort -u >"$W/argopts"
+# Every name (-X or --long) of the options that take an argument, as a case pattern.
+argnames() {
+	awk -F '\t' -v kind="${1:-}" 'kind == "" || $3 == kind {
+		if ($1 != "") print "-" $1
+		if ($2 != "") print "--" $2
+	}' "$W/argopts" | sort -u | tr '\n' '|' | sed -e 's/|$//' -e 's/|/ | /g'
+}
+globalargnames() {
+	awk -F '\t' '$3 != "" { if ($1 != "") print "-" $1; if ($2 != "") print "--" $2 }' \
+		"$W/globals" | tr '\n' ' ' | sed 's/ $//'
+}
+# Every spelling of a command's options (or the globals'), -h and --help too.
+names_of() {
+	awk -F '\t' '{ if ($1 != "") print "-" $1; if ($2 != "") print "--" $2 }
+		END { print "-h"; print "--help" }' "$1" | awk '!seen[$0]++' | tr '\n' ' ' |
+		sed 's/ $//'
+}
+
+# ---- bash ----
+{
+	cat <<'EOF'
+# bash completion for sbx                                  -*- shell-script -*-
+# Generated by contrib/gen-docs.sh from sbx's help text; do not edit (make docs).
+# make install puts it in bash-completion's directory; or source it from ~/.bashrc.
+
+_sbx() {
+	local cur prev w cmd="" n=0 i=1 skip="" opts="" operand=""
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=""
+	if [ "$COMP_CWORD" -gt 0 ]; then
+		prev=${COMP_WORDS[COMP_CWORD - 1]}
+	fi
+	# bash splits --color=WHEN at the '='
+	if [ "$cur" = "=" ]; then
+		cur=""
+	elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -gt 1 ]; then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+	fi
+EOF
+	printf '\t# the argument of an option\n\tcase $prev in\n'
+	for k in dir file when agents any; do
+		pat=$(argnames "$k")
+		[ -n "$pat" ] || continue
+		case $k in
+		dir) act='compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur"))' ;;
+		file) act='compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur"))' ;;
+		when) act='COMPREPLY=($(compgen -W '"'auto always never'"' -- "$cur"))' ;;
+		agents) act='COMPREPLY=($(compgen -W '"'$AGENTS'"' -- "$cur"))' ;;
+		any) act='COMPREPLY=()' ;;
+		esac
+		printf '\t%s)\n\t\t%s\n\t\treturn\n\t\t;;\n' "$pat" "$act"
+	done
+	printf '\tesac\n'
+	cat <<EOF
+	# the command: the first operand after the global options; n: its operands so far
+	while [ "\$i" -lt "\$COMP_CWORD" ]; do
+		w=\${COMP_WORDS[i]}
+		i=\$((i + 1))
+		if [ "\$w" = "=" ]; then
+			skip=1
+			continue
+		fi
+		if [ -n "\$skip" ]; then
+			skip=""
+			continue
+		fi
+		case \$w in
+		$(argnames)) skip=1 ;;
+		-*) ;;
+		*) if [ -z "\$cmd" ]; then cmd=\$w; else n=\$((n + 1)); fi ;;
+		esac
+	done
+	if [ -z "\$cmd" ]; then
+		case \$cur in
+		-*) COMPREPLY=(\$(compgen -W '$(names_of "$W/globals")' -- "\$cur")) ;;
+		*) COMPREPLY=(\$(compgen -W '$COMMANDS' -- "\$cur")) ;;
+		esac
+		return
+	fi
+	case \$cmd in
+EOF
+	while IFS="$(printf '\t')" read -r c summary; do
+		printf "\t%s)\n\t\topts='%s'\n\t\toperand=%s\n\t\t;;\n" "$c" \
+			"$(names_of "$W/cmd/$c.opts")" "$(cat "$W/cmd/$c.kind")"
+	done <"$W/cmds"
+	cat <<EOF
+	*) return ;;
+	esac
+	# after exec's CMD, everything is CMD's
+	if [ "\$operand" = command ] && [ "\$n" -gt 0 ]; then
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=(\$(compgen -f -- "\$cur"))
+		return
+	fi
+	case \$cur in
+	-*)
+		COMPREPLY=(\$(compgen -W "\$opts" -- "\$cur"))
+		return
+		;;
+	esac
+	case \$operand in
+	names) COMPREPLY=(\$(compgen -W "\$(command sbx ls -q 2>/dev/null)" -- "\$cur")) ;;
+	commands) [ "\$n" -gt 0 ] || COMPREPLY=(\$(compgen -W '$COMMANDS' -- "\$cur")) ;;
+	agents) [ "\$n" -gt 0 ] || COMPREPLY=(\$(compgen -W '$AGENTS' -- "\$cur")) ;;
+	files)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=(\$(compgen -f -- "\$cur"))
+		;;
+	command) COMPREPLY=(\$(compgen -c -- "\$cur")) ;;
+	esac
+}
+complete -F _sbx sbx
+EOF
+} >"$OUT/completions/sbx.bash"
+
+# ---- zsh ----
+# zq TEXT: TEXT inside a single-quoted _arguments spec's [description].
+zq() { printf '%s' "$1" | sed -e "s/'/'\\\\''/g" -e 's/\[/\\[/g' -e 's/\]/\\]/g'; }
+# zspecs OPTSFILE: one _arguments spec a line for each spelling of each option.
+zspecs() {
+	tr '\t' '\037' <"$1" | while IFS="$US" read -r s l a h; do
+		d=$(zq "$h")
+		act=""
+		if [ -n "$a" ]; then
+			k=$(awk -F '\t' -v s="$s" -v l="$l" '$1 == s && $2 == l { print $3; exit }' "$W/argopts")
+			case $k in
+			dir) act=":directory:_files -/" ;;
+			file) act=":file:_files" ;;
+			when) act=":when:(auto always never)" ;;
+			agents) act=":agent:($AGENTS)" ;;
+			*) act=":$(zq "$a"): " ;;
+			esac
+		fi
+		[ -z "$s" ] || printf "\t\t\t'-%s[%s]%s' \\\\\n" "$s" "$d" "$act"
+		[ -z "$l" ] || printf "\t\t\t'--%s[%s]%s' \\\\\n" "$l" "$d" "$act"
+	done
+	printf "\t\t\t'(- *)-h[show this help]' \\\\\n\t\t\t'(- *)--help[show this help]' \\\\\n"
+}
+{
+	cat <<'EOF'
+#compdef sbx
+# zsh completion for sbx. Generated by contrib/gen-docs.sh from sbx's help text; do not
+# edit (make docs). make install puts it in zsh's site-functions; or put it in a directory
+# of $fpath before compinit runs.
+
+_sbx_names() {
+	local -a names
+	names=(${(f)"$(_call_program sandboxes command sbx ls -q 2>/dev/null)"})
+	_wanted sandboxes expl sandbox compadd -a names
+}
+
+_sbx_commands() {
+	local -a cmds
+	cmds=(
+EOF
+	while IFS="$(printf '\t')" read -r c summary; do
+		printf "\t\t'%s:%s'\n" "$c" "$(printf '%s' "$summary" | sed "s/'/'\\\\''/g")"
+	done <"$W/cmds"
+	cat <<'EOF'
+	)
+	_describe -t commands 'sbx command' cmds
+}
+
+_sbx() {
+	local curcontext=$curcontext state line expl ret=1
+	typeset -A opt_args
+	_arguments -C \
+EOF
+	zspecs "$W/globals"
+	cat <<'EOF'
+			'1: :_sbx_commands' \
+			'*:: :->args' && ret=0
+	[[ $state == args ]] || return ret
+	curcontext=${curcontext%:*:*}:sbx-$words[1]:
+	case $words[1] in
+EOF
+	while IFS="$(printf '\t')" read -r c summary; do
+		printf '\t%s)\n\t\t_arguments \\\n' "$c"
+		zspecs "$W/cmd/$c.opts"
+		case $(cat "$W/cmd/$c.kind") in
+		names) printf "\t\t\t'*:sandbox:_sbx_names'" ;;
+		commands) printf "\t\t\t'1:command:_sbx_commands'" ;;
+		agents) printf "\t\t\t'1:agent:(%s)'" "$AGENTS" ;;
+		files) printf "\t\t\t'*:file:_files'" ;;
+		command) printf "\t\t\t'1:command:_command_names -e' '*::argument:_normal'" ;;
+		none) printf "\t\t\t" ;;
+		esac
+		printf ' && ret=0\n\t\t;;\n'
+	done <"$W/cmds"
+	cat <<'EOF'
+	esac
+	return ret
+}
+
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+	_sbx "$@"
+else
+	compdef _sbx sbx
+fi
+EOF
+} >"$OUT/completions/_sbx"
+
+# ---- fish ----
+fq() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g"; }
+# fopts OPTSFILE CONDITION: a complete line for each option.
+fopts() {
+	tr '\t' '\037' <"$1" | while IFS="$US" read -r s l a h; do
+		line="complete -c sbx -n '$2'"
+		[ -z "$s" ] || line="$line -s $s"
+		[ -z "$l" ] || line="$line -l $l"
+		if [ -n "$a" ]; then
+			k=$(awk -F '\t' -v s="$s" -v l="$l" '$1 == s && $2 == l { print $3; exit }' "$W/argopts")
+			case $k in
+			dir) line="$line -x -a '(__fish_complete_directories)'" ;;
+			file) line="$line -r -F" ;;
+			when) line="$line -x -a 'auto always never'" ;;
+			agents) line="$line -x -a '$AGENTS'" ;;
+			*) line="$line -x" ;;
+			esac
+		fi
+		printf "%s -d '%s'\n" "$line" "$(fq "$h")"
+	done
+	printf "complete -c sbx -n '%s' -s h -l help -d 'show this help'\n" "$2"
+}
+{
+	cat <<EOF
+# fish completion for sbx. Generated by contrib/gen-docs.sh from sbx's help text; do not
+# edit (make docs). make install puts it in fish's vendor_completions.d; or copy it to
+# ~/.config/fish/completions/.
+
+# The command on the line so far: the first operand after the global options.
+function __sbx_command
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l skip 0
+    for t in \$tokens
+        if test \$skip = 1
+            set skip 0
+            continue
+        end
+        switch \$t
+            case $(globalargnames)
+                set skip 1
+            case '-*'
+            case '*'
+                echo \$t
+                return 0
+        end
+    end
+    return 1
+end
+
+function __sbx_using
+    set -l c (__sbx_command)
+    and test "\$c" = \$argv[1]
+end
+
+complete -c sbx -f
+EOF
+	while IFS="$(printf '\t')" read -r c summary; do
+		printf "complete -c sbx -n 'not __sbx_command' -a %s -d '%s'\n" "$c" "$(fq "$summary")"
+	done <"$W/cmds"
+	fopts "$W/globals" "not __sbx_command"
+	while IFS="$(printf '\t')" read -r c summary; do
+		cond="__sbx_using $c"
+		fopts "$W/cmd/$c.opts" "$cond"
+		case $(cat "$W/cmd/$c.kind") in
+		names) echo "complete -c sbx -n '$cond' -a '(command -q sbx; and command sbx ls -q 2>/dev/null)'" ;;
+		commands) echo "complete -c sbx -n '$cond' -a '$COMMANDS'" ;;
+		agents) echo "complete -c sbx -n '$cond' -a '$AGENTS'" ;;
+		files) echo "complete -c sbx -n '$cond' -F" ;;
+		command) echo "complete -c sbx -n '$cond' -a '(__fish_complete_command)'" ;;
+		esac
+	done <"$W/cmds"
+} >"$OUT/completions/sbx.fish"
+
+# ---- man pages ----
+# resc: stdin escaped for roff: backslashes, hyphens as minus signs, a line that would
+# start with a control character. roff TEXT (or stdin): that, and `code` in bold.
+resc() {
+	sed -e 's/\\/\\e/g' -e 's/-/\\-/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"
+}
+roff() {
+	if [ $# -gt 0 ]; then printf '%s\n' "$1"; else cat; fi | resc |
+		sed -e 's/`\([^`]*\)`/\\fB\1\\fR/g'
+}
+# mopts OPTSFILE: the options as a roff list.
+mopts() {
+	tr '\t' '\037' <"$1" | while IFS="$US" read -r s l a h; do
+		tag=""
+		[ -z "$s" ] || tag="\\fB\\-$s\\fR"
+		[ -z "$l" ] || tag="$tag${tag:+, }\\fB\\-\\-$(printf '%s' "$l" | sed 's/-/\\-/g')\\fR"
+		[ -z "$a" ] || tag="$tag \\fI$(roff "$a")\\fR"
+		printf '.TP\n%s\n%s\n' "$tag" "$(roff "$h")"
+	done
+}
+{
+	cat <<'EOF'
+.\" sbx(1). Generated by contrib/gen-docs.sh from sbx's help text and the README's exit
+.\" codes; do not edit (make docs).
+.TH SBX 1 "" "sbx" "User Commands"
+.nr HY 0
+.nh
+.ad l
+.SH NAME
+sbx \- declarative sandboxes for AI coding agents on the Docker Engine
+.SH SYNOPSIS
+.B sbx
+.RI [ "global options" ]
+.I command
+.RI [ "options and operands" ]
+.SH DESCRIPTION
+EOF
+	roff "$DESCRIPTION"
+	cat <<'EOF'
+Every command reads the workspace's
+.BR sandbox.yaml (5),
+found from the current directory up, unless it says otherwise.
+Global options go before or after the command.
+.SH GLOBAL OPTIONS
+EOF
+	mopts "$W/globals"
+	printf '.TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nshow the help of sbx, or after a command its own\n'
+	printf '.SH COMMANDS\n'
+	while IFS="$(printf '\t')" read -r c summary; do
+		printf '.SS "sbx %s"\n' "$c"
+		printf '.B sbx %s\n' "$c"
+		[ ! -s "$W/cmd/$c.synopsis" ] || roff <"$W/cmd/$c.synopsis"
+		printf '.PP\n%s.\n' "$(roff "$summary")"
+		if [ -s "$W/cmd/$c.own" ]; then
+			printf '.PP\nOptions:\n.RS\n'
+			mopts "$W/cmd/$c.own"
+			printf '.RE\n'
+		fi
+	done <"$W/cmds"
+	printf '.SH EXIT STATUS\n'
+	awk '/^## Exit codes$/ { on = 1; next } on && /^## / { exit } on' "$ROOT/README.md" \
+		>"$W/exit"
+	grep -q '^| 0 |' "$W/exit" || die "no exit codes table in the README"
+	grep '^| [0-9]' "$W/exit" | while IFS='|' read -r _ code meaning _; do
+		code=$(printf '%s' "$code" | tr -d ' ')
+		meaning=$(printf '%s' "$meaning" | sed -e 's/^ *//' -e 's/ *$//')
+		printf '.TP\n.B %s\n%s\n' "$code" "$(roff "$meaning")"
+	done
+	awk '/^\|/ { t = 1; next } t && /^$/ && p { exit } t && !/^$/ { print; p = 1 }' "$W/exit" |
+		tr '\n' ' ' | sed 's/ $//' | { printf '.PP\n'; roff; echo; }
+	cat <<'EOF'
+.SH ENVIRONMENT
+.TP
+.B DOCKER_HOST
+the engine: \fBunix:///\fIpath\fR, or \fBtcp://\fIhost\fB:\fIport\fR; else
+\fB/var/run/docker.sock\fR
+.TP
+.BR DOCKER_TLS_VERIFY ", " DOCKER_CERT_PATH
+TLS to a \fBtcp://\fR engine, and where its certificates are
+.TP
+.B NO_COLOR
+not empty: no colour with \fB\-\-color=auto\fR
+.TP
+.B SBX_LOCK_TIMEOUT
+seconds to wait for the workspace's lock (default 300; 0: do not wait)
+.TP
+.B SBX_TRACE
+\fB1\fR: print each request to the engine on stderr
+.SH FILES
+.TP
+.B sandbox.yaml
+the workspace's sandbox; see
+.BR sandbox.yaml (5)
+.TP
+.B ${XDG_CONFIG_HOME:\-~/.config}/sbx/policy.yaml
+your own policy file: what it lifts of the refusals no sandbox.yaml can lift
+.TP
+.B ${XDG_DATA_HOME:\-~/.local/share}/sbx/trust/
+the approvals \fBsbx trust\fR records
+.SH SEE ALSO
+.BR sandbox.yaml (5),
+.BR docker (1)
+EOF
+} >"$OUT/man/sbx.1"
+
+{
+	cat <<'EOF'
+.\" sandbox.yaml(5). Generated by contrib/gen-docs.sh from schema/sandbox.schema.json; do
+.\" not edit (make docs).
+.TH SANDBOX.YAML 5 "" "sbx" "File Formats"
+.nr HY 0
+.nh
+.ad l
+.SH NAME
+sandbox.yaml \- the sandbox of a workspace, for sbx
+.SH DESCRIPTION
+EOF
+	jq -r '.description' "$SCHEMA" | roff
+	printf '.PP\nThe directory that holds the file is the workspace. The keys, at the top level:\n'
+	printf '.SH KEYS\n'
+	# key<TAB>type<TAB>description, with the keys of an object or of a list's objects under it
+	jq -r --argjson req "$(jq -c '.required // []' "$SCHEMA")" '
+	def kind: if .type then (if (.type | type) == "array" then (.type | join(" or ")) else .type end)
+		elif .const != null then "the number \(.const)"
+		elif (.oneOf // .anyOf) then ((.oneOf // .anyOf) | map(.type // empty) | unique | join(" or "))
+		else "" end
+		+ (if .enum then ": \(.enum | map(tostring) | join(", "))" else "" end);
+	.properties | to_entries[] |
+	"K\t\(.key)\t\(.value | kind)\(if (.key | IN($req[])) then ", required" else "" end)\t\(.value.description // "" | gsub("\n"; " "))",
+	((.value.properties // .value.items.properties // {}) | to_entries[] |
+		"S\t\(.key)\t\(.value | kind)\t\(.value.description // "" | gsub("\n"; " "))"),
+	"E"' "$SCHEMA" | tr '\t' '\037' | while IFS="$US" read -r tag key kind desc; do
+		case $tag in
+		K)
+			printf '.TP\n\\fB%s\\fR (%s)\n%s\n' "$(roff "$key")" "$(roff "$kind")" "$(roff "$desc")"
+			sub=""
+			;;
+		S)
+			[ -n "$sub" ] || printf '.RS\n'
+			sub=1
+			printf '.TP\n\\fB%s\\fR (%s)\n%s\n' "$(roff "$key")" "$(roff "$kind")" "$(roff "$desc")"
+			;;
+		E) [ -z "${sub:-}" ] || printf '.RE\n' ;;
+		esac
+	done
+	printf '.SH EXAMPLE\n.EX\n'
+	resc <"$ROOT/examples/claude-node.yaml"
+	cat <<'EOF'
+.EE
+.SH EDITORS
+.B sbx schema
+prints the JSON Schema of this file. An editor that runs the YAML language server
+completes keys and marks errors once the schema is mapped to files named
+\fBsandbox.yaml\fR in its own settings, for example VS Code's \fBsettings.json\fR:
+.PP
+.EX
+mkdir \-p ~/.local/share/yaml\-schemas
+sbx schema > ~/.local/share/yaml\-schemas/sandbox.schema.json
+
+"yaml.schemas": {
+  "file:///home/you/.local/share/yaml\-schemas/sandbox.schema.json": ["**/sandbox.yaml"]
+}
+.EE
+.PP
+Nothing goes into sandbox.yaml itself: the file is committed, and a path to the schema
+would be one machine's.
+.SH SEE ALSO
+.BR sbx (1)
+EOF
+} >"$OUT/man/sandbox.yaml.5"
