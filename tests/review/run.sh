@@ -221,4 +221,27 @@ done &&
 	grep -q 'CI_MERGE_REQUEST_DIFF_BASE_SHA' "$ROOT/contrib/gitlab/sbx-review.gitlab-ci.yml"
 EOF
 
+t "the pre-commit hook: a commit of an invalid sandbox.yaml is refused at path:line:col; the index's copy is what counts" <<'EOF'
+R5="$T/repo5" && git init -q "$R5" && cp "$ROOT/contrib/pre-commit/sbx-validate" "$R5/.git/hooks/pre-commit" &&
+	mkdir -p "$R5/svc" && printf 'version: 1\nagent: shel\n' >"$R5/svc/sandbox.yaml" && git -C "$R5" add -A &&
+	SBX="$SBX" run 1 git -C "$R5" commit -q -m bad &&
+	err_has "^svc/sandbox.yaml:2:8: unknown agent 'shel'" && err_has "or commit with --no-verify" &&
+	{ ! git -C "$R5" rev-parse -q --verify HEAD >/dev/null || fail "the commit was made"; } &&
+	yaml "$R5/svc/sandbox.yaml" && git -C "$R5" add -A && printf 'version: 1\nagent: shel\n' >"$R5/svc/sandbox.yaml" &&
+	SBX="$SBX" run 0 git -C "$R5" commit -q -m good && git -C "$R5" rev-parse -q --verify HEAD >/dev/null &&
+	echo other >"$R5/README" && git -C "$R5" add README && SBX=/nonexistent run 0 git -C "$R5" commit -q -m "no sandbox.yaml in it"
+EOF
+
+t "the pre-commit framework's hook: sbx validate --no-host, on files named sandbox.yaml" <<'EOF'
+/usr/bin/python3 - "$ROOT/.pre-commit-hooks.yaml" <<'PY'
+import re, sys, yaml
+h = [x for x in yaml.safe_load(open(sys.argv[1])) if x["id"] == "sbx-validate"][0]
+assert h["entry"].split()[:2] == ["sbx", "validate"] and "--no-host" in h["entry"], h["entry"]
+assert h["language"] == "system"
+f = re.compile(h["files"])
+assert f.search("sandbox.yaml") and f.search("services/api/sandbox.yaml")
+assert not f.search("xsandbox.yaml") and not f.search("sandbox.yaml.bak")
+PY
+EOF
+
 t_done review
