@@ -345,7 +345,7 @@ WR="$T/ws-rebuilt" && RB="$IMAGE-rebuilt" && docker tag "$IMAGE" "$RB" &&
 	_c=$(docker create "$RB" sh) && echo rebuilt >"$T/rebuilt" && docker cp "$T/rebuilt" "$_c:/rebuilt" &&
 	docker commit "$_c" "$RB" >/dev/null && docker rm "$_c" >/dev/null &&
 	new_img=$(docker image inspect -f '{{.Id}}' "$RB") && { [ "$new_img" != "$old_img" ] || fail "not rebuilt"; } &&
-	run 2 "$SBX" -C "$WR" diff --exit-code &&
+	run 5 "$SBX" -C "$WR" diff --exit-code && out_has "^!!   ~ image: another image runs with the workspace mounted$" &&
 	out_has "~ image: updated ($(printf %.19s "$old_img")… → $(printf %.19s "$new_img")…)  # forces recreate" &&
 	out_has "installed state: not kept (the image changed" &&
 	run 0 "$SBX" -C "$WR" diff --json && eq "$(jq -r '.changes[] | select(.image_update) | .after' "$OUT")" "$new_img" "the JSON change" &&
@@ -393,7 +393,7 @@ workspace "$WN" "network: none" &&
 	run 2 "$SBX" -C "$WN" diff --exit-code && out_has "+ env.A = '1'  # forces recreate" &&
 	{ ! grep -q "changed while" "$ERR" || fail "a warning about an env edit"; } &&
 	sed -i 's/^network: none$/network: bridge/' "$WN/sandbox.yaml" &&
-	run 2 "$SBX" -C "$WN" diff --exit-code &&
+	run 5 "$SBX" -C "$WN" diff --exit-code && out_has "^!!   ~ network: the sandbox reaches the network$" &&
 	out_has "~ network: 'none' -> 'bridge'  # forces recreate  # widens host access" &&
 	err_has "sandbox.yaml' changed while '$(name_of "$idn")' was running, and the change widens its host access"
 EOF
@@ -586,7 +586,7 @@ workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
 	err_has "sandbox.yaml:5:12: pass_env SBX_IT_SECRET (your value of it, copied in) needs your approval" &&
 	eq "$(count_of "$WP")" 0 "containers before the approval" &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
-	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --exit-code && no_secret &&
+	SBX_IT_SECRET=$SECRET run 5 "$SBX" -C "$WP" diff --exit-code && no_secret &&
 	out_has "^      + pass_env.SBX_IT_SECRET = '(from the host, per session)'  # widens host access$" &&
 	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --json --exit-code && no_secret &&
 	eq "$(jq -r '.changes[] | select(.path == "pass_env.SBX_IT_SECRET") | "\(.after) \(.host_access)"' "$OUT")" \
