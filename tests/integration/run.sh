@@ -588,7 +588,7 @@ workspace "$WP" "pass_env: [SBX_IT_SECRET]" &&
 	SBX_IT_SECRET=$SECRET run 0 "$SBX" -C "$WP" trust --yes && no_secret &&
 	SBX_IT_SECRET=$SECRET run 5 "$SBX" -C "$WP" diff --exit-code && no_secret &&
 	out_has "^      + pass_env.SBX_IT_SECRET = '(from the host, per session)'  # widens host access$" &&
-	SBX_IT_SECRET=$SECRET run 2 "$SBX" -C "$WP" diff --json --exit-code && no_secret &&
+	SBX_IT_SECRET=$SECRET run 5 "$SBX" -C "$WP" diff --json --exit-code && no_secret &&
 	eq "$(jq -r '.changes[] | select(.path == "pass_env.SBX_IT_SECRET") | "\(.after) \(.host_access)"' "$OUT")" \
 		"(from the host, per session) widens" "diff --json" &&
 	SBX_IT_SECRET=$SECRET SBX_TRACE=1 run 0 "$SBX" -C "$WP" apply && no_secret &&
