@@ -107,7 +107,7 @@ static int container_post(sbx_engine *e, const char *id, const char *verb, const
 typedef struct run_state {
 	bool running, paused;
 	long exit_code;
-	char *error; /* the engine's State.Error, quoted, or NULL */
+	char *error; /* the engine's State.Error, or NULL */
 } run_state;
 
 static int container_state(run_state *st, sbx_engine *e, const char *id, sbx_error **err)
@@ -131,9 +131,27 @@ static int container_state(run_state *st, sbx_engine *e, const char *id, sbx_err
 	if (json_object_object_get_ex(state, "ExitCode", &v))
 		st->exit_code = (long)json_object_get_int64(v);
 	if (json_object_object_get_ex(state, "Error", &v) && json_object_get_string_len(v) > 0)
-		st->error = sbx_quote(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		st->error = xstrdup(json_object_get_string(v));
 	json_object_put(c);
 	return 0;
+}
+
+/*
+ * A start the engine refused because its runtime (containerd) still holds a
+ * task of the container: dockerd killed between creating the task and
+ * starting it leaves the task's shim alive, and every later start is
+ * "task <id>: already exists" (500 from Docker 20.10, as State.Error too).
+ * dockerd neither clears it on a stop (304: not running), a kill (409) or
+ * its own restart, nor may sbx reach the runtime; the container's file
+ * system is intact. Recognised by the State.Error the engine recorded for
+ * this very start, its message being the only sign of it.
+ */
+static bool stale_task(const char *error)
+{
+	static const char tail[] = ": already exists";
+	size_t n = error ? strlen(error) : 0;
+	return n > 5 + sizeof(tail) - 1 && strncmp(error, "task ", 5) == 0 &&
+	       strcmp(error + n - (sizeof(tail) - 1), tail) == 0;
 }
 
 /*
@@ -148,13 +166,29 @@ static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 	sbx_engine *e = engine_of(b);
 	run_state st;
 	int rc = container_post(e, id, "start", NULL, true, err);
-	if (rc == SBX_ECONFLICT) {
-		/* The engine refuses to start a paused container (409): unpause it. */
+	if (rc == SBX_ECONFLICT || rc == SBX_ERROR) {
+		/*
+		 * The engine refuses to start a paused container (409): unpause
+		 * it. One whose runtime holds a stale task (500, or 409 from an
+		 * engine that names it a conflict) is SBX_ESTALE.
+		 */
 		sbx_error *serr = NULL;
-		if (container_state(&st, e, id, &serr) == 0 && st.paused) {
-			sbx_error_free(*err);
-			*err = NULL;
-			rc = container_post(e, id, "unpause", NULL, false, err);
+		if (container_state(&st, e, id, &serr) == 0) {
+			if (rc == SBX_ECONFLICT && st.paused) {
+				sbx_error_free(*err);
+				*err = NULL;
+				rc = container_post(e, id, "unpause", NULL, false, err);
+			} else if (!st.running && stale_task(st.error)) {
+				_cleanup_free_ char *q = sbx_quotes(st.error);
+				sbx_error_free(*err);
+				*err = NULL;
+				rc = sbx_error_set(
+				    err, SBX_ESTALE,
+				    "the engine holds a stale task of the container "
+				    "(left by an engine that died during a start) and "
+				    "will not start it: %s",
+				    q);
+			}
 		}
 		free(st.error);
 		sbx_error_free(serr);
@@ -173,11 +207,14 @@ static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 		free(st.error);
 		return container_post(e, id, "unpause", NULL, false, err);
 	}
-	if (!st.running)
-		rc = sbx_error_set(err, SBX_ERROR,
-				   "the container stopped right after its start (exit code %ld%s%s): "
-				   "does the image have the command it runs?",
-				   st.exit_code, st.error ? ", " : "", st.error ? st.error : "");
+	if (!st.running) {
+		_cleanup_free_ char *q = st.error ? sbx_quotes(st.error) : NULL;
+		rc = sbx_error_set(
+		    err, SBX_ERROR,
+		    "the container stopped right after its start (exit code %ld%s%s): "
+		    "does the image have the command it runs?",
+		    st.exit_code, q ? ", " : "", q ? q : "");
+	}
 	free(st.error);
 	return rc;
 }
