@@ -108,7 +108,15 @@ typedef struct run_state {
 	bool running, paused;
 	long exit_code;
 	char *error; /* the engine's State.Error, or NULL */
+	char *id;    /* the container's full id */
 } run_state;
+
+static void run_state_release(run_state *st)
+{
+	free(st->error);
+	free(st->id);
+	memset(st, 0, sizeof(*st));
+}
 
 static int container_state(run_state *st, sbx_engine *e, const char *id, sbx_error **err)
 {
@@ -132,26 +140,32 @@ static int container_state(run_state *st, sbx_engine *e, const char *id, sbx_err
 		st->exit_code = (long)json_object_get_int64(v);
 	if (json_object_object_get_ex(state, "Error", &v) && json_object_get_string_len(v) > 0)
 		st->error = xstrdup(json_object_get_string(v));
+	if (json_object_object_get_ex(c, "Id", &v) && json_object_is_type(v, json_type_string))
+		st->id = xstrdup(json_object_get_string(v));
 	json_object_put(c);
 	return 0;
 }
 
 /*
- * A start the engine refused because its runtime (containerd) still holds a
- * task of the container: dockerd killed between creating the task and
- * starting it leaves the task's shim alive, and every later start is
- * "task <id>: already exists" (500 from Docker 20.10, as State.Error too).
- * dockerd neither clears it on a stop (304: not running), a kill (409) or
- * its own restart, nor may sbx reach the runtime; the container's file
- * system is intact. Recognised by the State.Error the engine recorded for
- * this very start, its message being the only sign of it.
+ * A start the engine refused because its runtime (containerd) still holds
+ * what a task of the container left: dockerd (or containerd) killed between
+ * creating the task and starting it leaves the task's shim alive, and every
+ * later start is "task <id>: already exists" (500 from Docker 20.10); with
+ * the shim killed too, its bundle directory may stay, and every start is
+ * "failed to start shim: mkdir <exec-root>/.../<id>: file exists". dockerd
+ * clears neither on a stop (304: not running), a kill (409) or its own
+ * restart, and sbx may not reach the runtime; the container's file system
+ * is intact. Recognised by the State.Error the engine recorded for this very
+ * start, which names the container's own id; its message is the only sign.
  */
-static bool stale_task(const char *error)
+static bool stale_task(const char *error, const char *id)
 {
-	static const char tail[] = ": already exists";
-	size_t n = error ? strlen(error) : 0;
-	return n > 5 + sizeof(tail) - 1 && strncmp(error, "task ", 5) == 0 &&
-	       strcmp(error + n - (sizeof(tail) - 1), tail) == 0;
+	if (!error || !id || strlen(id) < 12)
+		return false;
+	_cleanup_free_ char *task = xasprintf("task %s: already exists", id);
+	_cleanup_free_ char *dir = xasprintf("/%s: file exists", id);
+	return strcmp(error, task) == 0 ||
+	       (strncmp(error, "failed to start shim: mkdir ", 28) == 0 && strstr(error, dir));
 }
 
 /*
@@ -178,7 +192,7 @@ static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 				sbx_error_free(*err);
 				*err = NULL;
 				rc = container_post(e, id, "unpause", NULL, false, err);
-			} else if (!st.running && stale_task(st.error)) {
+			} else if (!st.running && stale_task(st.error, st.id)) {
 				_cleanup_free_ char *q = sbx_quotes(st.error);
 				sbx_error_free(*err);
 				*err = NULL;
@@ -190,7 +204,7 @@ static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 				    q);
 			}
 		}
-		free(st.error);
+		run_state_release(&st);
 		sbx_error_free(serr);
 	}
 	if (rc < 0)
@@ -204,7 +218,7 @@ static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 	if ((rc = container_state(&st, e, id, err)) < 0)
 		return rc;
 	if (st.paused) {
-		free(st.error);
+		run_state_release(&st);
 		return container_post(e, id, "unpause", NULL, false, err);
 	}
 	if (!st.running) {
@@ -215,7 +229,7 @@ static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 		    "does the image have the command it runs?",
 		    st.exit_code, q ? ", " : "", q ? q : "");
 	}
-	free(st.error);
+	run_state_release(&st);
 	return rc;
 }
 
