@@ -6,7 +6,8 @@
  * journal; a replacement that ran once is kept); and a name taken by a
  * concurrent create (the engine's 409). The engine's other answers: a
  * container that dies at its start, a paused sandbox, SIGINT during each
- * call of a recreate.
+ * call of a recreate, a start refused for a stale engine task (recreated
+ * from a snapshot of the stuck container, each call of that failing).
  */
 #include <setjmp.h>
 #include <stdarg.h>
