@@ -96,6 +96,17 @@ request_of() {
 			-e "s|/images/$(echo "$IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')/|/images/(the image)/|"
 }
 
+# caught: sbx's handler has recorded the SIGINT (it says so at once), so that the held
+# answer reaches it after the signal, not before
+caught() {
+	_i=0
+	until grep -q "^sbx: interrupted" "$T/fault.err"; do
+		_i=$((_i + 1))
+		[ $_i -lt 200 ] || { fail "sbx never said it was interrupted"; return 1; }
+		sleep 0.02
+	done
+}
+
 # fault KIND K MODE: the recreate that the next value of V asks for, through the proxy,
 # its request K held MODE (before: the engine has not got it; after: the engine answered,
 # the answer not passed on); while it is held, KIND: kill (SIGKILL to sbx), int (SIGINT to
@@ -127,7 +138,7 @@ fault() {
 	fheld=$(request_of "$T/proxy/log" "$_k")
 	case $_kind in
 	kill) kill -9 "$_sp" && echo drop >"$T/proxy/release" ;;
-	int) kill -INT "$_sp" && sleep 0.1 && echo pass >"$T/proxy/release" ;;
+	int) kill -INT "$_sp" && caught && echo pass >"$T/proxy/release" ;;
 	engine) engine_crash "$T/engine" && echo drop >"$T/proxy/release" ;;
 	esac || { proxy_down; fail "the fault ($_kind) could not be made"; return 1; }
 	# sbx ends on its own within 60 s, whatever happened to the engine
@@ -151,15 +162,27 @@ fault() {
 }
 
 # settled: one more apply (no proxy, no fault) leaves exactly one container for the
-# workspace, running, with the installed file and the env V the file asks for; a second
-# apply has nothing to do
+# workspace, running, with the installed file and the env V the file asks for, and one
+# snapshot image (at most $SNAP_MAX); a second apply has nothing to do
+#
+# KNOWN, left as it is: an apply stopped after it removed the old container, in its
+# sweep of the snapshots (SIGKILL, SIGINT: a read cut off, the engine gone), leaves
+# the old snapshot; the next apply has nothing to change and looks at no image (an
+# apply with nothing to do costs three requests), so the leftover stays until the next
+# recreate, sbx rm or sbx prune. Those points allow two, and sbx prune removes it.
+SNAP_MAX=1
+snapshots() { docker images -q --no-trunc --filter "label=dev.sbx.workspace=$WS" | sort -u | grep -c . || :; }
 settled() {
-	run 0 "$SBX" -C "$WS" apply &&
+	SBX_TRACE=1 run 0 "$SBX" -C "$WS" apply &&
 		_ids=$(containers_of "$WS") &&
 		eq "$(echo "$_ids" | grep -c .)" 1 "the workspace's containers after one more apply" &&
 		eq "$(ins "$_ids" '{{.State.Running}}')" true "running" &&
 		eq "$(docker exec "$_ids" cat /root/installed)" kept "the installed file" &&
 		eq "$(docker exec "$_ids" sh -c 'echo $V')" "$V" "the env" &&
+		_snaps=$(snapshots) &&
+		{ [ "$_snaps" -ge 1 ] && [ "$_snaps" -le "$SNAP_MAX" ] ||
+			fail "the workspace's snapshot images: $_snaps, expected 1 to $SNAP_MAX"; } &&
+		{ [ "$_snaps" -eq 1 ] || { run 0 "$SBX" prune --yes && eq "$(snapshots)" 1 "snapshot images after sbx prune"; }; } &&
 		run 0 "$SBX" -C "$WS" apply && out_has "^No changes"
 }
 
@@ -167,6 +190,10 @@ settled() {
 fault_said() {
 	echo "the faulted apply (exit ${frc:-?}, request held: ${fheld:-?}):"
 	sed 's/^/    | /' "$T/fault.out" "$T/fault.err" 2>/dev/null | tail -n 40
+	echo "  the workspace's images now (id, tags, created), and what its containers run:"
+	docker images -a --no-trunc --filter "label=dev.sbx.workspace=$WS" \
+		--format '    | {{.ID}} {{.Repository}}:{{.Tag}} {{.CreatedAt}}' | sort -u
+	for _c in $(containers_of "$WS"); do echo "    | $(ins "$_c" '{{.Name}} {{.Image}} {{.State.Status}}')"; done
 	echo "  the proxy's log:"
 	sed 's/^/    | /' "$T/proxy.log" 2>/dev/null | tail -n 60
 	return 1
@@ -187,7 +214,8 @@ baseline() {
 
 # point KIND K MODE: the fault, what sbx did about it, then settled
 point() {
-	rm -f "$T/proxy.log" && baseline &&
+	SNAP_MAX=1 && { [ "$2" -lt "$COMMIT_K" ] || SNAP_MAX=2; } &&
+		rm -f "$T/proxy.log" && baseline &&
 		{ fault "$@" && cp "$T/proxy/log" "$T/proxy.log" && faulted "$@" && settled || fault_said; }
 }
 
@@ -233,7 +261,9 @@ T_ONLY=""
 t "a sandbox with an installed file; its recreate (an env change) through the proxy, its requests counted" <<'EOF'
 workspace_v 0 && run 0 "$SBX" -C "$WS" apply &&
 	docker exec "$(containers_of "$WS")" sh -c 'echo kept > /root/installed' &&
-	V=1 && workspace_v 1 && proxy_up &&
+	# the recreate counted is one from a snapshot, as every later one: its sweep has two to see
+	V=1 && workspace_v 1 && run 0 "$SBX" -C "$WS" apply &&
+	V=2 && workspace_v 2 && proxy_up &&
 	DOCKER_HOST="unix://$T/proxy/sock" run 0 "$SBX" -C "$WS" apply && proxy_down &&
 	out_has "kept the installed state" &&
 	cp "$T/proxy/log" "$T/count.log" &&
