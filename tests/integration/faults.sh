@@ -13,7 +13,7 @@
 #
 # Always a private dockerd of its own (it is killed), with its own bridge.
 # Every point runs with SBX_TEST_LONG=1 (CI's first make test); otherwise a
-# sample: every 4th request, the renames and the start always among them.
+# sample: every 6th point, and every fault at the renames and the start.
 # usage: tests/integration/faults.sh [SBX]
 set -u
 SBX=${1:-./sbx}
@@ -96,6 +96,9 @@ request_of() {
 			-e "s|/images/$(echo "$IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')/|/images/(the image)/|"
 }
 
+# release drop|pass: the held request dropped or let through (the file whole at once)
+release() { echo "$1" >"$T/proxy/release.tmp" && mv "$T/proxy/release.tmp" "$T/proxy/release"; }
+
 # caught: sbx's handler has recorded the SIGINT (it says so at once), so that the held
 # answer reaches it after the signal, not before
 caught() {
@@ -137,9 +140,9 @@ fault() {
 	done
 	fheld=$(request_of "$T/proxy/log" "$_k")
 	case $_kind in
-	kill) kill -9 "$_sp" && echo drop >"$T/proxy/release" ;;
-	int) kill -INT "$_sp" && caught && echo pass >"$T/proxy/release" ;;
-	engine) engine_crash "$T/engine" && echo drop >"$T/proxy/release" ;;
+	kill) kill -9 "$_sp" && release drop ;;
+	int) kill -INT "$_sp" && caught && release pass ;;
+	engine) engine_crash "$T/engine" && release drop ;;
 	esac || { proxy_down; fail "the fault ($_kind) could not be made"; return 1; }
 	# sbx ends on its own within 60 s, whatever happened to the engine
 	_i=0

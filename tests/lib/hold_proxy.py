@@ -14,8 +14,9 @@ its answer as "N -> STATUS".
 With N and a mode, request N is held: "before" it is forwarded, or "after"
 the engine answered it (the whole answer read, not yet passed back). While
 it is held, DIR/held exists (its content: "N MODE"); the proxy waits for
-DIR/release, then goes on, or, when that file says "drop", closes the
-connection instead (the client never gets an answer). DIR/ready appears once
+DIR/release (to be made whole at once: written beside and renamed), then
+goes on, or, when that file says "drop", closes the connection instead (the
+client never gets an answer). DIR/ready appears once
 LISTEN accepts connections.
 """
 import os
@@ -143,7 +144,6 @@ def hold(n, mode):
     os.rename(held + ".tmp", held)
     while not os.path.exists(release):
         time.sleep(0.02)
-    time.sleep(0.02)  # the writer's content, whole
     with open(release) as f:
         how = f.read().strip()
     os.unlink(held)
