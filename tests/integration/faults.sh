@@ -284,26 +284,30 @@ R=${R:-0}
 COMMIT_K=${COMMIT_K:-0}
 echo "  the recreate: $R requests (start: $START_K, renames: $(echo "$RENAME_K" | tr '\n' ' ')old one removed: $COMMIT_K)"
 
-# ---- the matrix: each request K of the recreate, five faults at each ----
+# ---- the matrix: each request K of the recreate, five faults at each (six where it changes something) ----
 # With SBX_TEST_LONG set, every point; else every 6th (the faults take turns) and
 # every fault at the renames and the start.
 always() { [ "$1" = "$START_K" ] || echo "$RENAME_K" | grep -qx "$1"; }
 k=1 n=0
 while [ "$k" -le "$R" ]; do
 	req=$(request_of "$T/count.log" "$k")
-	for f in "kill before" "kill after" "int after" "engine before" "engine after"; do
+	# where the engine changes something, it is also killed at work on it
+	during=""
+	case $req in POST* | DELETE*) during=engine-during ;; esac
+	for f in kill-before kill-after int-after engine-before engine-after $during; do
 		n=$((n + 1))
 		[ -n "${SBX_TEST_LONG:-}" ] || [ $((n % 6)) -eq 1 ] || always "$k" || continue
 		int=130 engine="sbx fails"
 		[ "$k" -lt "$COMMIT_K" ] || int="0 (past the last step)" engine="a warning, exit 0"
 		case $f in
-		"kill before") what="SIGKILL at request $k/$R ($req), held before the engine got it" ;;
-		"kill after") what="SIGKILL at request $k/$R ($req), held after the engine answered" ;;
-		"int after") what="SIGINT at request $k/$R ($req): exit $int, one running sandbox, the installed file" ;;
-		"engine before") what="the engine killed at request $k/$R ($req), before it got it: $engine, no hang" ;;
-		"engine after") what="the engine killed at request $k/$R ($req), after it answered: $engine, no hang" ;;
+		kill-before) what="SIGKILL at request $k/$R ($req), held before the engine got it" ;;
+		kill-after) what="SIGKILL at request $k/$R ($req), held after the engine answered" ;;
+		int-after) what="SIGINT at request $k/$R ($req): exit $int, one running sandbox, the installed file" ;;
+		engine-before) what="the engine killed at request $k/$R ($req), before it got it: $engine, no hang" ;;
+		engine-after) what="the engine killed at request $k/$R ($req), after it answered: $engine, no hang" ;;
+		engine-during) what="the engine killed at request $k/$R ($req), at work on it: $engine, no hang" ;;
 		esac
-		t "$what; one more apply: one running sandbox, the installed file, the new env" "point ${f% *} \"\$k\" ${f#* }"
+		t "$what; one more apply: one running sandbox, the installed file, the new env" "point ${f%-*} \"\$k\" ${f#*-}"
 	done
 	k=$((k + 1))
 done

@@ -11,8 +11,9 @@ to LISTEN has its own to UPSTREAM; requests are counted across connections
 (from 1) and each request line is appended to DIR/log as "N METHOD TARGET",
 its answer as "N -> STATUS".
 
-With N and a mode, request N is held: "before" it is forwarded, or "after"
-the engine answered it (the whole answer read, not yet passed back). While
+With N and a mode, request N is held: "before" it is forwarded, "during"
+(forwarded, its answer not read yet: the engine may be at work on it), or
+"after" the engine answered it (the whole answer read, not yet passed back). While
 it is held, DIR/held exists (its content: "N MODE"); the proxy waits for
 DIR/release (to be made whole at once: written beside and renamed), then
 goes on, or, when that file says "drop", closes the connection instead (the
@@ -177,6 +178,9 @@ def serve(client):
                 up.connect(upstream_path)
                 ureader = Reader(up)
             up.sendall(b"".join(req))
+            if held and hold_mode == "during" and not hold(n, "during"):
+                log("%d -> dropped" % n)
+                return
             # the answer: passed on as it comes, or whole after the hold
             resp = []
             emit = resp.append if held and hold_mode == "after" else client.sendall
