@@ -6,7 +6,9 @@
 #   - sbx gets SIGKILL,
 #   - sbx gets SIGINT (the step finishes, the apply is undone: exit 130),
 #   - the engine is killed (SIGKILL), the request dropped; the engine is
-#     started again once sbx gave up.
+#     started again once sbx gave up. Where the request changes something
+#     (POST, DELETE), the engine is also killed at work on it: held after it
+#     was forwarded, before its answer.
 # Each point ends, after one more apply without the proxy, in exactly one
 # running sandbox with the installed file and the new env, and a second apply
 # has nothing to do; all of it checked through the engine's own answers.
