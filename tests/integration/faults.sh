@@ -42,6 +42,9 @@ cleanup() {
 	[ -z "$PROXY" ] || kill "$PROXY" 2>/dev/null
 	# the engine is this suite's own: its containers and images go with its directories
 	engine_down "$T/engine"
+	# and the shims an engine killed at work on a start left (the restarted one never
+	# reaps them): each names its containerd's socket, under $T
+	for _p in $(pgrep -f -- "containerd-shim.* -address $T/engine/"); do kill -9 "$_p"; done
 	rm -rf "$T" 2>/dev/null
 }
 trap cleanup EXIT INT TERM
