@@ -155,25 +155,32 @@ fault() {
 	kill) kill -9 "$_sp" && release drop ;;
 	int) kill -INT "$_sp" && caught && release pass ;;
 	engine) engine_crash "$T/engine" && release drop ;;
-	esac || { proxy_down; fail "the fault ($_kind) could not be made"; return 1; }
+	esac || {
+		kill -9 "$_sp" 2>/dev/null
+		proxy_down
+		[ "$_kind" != engine ] || engine_restart "$T/engine"
+		fail "the fault ($_kind) could not be made"
+		return 1
+	}
 	# sbx ends on its own within 60 s, whatever happened to the engine
-	_i=0
+	_i=0 _hung=""
 	while kill -0 "$_sp" 2>/dev/null; do
 		_i=$((_i + 1))
 		if [ $_i -gt 1200 ]; then
 			kill -9 "$_sp"
-			wait "$_sp"
-			proxy_down
-			fail "sbx hung after the fault ($_kind at request $_k, $fheld)"
-			return 1
+			_hung=1
+			break
 		fi
 		sleep 0.05
 	done
 	wait "$_sp"
 	frc=$?
 	proxy_down
-	# the engine back only once sbx gave up on it
-	[ "$_kind" != engine ] || engine_restart "$T/engine" || fail "the engine did not come back"
+	# the engine back only once sbx gave up on it (or hung: the next points need it)
+	if [ "$_kind" = engine ]; then
+		engine_restart "$T/engine" || { fail "the engine did not come back"; return 1; }
+	fi
+	[ -z "$_hung" ] || fail "sbx hung after the fault ($_kind at request $_k, $fheld): killed after 60 s"
 }
 
 # settled: one more apply (no proxy, no fault) leaves exactly one container for the
