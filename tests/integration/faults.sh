@@ -44,14 +44,7 @@ cleanup() {
 	engine_down "$T/engine"
 	# and the shims an engine killed at work on a start left (the restarted one never
 	# ends them): each names its containerd's socket, under $T (/proc read: no procps)
-	for _c in /proc/[0-9]*/cmdline; do
-		case "$(tr '\0' ' ' <"$_c" 2>/dev/null)" in
-		*containerd-shim*" -address $T/engine/"*)
-			_p=${_c#/proc/}
-			kill -9 "${_p%/cmdline}" 2>/dev/null
-			;;
-		esac
-	done
+	for _p in $(pids_with containerd-shim "-address" "$T/engine/"); do kill -9 "$_p" 2>/dev/null; done
 	rm -rf "$T" 2>/dev/null
 }
 trap cleanup EXIT INT TERM

@@ -1493,7 +1493,7 @@ stale_engine_up() {
 		ip link set "$SBR" up; } || { fail "cannot make the bridge $SBR"; return 1; }
 	stale_dockerd
 }
-stale_shims() { pgrep -f -- "containerd-shim-runc-v2 .*-address $SDIR/exec/containerd/containerd.sock"; }
+stale_shims() { pids_with containerd-shim-runc-v2 "$SDIR/exec/containerd/containerd.sock"; }
 stale_engine_down() {
 	[ -n "$SDIR" ] || return 0
 	if [ -n "$SPID" ]; then
@@ -1524,7 +1524,7 @@ stale_start() {
 	_cpid=$(cat "$SDIR/exec/containerd/containerd.pid") || { fail "no containerd pid file"; return 1; }
 	(sdocker start "$1" >/dev/null 2>&1 &)
 	_i=0
-	while ! pgrep -f -- "-id $1 -address $SDIR/" >/dev/null; do
+	while [ -z "$(pids_with containerd-shim "$1" "$SDIR/")" ]; do
 		_i=$((_i + 1))
 		[ $_i -lt 3000 ] || { fail "no shim for the container appeared"; return 1; }
 	done

@@ -167,3 +167,19 @@ sbx_debian_image() {
 	fi
 	docker import -c 'USER agent' "$_tar" "$_tag" >/dev/null
 }
+
+# pids_with STRING...: the processes whose command line holds every STRING, read
+# from /proc (procps is no package make deps installs); one grep per STRING.
+pids_with() {
+	_pf=$(grep -lsaF -- "$1" /proc/[0-9]*/cmdline)
+	shift
+	for _ps in "$@"; do
+		[ -n "$_pf" ] || return 0
+		# shellcheck disable=SC2086 # one word per /proc path
+		_pf=$(grep -lsaF -- "$_ps" $_pf)
+	done
+	for _pp in $_pf; do
+		_pp=${_pp#/proc/}
+		echo "${_pp%/cmdline}"
+	done
+}
