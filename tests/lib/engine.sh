@@ -160,7 +160,7 @@ sbx_debian_image() {
 			echo 'agent ALL=(ALL) NOPASSWD:ALL' >"$_root/etc/sudoers.d/agent" &&
 			chmod 0440 "$_root/etc/sudoers.d/agent" &&
 			rm -rf "$_root"/var/cache/apt/archives/*.deb "$_root"/var/lib/apt/lists/* &&
-			tar -C "$_root" -cf "$_tar.tmp" . && mv "$_tar.tmp" "$_tar"
+			tar -C "$_root" -cf "$_tar.$$" . && mv "$_tar.$$" "$_tar"
 		_rc=$?
 		rm -rf "$_root"
 		[ $_rc -eq 0 ] || return 1
