@@ -33,7 +33,7 @@ if [ ! -s "$base" ]; then
 	fi
 	rm -rf "$tmp"/var/cache/apt/archives/*.deb
 	chmod 755 "$tmp"
-	tar -C "$tmp" -cf "$base.tmp" . && mv "$base.tmp" "$base"
+	tar -C "$tmp" -cf "$base.$$" . && mv "$base.$$" "$base"
 	rm -rf "$tmp"
 fi
 
@@ -55,7 +55,8 @@ cleanup() {
 	iptables "${nat_rule[@]:0:2}" -D POSTROUTING "${nat_rule[@]:2}" 2>/dev/null
 	iptables -D FORWARD "${fwd_in[@]}" 2>/dev/null
 	iptables -D FORWARD "${fwd_out[@]}" 2>/dev/null
-	[ "$old_forward" = 1 ] || echo "$old_forward" >/proc/sys/net/ipv4/ip_forward
+	# .ci/run, running roots beside other tests, sets it back itself at its end
+	[ "$old_forward" = 1 ] || [ -n "${SBX_CI_FORWARD_KEPT:-}" ] || echo "$old_forward" >/proc/sys/net/ipv4/ip_forward
 	# the mount namespace took its mounts with it; only files remain
 	if [ -n "${SBX_CI_KEEP:-}" ]; then echo "fresh-root: kept $R"; else rm -rf "$R"; fi
 }

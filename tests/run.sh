@@ -1,9 +1,10 @@
 #!/bin/sh
 # The whole test run: unit tests (cmocka), the fuzz corpora replayed, the shell
 # test harness's self-test, the layering rules on the sources, the command-line
-# tests against the built binary, the schema agreement, the shell completions and man
-# pages, and the integration
-# tests against a real Docker engine (exec, run and shell: a suite of their own).
+# tests against the built binary, the schema agreement, the review of sandbox.yaml
+# at git revisions, the shell completions and man pages, and the integration tests
+# against a real Docker engine (exec, run and shell, and the fault matrix: suites
+# of their own).
 # usage: tests/run.sh BUILD_DIR SBX_BINARY
 set -u
 BUILD=${1:-build}
@@ -62,6 +63,7 @@ suite "schema agreement" sh tests/schema/run.sh "$SBX"
 suite "completions and man pages" sh tests/tooling/run.sh "$SBX"
 suite "integration (a real Docker engine)" sh tests/integration/run.sh "$SBX"
 suite "exec, run and shell (a real Docker engine, a terminal in tmux)" sh tests/integration/exec.sh "$SBX"
+suite "faults (SIGKILL, SIGINT, the engine killed at each request of a recreate)" sh tests/integration/faults.sh "$SBX"
 
 echo
 echo "tests: $passed passed, $failed failed"

@@ -204,6 +204,7 @@ typedef struct run {
 	sbx_backend *b;
 	const sbx_desired *d;
 	const sbx_actual *old; /* the sandbox as the plan found it */
+	const char *old_name;  /* old's name now (a rename step changes it); borrowed */
 	sbx_apply_note note;
 	void *arg;
 	sbx_progress_fn progress; /* a pull's progress, or NULL */
@@ -215,6 +216,7 @@ typedef struct run {
 	bool swapping;	/* a recreate past its checks: a failure puts old back */
 	bool old_stopped, old_renamed;
 	bool snapshot; /* a recreate made a snapshot image */
+	bool stale;    /* a recreate to get past a stale engine task (recover_stale) */
 	owner_map om;
 } run;
 
@@ -275,7 +277,11 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 		rc = b->snapshot(b, &snapshot, r->old->id, spec->image, SBX_SNAPSHOT_REPO,
 				 d->name, err);
 		if (rc < 0) {
-			sbx_error_wrap(err, "keeping the state of %s (preserve_state)", r->qname);
+			if (r->stale)
+				sbx_error_wrap(err, "taking a snapshot of %s", r->qname);
+			else
+				sbx_error_wrap(err, "keeping the state of %s (preserve_state)",
+					       r->qname);
 			return rc;
 		}
 		image = snapshot;
@@ -302,7 +308,7 @@ static int do_recreate(run *r, const sbx_action *a, sbx_error **err)
 			return rc;
 	}
 	/* One a rollback could not rename back has the previous name already. */
-	if (strcmp(r->old->name, prev_name) != 0) {
+	if (strcmp(r->old_name, prev_name) != 0) {
 		if ((rc = b->rename(b, r->old->id, prev_name, err)) < 0)
 			return rc;
 		r->old_renamed = true;
@@ -315,6 +321,8 @@ static int do_rename(run *r, const sbx_action *a, sbx_error **err)
 	int rc = r->b->rename(r->b, r->id, r->d->name, err);
 	if (rc < 0)
 		return rc;
+	if (r->old && r->old->exists && strcmp(r->id, r->old->id) == 0)
+		r->old_name = r->d->name;
 	_cleanup_free_ char *qold = sbx_quotes(a->from ? a->from : "");
 	notef(r->note, r->arg, "renamed %s to %s", qold, r->qname);
 	return 0;
@@ -329,11 +337,58 @@ static int do_update(run *r, sbx_error **err)
 	return 0;
 }
 
+/*
+ * The engine will not start the sandbox's container: its runtime still holds
+ * a task of it (SBX_ESTALE), left by an engine that died during a start. First
+ * what changes nothing: a stop and one more start, which an engine that
+ * clears the task on a stop accepts. Else the sandbox is recreated from a
+ * snapshot of the container's file system, as a recreate that keeps the
+ * installed state is, whatever preserve_state says (nothing in the file
+ * changed): the stuck container goes only once the new one runs under the
+ * name, and a failure on the way leaves it as it was. *err holds the
+ * start's error on entry.
+ */
+static int recover_stale(run *r, sbx_error **err)
+{
+	sbx_backend *b = r->b;
+	notef(r->note, r->arg, "%s: %s", r->qname, (*err)->msg);
+	sbx_error_free(*err);
+	*err = NULL;
+	sbx_error *e = NULL;
+	if (b->stop(b, r->id, &e) == 0 && b->start(b, r->id, &e) == 0) {
+		notef(r->note, r->arg, "stopped and started %s again: the engine let it start",
+		      r->qname);
+		return 0;
+	}
+	sbx_error_free(e);
+	int rc;
+	if ((rc = sbx_interrupt_check(err)) < 0)
+		return rc;
+	notef(r->note, r->arg,
+	      "recreating %s from a snapshot of its file system, to keep its installed state",
+	      r->qname);
+	r->stale = true;
+	free(r->id);
+	r->id = NULL;
+	const sbx_action a = {.type = SBX_ACTION_RECREATE, .keep = SBX_KEEP_SNAPSHOT};
+	rc = do_recreate(r, &a, err);
+	if (rc == 0)
+		rc = b->start(b, r->id, err);
+	return rc;
+}
+
 /* Every host path checked again just before the start; then the owner's home and the tokens. */
 static int do_start(run *r, sbx_error **err)
 {
 	int rc;
-	if ((rc = sbx_desired_verify(r->d, err)) < 0 || (rc = r->b->start(r->b, r->id, err)) < 0)
+	if ((rc = sbx_desired_verify(r->d, err)) < 0)
+		return rc;
+	rc = r->b->start(r->b, r->id, err);
+	/* Only the sandbox's own container, as the plan found it: one this run made is new. */
+	if (rc == SBX_ESTALE && !r->made && !r->replace && r->old && r->old->exists &&
+	    strcmp(r->id, r->old->id) == 0)
+		rc = recover_stale(r, err);
+	if (rc < 0)
 		return rc;
 	chown_home(&r->om, r->b, r->id, r->d, r->note, r->arg);
 	link_tokens(r->b, r->id, r->d, r->note, r->arg);
@@ -392,12 +447,29 @@ static void rollback(run *r, sbx_error **err)
 	}
 	if (r->snapshot)
 		sweep(r); /* the snapshot it made, now of no container */
+	if (r->swapping && r->old_renamed)
+		r->b->rename(r->b, r->old->id, r->old_name, &rb);
+	if (r->swapping && r->old_stopped && sbx_actual_verify(r->old, &rb) == 0)
+		r->b->start(r->b, r->old->id, &rb);
+	if (r->stale) {
+		/* It was stopped: nothing to start again, its file system is as it was. */
+		if (rb)
+			sbx_error_wrap(
+			    err,
+			    "%s cannot start (a stale engine task), recreating it from a "
+			    "snapshot failed, and so did part of the rollback (%s)",
+			    r->qname, rb->msg);
+		else
+			sbx_error_wrap(err,
+				       "%s cannot start (a stale engine task) and recreating it "
+				       "from a snapshot failed; the sandbox is as it was, stopped, "
+				       "with its installed state",
+				       r->qname);
+		sbx_error_free(rb);
+		return;
+	}
 	if (!r->swapping)
 		return; /* the old sandbox untouched */
-	if (r->old_renamed)
-		r->b->rename(r->b, r->old->id, r->old->name, &rb);
-	if (r->old_stopped && sbx_actual_verify(r->old, &rb) == 0)
-		r->b->start(r->b, r->old->id, &rb);
 	if (rb) {
 		sbx_error_wrap(err, "recreating %s failed, and so did part of the rollback (%s)",
 			       r->qname, rb->msg);
@@ -421,6 +493,7 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 		 .progress_arg = progress_arg};
 	r.qname = sbx_quotes(d->name);
 	r.id = actual && actual->exists ? xstrdup(actual->id) : NULL;
+	r.old_name = r.id ? actual->name : NULL;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < plan->n_actions; i++) {
 		const sbx_action *a = &plan->actions[i];

@@ -120,7 +120,11 @@ struct sbx_backend {
 	 * start, stop: a container already in that state is no error. After a
 	 * start the container runs: a paused one is unpaused, and one that is
 	 * not running a moment after it started (its command exited) is
-	 * SBX_ERROR, so that apply restores what it replaced.
+	 * SBX_ERROR, so that apply restores what it replaced. SBX_ESTALE: the
+	 * engine's runtime still holds a task of the container (an engine
+	 * killed during a start leaves one) and refuses to start it; neither a
+	 * stop nor an engine restart is known to clear it, the container's
+	 * file system is intact.
 	 */
 	int (*start)(sbx_backend *b, const char *id, sbx_error **err);
 	int (*stop)(sbx_backend *b, const char *id, sbx_error **err);

@@ -107,8 +107,16 @@ static int container_post(sbx_engine *e, const char *id, const char *verb, const
 typedef struct run_state {
 	bool running, paused;
 	long exit_code;
-	char *error; /* the engine's State.Error, quoted, or NULL */
+	char *error; /* the engine's State.Error, or NULL */
+	char *id;    /* the container's full id */
 } run_state;
+
+static void run_state_release(run_state *st)
+{
+	free(st->error);
+	free(st->id);
+	memset(st, 0, sizeof(*st));
+}
 
 static int container_state(run_state *st, sbx_engine *e, const char *id, sbx_error **err)
 {
@@ -131,9 +139,33 @@ static int container_state(run_state *st, sbx_engine *e, const char *id, sbx_err
 	if (json_object_object_get_ex(state, "ExitCode", &v))
 		st->exit_code = (long)json_object_get_int64(v);
 	if (json_object_object_get_ex(state, "Error", &v) && json_object_get_string_len(v) > 0)
-		st->error = sbx_quote(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		st->error = xstrdup(json_object_get_string(v));
+	if (json_object_object_get_ex(c, "Id", &v) && json_object_is_type(v, json_type_string))
+		st->id = xstrdup(json_object_get_string(v));
 	json_object_put(c);
 	return 0;
+}
+
+/*
+ * A start the engine refused because its runtime (containerd) still holds
+ * what a task of the container left: dockerd (or containerd) killed between
+ * creating the task and starting it leaves the task's shim alive, and every
+ * later start is "task <id>: already exists" (500 from Docker 20.10); with
+ * the shim killed too, its bundle directory may stay, and every start is
+ * "failed to start shim: mkdir <exec-root>/.../<id>: file exists". dockerd
+ * clears neither on a stop (304: not running), a kill (409) or its own
+ * restart, and sbx may not reach the runtime; the container's file system
+ * is intact. Recognised by the State.Error the engine recorded for this very
+ * start, which names the container's own id; its message is the only sign.
+ */
+static bool stale_task(const char *error, const char *id)
+{
+	if (!error || !id || strlen(id) < 12)
+		return false;
+	_cleanup_free_ char *task = xasprintf("task %s: already exists", id);
+	_cleanup_free_ char *dir = xasprintf("/%s: file exists", id);
+	return strcmp(error, task) == 0 ||
+	       (strncmp(error, "failed to start shim: mkdir ", 28) == 0 && strstr(error, dir));
 }
 
 /*
@@ -148,15 +180,31 @@ static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 	sbx_engine *e = engine_of(b);
 	run_state st;
 	int rc = container_post(e, id, "start", NULL, true, err);
-	if (rc == SBX_ECONFLICT) {
-		/* The engine refuses to start a paused container (409): unpause it. */
+	if (rc == SBX_ECONFLICT || rc == SBX_ERROR) {
+		/*
+		 * The engine refuses to start a paused container (409): unpause
+		 * it. One whose runtime holds a stale task (500, or 409 from an
+		 * engine that names it a conflict) is SBX_ESTALE.
+		 */
 		sbx_error *serr = NULL;
-		if (container_state(&st, e, id, &serr) == 0 && st.paused) {
-			sbx_error_free(*err);
-			*err = NULL;
-			rc = container_post(e, id, "unpause", NULL, false, err);
+		if (container_state(&st, e, id, &serr) == 0) {
+			if (rc == SBX_ECONFLICT && st.paused) {
+				sbx_error_free(*err);
+				*err = NULL;
+				rc = container_post(e, id, "unpause", NULL, false, err);
+			} else if (!st.running && stale_task(st.error, st.id)) {
+				_cleanup_free_ char *q = sbx_quotes(st.error);
+				sbx_error_free(*err);
+				*err = NULL;
+				rc = sbx_error_set(
+				    err, SBX_ESTALE,
+				    "the engine holds a stale task of the container "
+				    "(left by an engine that died during a start) and "
+				    "will not start it: %s",
+				    q);
+			}
 		}
-		free(st.error);
+		run_state_release(&st);
 		sbx_error_free(serr);
 	}
 	if (rc < 0)
@@ -170,15 +218,18 @@ static int d_start(sbx_backend *b, const char *id, sbx_error **err)
 	if ((rc = container_state(&st, e, id, err)) < 0)
 		return rc;
 	if (st.paused) {
-		free(st.error);
+		run_state_release(&st);
 		return container_post(e, id, "unpause", NULL, false, err);
 	}
-	if (!st.running)
-		rc = sbx_error_set(err, SBX_ERROR,
-				   "the container stopped right after its start (exit code %ld%s%s): "
-				   "does the image have the command it runs?",
-				   st.exit_code, st.error ? ", " : "", st.error ? st.error : "");
-	free(st.error);
+	if (!st.running) {
+		_cleanup_free_ char *q = st.error ? sbx_quotes(st.error) : NULL;
+		rc = sbx_error_set(
+		    err, SBX_ERROR,
+		    "the container stopped right after its start (exit code %ld%s%s): "
+		    "does the image have the command it runs?",
+		    st.exit_code, q ? ", " : "", q ? q : "");
+	}
+	run_state_release(&st);
 	return rc;
 }
 

@@ -21,6 +21,7 @@ enum {
 	SBX_EINVALID = -6,     /* an invalid sandbox.yaml */
 	SBX_EUSAGE = -7,       /* a usage error on the command line */
 	SBX_EINTERRUPTED = -8, /* a signal asked to stop (interrupt.h); rolled back */
+	SBX_ESTALE = -9,       /* the engine holds a stale task of a container: it will not start */
 };
 
 typedef struct sbx_error {

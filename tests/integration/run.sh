@@ -45,6 +45,7 @@ cleanup() {
 			${PULL_IMAGE:+"$PULL_IMAGE"} ${PULL_SRC:+"$PULL_SRC" "$PULL_SRC-base" "$PULL_SRC-v2"} >/dev/null 2>&1
 	fi
 	[ -z "${REG_PID:-}" ] || kill "$REG_PID" 2>/dev/null
+	[ -z "${SDIR:-}" ] || stale_engine_down
 	engine_down "$T/engine"
 	rm -rf "$T" 2>/dev/null
 }
@@ -1493,6 +1494,111 @@ workspace "$T/ws-fin" "env: {V: 1}" && run 0 "$SBX" -C "$T/ws-fin" apply &&
 	eq "$(docker exec "$new" cat /root/done)" work "the work done in it"
 EOF
 
+# ---- a stale engine task: dockerd killed during a start ----
+# A second private dockerd of the check's own, since the check kills it:
+# own socket, data-root, exec-root under SDIR and a bridge of its own (no
+# iptables rules: its containers need no way out). sdocker talks to it.
+# stale_engine_down stops it, the shims of its containerd that outlive it
+# (by pid, found by its own socket's path), its mounts and its bridge.
+SDIR=""
+SPID=""
+SBR=""
+sdocker() { docker -H "unix://$SDIR/docker.sock" "$@"; }
+stale_dockerd() {
+	dockerd --host "unix://$SDIR/docker.sock" --data-root "$SDIR/data" --exec-root "$SDIR/exec" \
+		--pidfile "$SDIR/dockerd.pid" --bridge "$SBR" --iptables=false >>"$SDIR/log" 2>&1 &
+	SPID=$!
+	_i=0
+	until sdocker version >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		if [ $_i -gt 150 ] || ! kill -0 "$SPID" 2>/dev/null; then
+			fail "the check's dockerd did not come up: $(tail -3 "$SDIR/log")"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+stale_engine_up() {
+	SDIR=$1
+	SBR="sbxs$$"
+	mkdir -p "$SDIR" || return 1
+	_n=200
+	while ip -4 route | grep -q "^172\.29\.$_n\." || ip -4 addr | grep -q " 172\.29\.$_n\."; do
+		_n=$((_n + 1))
+		[ $_n -lt 255 ] || { fail "no free 172.29.x.0/24 for the check's engine"; return 1; }
+	done
+	{ ip link add "$SBR" type bridge && ip addr add "172.29.$_n.1/24" dev "$SBR" &&
+		ip link set "$SBR" up; } || { fail "cannot make the bridge $SBR"; return 1; }
+	stale_dockerd
+}
+stale_shims() { pids_with containerd-shim-runc-v2 "$SDIR/exec/containerd/containerd.sock"; }
+stale_engine_down() {
+	[ -n "$SDIR" ] || return 0
+	if [ -n "$SPID" ]; then
+		kill "$SPID" 2>/dev/null
+		_i=0
+		while kill -0 "$SPID" 2>/dev/null && [ $_i -lt 100 ]; do
+			sleep 0.2
+			_i=$((_i + 1))
+		done
+		kill -9 "$SPID" 2>/dev/null
+	fi
+	for _p in $(stale_shims); do kill -9 "$_p" 2>/dev/null; done
+	grep " $SDIR/" /proc/mounts | awk '{print $2}' | sort -r | while read -r _m; do
+		umount -l "$_m" 2>/dev/null
+	done
+	ip link del "$SBR" 2>/dev/null
+	rm -rf "$SDIR"
+	SDIR=""
+	SPID=""
+	return 0
+}
+# stale_start ID: start the stopped container ID and kill -9 dockerd (its
+# containerd dies with it) as soon as the runtime's shim for ID exists,
+# between the task's creation and its start; then the same engine again.
+# The dead containerd's pid file goes first: under an init that does not
+# reap orphans, its zombie would pass for a live containerd to dockerd.
+stale_start() {
+	_cpid=$(cat "$SDIR/exec/containerd/containerd.pid") || { fail "no containerd pid file"; return 1; }
+	(sdocker start "$1" >/dev/null 2>&1 &)
+	_i=0
+	while [ -z "$(pids_with containerd-shim "$1" "$SDIR/")" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 3000 ] || { fail "no shim for the container appeared"; return 1; }
+	done
+	kill -9 "$SPID" && wait "$SPID" 2>/dev/null
+	_i=0
+	while grep -q '^State:[[:space:]]*[^Z]' "/proc/$_cpid/status" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || { fail "containerd $_cpid outlived dockerd"; return 1; }
+		sleep 0.05
+	done
+	rm -f "$SDIR/exec/containerd/containerd.pid"
+	stale_dockerd
+}
+
+t "an engine killed during a start leaves a stale task (every start: 'task ...: already exists'): apply recreates the sandbox from a snapshot of the stuck container, its installed file kept, one sandbox" <<'EOF'
+WST="$T/ws-stale" && stale_engine_up "$T/stale-engine" && when_finished stale_engine_down &&
+	tar -C "$T/rootfs" -c . | sdocker import - "$IMAGE" >/dev/null &&
+	workspace "$WST" "git_identity: false" &&
+	DOCKER_HOST="unix://$SDIR/docker.sock" run 0 "$SBX" -C "$WST" apply &&
+	old=$(sdocker ps -aq --no-trunc --filter "label=dev.sbx.workspace=$WST") &&
+	sdocker exec -u root "$old" sh -c 'echo kept >/installed' &&
+	sdocker stop -t 1 "$old" >/dev/null &&
+	stale_start "$old" &&
+	{ ! sdocker start "$old" >/dev/null 2>"$T/stale.err" || fail "the engine started it: no stale task"; } &&
+	{ grep -q "task $old: already exists" "$T/stale.err" || fail "not a stale task: $(cat "$T/stale.err")"; } &&
+	DOCKER_HOST="unix://$SDIR/docker.sock" run 0 "$SBX" -C "$WST" apply &&
+	out_has "the engine holds a stale task of the container .*'task $old: already exists'" &&
+	out_has "recreating '.*' from a snapshot of its file system, to keep its installed state" &&
+	new=$(sdocker ps -aq --no-trunc --filter "label=dev.sbx.workspace=$WST") &&
+	eq "$(echo "$new" | grep -c .)" 1 "containers of the workspace" &&
+	{ [ "$new" != "$old" ] || fail "still the stuck container"; } &&
+	eq "$(sdocker inspect -f '{{.State.Running}}' "$new")" true "running" &&
+	eq "$(sdocker exec "$new" cat /installed)" kept "the installed file" &&
+	eq "$(sdocker images -q sbx-snapshot | grep -c .)" 1 "snapshot images" &&
+	DOCKER_HOST="unix://$SDIR/docker.sock" run 0 "$SBX" -C "$WST" apply && out_has "^No changes"
+EOF
 t "an engine whose port drops every SYN: exit 4 after the ping's 5 seconds, and the message says 5" <<'EOF'
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') &&
 	iptables -I INPUT -p tcp -d 127.0.0.1 --dport "$port" --syn -j DROP &&

@@ -2,6 +2,8 @@
 # against. engine_up uses the engine DOCKER_HOST or /var/run/docker.sock
 # reaches, or starts a private dockerd (own socket, data-root, exec-root under
 # $1, own bridge) and engine_down stops only an engine that engine_up started.
+# engine_up DIR private always starts one (a suite that kills its engine);
+# engine_crash and engine_restart kill that one and start it again.
 # sbx_test_image DIR TAG [docker-import --change ...]: busybox with an agent
 # user, made offline (contrib/busybox-rootfs.sh). The caller sets ROOT.
 
@@ -12,11 +14,12 @@ DOCKERD_PID=""
 
 engine_up() {
 	_dir=$1
-	if [ -n "${DOCKER_HOST:-}" ] && engine_ok; then
+	if [ "${2:-}" != private ] && [ -n "${DOCKER_HOST:-}" ] && engine_ok; then
 		echo "engine: using DOCKER_HOST=$DOCKER_HOST"
 		return 0
 	fi
-	if [ -S /var/run/docker.sock ] && DOCKER_HOST=unix:///var/run/docker.sock engine_ok; then
+	if [ "${2:-}" != private ] && [ -S /var/run/docker.sock ] &&
+		DOCKER_HOST=unix:///var/run/docker.sock engine_ok; then
 		export DOCKER_HOST=unix:///var/run/docker.sock
 		echo "engine: using $DOCKER_HOST"
 		return 0
@@ -28,9 +31,16 @@ engine_up() {
 	mkdir -p "$_dir"
 	private_net "$_dir" || return 1
 	export DOCKER_HOST="unix://$_dir/docker.sock"
+	dockerd_start "$_dir" || return 1
+	echo "engine: a private dockerd at $DOCKER_HOST"
+}
+
+# dockerd_start DIR: the private dockerd on DIR's socket and roots, up when it returns
+dockerd_start() {
+	_dir=$1
 	dockerd --host "$DOCKER_HOST" --data-root "$_dir/data" --exec-root "$_dir/exec" \
 		--pidfile "$_dir/dockerd.pid" --bridge "$BRIDGE" --iptables=false \
-		>"$_dir/log" 2>&1 &
+		>>"$_dir/log" 2>&1 &
 	DOCKERD_PID=$!
 	started_engine=1
 	_i=0
@@ -43,7 +53,30 @@ engine_up() {
 		fi
 		sleep 0.2
 	done
-	echo "engine: a private dockerd at $DOCKER_HOST"
+}
+
+# engine_crash DIR: the private engine engine_up started killed with SIGKILL; its
+# containerd dies with it, the containers' shims stay. engine_restart DIR starts
+# it again on the same socket and directories (it stops what was running).
+# Call both from the shell that started the engine (it waits for its child).
+engine_crash() {
+	[ "$started_engine" = 1 ] && [ -n "$DOCKERD_PID" ] || { echo "no private engine to kill"; return 1; }
+	_cpid=$(cat "$1/exec/containerd/containerd.pid" 2>/dev/null)
+	kill -9 "$DOCKERD_PID" 2>/dev/null
+	wait "$DOCKERD_PID" 2>/dev/null
+	# Its containerd is dead once a zombie (its reaping can take seconds); a new
+	# dockerd that finds it alive by its pid file waits for it in vain.
+	_i=0
+	while [ -n "$_cpid" ] && [ -e "/proc/$_cpid" ] && [ "$(cut -d' ' -f3 "/proc/$_cpid/stat" 2>/dev/null)" != Z ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || { echo "the engine's containerd ($_cpid) outlived it"; return 1; }
+		sleep 0.05
+	done
+	rm -f "$1/dockerd.pid" "$1/exec/containerd/containerd.pid"
+}
+engine_restart() {
+	[ "$started_engine" = 1 ] || { echo "no private engine to restart"; return 1; }
+	dockerd_start "$1"
 }
 
 # The private engine's network: a bridge of its own (never docker0, never
@@ -127,10 +160,26 @@ sbx_debian_image() {
 			echo 'agent ALL=(ALL) NOPASSWD:ALL' >"$_root/etc/sudoers.d/agent" &&
 			chmod 0440 "$_root/etc/sudoers.d/agent" &&
 			rm -rf "$_root"/var/cache/apt/archives/*.deb "$_root"/var/lib/apt/lists/* &&
-			tar -C "$_root" -cf "$_tar.tmp" . && mv "$_tar.tmp" "$_tar"
+			tar -C "$_root" -cf "$_tar.$$" . && mv "$_tar.$$" "$_tar"
 		_rc=$?
 		rm -rf "$_root"
 		[ $_rc -eq 0 ] || return 1
 	fi
 	docker import -c 'USER agent' "$_tar" "$_tag" >/dev/null
+}
+
+# pids_with STRING...: the processes whose command line holds every STRING, read
+# from /proc (procps is no package make deps installs); one grep per STRING.
+pids_with() {
+	_pf=$(grep -lsaF -- "$1" /proc/[0-9]*/cmdline)
+	shift
+	for _ps in "$@"; do
+		[ -n "$_pf" ] || return 0
+		# shellcheck disable=SC2086 # one word per /proc path
+		_pf=$(grep -lsaF -- "$_ps" $_pf)
+	done
+	for _pp in $_pf; do
+		_pp=${_pp#/proc/}
+		echo "${_pp%/cmdline}"
+	done
 }

@@ -25,6 +25,7 @@ typedef struct fake_container {
 	sbx_resources limits; /* what the engine enforces: set at create, changed by update */
 	char **sessions;      /* the exec sessions running in it (fake_set_sessions) */
 	bool from_snapshot;   /* made from a snapshot image: it uses that image */
+	int stale;	      /* fake_set_stale: its starts are SBX_ESTALE (2: until a stop) */
 } fake_container;
 
 typedef struct fake_failure {
@@ -347,6 +348,11 @@ static int f_start(sbx_backend *b, const char *id, sbx_error **err)
 	ENTER("start", c ? c->name : id, NULL);
 	if (!c)
 		return fail(SBX_ENOTFOUND, "start", err);
+	if (c->stale && !code_)
+		return sbx_error_set(
+		    err, SBX_ESTALE,
+		    "fake: the engine holds a stale task of the container (left by "
+		    "an engine that died during a start) and will not start it");
 	/* The backend's contract: a paused one is unpaused, a running one is no error. */
 	c->paused = false;
 	c->running = true;
@@ -370,6 +376,8 @@ static int f_stop(sbx_backend *b, const char *id, sbx_error **err)
 		return fail(SBX_ENOTFOUND, "stop", err);
 	c->running = false;
 	c->paused = false;
+	if (c->stale == 2)
+		c->stale = 0;
 	LEAVE("stop");
 }
 
@@ -803,6 +811,23 @@ void fake_set_paused(fake_backend *fb, const char *name)
 		c->running = false;
 		c->paused = true;
 	}
+}
+
+void fake_set_stale(fake_backend *fb, const char *name, bool until_stop)
+{
+	fake_container *c = by_ref(fb, name);
+	if (!c)
+		return;
+	c->running = false;
+	c->paused = false;
+	c->started = true;
+	c->stale = until_stop ? 2 : 1;
+}
+
+bool fake_from_snapshot(fake_backend *fb, const char *name)
+{
+	fake_container *c = by_ref(fb, name);
+	return c && c->from_snapshot;
 }
 
 void fake_set_started(fake_backend *fb, const char *name)

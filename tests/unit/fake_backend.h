@@ -98,6 +98,15 @@ void fake_set_paused(fake_backend *fb, const char *name);
 /* fake_set_started: the container called name ran once (stopped, its status is "exited"). */
 void fake_set_started(fake_backend *fb, const char *name);
 /*
+ * fake_set_stale: the container called name is stopped and the engine's
+ * runtime holds a stale task of it (an engine killed during a start): every
+ * start of it is SBX_ESTALE, as the docker backend's, and changes nothing;
+ * with until_stop, a stop clears the task (an engine that cleans up then).
+ */
+void fake_set_stale(fake_backend *fb, const char *name, bool until_stop);
+/* fake_from_snapshot: the container called name was made from a snapshot image. */
+bool fake_from_snapshot(fake_backend *fb, const char *name);
+/*
  * fake_die_at_start: the nth start from now (1-based) finds the container's
  * command exiting at once: it ran, is stopped, and the start is SBX_ERROR,
  * as the docker backend's check after a start says.

@@ -7,7 +7,9 @@
  * concurrent create (the engine's 409). The engine's other answers: a
  * container that dies at its start, a paused sandbox, SIGINT during each
  * call of a recreate, a start or stop another client made first (the
- * engine's 304). sbx adopt of a moved workspace's sandbox.
+ * engine's 304), a start refused for a stale engine task (recreated
+ * from a snapshot of the stuck container, each call of that failing).
+ * sbx adopt of a moved workspace's sandbox.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -732,6 +734,177 @@ static void test_paused_is_unpaused(void **state)
 	assert_int_equal(apply(&w, &err), 0);
 	expect_state(&w, "@:running");
 	assert_string_equal(fake_id(w.fb, w.d->name), id);
+	world_release(&w);
+}
+
+/* ---- a stale engine task: the engine will not start the sandbox ---- */
+
+/* A sandbox made, stopped, and then stuck: the engine holds a stale task of it. */
+static char *made_then_stale(world *w, bool until_stop)
+{
+	world_init(w);
+	write_yaml("");
+	prepare(w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(w, &err), 0);
+	char *id = xstrdup(fake_id(w->fb, w->d->name));
+	fake_set_stale(w->fb, w->d->name, until_stop);
+	prepare(w);
+	assert_int_equal(w->plan->n_actions, 1);
+	assert_int_equal(w->plan->actions[0].type, SBX_ACTION_START);
+	fake_clear_calls(w->fb);
+	return id;
+}
+
+/* What recovery must keep: the stuck container (stopped), or one made from its snapshot. */
+static void expect_kept(world *w, const char *old_id, bool running)
+{
+	expect_state(w, running ? "@:running" : "@:created");
+	const char *id = fake_id(w->fb, w->d->name);
+	if (strcmp(id, old_id) != 0 && !fake_from_snapshot(w->fb, w->d->name))
+		fail_msg("the sandbox %s was made from the image: its installed state is lost", id);
+}
+
+/*
+ * The start is refused (SBX_ESTALE) and a stop and one more start are too:
+ * the sandbox is recreated from a snapshot of the stuck container, which
+ * goes once the new one runs. One sandbox, its state kept, the notes say so.
+ */
+static void test_stale_task_recreated(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_stale(&w, false);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "start @\n"
+			 "stop @\n"
+			 "start @\n"
+			 "image_ensure " IMAGE "\n"
+			 "snapshot @\n"
+			 "create @-sbx-new sbx-snapshot:@\n"
+			 "rename @ @-sbx-old\n"
+			 "rename @-sbx-new @\n"
+			 "start @\n"
+			 "remove @-sbx-old\n"
+			 "remove_snapshot @\n");
+	expect_state(&w, "@:running");
+	assert_string_not_equal(fake_id(w.fb, w.d->name), old_id);
+	assert_true(fake_from_snapshot(w.fb, w.d->name));
+	assert_int_equal(fake_snapshots(w.fb), 1);
+	assert_non_null(strstr(w.notes.data, "stale task"));
+	assert_non_null(strstr(w.notes.data, "from a snapshot of its file system"));
+	assert_non_null(strstr(w.notes.data, "replaced"));
+	prepare(&w);
+	assert_false(sbx_plan_has_changes(w.plan));
+	world_release(&w);
+}
+
+/* preserve_state: false is about changes to the file; a stuck start keeps the state all the same.
+ */
+static void test_stale_task_preserve_state_off(void **state)
+{
+	(void)state;
+	world w;
+	world_init(&w);
+	write_yaml("preserve_state: false\n");
+	prepare(&w);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	fake_set_stale(w.fb, w.d->name, false);
+	prepare(&w);
+	assert_int_equal(apply(&w, &err), 0);
+	expect_state(&w, "@:running");
+	assert_true(fake_from_snapshot(w.fb, w.d->name));
+	world_release(&w);
+}
+
+/* An engine that clears the task on a stop: stopped and started again, the same container. */
+static void test_stale_task_cleared_by_stop(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_stale(&w, true);
+	sbx_error *err = NULL;
+	assert_int_equal(apply(&w, &err), 0);
+	expect_calls(&w, "start @\nstop @\nstart @\n");
+	expect_state(&w, "@:running");
+	assert_string_equal(fake_id(w.fb, w.d->name), old_id);
+	assert_non_null(strstr(w.notes.data, "stopped and started"));
+	world_release(&w);
+}
+
+/*
+ * Each call of the recovery fails in turn, before its effect and after it:
+ * a failed apply leaves the stuck container under the name, the only one,
+ * stopped, its state in it, no snapshot left, and says what happened; the
+ * next apply, the engine well again, converges to one running sandbox that
+ * kept the state.
+ */
+static void test_stale_task_recovery_fails(void **state)
+{
+	(void)state;
+	for (int after = 0; after <= 1; after++) {
+		for (int n = 1;; n++) {
+			world w;
+			_cleanup_free_ char *old_id = made_then_stale(&w, false);
+			fake_fail_call(w.fb, n, SBX_ERROR, after);
+			sbx_error *err = NULL;
+			int rc = apply(&w, &err);
+			if ((size_t)n > fake_ncalls(w.fb)) {
+				assert_int_equal(rc, 0);
+				assert_true(n > 10);
+				world_release(&w);
+				break;
+			}
+			if (rc < 0) {
+				/* The first start failing otherwise is no stale task: no recovery.
+				 */
+				if (n > 1 &&
+				    !strstr(err->msg, "cannot start (a stale engine task)"))
+					fail_msg("call %d failing%s: '%s'", n,
+						 after ? " after" : "", err->msg);
+				sbx_error_free(err);
+				err = NULL;
+				if (!after) {
+					expect_state(&w, "@:created");
+					assert_string_equal(fake_id(w.fb, w.d->name), old_id);
+					assert_int_equal(fake_snapshots(w.fb), 0);
+				}
+			}
+			prepare(&w);
+			if (apply(&w, &err) < 0)
+				fail_msg("call %d failing%s: the next apply fails: %s", n,
+					 after ? " after its effect" : "", err->msg);
+			prepare(&w);
+			if (sbx_plan_has_changes(w.plan))
+				fail_msg("call %d failing%s: no convergence", n,
+					 after ? " after its effect" : "");
+			expect_kept(&w, old_id, true);
+			assert_true(fake_snapshots(w.fb) <= 1);
+			world_release(&w);
+		}
+	}
+}
+
+/* The recovery fails for good (no snapshot can be taken): nothing lost, a clear error. */
+static void test_stale_task_snapshot_fails(void **state)
+{
+	(void)state;
+	world w;
+	_cleanup_free_ char *old_id = made_then_stale(&w, false);
+	fake_fail(w.fb, "snapshot", 0, SBX_ERROR, false);
+	sbx_error *err = NULL;
+	int rc = apply(&w, &err);
+	assert_int_equal(rc, SBX_ERROR);
+	if (!strstr(err->msg, "cannot start (a stale engine task) and recreating it from a "
+			      "snapshot failed; the sandbox is as it was, stopped, with its "
+			      "installed state: taking a snapshot of '"))
+		fail_msg("'%s'", err->msg);
+	sbx_error_free(err);
+	expect_kept(&w, old_id, false);
+	assert_string_equal(fake_id(w.fb, w.d->name), old_id);
+	assert_int_equal(fake_snapshots(w.fb), 0);
 	world_release(&w);
 }
 
@@ -1744,6 +1917,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_create_start_already_running, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recreate_old_already_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_old_already_running, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_task_recreated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_task_preserve_state_off, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_task_cleared_by_stop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_task_recovery_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_task_snapshot_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_previous_fails_then_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recover_after_start_new_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gate, setup, teardown),

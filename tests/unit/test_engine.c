@@ -5,7 +5,8 @@
  * HTTP; the error must carry the engine's own message, escaped, whether it
  * came as an error status with a JSON body, as a line of a 200 stream (a
  * pull), or as plain text. And a pull's stream as the docker backend hands
- * it on: progress events in sbx's types, the digest, the error.
+ * it on: progress events in sbx's types, the digest, the error. And the
+ * docker backend's start, refused for a stale task of the engine's runtime.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -444,6 +445,68 @@ static void test_304_is_success(void **state)
 	sbx_error_free(err);
 }
 
+/*
+ * A start the engine refuses for its runtime's stale task (an engine killed
+ * during a start): the docker backend's start asks the inspect and names it
+ * SBX_ESTALE, in both forms Docker 20.10 gives, only when State.Error names
+ * the container's own id; any other failed start stays SBX_ERROR.
+ */
+static int start_with(const char *start_status, const char *error, const char *id, sbx_error **err)
+{
+	_cleanup_free_ char *msg = xasprintf("{\"message\":\"%s\"}", error);
+	_cleanup_free_ char *start = answer(atoi(start_status), "application/json", msg);
+	_cleanup_free_ char *body = xasprintf("{\"Id\":\"%s\",\"State\":{\"Status\":\"exited\","
+					      "\"Running\":false,\"Paused\":false,\"Pid\":0,"
+					      "\"ExitCode\":143,\"Error\":\"%s\"}}",
+					      id, error);
+	_cleanup_free_ char *inspect = answer(200, "application/json", body);
+	const char *replies[] = {start, inspect};
+	pid_t pid = fake_engine_n(replies, 2);
+	_cleanup_free_ char *host = xasprintf("unix://%s", sock);
+	sbx_backend *b = NULL;
+	int rc = sbx_backend_docker_open(&b, host, err);
+	if (rc == 0)
+		rc = b->start(b, "sbx-ws-1", err);
+	sbx_backend_free(b);
+	reap(pid);
+	return rc;
+}
+
+#define ID    "75d9a232c4a1e62a77e8c840dfb1e5913ad205bc7945999dc0edd2ce5d41186f"
+#define OTHER "11aaaab166e5086762ad6480c6274584e0234baa9573bd0f701d8a1817d7ee18"
+
+static void test_start_stale_task(void **state)
+{
+	(void)state;
+	sbx_error *err = NULL;
+	assert_int_equal(start_with("500", "task " ID ": already exists", ID, &err), SBX_ESTALE);
+	has(err, "the engine holds a stale task of the container");
+	has(err, "'task " ID ": already exists'");
+	sbx_error_free(err);
+	err = NULL;
+	/* An engine that names it a conflict. */
+	assert_int_equal(start_with("409", "task " ID ": already exists", ID, &err), SBX_ESTALE);
+	sbx_error_free(err);
+	err = NULL;
+	/* The shim killed too: its bundle directory stays. */
+	assert_int_equal(start_with("500",
+				    "failed to start shim: mkdir /var/run/docker/containerd/daemon/"
+				    "io.containerd.runtime.v2.task/moby/" ID
+				    ": file exists: unknown",
+				    ID, &err),
+			 SBX_ESTALE);
+	sbx_error_free(err);
+	err = NULL;
+	/* Another container's task, or another failure: no stale task of this one. */
+	assert_int_equal(start_with("500", "task " OTHER ": already exists", ID, &err), SBX_ERROR);
+	has(err, "POST /containers/sbx-ws-1/start: 500: 'task " OTHER ": already exists'");
+	sbx_error_free(err);
+	err = NULL;
+	assert_int_equal(start_with("500", "OCI runtime create failed: already exists", ID, &err),
+			 SBX_ERROR);
+	sbx_error_free(err);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -459,6 +522,7 @@ int main(void)
 	    cmocka_unit_test(test_pull_error_event),
 	    cmocka_unit_test(test_present_image_no_events),
 	    cmocka_unit_test(test_304_is_success),
+	    cmocka_unit_test(test_start_stale_task),
 	};
 	return cmocka_run_group_tests_name("engine", tests, setup, teardown);
 }
