@@ -66,11 +66,13 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
 	bool changes = sbx_plan_has_changes(plan);
 	if (dry_run || !changes) {
+		/* the plan is the session's: its verdict first, then the session goes */
+		int code = !exit_code || !changes    ? SBX_EXIT_OK
+			   : sbx_plan_security(plan) ? SBX_EXIT_SECURITY
+						     : SBX_EXIT_CHANGES;
 		sbx_out_pull_release(&pull);
 		sbx_session_free(s);
-		return !exit_code || !changes	 ? SBX_EXIT_OK
-		       : sbx_plan_security(plan) ? SBX_EXIT_SECURITY
-						 : SBX_EXIT_CHANGES;
+		return code;
 	}
 	sbx_consent_fresh(s, ctx->fresh);
 	sbx_consent_stop(s, yes);
