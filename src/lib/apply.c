@@ -400,19 +400,24 @@ static int do_start(run *r, sbx_error **err)
 }
 
 /*
- * The workspace's snapshots no container uses go: the one the replaced
- * sandbox ran from once it is removed, the one a failed recreate made.
- * At most the one the sandbox runs from stays.
+ * The snapshots of a's workspace that no container uses go: the one a
+ * replaced sandbox ran from once it is removed, the one a failed or
+ * interrupted recreate made. At most the one the sandbox runs from stays.
+ * A failure is a warning: the next recreate, rm or prune takes them.
  */
-static void sweep(run *r)
+static void sweep_snapshots(sbx_backend *b, const sbx_actual *a, sbx_apply_note note, void *arg)
 {
 	sbx_error *e = NULL;
 	sbx_removal rm;
-	if (r->b->remove_snapshot(r->b, &rm, r->old, &e) < 0) {
-		notef(r->note, r->arg, "warning: could not remove an unused snapshot image: %s",
-		      e->msg);
+	if (a && b->remove_snapshot(b, &rm, a, &e) < 0) {
+		notef(note, arg, "warning: could not remove an unused snapshot image: %s", e->msg);
 		sbx_error_free(e);
 	}
+}
+
+static void sweep(run *r)
+{
+	sweep_snapshots(r->b, r->old, r->note, r->arg);
 }
 
 /* Every step done: the sandbox a recreate replaced goes, and the snapshot it ran from. */
@@ -537,17 +542,6 @@ int sbx_apply(sbx_backend *b, const sbx_plan *plan, const sbx_desired *d, const 
 	return rc;
 }
 
-/* The snapshot an interrupted recreate made, now of no container, goes (a's workspace's). */
-static void recover_sweep(sbx_backend *b, const sbx_actual *a, sbx_apply_note note, void *arg)
-{
-	sbx_error *e = NULL;
-	sbx_removal rm;
-	if (a && b->remove_snapshot(b, &rm, a, &e) < 0) {
-		notef(note, arg, "warning: could not remove an unused snapshot image: %s", e->msg);
-		sbx_error_free(e);
-	}
-}
-
 static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sbx_actual *all,
 		   size_t n, sbx_apply_note note, void *arg, sbx_error **err)
 {
@@ -589,7 +583,7 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 		if ((rc = b->remove(b, oldc->id, true, err)) < 0)
 			return rc;
 		notef(note, arg, "finished an interrupted recreate of %s", qname);
-		recover_sweep(b, canon, note, arg);
+		sweep_snapshots(b, canon, note, arg);
 		return 0;
 	}
 	/* Otherwise back to the old sandbox. */
@@ -602,7 +596,7 @@ static int recover(sbx_backend *b, const sbx_workspace *ws, const char *name, sb
 			return rc;
 	}
 	notef(note, arg, "rolled back an interrupted recreate of %s", qname);
-	recover_sweep(b, oldc ? oldc : canon, note, arg);
+	sweep_snapshots(b, oldc ? oldc : canon, note, arg);
 	return 0;
 }
 
@@ -655,23 +649,17 @@ int sbx_prune_find(sbx_backend *b, sbx_prune *p, sbx_error **err)
 	}
 	/* Keep what goes; the rest is freed in place (each entry's strings, then the arrays). */
 	for (size_t i = 0; i < n; i++) {
-		if (all[i].managed && all[i].workspace_gone) {
+		if (all[i].managed && all[i].workspace_gone)
 			all[p->n_sandboxes++] = all[i];
-		} else {
-			sbx_sandbox_info *tmp = xmalloc(sizeof(*tmp));
-			*tmp = all[i];
-			sbx_sandbox_info_free(tmp, 1);
-		}
+		else
+			sbx_sandbox_info_release(&all[i]);
 	}
 	p->sandboxes = all;
 	for (size_t i = 0; i < nl; i++) {
-		if (left[i].image || left[i].workspace_gone) {
+		if (left[i].image || left[i].workspace_gone)
 			left[p->n_left++] = left[i];
-		} else {
-			sbx_leftover *tmp = xmalloc(sizeof(*tmp));
-			*tmp = left[i];
-			sbx_leftover_free(tmp, 1);
-		}
+		else
+			sbx_leftover_release(&left[i]);
 	}
 	p->left = left;
 	return 0;

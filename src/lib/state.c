@@ -193,12 +193,16 @@ static char *default_name(const char *path, const char *id)
 	return xasprintf("sbx-%s%s%.8s", slug, *slug ? "-" : "", hex);
 }
 
+void sbx_leftover_release(sbx_leftover *l)
+{
+	free(l->id);
+	free(l->workspace);
+}
+
 void sbx_leftover_free(sbx_leftover *list, size_t n)
 {
-	for (size_t i = 0; list && i < n; i++) {
-		free(list[i].id);
-		free(list[i].workspace);
-	}
+	for (size_t i = 0; list && i < n; i++)
+		sbx_leftover_release(&list[i]);
 	free(list);
 }
 
@@ -212,17 +216,21 @@ char *sbx_state_legacy_name(const sbx_workspace *ws)
 	return default_name(ws->path, ws->legacy_id ? ws->legacy_id : ws->id);
 }
 
+void sbx_sandbox_info_release(sbx_sandbox_info *s)
+{
+	free(s->id);
+	free(s->volume);
+	free(s->name);
+	free(s->agent);
+	free(s->workspace);
+	free(s->workspace_id);
+	free(s->status);
+	free(s->image);
+}
+
 void sbx_sandbox_info_free(sbx_sandbox_info *list, size_t n)
 {
-	for (size_t i = 0; list && i < n; i++) {
-		free(list[i].id);
-		free(list[i].volume);
-		free(list[i].name);
-		free(list[i].agent);
-		free(list[i].workspace);
-		free(list[i].workspace_id);
-		free(list[i].status);
-		free(list[i].image);
-	}
+	for (size_t i = 0; list && i < n; i++)
+		sbx_sandbox_info_release(&list[i]);
 	free(list);
 }

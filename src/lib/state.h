@@ -126,6 +126,8 @@ typedef struct sbx_sandbox_info {
 	bool managed;	     /* it carries sbx's label (anyone may have put it there) */
 } sbx_sandbox_info;
 
+/* sbx_sandbox_info_release: one entry's strings; _free: n entries' and the list. */
+void sbx_sandbox_info_release(sbx_sandbox_info *s);
 void sbx_sandbox_info_free(sbx_sandbox_info *list, size_t n);
 
 /* What creating a container needs beyond the canonical form. */
@@ -158,6 +160,8 @@ typedef struct sbx_leftover {
 	bool workspace_gone; /* the directory is missing or is another one now */
 } sbx_leftover;
 
+/* sbx_leftover_release: one entry's strings; _free: n entries' and the list. */
+void sbx_leftover_release(sbx_leftover *l);
 void sbx_leftover_free(sbx_leftover *list, size_t n);
 
 #endif
