@@ -321,8 +321,12 @@ static int on_progress(void *cut, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return cut && sbx_interrupt_cuts() ? 1 : 0;
 }
 
-static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,
-		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
+/*
+ * What every request on e's own handle starts with: the handle reset, the
+ * URL, the timeouts, the answer into resp, the protocols, the way to the
+ * engine.
+ */
+static void request_setopts(sbx_engine *e, const char *url, int timeout, body_buf *resp)
 {
 	CURL *c = e->curl;
 	curl_easy_reset(c);
@@ -333,6 +337,14 @@ static int perform(sbx_engine *e, const char *method, const char *url, const pay
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	transport_setopts(e, c);
+}
+
+static int perform(sbx_engine *e, const char *method, const char *url, const payload *body,
+		   int timeout, body_buf *resp, header_buf *hdr, long *status, sbx_error **err)
+{
+	CURL *c = e->curl;
+	request_setopts(e, url, timeout, resp);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA,
@@ -341,7 +353,6 @@ static int perform(sbx_engine *e, const char *method, const char *url, const pay
 		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, hdr);
 	}
-	transport_setopts(e, c);
 	struct curl_slist *headers = NULL;
 	headers = curl_slist_append(headers, "User-Agent: sbx/" SBX_VERSION);
 	/* JSON unless said otherwise: curl's default form type is refused by some endpoints. */
@@ -1000,20 +1011,12 @@ int sbx_engine_call_stream_from(sbx_engine *e, const char *src_path, const char 
 	_cleanup_free_ char *url = xasprintf("%s/v%s%s", e->base, e->api, path);
 	body_buf resp = {SBX_BUF_INIT, false, on_message, arg, NULL, SBX_BUF_INIT};
 	CURL *c = e->curl;
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+	request_setopts(e, url, timeout, &resp);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, feed_read);
 	curl_easy_setopt(c, CURLOPT_READDATA, &sv[0]);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (strcmp(method, "POST") != 0)
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	transport_setopts(e, c);
 	struct curl_slist *headers = NULL;
 	headers = curl_slist_append(headers, "User-Agent: sbx/" SBX_VERSION);
 	_cleanup_free_ char *ctype = xasprintf("Content-Type: %s", type);
