@@ -67,9 +67,7 @@ int cmd_apply(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 	bool changes = sbx_plan_has_changes(plan);
 	if (dry_run || !changes) {
 		/* the plan is the session's: its verdict first, then the session goes */
-		int code = !exit_code || !changes    ? SBX_EXIT_OK
-			   : sbx_plan_security(plan) ? SBX_EXIT_SECURITY
-						     : SBX_EXIT_CHANGES;
+		int code = sbx_changes_status(exit_code, changes, sbx_plan_security(plan));
 		sbx_out_pull_release(&pull);
 		sbx_session_free(s);
 		return code;

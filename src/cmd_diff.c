@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "output.h"
+#include "prepare.h"
 #include "lib/session.h"
 
 int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
@@ -56,9 +57,8 @@ int cmd_diff(sbx_ctx *ctx, int argc, char **argv, sbx_error **err)
 		sbx_out_plan_json(plan, sbx_session_busy(s));
 	else
 		sbx_out_plan(plan, &sbx_session_desired(s)->fields, ctx->color);
-	int code = !exit_code || !sbx_plan_has_changes(plan) ? SBX_EXIT_OK
-		   : sbx_plan_security(plan)		     ? SBX_EXIT_SECURITY
-							     : SBX_EXIT_CHANGES;
+	int code = sbx_changes_status(exit_code, sbx_plan_has_changes(plan),
+				      sbx_plan_security(plan));
 	sbx_session_free(s);
 	return code;
 }

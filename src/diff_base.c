@@ -22,6 +22,7 @@
 #include "lib/gitrev.h"
 #include "lib/review.h"
 #include "output.h"
+#include "prepare.h"
 
 typedef struct side {
 	const char *rev; /* as the user wrote it; NULL: the work tree */
@@ -91,11 +92,7 @@ static bool exists_on(review *rv, const side *s, const char *path)
 		struct stat st;
 		return lstat(abs, &st) == 0;
 	}
-	char *buf = NULL;
-	size_t len;
-	int rc = sbx_gitrev_read(rv->g, &buf, &len, s->commit, path, NULL);
-	free(buf);
-	return rc != SBX_ENOTFOUND;
+	return sbx_gitrev_has(rv->g, s->commit, path);
 }
 
 static const char *side_name(const side *s)
@@ -111,7 +108,7 @@ static int review_file(review *rv, const char *path, sbx_error **err)
 	bool bfound, hfound;
 	sbx_spec *bspec = NULL, *hspec = NULL;
 	sbx_plan *plan = NULL;
-	sbx_fields was = {0};
+	sbx_fields was = {0}, now = {0};
 	char *workspace = NULL;
 	int rc = read_side(rv, &rv->base, path, &bbuf, &blen, &bfound, &blabel, err);
 	if (rc == 0)
@@ -140,23 +137,22 @@ static int review_file(review *rv, const char *path, sbx_error **err)
 		}
 		goto out;
 	}
-	if ((rc = sbx_review_plan(&plan, bspec, hspec, workspace)) < 0) {
+	sbx_review_fields(&now, hspec, workspace);
+	if ((rc = sbx_review_plan(&plan, bspec, &now, workspace)) < 0) {
 		rc = sbx_error_set(err, SBX_ERROR, "planning %s", hlabel);
 		goto out;
 	}
-	sbx_fields now = {0};
-	sbx_review_fields(&now, hspec, workspace);
+	bool changes = sbx_plan_has_changes(plan);
 	if (rv->json)
 		sbx_out_review_add(rv->json, path, bfound, true, plan, NULL);
-	else if (sbx_plan_has_changes(plan))
+	else if (changes)
 		sbx_out_plan(plan, &now, rv->color);
 	else
 		sbx_out_review_same();
-	sbx_fields_release(&now);
-	if (sbx_plan_has_changes(plan))
-		rv->changed++;
+	rv->changed += changes;
 	rv->security += sbx_plan_security(plan);
 out:
+	sbx_fields_release(&now);
 	free(workspace);
 	sbx_plan_free(plan);
 	sbx_fields_release(&was);
@@ -203,7 +199,7 @@ int sbx_diff_review(sbx_ctx *ctx, const char *base, const char *head, bool all, 
 		return sbx_error_set(err, SBX_ERROR, "the current directory: %s", strerror(errno));
 	review rv = {.base.rev = base, .head.rev = head, .color = ctx->color};
 	char **paths = NULL;
-	_cleanup_free_ char *file_abs = NULL, *rel = NULL, *one = NULL, *cwd_canon = NULL;
+	_cleanup_free_ char *file_abs = NULL, *rel = NULL, *one = NULL;
 	if (ctx->file && !(file_abs = realpath(ctx->file, NULL))) {
 		_cleanup_free_ char *q = sbx_quotes(ctx->file);
 		return sbx_error_set(err, SBX_ENOTFOUND, "%s (-f): %s", q, strerror(errno));
@@ -215,8 +211,8 @@ int sbx_diff_review(sbx_ctx *ctx, const char *base, const char *head, bool all, 
 		goto out;
 	if (head && (rc = sbx_gitrev_resolve(rv.g, &rv.head.commit, head, err)) < 0)
 		goto out;
-	cwd_canon = realpath(cwd, NULL);
-	rel = relative(top, cwd_canon ? cwd_canon : cwd);
+	/* getcwd's answer is canonical already, as the work tree's path is */
+	rel = relative(top, cwd);
 	if (!rel) {
 		_cleanup_free_ char *q = sbx_quotes(cwd);
 		rc = sbx_error_set(err, SBX_ERROR, "%s is outside the work tree of its repository",
@@ -257,13 +253,11 @@ int sbx_diff_review(sbx_ctx *ctx, const char *base, const char *head, bool all, 
 			goto out;
 	}
 	if (rv.json) {
-		sbx_out_review_end(rv.json); /* only whole: nothing printed on an error */
+		/* only whole: nothing printed on an error */
+		sbx_out_review_end(rv.json, rv.changed > 0, rv.security);
 		rv.json = NULL;
 	}
-	rc = !exit_code	   ? SBX_EXIT_OK
-	     : rv.security ? SBX_EXIT_SECURITY
-	     : rv.changed  ? SBX_EXIT_CHANGES
-			   : SBX_EXIT_OK;
+	rc = sbx_changes_status(exit_code, rv.changed > 0, rv.security);
 out:
 	sbx_out_review_discard(rv.json);
 	sbx_strv_free(paths);

@@ -708,7 +708,6 @@ void sbx_out_plan_json(const sbx_plan *plan, const char *const *busy)
 
 struct sbx_out_review {
 	json_object *o, *files;
-	size_t changed, security;
 };
 
 sbx_out_review *sbx_out_review_begin(const char *base, const char *base_commit, const char *head,
@@ -742,8 +741,6 @@ void sbx_out_review_add(sbx_out_review *r, const char *path, bool in_base, bool 
 	/* A deleted file: what its sandbox was made from, as inspect --json gives a form. */
 	json_object_object_add(f, "removed", in_head ? NULL : spec_json(was));
 	json_object_array_add(r->files, f);
-	r->changed += changed;
-	r->security += in_head ? sbx_plan_security(plan) : 0;
 }
 
 void sbx_out_review_discard(sbx_out_review *r)
@@ -755,10 +752,10 @@ void sbx_out_review_discard(sbx_out_review *r)
 	free(r);
 }
 
-void sbx_out_review_end(sbx_out_review *r)
+void sbx_out_review_end(sbx_out_review *r, bool changes, size_t security)
 {
-	json_object_object_add(r->o, "changes_present", json_object_new_boolean(r->changed > 0));
-	json_object_object_add(r->o, "security_relevant", json_object_new_int64((int64_t)r->security));
+	json_object_object_add(r->o, "changes_present", json_object_new_boolean(changes));
+	json_object_object_add(r->o, "security_relevant", json_object_new_int64((int64_t)security));
 	json_object_object_add(r->o, "files", r->files);
 	put_json(r->o);
 	free(r);

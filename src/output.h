@@ -79,14 +79,16 @@ void sbx_out_plan_json(const sbx_plan *plan, const char *const *busy);
 /*
  * diff --base --json (kind "review"): begin with the two sides (head NULL:
  * the work tree), add each file (plan NULL when deleted at the head, was its
- * form at the base then), end prints the document and frees it.
+ * form at the base then), end prints the document with the caller's
+ * totals over every file (changes at all; security-relevant changes) and
+ * frees it.
  */
 typedef struct sbx_out_review sbx_out_review;
 sbx_out_review *sbx_out_review_begin(const char *base, const char *base_commit, const char *head,
 				     const char *head_commit);
 void sbx_out_review_add(sbx_out_review *r, const char *path, bool in_base, bool in_head,
 			const sbx_plan *plan, const sbx_fields *was);
-void sbx_out_review_end(sbx_out_review *r);
+void sbx_out_review_end(sbx_out_review *r, bool changes, size_t security);
 /* sbx_out_review_discard: drop it unprinted (an error came first); accepts NULL. */
 void sbx_out_review_discard(sbx_out_review *r);
 /* diff --base: the line that opens one file's review, which sides hold it. */

@@ -114,3 +114,10 @@ bool sbx_ask_yes(const char *question)
 	line[strcspn(line, "\n")] = '\0';
 	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
 }
+
+int sbx_changes_status(bool exit_code, bool changes, size_t security)
+{
+	if (!exit_code || !changes)
+		return SBX_EXIT_OK;
+	return security ? SBX_EXIT_SECURITY : SBX_EXIT_CHANGES;
+}

@@ -52,6 +52,13 @@ int sbx_open_apply(sbx_session **out, sbx_ctx *ctx, sbx_session_opts o, bool dry
  */
 void sbx_consent_stop(sbx_session *s, bool yes);
 
+/*
+ * sbx_changes_status: --exit-code's verdict (diff, apply --dry-run, diff
+ * --base): 0 without exit_code or without changes, 5 when some of them are
+ * security-relevant, else 2.
+ */
+int sbx_changes_status(bool exit_code, bool changes, size_t security);
+
 /* sbx_ask_yes: ask question on stderr with " [y/N] "; true for a line "y", "Y" or "yes". */
 bool sbx_ask_yes(const char *question);
 

@@ -167,6 +167,18 @@ int sbx_gitrev_read(sbx_gitrev *g, char **buf, size_t *len, const char *commit, 
 	return 0;
 }
 
+bool sbx_gitrev_has(sbx_gitrev *g, const char *commit, const char *path)
+{
+	git_tree *tree = NULL;
+	if (commit_tree(&tree, g, commit, NULL) < 0)
+		return true;
+	git_tree_entry *te = NULL;
+	int rc = git_tree_entry_bypath(&te, tree, path);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	return rc == 0;
+}
+
 typedef struct changed {
 	const char *prefix;
 	char **v;

@@ -9,6 +9,7 @@
 #ifndef SBX_GITREV_H
 #define SBX_GITREV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -44,6 +45,13 @@ int sbx_gitrev_resolve(sbx_gitrev *g, char **out, const char *rev, sbx_error **e
  */
 int sbx_gitrev_read(sbx_gitrev *g, char **buf, size_t *len, const char *commit, const char *path,
 		    sbx_error **err);
+
+/*
+ * sbx_gitrev_has: commit holds an entry at path (of any kind: sbx_gitrev_read
+ * says what it will not read); true too when the commit cannot be read, so
+ * that the read which follows says why.
+ */
+bool sbx_gitrev_has(sbx_gitrev *g, const char *commit, const char *path);
 
 /*
  * sbx_gitrev_changed: the paths of the files named sandbox.yaml under

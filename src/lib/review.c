@@ -30,11 +30,9 @@ void sbx_review_fields(sbx_fields *out, const sbx_spec *spec, const char *worksp
 	sbx_spec_fields(spec, &facts, out);
 }
 
-int sbx_review_plan(sbx_plan **out, const sbx_spec *base, const sbx_spec *head,
+int sbx_review_plan(sbx_plan **out, const sbx_spec *base, const sbx_fields *now,
 		    const char *workspace)
 {
-	sbx_fields now = {0};
-	sbx_review_fields(&now, head, workspace);
 	sbx_actual was = {0};
 	if (base) {
 		sbx_review_fields(&was.fields, base, workspace);
@@ -45,8 +43,7 @@ int sbx_review_plan(sbx_plan **out, const sbx_spec *base, const sbx_spec *head,
 		was.status = xstrdup("running");
 		was.form_version = SBX_SPEC_FORM_VERSION;
 	}
-	int rc = sbx_plan_make_paper(out, &now, &was);
+	int rc = sbx_plan_make_paper(out, now, &was);
 	sbx_actual_release(&was);
-	sbx_fields_release(&now);
 	return rc;
 }

@@ -25,9 +25,10 @@ void sbx_review_fields(sbx_fields *out, const sbx_spec *spec, const char *worksp
 
 /*
  * sbx_review_plan: the plan from a sandbox made from base (NULL: the file
- * is new, the plan creates) to head, both at workspace. Pure.
+ * is new, the plan creates) to now, the newer version's form on paper
+ * (sbx_review_fields), both at workspace. Pure.
  */
-int sbx_review_plan(sbx_plan **out, const sbx_spec *base, const sbx_spec *head,
+int sbx_review_plan(sbx_plan **out, const sbx_spec *base, const sbx_fields *now,
 		    const char *workspace);
 
 #endif
